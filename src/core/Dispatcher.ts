@@ -1,0 +1,242 @@
+import { KurentoError } from './KurentoError.ts';
+import { MediaSet } from './MediaSet.ts';
+import { MediaObject } from './MediaObject.ts';
+import { Subscriptions } from './Subscriptions.ts';
+import type { ApiRegistry } from '../api/ApiRegistry.ts';
+import type { Marshaller } from '../api/Marshaller.ts';
+import type { JsonValue } from '../api/types.ts';
+import type { MediaPlane, ObjectHost, ObjectInit, ObjectSettings, Params } from './types.ts';
+
+/** A remote class implementation: `new Impl(init, constructorParams)`. */
+export type ObjectFactory = new (init: ObjectInit, params: Params) => MediaObject;
+
+/** Where events go: the RPC layer turns them into `onEvent` frames for one session. */
+export type EventDelivery = (sessionId: string, value: { data: JsonValue; object: string; type: string }) => void;
+
+export interface DispatcherOptions {
+  readonly api: ApiRegistry;
+  readonly marshaller: Marshaller;
+  readonly media: MediaPlane;
+  readonly factories: ReadonlyMap<string, ObjectFactory>;
+  readonly settings: ObjectSettings;
+  readonly deliver: EventDelivery;
+  readonly maxObjectsPerSession: number;
+}
+
+export const SERVER_MANAGER_ID = 'manager_ServerManager';
+
+/**
+ * The one place where `create`, `invoke`, `subscribe` and friends are resolved against
+ * the API registry and dispatched to implementations. No per-method switch: the
+ * registry says what an operation is (method, getter, setter), the Marshaller checks
+ * and converts its parameters, and the implementation's method of the same name runs.
+ */
+export class Dispatcher implements ObjectHost {
+  readonly api: ApiRegistry;
+  readonly marshaller: Marshaller;
+  readonly media: MediaPlane;
+  readonly mediaSet = new MediaSet();
+  readonly subscriptions = new Subscriptions();
+  readonly #factories: ReadonlyMap<string, ObjectFactory>;
+  readonly #settings: ObjectSettings;
+  readonly #deliver: EventDelivery;
+  readonly #maxObjectsPerSession: number;
+  /** Observers of object lifetime (ServerManager's ObjectCreated/ObjectDestroyed). */
+  readonly #lifecycle = new Set<(kind: 'created' | 'destroyed', obj: MediaObject) => void>();
+
+  constructor(opts: DispatcherOptions) {
+    this.api = opts.api;
+    this.marshaller = opts.marshaller;
+    this.media = opts.media;
+    this.#factories = opts.factories;
+    this.#settings = opts.settings;
+    this.#deliver = opts.deliver;
+    this.#maxObjectsPerSession = opts.maxObjectsPerSession;
+  }
+
+  onLifecycle(fn: (kind: 'created' | 'destroyed', obj: MediaObject) => void): () => void {
+    this.#lifecycle.add(fn);
+    return () => this.#lifecycle.delete(fn);
+  }
+
+  /** Registers a server-owned singleton (the ServerManager): never released by unref. */
+  registerPinned(obj: MediaObject): void {
+    this.mediaSet.add(obj, undefined, true);
+  }
+
+  // ---- create / release --------------------------------------------------------
+
+  create(sessionId: string, type: string, constructorParams: unknown, properties: unknown): string {
+    const def = this.api.getClass(type);
+    if (!def || def.abstract || !def.constructorParams) {
+      throw new KurentoError('MEDIA_OBJECT_NOT_AVAILABLE', `Factory '${type}' not found`);
+    }
+    const Impl = this.#factories.get(def.name);
+    if (!Impl) {
+      throw new KurentoError('NOT_IMPLEMENTED', `Fluo does not implement ${def.name} yet`);
+    }
+    const params = this.marshaller.unmarshalParams(def.constructorParams, constructorParams, this.mediaSet, 'constructorParams');
+    if (this.mediaSet.createdBy(sessionId) >= this.#maxObjectsPerSession) {
+      throw new KurentoError('NOT_ENOUGH_RESOURCES', `Session '${sessionId}' reached its limit of ${this.#maxObjectsPerSession} objects (mediaServer.resources.maxObjectsPerSession)`);
+    }
+    const parent = parentOf(def.constructorParams.map((p) => params[p.name]));
+    const id = this.mediaSet.newId(this.api.qualifiedName(def.name), parent);
+    const obj = new Impl({ id, typeName: def.name, host: this, settings: this.#settings, parent }, params);
+    this.mediaSet.add(obj, sessionId);
+    this.mediaSet.ref(sessionId, obj);
+    try {
+      this.#applyProperties(obj, properties);
+    } catch (err) {
+      obj.release();
+      throw err;
+    }
+    for (const fn of this.#lifecycle) fn('created', obj);
+    return id;
+  }
+
+  /** `create`'s optional `properties`: settable KMD properties are applied, others ignored. */
+  #applyProperties(obj: MediaObject, properties: unknown): void {
+    if (properties === null || typeof properties !== 'object' || Array.isArray(properties)) return;
+    for (const [name, value] of Object.entries(properties)) {
+      const prop = this.api.findProperty(obj.typeName, name);
+      if (!prop || prop.def.readOnly || prop.def.final) continue;
+      obj.setProperty(name, this.marshaller.unmarshal(prop.def.type, value, name, this.mediaSet));
+    }
+  }
+
+  release(sessionId: string, objectId: string): void {
+    const obj = this.lookup(sessionId, objectId, false);
+    if (obj.id === SERVER_MANAGER_ID) {
+      throw new KurentoError('MEDIA_OBJECT_OPERATION_NOT_SUPPORTED', 'The ServerManager cannot be released');
+    }
+    obj.release();
+  }
+
+  /** Finds a live object and (by default) refs it into the calling session. */
+  lookup(sessionId: string, objectId: unknown, ref = true): MediaObject {
+    if (typeof objectId !== 'string') {
+      throw new KurentoError('MARSHALL_ERROR', "'object' parameter should be a String");
+    }
+    const obj = this.mediaSet.require(objectId);
+    if (ref) this.mediaSet.ref(sessionId, obj);
+    return obj;
+  }
+
+  // ---- invoke ------------------------------------------------------------------
+
+  invoke(sessionId: string, objectId: unknown, operation: unknown, operationParams: unknown): JsonValue | undefined | Promise<JsonValue | undefined> {
+    const obj = this.lookup(sessionId, objectId);
+    if (typeof operation !== 'string') {
+      throw new KurentoError('MARSHALL_ERROR', "'operation' parameter should be a String");
+    }
+    const op = this.api.resolveOperation(obj.typeName, operation);
+    if (!op) {
+      const n = operationParams && typeof operationParams === 'object' ? Object.keys(operationParams).length : 0;
+      throw new KurentoError('MALFORMED_TRANSACTION', `Method '${operation}' with ${n} parameters not found`);
+    }
+    const ctx = { sessionId };
+    const target = obj as unknown as Record<string, unknown>;
+    if (op.kind === 'get') {
+      const own = target[operation];
+      const value = typeof own === 'function' ? (own as (p: Params, c: typeof ctx) => unknown).call(obj, {}, ctx) : obj.getProperty(op.prop.def.name);
+      return this.marshaller.marshal(op.prop.def.type, value);
+    }
+    if (op.kind === 'set') {
+      const args = this.marshaller.unmarshalParams([{ name: op.prop.def.name, type: op.prop.def.type }], operationParams, this.mediaSet, 'operationParams');
+      const own = target[operation];
+      if (typeof own === 'function') return settle((own as (p: Params, c: typeof ctx) => unknown).call(obj, args, ctx), undefined, this.marshaller);
+      obj.setProperty(op.prop.def.name, args[op.prop.def.name]);
+      return undefined;
+    }
+    const params = this.marshaller.unmarshalParams(op.def.params, operationParams, this.mediaSet, 'operationParams');
+    const fn = target[op.def.name];
+    if (typeof fn !== 'function') {
+      throw new KurentoError('NOT_IMPLEMENTED', `${obj.typeName}.${op.def.name} is not implemented in Fluo yet`);
+    }
+    const result = (fn as (p: Params, c: typeof ctx) => unknown).call(obj, params, ctx);
+    return settle(result, op.def.returns, this.marshaller);
+  }
+
+  describe(sessionId: string, objectId: unknown): { type: string; qualifiedType: string; hierarchy: string[] } {
+    const obj = this.lookup(sessionId, objectId);
+    return {
+      type: obj.typeName,
+      qualifiedType: this.api.qualifiedName(obj.typeName),
+      hierarchy: this.api.hierarchy(obj.typeName),
+    };
+  }
+
+  // ---- events ------------------------------------------------------------------
+
+  subscribe(sessionId: string, objectId: unknown, type: unknown): string {
+    const obj = this.lookup(sessionId, objectId);
+    if (typeof type !== 'string') throw new KurentoError('MARSHALL_ERROR', "'type' parameter should be a String");
+    if (!this.api.resolveEvent(obj.typeName, type)) {
+      throw new KurentoError('MEDIA_OBJECT_EVENT_NOT_SUPPORTED', `Event '${type}' not supported`);
+    }
+    return this.subscriptions.add(sessionId, obj.id, type);
+  }
+
+  unsubscribe(objectId: unknown, subscription: unknown): void {
+    if (typeof subscription !== 'string' || !this.subscriptions.remove(subscription, typeof objectId === 'string' ? objectId : undefined)) {
+      throw new KurentoError('MEDIA_OBJECT_ILLEGAL_PARAM_ERROR', `Subscription '${String(subscription)}' not found`);
+    }
+  }
+
+  emitEvent(source: MediaObject, eventName: string, data: Record<string, unknown>): void {
+    if (!this.subscriptions.hasAny(source.id)) return;
+    const names = [eventName, ...this.api.eventAliases(eventName)];
+    let base: Record<string, JsonValue> | undefined;
+    for (const wireName of names) {
+      const sessions = this.subscriptions.sessionsFor(source.id, wireName);
+      if (!sessions) continue;
+      base ??= this.#eventData(source, eventName, data);
+      const value = { data: { ...base, type: 'type' in data ? base.type! : wireName }, object: source.id, type: wireName };
+      for (const s of sessions) this.#deliver(s, value);
+    }
+  }
+
+  /** RaiseBase fields + the event's own, marshalled per the event's KMD properties. */
+  #eventData(source: MediaObject, eventName: string, data: Record<string, unknown>): Record<string, JsonValue> {
+    const out: Record<string, JsonValue> = {};
+    for (const p of this.api.eventProperties(eventName)) {
+      if (p.name in data) out[p.name] = this.marshaller.marshal(p.type, data[p.name]);
+    }
+    const now = Date.now();
+    out.source = source.id;
+    out.tags = source.eventTags();
+    out.timestampMillis = String(now);
+    // 6.x clients read `timestamp` (seconds); KMD 7 dropped it but it harms nobody.
+    out.timestamp = String(Math.floor(now / 1000));
+    return out;
+  }
+
+  objectReleased(obj: MediaObject): void {
+    this.mediaSet.removed(obj);
+    for (const fn of this.#lifecycle) fn('destroyed', obj);
+    this.subscriptions.removeObject(obj.id);
+  }
+
+  closeSession(sessionId: string, release: boolean): void {
+    this.subscriptions.removeSession(sessionId);
+    this.mediaSet.closeSession(sessionId, release);
+  }
+
+  /** Releases everything (server stop). */
+  shutdown(): void {
+    this.mediaSet.releaseAll();
+  }
+}
+
+function parentOf(values: unknown[]): MediaObject | undefined {
+  for (const v of values) {
+    if (v instanceof MediaObject) return v.pipeline ?? v;
+  }
+  return undefined;
+}
+
+function settle(result: unknown, returns: string | undefined, m: Marshaller): JsonValue | undefined | Promise<JsonValue | undefined> {
+  const conv = (v: unknown): JsonValue | undefined => (returns === undefined || v === undefined ? undefined : m.marshal(returns, v));
+  if (result instanceof Promise) return result.then(conv);
+  return conv(result);
+}

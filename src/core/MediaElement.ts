@@ -1,0 +1,232 @@
+import { KurentoError } from './KurentoError.ts';
+import { MediaObject } from './MediaObject.ts';
+import { DEFAULT_DESCRIPTION, ElementConnection, MEDIA_TYPES, type MediaType } from './ElementConnection.ts';
+import { renderDot } from './renderDot.ts';
+import type { Params } from './types.ts';
+import type { Wire } from '../media/worker/protocol.ts';
+
+export type FlowState = 'FLOWING' | 'NOT_FLOWING';
+
+/**
+ * KMD `MediaElement`: a node of the pipeline graph. The graph rules follow Kurento
+ * (docs "Kurento API > MediaElement" and the module-core mediaElement tests):
+ * - `connect(sink)` without a media type connects AUDIO, VIDEO and DATA;
+ * - a sink input (media type + sink description) has exactly one source, so a new
+ *   source replaces the old one (this is how one-to-many and source switching work);
+ * - each connection raises `ElementConnected` on the source, each removal
+ *   `ElementDisconnected`; elements of two pipelines cannot be connected (40004).
+ * The media plane hooks in through `connectionAdded`/`connectionRemoved`.
+ */
+export class MediaElement extends MediaObject {
+  /** Connections where this element is the source, in creation order. */
+  readonly #sinkConnections = new Set<ElementConnection>();
+  /** Connections where this element is the sink, keyed by `type/sinkDescription`. */
+  readonly #sourceConnections = new Map<string, ElementConnection>();
+  readonly #flowIn = new Map<string, FlowState>();
+  readonly #flowOut = new Map<string, FlowState>();
+  /** True once this element has a node in the pipeline's media worker. */
+  #hasMedia = false;
+
+  // ---- media plane -------------------------------------------------------------
+
+  /**
+   * Creates this element's node in its pipeline's media worker. Subclasses with media
+   * call it from their constructor; calls are ordered with later links and operations.
+   */
+  protected createMedia(kind: string, options: Wire = null): void {
+    const pipeline = this.pipeline;
+    if (!pipeline) return;
+    pipeline.ensureMedia();
+    this.#hasMedia = true;
+    this.host.media.post(pipeline.id, '', 'create', { element: this.id, kind, options });
+  }
+
+  get hasMedia(): boolean {
+    return this.#hasMedia;
+  }
+
+  /** Runs an operation on this element's media node and waits for the answer. */
+  protected mediaCall(op: string, args: Wire = null): Promise<Wire> {
+    return this.host.media.call(this.pipeline!.id, this.id, op, args);
+  }
+
+  /** An event raised by this element's media node (canonical Kurento name). */
+  mediaEvent(name: string, data: Wire): void {
+    const d = (data && typeof data === 'object' && !Array.isArray(data) ? data : {}) as Record<string, Wire>;
+    if (name === 'MediaFlowInStateChanged' || name === 'MediaFlowOutStateChanged') {
+      this.setFlow(name === 'MediaFlowInStateChanged' ? 'in' : 'out', d.mediaType as MediaType, d.state as FlowState, typeof d.padName === 'string' ? d.padName : DEFAULT_DESCRIPTION);
+      return;
+    }
+    if (name === 'Error') {
+      this.emitError(String(d.type), Number(d.errorCode), String(d.description));
+      return;
+    }
+    this.emit(name, d);
+  }
+
+  /** Mirrors an edge into the media worker (both ends must have media). */
+  #mirror(conn: ElementConnection, op: 'link' | 'unlink'): void {
+    if (conn.source !== this || !this.#hasMedia || !conn.sink.#hasMedia) return;
+    this.host.media.post(this.pipeline!.id, '', op, {
+      source: conn.source.id, sink: conn.sink.id, kind: conn.type, sinkDescription: conn.sinkDescription,
+    });
+  }
+
+  // ---- graph -------------------------------------------------------------------
+
+  connect(p: Params): void {
+    const sink = p.sink as MediaElement;
+    if (sink.pipeline !== this.pipeline) {
+      throw new KurentoError('CONNECT_ERROR', 'Media elements do not share pipeline');
+    }
+    const srcDesc = descriptionOf(p.sourceMediaDescription);
+    const sinkDesc = descriptionOf(p.sinkMediaDescription);
+    for (const type of typesOf(p.mediaType)) {
+      const existing = sink.#sourceConnections.get(`${type}/${sinkDesc}`);
+      if (existing && existing.source === this && existing.sourceDescription === srcDesc) continue;
+      if (existing) existing.source.removeConnection(existing);
+      const conn = new ElementConnection(this, sink, type, srcDesc, sinkDesc);
+      this.#sinkConnections.add(conn);
+      sink.#sourceConnections.set(conn.sinkKey, conn);
+      this.emit('ElementConnected', {
+        sink, mediaType: type, sourceMediaDescription: srcDesc, sinkMediaDescription: sinkDesc,
+      });
+      this.#mirror(conn, 'link');
+      this.connectionAdded(conn);
+      sink.connectionAdded(conn);
+    }
+  }
+
+  disconnect(p: Params): void {
+    const sink = p.sink as MediaElement;
+    const types = new Set<MediaType>(typesOf(p.mediaType));
+    const srcDesc = p.sourceMediaDescription === undefined ? undefined : descriptionOf(p.sourceMediaDescription);
+    const sinkDesc = p.sinkMediaDescription === undefined ? undefined : descriptionOf(p.sinkMediaDescription);
+    for (const conn of [...this.#sinkConnections]) {
+      if (conn.sink !== sink || !types.has(conn.type)) continue;
+      if (srcDesc !== undefined && conn.sourceDescription !== srcDesc) continue;
+      if (sinkDesc !== undefined && conn.sinkDescription !== sinkDesc) continue;
+      this.removeConnection(conn);
+    }
+  }
+
+  /** Removes one edge, raising ElementDisconnected on the source while it is alive. */
+  private removeConnection(conn: ElementConnection): void {
+    if (!this.#sinkConnections.delete(conn)) return;
+    if (conn.sink.#sourceConnections.get(conn.sinkKey) === conn) conn.sink.#sourceConnections.delete(conn.sinkKey);
+    this.emit('ElementDisconnected', {
+      sink: conn.sink, mediaType: conn.type,
+      sourceMediaDescription: conn.sourceDescription, sinkMediaDescription: conn.sinkDescription,
+    });
+    this.#mirror(conn, 'unlink');
+    this.connectionRemoved(conn);
+    conn.sink.connectionRemoved(conn);
+  }
+
+  getSourceConnections(p: Params): Record<string, unknown>[] {
+    return [...this.#sourceConnections.values()]
+      .filter((c) => matches(c, p.mediaType, p.description, c.sinkDescription))
+      .map((c) => c.toData());
+  }
+
+  getSinkConnections(p: Params): Record<string, unknown>[] {
+    return [...this.#sinkConnections]
+      .filter((c) => matches(c, p.mediaType, p.description, c.sourceDescription))
+      .map((c) => c.toData());
+  }
+
+  /** Outgoing edges, for the media plane and for DOT rendering. */
+  sinkConnectionList(): readonly ElementConnection[] {
+    return [...this.#sinkConnections];
+  }
+
+  /** The connection feeding a sink input, if any. */
+  sourceConnection(type: MediaType, description = DEFAULT_DESCRIPTION): ElementConnection | undefined {
+    return this.#sourceConnections.get(`${type}/${description}`);
+  }
+
+  sourceConnectionList(): readonly ElementConnection[] {
+    return [...this.#sourceConnections.values()];
+  }
+
+  /** Media-plane hook: an edge touching this element appeared (either side). */
+  protected connectionAdded(_conn: ElementConnection): void {}
+
+  /** Media-plane hook: an edge touching this element went away (either side). */
+  protected connectionRemoved(_conn: ElementConnection): void {}
+
+  // ---- formats, flow state, stats ----------------------------------------------
+
+  setAudioFormat(p: Params): void {
+    this.setProperty('audioFormat', p.caps);
+  }
+
+  setVideoFormat(p: Params): void {
+    this.setProperty('videoFormat', p.caps);
+  }
+
+  isMediaFlowingIn(p: Params): boolean {
+    return this.#flowIn.get(`${String(p.mediaType)}/${descriptionOf(p.sinkMediaDescription)}`) === 'FLOWING';
+  }
+
+  isMediaFlowingOut(p: Params): boolean {
+    return this.#flowOut.get(`${String(p.mediaType)}/${descriptionOf(p.sourceMediaDescription)}`) === 'FLOWING';
+  }
+
+  isMediaTranscoding(_p: Params): boolean {
+    // Fluo forwards; nothing in this element transcodes unless a subclass says so.
+    return false;
+  }
+
+  /** Records a flow-state change and raises MediaFlowIn/OutStateChanged when it changes. */
+  protected setFlow(dir: 'in' | 'out', type: MediaType, state: FlowState, description = DEFAULT_DESCRIPTION): void {
+    const map = dir === 'in' ? this.#flowIn : this.#flowOut;
+    const key = `${type}/${description}`;
+    if ((map.get(key) ?? 'NOT_FLOWING') === state && map.has(key)) return;
+    map.set(key, state);
+    this.emit(dir === 'in' ? 'MediaFlowInStateChanged' : 'MediaFlowOutStateChanged', {
+      state, padName: description, mediaType: type,
+    });
+  }
+
+  getStats(_p: Params): Record<string, unknown> {
+    return {};
+  }
+
+  getGstreamerDot(_p: Params): string {
+    return renderDot(this);
+  }
+
+  dumpGstreamerDot(_p: Params): void {
+    this.notImplemented('dumpGstreamerDot');
+  }
+
+  // ---- lifetime ----------------------------------------------------------------
+
+  /** Drops every edge before the subclass frees its media. */
+  override release(): void {
+    if (this.released) return;
+    for (const conn of [...this.#sinkConnections]) this.removeConnection(conn);
+    for (const conn of [...this.#sourceConnections.values()]) conn.source.removeConnection(conn);
+    super.release();
+  }
+
+  protected override onRelease(): void {
+    const pipeline = this.pipeline;
+    if (this.#hasMedia && pipeline?.mediaAttached) this.host.media.post(pipeline.id, '', 'release', { element: this.id });
+  }
+}
+
+function typesOf(mediaType: unknown): readonly MediaType[] {
+  return mediaType === undefined || mediaType === null ? MEDIA_TYPES : [mediaType as MediaType];
+}
+
+function descriptionOf(d: unknown): string {
+  return typeof d === 'string' && d !== '' ? d : DEFAULT_DESCRIPTION;
+}
+
+function matches(c: ElementConnection, type: unknown, description: unknown, own: string): boolean {
+  if (type !== undefined && type !== null && c.type !== type) return false;
+  if (typeof description === 'string' && description !== '' && own !== description) return false;
+  return true;
+}

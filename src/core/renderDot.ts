@@ -1,0 +1,37 @@
+import type { MediaObject } from './MediaObject.ts';
+
+interface ConnectionLike {
+  readonly source: MediaObject;
+  readonly sink: MediaObject;
+  readonly type: string;
+  readonly sourceDescription: string;
+  readonly sinkDescription: string;
+}
+
+interface GraphNode extends MediaObject {
+  sinkConnectionList?(): readonly ConnectionLike[];
+}
+
+/**
+ * A Graphviz view of a pipeline's element graph, answering `getGstreamerDot`. Fluo has
+ * no single GStreamer pipeline to dump, so it renders its own graph: one node per
+ * element, one edge per (media type, description) connection.
+ */
+export function renderDot(root: MediaObject): string {
+  const pipeline = root.pipeline ?? root;
+  const lines = [`digraph "${esc(pipeline.id)}" {`, '  rankdir=LR;', '  node [shape=box];'];
+  for (const child of pipeline.children as GraphNode[]) {
+    lines.push(`  "${esc(child.id)}" [label="${esc(child.typeName)}\\n${esc(child.name)}"];`);
+  }
+  for (const child of pipeline.children as GraphNode[]) {
+    for (const c of child.sinkConnectionList?.() ?? []) {
+      lines.push(`  "${esc(c.source.id)}" -> "${esc(c.sink.id)}" [label="${c.type} ${esc(c.sourceDescription)}>${esc(c.sinkDescription)}"];`);
+    }
+  }
+  lines.push('}');
+  return lines.join('\n') + '\n';
+}
+
+function esc(s: string): string {
+  return s.replace(/["\\]/g, '\\$&');
+}

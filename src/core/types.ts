@@ -1,0 +1,47 @@
+import type { ApiRegistry } from '../api/ApiRegistry.ts';
+import type { Marshaller } from '../api/Marshaller.ts';
+import type { MediaObject } from './MediaObject.ts';
+import type { Wire } from '../media/worker/protocol.ts';
+
+/** The control plane's view of the media workers (implemented by MediaWorkerPool). */
+export interface MediaPlane {
+  attach(pipeline: string, onEvent: (element: string, name: string, data: Wire) => void, onCrash: (reason: string) => void): void;
+  call(pipeline: string, element: string, op: string, args?: Wire): Promise<Wire>;
+  post(pipeline: string, element: string, op: string, args?: Wire): void;
+  detach(pipeline: string): void;
+}
+
+/** Parameters of one operation, already validated and defaulted by the Marshaller. */
+export type Params = Readonly<Record<string, unknown>>;
+
+/** What an object needs from the registry that owns it; kept narrow on purpose. */
+export interface ObjectHost {
+  readonly api: ApiRegistry;
+  readonly marshaller: Marshaller;
+  readonly media: MediaPlane;
+  /** Raises an event (canonical 7.x name) from `source`; the host fans it out to subscribers. */
+  emitEvent(source: MediaObject, eventName: string, data: Record<string, unknown>): void;
+  /** Called once by a releasing object, after its children are gone. */
+  objectReleased(obj: MediaObject): void;
+}
+
+/** Everything a constructor of a remote object receives. */
+export interface ObjectInit {
+  readonly id: string;
+  /** Unqualified KMD class name (`WebRtcEndpoint`). */
+  readonly typeName: string;
+  readonly host: ObjectHost;
+  readonly parent?: MediaObject;
+  /** Server-wide settings an implementation may read (config, module ini files). */
+  readonly settings: ObjectSettings;
+}
+
+export interface ObjectSettings {
+  /** `<module>.conf.ini` values keyed by class name, e.g. modules.WebRtcEndpoint.stunServerAddress. */
+  readonly modules: Readonly<Record<string, Readonly<Record<string, string>>>>;
+}
+
+/** Context of one call: which session made it. */
+export interface CallContext {
+  readonly sessionId: string;
+}

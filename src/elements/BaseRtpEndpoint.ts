@@ -1,0 +1,54 @@
+import { SdpEndpoint } from './SdpEndpoint.ts';
+import type { Params } from '../core/types.ts';
+import type { Wire } from '../media/worker/protocol.ts';
+
+/** Properties whose value the media node applies (bitrate limits, MTU, REMB), Kurento names. */
+const MEDIA_PROPERTIES = new Set([
+  'minVideoRecvBandwidth', 'minVideoSendBandwidth', 'maxVideoSendBandwidth', 'maxVideoRecvBandwidth',
+  'maxAudioRecvBandwidth', 'mtu', 'rembParams', 'minEncoderBitrate', 'maxEncoderBitrate', 'encoderBitrate',
+]);
+
+/**
+ * KMD `BaseRtpEndpoint`: connection and media state, keyframe requests, bitrate
+ * settings. The states follow the node's reports: `ConnectionStateChanged` when the
+ * transport connects or drops, `MediaStateChanged` when RTCP starts or stops arriving.
+ */
+export class BaseRtpEndpoint extends SdpEndpoint {
+  #connectionState: 'DISCONNECTED' | 'CONNECTED' = 'DISCONNECTED';
+  #mediaState: 'DISCONNECTED' | 'CONNECTED' = 'DISCONNECTED';
+
+  getConnectionState(): string {
+    return this.#connectionState;
+  }
+
+  getMediaState(): string {
+    return this.#mediaState;
+  }
+
+  async requestKeyframe(_p: Params): Promise<void> {
+    await this.mediaCall('requestKeyframe');
+  }
+
+  async getStats(p: Params): Promise<Record<string, unknown>> {
+    const stats = (await this.mediaCall('getStats', { mediaType: (p.mediaType as string | undefined) ?? null, latency: this.pipeline?.latencyStats ?? false })) as Record<string, unknown>;
+    return stats ?? {};
+  }
+
+  protected override propertyChanged(name: string, value: unknown): void {
+    if (MEDIA_PROPERTIES.has(name) && this.hasMedia) {
+      this.host.media.post(this.pipeline!.id, this.id, 'setProperty', { name, value: value as Wire });
+    }
+  }
+
+  override mediaEvent(name: string, data: Wire): void {
+    const d = (data ?? {}) as Record<string, Wire>;
+    if (name === 'ConnectionStateChanged') {
+      if (d.newState === this.#connectionState) return;
+      this.#connectionState = d.newState as 'DISCONNECTED' | 'CONNECTED';
+    } else if (name === 'MediaStateChanged') {
+      if (d.newState === this.#mediaState) return;
+      this.#mediaState = d.newState as 'DISCONNECTED' | 'CONNECTED';
+    }
+    super.mediaEvent(name, data);
+  }
+}

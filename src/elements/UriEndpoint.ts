@@ -1,0 +1,27 @@
+import { KurentoError } from '../core/KurentoError.ts';
+import { MediaElement } from '../core/MediaElement.ts';
+import type { ObjectInit, Params } from '../core/types.ts';
+
+/**
+ * KMD `UriEndpoint` (base of PlayerEndpoint and RecorderEndpoint): the URI and the
+ * STOP/START/PAUSE state. The URI is checked at construction so a bad one fails the
+ * `create` with 40107 instead of failing later in the media engine.
+ */
+export class UriEndpoint extends MediaElement {
+  constructor(init: ObjectInit, params: Params, schemes: readonly string[]) {
+    super(init);
+    const uri = params.uri as string;
+    let url: URL;
+    try {
+      url = new URL(uri);
+    } catch {
+      throw new KurentoError('MEDIA_OBJECT_ILLEGAL_PARAM_ERROR', `'uri' is not a valid URI: '${uri}'`);
+    }
+    const scheme = url.protocol.replace(/:$/, '');
+    if (!schemes.includes(scheme)) {
+      throw new KurentoError('MEDIA_OBJECT_ILLEGAL_PARAM_ERROR', `'uri' scheme '${scheme}' is not supported here (use ${schemes.join(', ')})`);
+    }
+    this.setProperty('uri', uri);
+    this.setProperty('state', 'STOP');
+  }
+}

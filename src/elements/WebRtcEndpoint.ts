@@ -1,0 +1,130 @@
+import { KurentoError } from '../core/KurentoError.ts';
+import { BaseRtpEndpoint } from './BaseRtpEndpoint.ts';
+import type { ObjectInit, Params } from '../core/types.ts';
+import type { Wire } from '../media/worker/protocol.ts';
+
+/** `WebRtcEndpoint.conf.ini` keys (Kurento names) that seed the ICE properties. */
+const CONFIG_KEYS: ReadonlyArray<[prop: string, key: string, kind: 'string' | 'int' | 'boolean']> = [
+  ['stunServerAddress', 'stunServerAddress', 'string'],
+  ['stunServerPort', 'stunServerPort', 'int'],
+  ['turnUrl', 'turnURL', 'string'],
+  ['networkInterfaces', 'networkInterfaces', 'string'],
+  ['externalIPv4', 'externalIPv4', 'string'],
+  ['externalIPv6', 'externalIPv6', 'string'],
+  ['iceTcp', 'iceTcp', 'boolean'],
+];
+
+/** Properties that change how the node gathers candidates. */
+const ICE_PROPERTIES = new Set(CONFIG_KEYS.map(([p]) => p));
+
+/**
+ * KMD `WebRtcEndpoint`: ICE, DTLS-SRTP and data channels towards a browser or any
+ * WebRTC peer. The transport lives in the media worker (WebRtcNode); this class holds
+ * the Kurento-visible state and checks (conformance notes f).
+ */
+export class WebRtcEndpoint extends BaseRtpEndpoint {
+  readonly #useDataChannels: boolean;
+  readonly #pairs: Record<string, Wire>[] = [];
+  readonly #ice = new Map<string, Record<string, Wire>>();
+  readonly #dtls = new Map<string, Record<string, Wire>>();
+
+  constructor(init: ObjectInit, params: Params) {
+    super(init);
+    this.#useDataChannels = params.useDataChannels === true;
+    const conf = init.settings.modules.WebRtcEndpoint ?? {};
+    for (const [prop, key, kind] of CONFIG_KEYS) {
+      const raw = conf[key];
+      if (raw === undefined || raw === '') continue;
+      const value = kind === 'int' ? Number.parseInt(raw, 10) : kind === 'boolean' ? /^(true|1|yes)$/i.test(raw) : raw;
+      if (kind === 'int' && !Number.isFinite(value)) continue;
+      super.setProperty(prop, value);
+    }
+    this.createMedia('WebRtcEndpoint', {
+      recvonly: params.recvonly === true,
+      sendonly: params.sendonly === true,
+      useDataChannels: this.#useDataChannels,
+      certificateKeyType: String(params.certificateKeyType ?? 'RSA'),
+      ice: this.#iceSettings(),
+      minPort: conf.minPort ?? null,
+      maxPort: conf.maxPort ?? null,
+    });
+  }
+
+  #iceSettings(): Wire {
+    const out: Record<string, Wire> = {};
+    for (const p of ICE_PROPERTIES) {
+      const v = this.getProperty(p);
+      if (v !== undefined) out[p] = v as Wire;
+    }
+    return out;
+  }
+
+  protected override propertyChanged(name: string, value: unknown): void {
+    if (ICE_PROPERTIES.has(name) && this.hasMedia) {
+      this.host.media.post(this.pipeline!.id, this.id, 'setIce', this.#iceSettings());
+      return;
+    }
+    super.propertyChanged(name, value);
+  }
+
+  async gatherCandidates(_p: Params): Promise<void> {
+    await this.mediaCall('gatherCandidates');
+  }
+
+  async addIceCandidate(p: Params): Promise<void> {
+    const c = p.candidate as { candidate: string; sdpMid: string; sdpMLineIndex: number };
+    await this.mediaCall('addIceCandidate', { candidate: c.candidate, sdpMid: c.sdpMid, sdpMLineIndex: c.sdpMLineIndex });
+  }
+
+  async createDataChannel(p: Params): Promise<void> {
+    if (!this.#useDataChannels) {
+      throw new KurentoError('MEDIA_OBJECT_OPERATION_NOT_SUPPORTED', 'Data channels are not enabled: create the endpoint with useDataChannels');
+    }
+    const maxPacketLifeTime = p.maxPacketLifeTime as number;
+    const maxRetransmits = p.maxRetransmits as number;
+    if (maxPacketLifeTime !== -1 && maxRetransmits !== -1) {
+      throw new KurentoError('MEDIA_OBJECT_ILLEGAL_PARAM_ERROR', 'maxPacketLifeTime and maxRetransmits cannot both be set (RFC 8831 §6.6)');
+    }
+    await this.mediaCall('createDataChannel', {
+      label: p.label as string, ordered: p.ordered as boolean, maxPacketLifeTime, maxRetransmits, protocol: p.protocol as string,
+    });
+  }
+
+  async closeDataChannel(p: Params): Promise<void> {
+    if (!this.#useDataChannels) {
+      throw new KurentoError('MEDIA_OBJECT_OPERATION_NOT_SUPPORTED', 'Data channels are not enabled: create the endpoint with useDataChannels');
+    }
+    await this.mediaCall('closeDataChannel', { channelId: p.channelId as number });
+  }
+
+  getICECandidatePairs(): Record<string, Wire>[] {
+    return this.#pairs;
+  }
+
+  getIceConnectionState(): Record<string, Wire>[] {
+    return [...this.#ice.values()];
+  }
+
+  getDtlsConnectionState(): Record<string, Wire>[] {
+    return [...this.#dtls.values()];
+  }
+
+  override mediaEvent(name: string, data: Wire): void {
+    const d = (data ?? {}) as Record<string, Wire>;
+    switch (name) {
+      case 'NewCandidatePairSelected':
+        this.#pairs.push(d.candidatePair as Record<string, Wire>);
+        break;
+      case 'IceComponentStateChanged':
+        this.#ice.set(`${String(d.streamId)}/${String(d.componentId)}`, { streamId: String(d.streamId), componentId: d.componentId ?? 1, state: d.state ?? 'DISCONNECTED' });
+        break;
+      case 'DtlsConnectionStateChange':
+        this.#dtls.set(String(d.connectionId), d);
+        break;
+      case 'LocalDescriptionUpdated':
+        this.updateLocalDescriptor(String(d.sdp));
+        return;
+    }
+    super.mediaEvent(name, data);
+  }
+}

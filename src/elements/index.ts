@@ -1,0 +1,20 @@
+import type { ObjectFactory } from '../core/Dispatcher.ts';
+import { MediaPipeline } from '../core/MediaPipeline.ts';
+import { PassThrough } from './PassThrough.ts';
+import { PlayerEndpoint } from './PlayerEndpoint.ts';
+import { RecorderEndpoint } from './RecorderEndpoint.ts';
+import { WebRtcEndpoint } from './WebRtcEndpoint.ts';
+
+/**
+ * The remote classes Fluo builds, by KMD class name. A class declared in the API but
+ * missing here answers NOT_IMPLEMENTED (40006) on `create`, never a silent no-op.
+ */
+export function builtFactories(): Map<string, ObjectFactory> {
+  return new Map<string, ObjectFactory>([
+    ['MediaPipeline', MediaPipeline],
+    ['PassThrough', PassThrough],
+    ['PlayerEndpoint', PlayerEndpoint],
+    ['RecorderEndpoint', RecorderEndpoint],
+    ['WebRtcEndpoint', WebRtcEndpoint],
+  ]);
+}

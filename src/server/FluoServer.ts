@@ -1,0 +1,107 @@
+import { ApiRegistry } from '../api/ApiRegistry.ts';
+import { Marshaller } from '../api/Marshaller.ts';
+import { ALL_MODULES } from '../api/modules/index.ts';
+import { Dispatcher, SERVER_MANAGER_ID } from '../core/Dispatcher.ts';
+import { JsonRpcHandler } from '../rpc/JsonRpcHandler.ts';
+import { ServerManager } from '../elements/ServerManager.ts';
+import { builtFactories } from '../elements/index.ts';
+import { WebSocketTransport } from './WebSocketTransport.ts';
+import { MediaWorkerPool } from '../media/worker/MediaWorkerPool.ts';
+import type { FluoConfig } from '../config/FluoConfig.ts';
+import { Logger } from '../log/Logger.ts';
+
+const log = Logger.get('KurentoMediaServer');
+
+/**
+ * Wires the control plane together: API registry, dispatcher (objects), JSON-RPC
+ * handler (protocol) and WebSocket transport. Owns the session garbage collector.
+ */
+export class FluoServer {
+  readonly config: FluoConfig;
+  readonly api = new ApiRegistry(ALL_MODULES);
+  readonly dispatcher: Dispatcher;
+  readonly rpc: JsonRpcHandler;
+  readonly media: MediaWorkerPool;
+  readonly #transport: WebSocketTransport;
+  #gcTimer: NodeJS.Timeout | undefined;
+  #ports: { port: number; securePort?: number } | undefined;
+
+  constructor(config: FluoConfig) {
+    this.config = config;
+    const factories = builtFactories();
+    let rpc: JsonRpcHandler | undefined;
+    this.media = new MediaWorkerPool(config.mediaWorkers);
+    this.dispatcher = new Dispatcher({
+      media: this.media,
+      api: this.api,
+      marshaller: new Marshaller(this.api),
+      factories,
+      settings: { modules: config.modules },
+      deliver: (sid, value) => rpc?.deliverEvent(sid, value),
+      maxObjectsPerSession: config.resources.maxObjectsPerSession,
+    });
+    this.rpc = rpc = new JsonRpcHandler({
+      dispatcher: this.dispatcher,
+      disableRequestCache: config.resources.disableRequestCache,
+      requestCacheTimeout: config.resources.requestCacheTimeout,
+      maxMessageSize: config.resources.maxMessageSize,
+    });
+    const byModule = new Map<string, string[]>();
+    for (const m of this.api.modules()) {
+      byModule.set(m.name, m.remoteClasses.filter((c) => factories.has(c.name)).map((c) => c.name));
+    }
+    const manager = new ServerManager(
+      { id: SERVER_MANAGER_ID, typeName: 'ServerManager', host: this.dispatcher, settings: { modules: config.modules } },
+      {},
+      {
+        mediaSet: this.dispatcher.mediaSet,
+        factoriesByModule: byModule,
+        moduleVersions: new Map(this.api.modules().map((m) => [m.name, m.version])),
+        kmdJson: (name) => this.api.kmdJson(name),
+        metadata: JSON.stringify({ server: 'Fluo', node: process.version }),
+        onLifecycle: (fn) => this.dispatcher.onLifecycle(fn),
+      },
+    );
+    this.dispatcher.registerPinned(manager);
+    this.#transport = new WebSocketTransport({
+      host: config.websocket.host,
+      port: config.websocket.port,
+      path: config.websocket.path,
+      secure: config.websocket.secure,
+      maxMessageSize: config.resources.maxMessageSize,
+      onMessage: (text, conn) => this.rpc.handle(text, conn),
+      onClose: (conn) => this.rpc.connectionClosed(conn),
+    });
+  }
+
+  get ports(): { port: number; securePort?: number } {
+    if (!this.#ports) throw new Error('server not started');
+    return this.#ports;
+  }
+
+  async start(): Promise<{ port: number; securePort?: number }> {
+    this.#ports = await this.#transport.start();
+    const periodMs = this.config.resources.garbageCollectorPeriod * 1000;
+    this.#gcTimer = setInterval(() => this.collectGarbage(), periodMs);
+    this.#gcTimer.unref();
+    log.info(`Fluo listening on ws://${this.config.websocket.host}:${this.#ports.port}/${this.config.websocket.path}` +
+      (this.#ports.securePort ? ` and wss://…:${this.#ports.securePort}/${this.config.websocket.path}` : ''));
+    return this.#ports;
+  }
+
+  /** One GC round: sessions with no live connection and no keep-alive lose their objects. */
+  collectGarbage(): void {
+    for (const sid of this.rpc.sessions.collect(this.dispatcher.mediaSet.sessions())) {
+      log.info(`session ${sid} expired: releasing what only it held`);
+      this.dispatcher.closeSession(sid, false);
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.#gcTimer) clearInterval(this.#gcTimer);
+    this.#gcTimer = undefined;
+    await this.#transport.stop();
+    this.dispatcher.shutdown();
+    await this.media.close();
+  }
+}

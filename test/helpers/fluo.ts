@@ -1,0 +1,100 @@
+import { WebSocket } from 'ws';
+import { loadConfig } from '../../src/config/loadConfig.ts';
+import type { FluoConfig } from '../../src/config/FluoConfig.ts';
+import { FluoServer } from '../../src/server/FluoServer.ts';
+
+/** Starts an in-process Fluo on a free loopback port with the shipped defaults. */
+export async function startFluo(patch: (c: FluoConfig) => FluoConfig = (c) => c, argv: string[] = []): Promise<{ server: FluoServer; url: string; stop: () => Promise<void> }> {
+  const loaded = loadConfig(argv, {});
+  if (loaded.kind !== 'run') throw new Error('unexpected config result');
+  const base = loaded.config;
+  const config = patch({ ...base, websocket: { ...base.websocket, host: '127.0.0.1', port: 0 } });
+  const server = new FluoServer(config);
+  const { port } = await server.start();
+  return { server, url: `ws://127.0.0.1:${port}/${config.websocket.path}`, stop: () => server.stop() };
+}
+
+export interface RpcMessage {
+  jsonrpc?: string;
+  id?: unknown;
+  method?: string;
+  result?: Record<string, unknown> & { value?: unknown; sessionId?: string };
+  error?: { code: number; message: string; data?: { type: string } };
+  params?: { value: { data: Record<string, unknown>; object: string; type: string } };
+}
+
+/** A raw JSON-RPC client over a real WebSocket, in the spirit of KMS's BaseTest. */
+export class RpcClient {
+  readonly ws: WebSocket;
+  readonly events: RpcMessage[] = [];
+  #next = 0;
+  #waiters = new Map<string, (m: RpcMessage) => void>();
+  #errorWaiters: Array<(m: RpcMessage) => void> = [];
+  #eventWaiters: Array<{ pred: (m: RpcMessage) => boolean; resolve: (m: RpcMessage) => void }> = [];
+
+  private constructor(ws: WebSocket) {
+    this.ws = ws;
+    ws.on('message', (d) => {
+      const m = JSON.parse(d.toString()) as RpcMessage;
+      if (m.method === 'onEvent') {
+        this.events.push(m);
+        this.#eventWaiters = this.#eventWaiters.filter((w) => (w.pred(m) ? (w.resolve(m), false) : true));
+        return;
+      }
+      const w = this.#waiters.get(JSON.stringify(m.id ?? null));
+      if (w) {
+        this.#waiters.delete(JSON.stringify(m.id ?? null));
+        w(m);
+      } else if (m.error && this.#errorWaiters.length) {
+        this.#errorWaiters.shift()!(m);
+      }
+    });
+  }
+
+  static async open(url: string): Promise<RpcClient> {
+    const ws = new WebSocket(url);
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    return new RpcClient(ws);
+  }
+
+  /** Sends a request and waits for the reply with the same id (ids count from 0). */
+  request(method: string, params?: unknown, id: unknown = this.#next++): Promise<RpcMessage> {
+    return this.sendRaw(JSON.stringify(params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params }), id);
+  }
+
+  sendRaw(text: string, id: unknown = null, timeoutMs = 10_000): Promise<RpcMessage> {
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`no reply to ${text.slice(0, 200)}`)), timeoutMs);
+      const done = (m: RpcMessage): void => { clearTimeout(t); resolve(m); };
+      if (id === null) this.#errorWaiters.push(done);
+      else this.#waiters.set(JSON.stringify(id), done);
+      this.ws.send(text);
+    });
+  }
+
+  /** Sends and expects an answer; throws with the error text if the server answered an error. */
+  async ok(method: string, params?: unknown): Promise<NonNullable<RpcMessage['result']>> {
+    const r = await this.request(method, params);
+    if (r.error) throw new Error(`${method} failed: ${r.error.code} ${r.error.message}`);
+    return r.result ?? {};
+  }
+
+  waitEvent(pred: (m: RpcMessage) => boolean, timeoutMs = 5000): Promise<RpcMessage> {
+    const found = this.events.find(pred);
+    if (found) return Promise.resolve(found);
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('event not received')), timeoutMs);
+      this.#eventWaiters.push({ pred, resolve: (m) => { clearTimeout(t); resolve(m); } });
+    });
+  }
+
+  close(): Promise<void> {
+    if (this.ws.readyState === this.ws.CLOSED) return Promise.resolve();
+    return new Promise((r) => { this.ws.once('close', () => r()); this.ws.close(); });
+  }
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

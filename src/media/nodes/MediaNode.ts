@@ -1,0 +1,79 @@
+import { KurentoError } from '../../core/KurentoError.ts';
+import type { MediaKind, Wire } from '../worker/protocol.ts';
+import type { DataMessage, MediaPacket } from './MediaPacket.ts';
+
+export type EmitFn = (name: string, data: Wire) => void;
+
+/**
+ * The media-plane side of an element, living in a media worker. It knows its links
+ * (mirrored from the control plane's graph), moves packets downstream and feedback
+ * (keyframe requests, bandwidth) upstream. It never sees JSON-RPC.
+ */
+export class MediaNode {
+  readonly id: string;
+  protected readonly emit: EmitFn;
+  /** Downstream nodes per media kind. */
+  readonly sinks: Record<MediaKind, Set<MediaNode>> = { AUDIO: new Set(), VIDEO: new Set(), DATA: new Set() };
+  /** The one upstream node per media kind (one source per sink input). */
+  readonly sources = new Map<MediaKind, MediaNode>();
+  #closed = false;
+
+  constructor(id: string, emit: EmitFn) {
+    this.id = id;
+    this.emit = emit;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** A packet from the source of `kind`. Default: pass it on unchanged (PassThrough). */
+  deliver(kind: 'AUDIO' | 'VIDEO', pkt: MediaPacket): void {
+    this.forward(kind, pkt);
+  }
+
+  deliverData(msg: DataMessage): void {
+    this.forwardData(msg);
+  }
+
+  protected forward(kind: 'AUDIO' | 'VIDEO', pkt: MediaPacket): void {
+    for (const s of this.sinks[kind]) s.deliver(kind, pkt);
+  }
+
+  protected forwardData(msg: DataMessage): void {
+    for (const s of this.sinks.DATA) s.deliverData(msg);
+  }
+
+  /** A sink asks for a keyframe. Default: ask our own source (PassThrough). */
+  requestKeyframe(from: MediaNode): void {
+    this.sources.get('VIDEO')?.requestKeyframe(from);
+  }
+
+  /** A sink reports the bitrate it can take (REMB). Default: pass the estimate upstream. */
+  reportBandwidth(from: MediaNode, bps: number): void {
+    this.sources.get('VIDEO')?.reportBandwidth(from, bps);
+  }
+
+  /** Graph hooks: a sink was added/removed, or our source changed. */
+  sinkAdded(kind: MediaKind, sink: MediaNode): void {
+    if (kind === 'VIDEO') this.requestKeyframe(sink);
+  }
+
+  sinkRemoved(_kind: MediaKind, _sink: MediaNode): void {}
+
+  sourceChanged(_kind: MediaKind, _source: MediaNode | undefined): void {}
+
+  /** An element-specific operation from the control plane. */
+  async call(op: string, _args: Wire): Promise<Wire> {
+    throw new KurentoError('NOT_IMPLEMENTED', `media operation '${op}' is not supported by this element`);
+  }
+
+  /** Frees sockets and timers. Idempotent; links are removed by the host. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.onClose();
+  }
+
+  protected onClose(): void {}
+}

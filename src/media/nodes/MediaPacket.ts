@@ -1,0 +1,30 @@
+/** A codec as negotiated on one side (names compared case-insensitively, RFC 4855 §3). */
+export interface RtpCodecInfo {
+  readonly name: string;
+  readonly clockRate: number;
+  readonly channels?: number;
+  readonly fmtp?: string;
+}
+
+/**
+ * One RTP packet travelling between media nodes of a pipeline: the whole packet
+ * (header + payload, already decrypted), plus the codec it carries so each sink can
+ * map it to its own negotiated payload type. Nodes must not keep or mutate `buf`
+ * after passing it on: a sink that rewrites copies first.
+ */
+export interface MediaPacket {
+  readonly codec: RtpCodecInfo;
+  readonly buf: Buffer;
+  /** Receive time in ms (performance.now()), for latency stats. */
+  readonly at: number;
+}
+
+/** A data-channel message travelling over a DATA connection. */
+export interface DataMessage {
+  readonly label: string;
+  readonly data: string | Buffer;
+}
+
+export function codecKey(c: RtpCodecInfo): string {
+  return `${c.name.toLowerCase()}/${c.clockRate}`;
+}

@@ -1,0 +1,191 @@
+import os from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { KurentoError, ErrorCodes, type ErrorType } from '../../core/KurentoError.ts';
+import type { FromWorker, ToWorker, Wire } from './protocol.ts';
+import { Logger } from '../../log/Logger.ts';
+
+const log = Logger.get('FluoMediaWorkers');
+
+export type MediaEventHandler = (element: string, name: string, data: Wire) => void;
+
+interface PipelineEntry {
+  worker: WorkerEntry;
+  onEvent: MediaEventHandler;
+  onCrash: (reason: string) => void;
+}
+
+interface WorkerEntry {
+  readonly index: number;
+  worker: Worker | undefined;
+  ready: Promise<void> | undefined;
+  pipelines: Set<string>;
+  idleTimer: NodeJS.Timeout | undefined;
+}
+
+/**
+ * Media workers: one thread per core by default (a Node thread is one core). Each
+ * pipeline lives on exactly one worker, chosen as the least loaded when the pipeline
+ * first needs media. A worker that dies costs only its pipelines: they get an `Error`
+ * event through `onCrash`, and the next pipeline starts a fresh worker.
+ */
+export class MediaWorkerPool {
+  readonly #workers: WorkerEntry[];
+  readonly #pipelines = new Map<string, PipelineEntry>();
+  readonly #pending = new Map<number, { resolve: (v: Wire) => void; reject: (e: Error) => void; pipeline: string }>();
+  #nextId = 1;
+  #closed = false;
+
+  constructor(count: number) {
+    const n = count > 0 ? count : os.availableParallelism();
+    this.#workers = Array.from({ length: n }, (_, index) => ({ index, worker: undefined, ready: undefined, pipelines: new Set(), idleTimer: undefined }));
+  }
+
+  get size(): number {
+    return this.#workers.length;
+  }
+
+  /** Threads running now (workers start lazily). */
+  get running(): number {
+    return this.#workers.filter((w) => w.worker).length;
+  }
+
+  /** Binds a pipeline to a worker; events for its elements go to `onEvent`. */
+  attach(pipeline: string, onEvent: MediaEventHandler, onCrash: (reason: string) => void): void {
+    if (this.#pipelines.has(pipeline)) return;
+    const w = [...this.#workers].sort((a, b) => a.pipelines.size - b.pipelines.size || Number(!a.worker) - Number(!b.worker))[0]!;
+    w.pipelines.add(pipeline);
+    if (w.idleTimer) clearTimeout(w.idleTimer);
+    w.idleTimer = undefined;
+    this.#pipelines.set(pipeline, { worker: w, onEvent, onCrash });
+  }
+
+  /** Sends an operation to the pipeline's worker and waits for the answer. */
+  async call(pipeline: string, element: string, op: string, args: Wire = null): Promise<Wire> {
+    const entry = this.#pipelines.get(pipeline);
+    if (!entry) throw new KurentoError('MEDIA_OBJECT_NOT_FOUND', `Pipeline '${pipeline}' has no media worker`);
+    const worker = await this.#ensure(entry.worker);
+    const id = this.#nextId++;
+    return new Promise<Wire>((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject, pipeline });
+      const msg: ToWorker = { t: 'call', id, pipeline, element, op, args };
+      worker.postMessage(msg);
+    });
+  }
+
+  /** Fire-and-forget operation (graph updates); errors come back as `Error` events. */
+  post(pipeline: string, element: string, op: string, args: Wire = null): void {
+    const entry = this.#pipelines.get(pipeline);
+    if (!entry) return;
+    void this.#ensure(entry.worker).then((w) => {
+      const msg: ToWorker = { t: 'post', pipeline, element, op, args };
+      w.postMessage(msg);
+    }, () => undefined);
+  }
+
+  /** Forgets a pipeline after its media was released in the worker. */
+  detach(pipeline: string): void {
+    const entry = this.#pipelines.get(pipeline);
+    if (!entry) return;
+    entry.worker.pipelines.delete(pipeline);
+    this.#pipelines.delete(pipeline);
+    // An idle worker is stopped after a grace period, so an idle server holds no
+    // threads, without paying a thread start for every short-lived pipeline.
+    if (entry.worker.pipelines.size === 0 && entry.worker.worker) {
+      const w = entry.worker;
+      w.idleTimer = setTimeout(() => this.#stopIdle(w), this.idleTimeoutMs);
+      w.idleTimer.unref();
+    }
+  }
+
+  /** How long an idle worker thread is kept (ms). */
+  idleTimeoutMs = 10_000;
+
+  #stopIdle(w: WorkerEntry): void {
+    w.idleTimer = undefined;
+    if (w.pipelines.size > 0 || !w.worker) return;
+    const worker = w.worker;
+    w.worker = undefined;
+    w.ready = undefined;
+    worker.removeAllListeners('exit');
+    void worker.terminate();
+  }
+
+  #ensure(entry: WorkerEntry): Promise<Worker> {
+    if (this.#closed) return Promise.reject(new KurentoError('UNEXPECTED_ERROR', 'Media workers are stopped'));
+    if (!entry.worker) {
+      const worker = new Worker(new URL('./worker-main.ts', import.meta.url), {
+        execArgv: ['--import', 'tsx'],
+        workerData: { index: entry.index },
+      });
+      entry.worker = worker;
+      entry.ready = new Promise<void>((resolve, reject) => {
+        worker.once('error', reject);
+        worker.on('message', (m: FromWorker) => {
+          if (m.t === 'ready') {
+            worker.off('error', reject);
+            resolve();
+          }
+        });
+      });
+      worker.on('message', (m: FromWorker) => this.#onMessage(m));
+      worker.on('error', (err) => log.error(`media worker ${entry.index} error: ${err.stack ?? err.message}`));
+      worker.on('exit', (code) => this.#onExit(entry, worker, code));
+    }
+    const w = entry.worker;
+    return entry.ready!.then(() => w);
+  }
+
+  #onMessage(m: FromWorker): void {
+    if (m.t === 'reply') {
+      const p = this.#pending.get(m.id);
+      if (!p) return;
+      this.#pending.delete(m.id);
+      if (m.ok) p.resolve(m.value);
+      else p.reject(new KurentoError(isErrorType(m.error.type) ? m.error.type : 'UNEXPECTED_ERROR', m.error.message));
+    } else if (m.t === 'event') {
+      this.#pipelines.get(m.pipeline)?.onEvent(m.element, m.name, m.data);
+    }
+  }
+
+  #onExit(entry: WorkerEntry, worker: Worker, code: number): void {
+    if (entry.worker !== worker) return;
+    entry.worker = undefined;
+    entry.ready = undefined;
+    const lost = [...entry.pipelines];
+    entry.pipelines.clear();
+    if (!this.#closed) log.error(`media worker ${entry.index} exited with code ${code}; ${lost.length} pipeline(s) lost their media`);
+    for (const [id, p] of this.#pending) {
+      if (lost.includes(p.pipeline)) {
+        this.#pending.delete(id);
+        p.reject(new KurentoError('UNEXPECTED_ERROR', `Media worker exited (code ${code})`));
+      }
+    }
+    for (const pipeline of lost) {
+      const e = this.#pipelines.get(pipeline);
+      this.#pipelines.delete(pipeline);
+      if (!this.#closed) e?.onCrash(`media worker exited with code ${code}`);
+    }
+  }
+
+  /** Test hook and operator tool: kills the worker hosting `pipeline`. */
+  async crashWorkerOf(pipeline: string): Promise<void> {
+    const w = this.#pipelines.get(pipeline)?.worker.worker;
+    if (w) await w.terminate();
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    await Promise.all(this.#workers.map(async (w) => {
+      if (w.idleTimer) clearTimeout(w.idleTimer);
+      const worker = w.worker;
+      w.worker = undefined;
+      if (worker) await worker.terminate();
+    }));
+    for (const p of this.#pending.values()) p.reject(new KurentoError('UNEXPECTED_ERROR', 'Media workers are stopped'));
+    this.#pending.clear();
+  }
+}
+
+function isErrorType(t: string): t is ErrorType {
+  return Object.hasOwn(ErrorCodes, t);
+}

@@ -1,0 +1,51 @@
+#!/usr/bin/env node
+// The whole test suite: type-check, then every test/**/*.test.ts with node's test runner.
+// Media tests must never send packets off the machine, so when we can (root + unshare),
+// the suite re-runs itself inside a private network namespace with only `lo` up.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const args = process.argv.slice(2);
+
+if (!process.env.FLUO_IN_NETNS && process.getuid?.() === 0 && !args.includes('--no-netns')) {
+  const probe = spawnSync('unshare', ['-n', 'true']);
+  if (probe.status === 0) {
+    const inner = spawnSync('unshare', ['-n', 'sh', '-c', 'ip link set lo up && exec "$0" "$@"', process.execPath, ...process.argv.slice(1)], {
+      stdio: 'inherit', env: { ...process.env, FLUO_IN_NETNS: '1' }, cwd: root,
+    });
+    process.exit(inner.status ?? 1);
+  }
+  console.log('# unshare -n not available: running on the host network (loopback only)');
+}
+
+const started = Date.now();
+if (!args.includes('--no-typecheck')) {
+  const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.json')], { stdio: 'inherit', cwd: root });
+  if (tsc.status !== 0) {
+    console.error('# type-check failed');
+    process.exit(tsc.status ?? 1);
+  }
+  console.log(`# type-check ok (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+}
+
+function findTests(dir) {
+  const out = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...findTests(p));
+    else if (name.endsWith('.test.ts')) out.push(p);
+  }
+  return out;
+}
+
+const filters = args.filter((a) => !a.startsWith('--'));
+let files = findTests(join(root, 'test')).sort();
+if (filters.length) files = files.filter((f) => filters.some((x) => relative(root, f).includes(x)));
+const run = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files.map((f) => relative(root, f))], {
+  stdio: 'inherit', cwd: root, env: { ...process.env },
+});
+console.log(`# suite finished in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+process.exit(run.status ?? 1);

@@ -1,0 +1,84 @@
+/**
+ * The official kurento-client@7.3.0 (npm) against Fluo: the handshake (ping, describe,
+ * getInfo module check), pipelines and elements, connect, events, ServerManager,
+ * release. Conformance notes b.1 and b.3.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { startFluo } from '../helpers/fluo.ts';
+
+const require = createRequire(import.meta.url);
+// kurento-client is CommonJS with no types; we use it the way applications do.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Loose = any;
+const kurento = require('kurento-client') as Loose;
+
+let fluo: Awaited<ReturnType<typeof startFluo>>;
+let client: Loose;
+
+before(async () => {
+  fluo = await startFluo();
+  client = await kurento(fluo.url, { failAfter: 1, request_timeout: 5000 });
+  // With the reconnect-ws override a dropped socket would otherwise throw in the test process.
+  client._re.on('error', () => undefined);
+});
+after(async () => {
+  client.close();
+  await new Promise((r) => setTimeout(r, 50));
+  await fluo.stop();
+});
+
+test('getInfo lists the modules the client checks; ServerManager answers', async () => {
+  const manager = await client.getServerManager();
+  const info = await manager.getInfo();
+  const names = info.modules.map((m: { name: string }) => m.name);
+  for (const m of ['core', 'elements', 'filters']) assert.ok(names.includes(m), m);
+  assert.equal(info.type, 'KMS');
+  assert.ok(Number(await manager.getCpuCount()) >= 1);
+  assert.ok(Number(await manager.getUsedMemory()) > 1000);
+  const cpu = Number(await manager.getUsedCpu(100));
+  assert.ok(cpu >= 0 && cpu <= 100);
+  const kmd = JSON.parse(await manager.getKmd('core'));
+  assert.equal(kmd.name, 'core');
+  assert.ok(Array.isArray(await manager.getSessions()));
+});
+
+test('pipelines, elements, connect, events and release through the official client', async () => {
+  const manager = await client.getServerManager();
+  const created: string[] = [];
+  manager.on('ObjectCreated', (ev: { object: Loose }) => created.push(typeof ev.object === 'string' ? ev.object : ev.object.id));
+  await new Promise((r) => setTimeout(r, 100));
+  const pipeline = await client.create('MediaPipeline');
+  assert.match(pipeline.id, /_kurento\.MediaPipeline$/);
+  const a = await pipeline.create('PassThrough');
+  const b = await pipeline.create('PassThrough');
+  const connectedEvents: Loose[] = [];
+  a.on('ElementConnected', (ev: Loose) => connectedEvents.push(ev));
+  await new Promise((r) => setTimeout(r, 100));
+  await a.connect(b);
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(connectedEvents.length, 3);
+  const sources = await b.getSourceConnections();
+  assert.equal(sources.length, 3);
+  await a.setName('source');
+  assert.equal(await a.getName(), 'source');
+  await a.addTag('k', 'v');
+  assert.equal(await a.getTag('k'), 'v');
+  const pipelines = await manager.getPipelines();
+  assert.ok(pipelines.some((p: Loose) => p.id === pipeline.id));
+  assert.ok(created.includes(pipeline.id), 'ObjectCreated for the pipeline');
+  const children = await pipeline.getChildren();
+  assert.equal(children.length, 2);
+  await pipeline.release();
+  await assert.rejects(a.getName(), (err: Loose) => / not found/.test(String(err.message)));
+  await new Promise((r) => setTimeout(r, 100));
+  const after = await manager.getPipelines();
+  assert.ok(!after.some((p: Loose) => p.id === pipeline.id));
+});
+
+test('an unimplemented factory and a bad call are rejected with Kurento codes', async () => {
+  const pipeline = await client.create('MediaPipeline');
+  await assert.rejects(pipeline.create('PassThrough', { mediaPipeline: 'x' }).then(() => client.create('PassThrough', { mediaPipeline: 'ghost' })), (err: Loose) => err.code === 40101 || err.code === 40001);
+  await pipeline.release();
+});

@@ -1,0 +1,46 @@
+/**
+ * 1,000 create/connect/release cycles over a real WebSocket leave the registry empty,
+ * no subscriptions or sessions' objects behind, and the heap flat (within 10%).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { startFluo, RpcClient } from '../helpers/fluo.ts';
+
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc') as () => void;
+
+function heapUsed(): number {
+  for (let i = 0; i < 3; i++) gc();
+  return process.memoryUsage().heapUsed;
+}
+
+test('1,000 create/connect/release cycles: empty registry, flat heap', async () => {
+  const fluo = await startFluo();
+  const c = await RpcClient.open(fluo.url);
+  const sid = (await c.ok('connect')).sessionId!;
+  const cycle = async (): Promise<void> => {
+    const P = (await c.ok('create', { type: 'MediaPipeline', sessionId: sid })).value as string;
+    const a = (await c.ok('create', { type: 'PassThrough', constructorParams: { mediaPipeline: P }, sessionId: sid })).value as string;
+    const b = (await c.ok('create', { type: 'PassThrough', constructorParams: { mediaPipeline: P }, sessionId: sid })).value as string;
+    await c.ok('subscribe', { object: a, type: 'ElementConnected', sessionId: sid });
+    await c.ok('invoke', { object: a, operation: 'connect', operationParams: { sink: b }, sessionId: sid });
+    await c.ok('release', { object: P, sessionId: sid });
+  };
+  for (let i = 0; i < 200; i++) await cycle();
+  c.events.length = 0;
+  const before = heapUsed();
+  for (let i = 0; i < 1000; i++) await cycle();
+  c.events.length = 0;
+  const afterHeap = heapUsed();
+  const d = fluo.server.dispatcher;
+  assert.equal(d.mediaSet.size, 1, 'only the ServerManager remains');
+  assert.equal(d.mediaSet.pipelines().length, 0);
+  assert.equal(d.subscriptions.size, 0);
+  const growth = (afterHeap - before) / before;
+  console.log(`# heap before ${(before / 1e6).toFixed(1)} MB, after ${(afterHeap / 1e6).toFixed(1)} MB (${(growth * 100).toFixed(1)}%)`);
+  assert.ok(growth < 0.1, `heap grew ${(growth * 100).toFixed(1)}%`);
+  await c.close();
+  await fluo.stop();
+});

@@ -22,6 +22,8 @@ export interface ParamDef {
   readonly type: TypeRef;
   readonly optional?: boolean;
   readonly defaultValue?: JsonValue;
+  /** Present only in the 6.x API (kept so 6.x clients keep working). */
+  readonly legacy?: boolean;
 }
 
 export interface MethodDef {
@@ -29,6 +31,7 @@ export interface MethodDef {
   readonly params: readonly ParamDef[];
   /** Absent for methods that return nothing. */
   readonly returns?: TypeRef;
+  readonly legacy?: boolean;
 }
 
 export interface PropertyDef {
@@ -39,6 +42,7 @@ export interface PropertyDef {
   /** Set once by the constructor; only a getter afterwards. */
   readonly final?: boolean;
   readonly defaultValue?: JsonValue;
+  readonly legacy?: boolean;
 }
 
 export interface RemoteClassDef {
@@ -77,6 +81,8 @@ export interface EventDef {
   readonly module: string;
   readonly extends?: string;
   readonly properties: readonly ParamDef[];
+  /** A 6.x event name: delivered, under this name, when the 7.x event `aliasOf` fires. */
+  readonly aliasOf?: string;
 }
 
 export interface ModuleDef {

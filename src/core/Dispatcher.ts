@@ -104,7 +104,7 @@ export class Dispatcher implements ObjectHost {
     }
   }
 
-  release(sessionId: string, objectId: string): void {
+  release(sessionId: string, objectId: unknown): void {
     const obj = this.lookup(sessionId, objectId, false);
     if (obj.id === SERVER_MANAGER_ID) {
       throw new KurentoError('MEDIA_OBJECT_OPERATION_NOT_SUPPORTED', 'The ServerManager cannot be released');
@@ -204,7 +204,7 @@ export class Dispatcher implements ObjectHost {
     }
     const now = Date.now();
     out.source = source.id;
-    out.tags = source.eventTags();
+    out.tags = this.marshaller.marshal('Tag[]', source.eventTags());
     out.timestampMillis = String(now);
     // 6.x clients read `timestamp` (seconds); KMD 7 dropped it but it harms nobody.
     out.timestamp = String(Math.floor(now / 1000));

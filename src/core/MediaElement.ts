@@ -189,7 +189,7 @@ export class MediaElement extends MediaObject {
     });
   }
 
-  getStats(_p: Params): Record<string, unknown> {
+  getStats(_p: Params): Record<string, unknown> | Promise<Record<string, unknown>> {
     return {};
   }
 

@@ -39,7 +39,7 @@ export class MediaObject {
     for (const p of init.host.api.allProperties(init.typeName)) {
       if (p.def.defaultValue !== undefined) this.#props.set(p.def.name, p.def.defaultValue);
     }
-    init.parent?.#children.set(this.id, this);
+    if (init.parent) init.parent.#children.set(this.id, this);
   }
 
   get released(): boolean {
@@ -136,7 +136,7 @@ export class MediaObject {
     try {
       this.onRelease();
     } finally {
-      this.parent?.#children.delete(this.id);
+      if (this.parent) this.parent.#children.delete(this.id);
       this.host.objectReleased(this);
     }
   }

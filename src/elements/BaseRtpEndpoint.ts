@@ -29,7 +29,7 @@ export class BaseRtpEndpoint extends SdpEndpoint {
     await this.mediaCall('requestKeyframe');
   }
 
-  async getStats(p: Params): Promise<Record<string, unknown>> {
+  override async getStats(p: Params): Promise<Record<string, unknown>> {
     const stats = (await this.mediaCall('getStats', { mediaType: (p.mediaType as string | undefined) ?? null, latency: this.pipeline?.latencyStats ?? false })) as Record<string, unknown>;
     return stats ?? {};
   }

@@ -138,7 +138,9 @@ export class WebSocketTransport {
     this.#conns.add(conn);
     log.debug(`connection ${conn.id} opened`);
     ws.on('message', (data, isBinary) => {
-      const text = isBinary ? Buffer.from(data as Buffer).toString('utf8') : data.toString();
+      // ws delivers Buffers (binaryType 'nodebuffer'); binary frames are read as UTF-8 text too.
+      void isBinary;
+      const text = (data as Buffer).toString('utf8');
       conn.process(text, this.#opts.onMessage);
     });
     ws.on('error', (err) => log.warn(`connection ${conn.id}: ${err.message}`));

@@ -98,3 +98,10 @@ export class RpcClient {
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Handles keeping the event loop alive (sockets, servers, timers), by kind. */
+export function activeResources(): string[] {
+  // Typed here because @types/node 20.9 does not declare this (stable) API.
+  return (process as unknown as { getActiveResourcesInfo(): string[] }).getActiveResourcesInfo()
+    .filter((r) => !['TTYWrap', 'PipeWrap', 'FSReqCallback'].includes(r));
+}

@@ -77,7 +77,8 @@ test('huge, deeply nested and binary frames get errors; the server keeps serving
   const deepObj = '{"a":'.repeat(5000) + '1' + '}'.repeat(5000);
   const sid = (await c.ok('connect')).sessionId!;
   const P = (await c.ok('create', { type: 'MediaPipeline', sessionId: sid })).value as string;
-  const n = await c.sendRaw(`{"jsonrpc":"2.0","id":3,"method":"invoke","params":{"object":"${P}","operation":"setVideoFormat","operationParams":{"caps":${deepObj}},"sessionId":"${sid}"}}`, 3);
+  const E = (await c.ok('create', { type: 'PassThrough', constructorParams: { mediaPipeline: P }, sessionId: sid })).value as string;
+  const n = await c.sendRaw(`{"jsonrpc":"2.0","id":3,"method":"invoke","params":{"object":"${E}","operation":"setVideoFormat","operationParams":{"caps":${deepObj}},"sessionId":"${sid}"}}`, 3);
   assert.equal(n.error?.code, 40001);
   c.ws.send(Buffer.from([0xff, 0xfe, 0x00, 0x01]), { binary: true });
   assert.equal((await c.request('ping')).result?.value, 'pong');

@@ -113,18 +113,18 @@ test('a.1 transactions: bad one fails per-op, good one answers 4 results with ne
 
 test('a.2 duplicate requests replay the stored answer', async () => {
   const c = await RpcClient.open(fluo.url);
-  const frame = JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'create', params: { type: 'MediaPipeline', sessionId: '1111' } });
+  const frame = JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'create', params: { type: 'MediaPipeline', sessionId: 'dup-1111' } });
   const a = await c.sendRaw(frame, 7);
   const b = await c.sendRaw(frame, 7);
   assert.deepEqual(a, b);
   const pipeline = a.result!.value as string;
-  const pframe = JSON.stringify({ jsonrpc: '2.0', id: 8, method: 'create', params: { type: 'PlayerEndpoint', constructorParams: { mediaPipeline: pipeline, uri: PLAYER_URI }, sessionId: '1111' } });
+  const pframe = JSON.stringify({ jsonrpc: '2.0', id: 8, method: 'create', params: { type: 'PlayerEndpoint', constructorParams: { mediaPipeline: pipeline, uri: PLAYER_URI }, sessionId: 'dup-1111' } });
   const pa = await c.sendRaw(pframe, 8);
   const pb = await c.sendRaw(pframe, 8);
   assert.deepEqual(pa, pb);
-  const kids = await c.ok('invoke', { object: pipeline, operation: 'getChildren', sessionId: '1111' });
+  const kids = await c.ok('invoke', { object: pipeline, operation: 'getChildren', sessionId: 'dup-1111' });
   assert.equal((kids.value as string[]).length, 1, 'the duplicate did not create a second player');
-  await c.ok('closeSession', { sessionId: '1111', release: true });
+  await c.ok('closeSession', { sessionId: 'dup-1111', release: true });
   await c.close();
 });
 

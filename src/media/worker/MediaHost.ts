@@ -95,13 +95,14 @@ export class MediaHost {
 
   #release(pipelineId: string, element: string): void {
     const p = this.#pipelines.get(pipelineId);
-    const node = p?.get(element);
+    const node: MediaNode | undefined = p?.get(element);
     if (!p || !node) return;
     for (const kind of ['AUDIO', 'VIDEO', 'DATA'] as const) {
-      for (const s of node.sinks[kind]) {
-        if (s.sources.get(kind) === node) {
-          s.sources.delete(kind);
-          s.sourceChanged(kind, undefined);
+      const sinks: MediaNode[] = [...node.sinks[kind]];
+      for (const sinkNode of sinks) {
+        if (sinkNode.sources.get(kind) === node) {
+          sinkNode.sources.delete(kind);
+          sinkNode.sourceChanged(kind, undefined);
         }
       }
       node.sinks[kind].clear();

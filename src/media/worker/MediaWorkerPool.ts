@@ -44,6 +44,11 @@ export class MediaWorkerPool {
     return this.#workers.length;
   }
 
+  /** Pipelines currently placed on a worker. */
+  get attachedPipelines(): number {
+    return this.#pipelines.size;
+  }
+
   /** Threads running now (workers start lazily). */
   get running(): number {
     return this.#workers.filter((w) => w.worker).length;
@@ -113,8 +118,7 @@ export class MediaWorkerPool {
   #ensure(entry: WorkerEntry): Promise<Worker> {
     if (this.#closed) return Promise.reject(new KurentoError('UNEXPECTED_ERROR', 'Media workers are stopped'));
     if (!entry.worker) {
-      const worker = new Worker(new URL('./worker-main.ts', import.meta.url), {
-        execArgv: ['--import', 'tsx'],
+      const worker = new Worker(new URL('./worker-boot.mjs', import.meta.url), {
         workerData: { index: entry.index },
       });
       entry.worker = worker;

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Installs everything Fluo needs on Debian 12 (as root, Node 20 present) and starts the
+# server on its defaults. Idempotent: only missing Debian packages are installed.
+#   bash install.sh             install, then `npm start`
+#   bash install.sh --no-start  install only (CI)
+set -euo pipefail
+cd "$(dirname "$0")"
+
+start=1
+for a in "$@"; do
+  case "$a" in
+    --no-start) start=0 ;;
+    *) echo "usage: bash install.sh [--no-start]" >&2; exit 2 ;;
+  esac
+done
+
+# GStreamer and ffmpeg (media engine and test peers), Chromium (browser tests and
+# tutorials), coturn (TURN tests), openssl (test certificates), iproute2/util-linux
+# (private network namespaces for media tests).
+PACKAGES=(
+  gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+  gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-nice
+  ffmpeg chromium chromium-driver coturn openssl iproute2 util-linux ca-certificates
+)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "install.sh: missing Debian packages (${missing[*]}); run as root to install them" >&2
+    exit 1
+  fi
+  echo "install.sh: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # coturn's package enables no service on its own here; tests start their own instance.
+fi
+
+# npm packages, exactly as locked. .npmrc sets ignore-scripts (kurento-client's
+# postinstall script is not shipped in its package).
+if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error; else npm install --no-audit --no-fund --loglevel=error; fi
+
+if [ "$start" -eq 1 ]; then exec npm start; fi

@@ -83,7 +83,7 @@ export class JsonRpcHandler {
       return JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error.' } });
     }
     if (Array.isArray(msg)) return this.#batch(msg, conn);
-    const r = this.#request(msg, conn);
+    const r = this.#request(msg, conn, text);
     return r instanceof Promise ? r.then(toText) : toText(r);
   }
 
@@ -92,13 +92,13 @@ export class JsonRpcHandler {
     if (msgs.length === 0) return JSON.stringify(invalidRequest());
     const out: Response[] = [];
     for (const m of msgs) {
-      const r = await this.#request(m, conn);
+      const r = await this.#request(m, conn, JSON.stringify(m));
       if (r) out.push(r);
     }
     return out.length ? JSON.stringify(out) : undefined;
   }
 
-  #request(msg: unknown, conn: RpcConnection): Response | undefined | Promise<Response | undefined> {
+  #request(msg: unknown, conn: RpcConnection, text: string): Response | undefined | Promise<Response | undefined> {
     if (!isObj(msg) || msg.jsonrpc !== '2.0' || typeof msg.method !== 'string' || !validId(msg.id)) {
       return invalidRequest();
     }
@@ -109,7 +109,11 @@ export class JsonRpcHandler {
       return isNotification ? undefined : { jsonrpc: '2.0', id, error: { code: -32602, message: 'Invalid params: params must be an object' } };
     }
     const sid = typeof params.sessionId === 'string' ? params.sessionId : undefined;
-    const cacheKey = this.#cache && sid !== undefined && !isNotification ? RequestCache.key(sid, id) : undefined;
+    // Kurento keys its cache on (sessionId, id) only; we also key on the request itself,
+    // so a client that restarts its id counter under the same session (an application
+    // restart resuming a saved session) is not answered with another request's result.
+    // A real retry re-sends the identical frame and still gets the stored answer.
+    const cacheKey = this.#cache && sid !== undefined && !isNotification ? RequestCache.key(sid, id, text) : undefined;
     if (cacheKey) {
       const hit = this.#cache!.get(cacheKey);
       if (hit !== null) {

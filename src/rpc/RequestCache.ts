@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * Kurento's duplicate-request cache (KMS server_duplicate_requests test): a request
  * repeated with the same (params.sessionId, id) inside the window gets the stored
@@ -19,8 +21,8 @@ export class RequestCache {
     this.#now = now;
   }
 
-  static key(sessionId: string, id: unknown): string {
-    return `${sessionId}\u0000${typeof id}:${String(id)}`;
+  static key(sessionId: string, id: unknown, request = ''): string {
+    return `${sessionId}\u0000${typeof id}:${String(id)}\u0000${createHash('sha1').update(request).digest('base64')}`;
   }
 
   get(key: string): Promise<string | undefined> | string | undefined | null {

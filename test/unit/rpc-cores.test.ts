@@ -21,6 +21,9 @@ test('RequestCache: replays within the window, expires after it, bounded in entr
   cache.set(RequestCache.key('s', '1'), 'string');
   assert.equal(cache.get(RequestCache.key('s', 1)), 'number');
   assert.equal(cache.get(RequestCache.key('s', '1')), 'string');
+  // Same session and id but another request (a client that restarted its ids): no replay.
+  assert.notEqual(RequestCache.key('s', 1, '{"method":"create"}'), RequestCache.key('s', 1, '{"method":"describe"}'));
+  assert.equal(RequestCache.key('s', 1, 'x'), RequestCache.key('s', 1, 'x'));
   cache.set(RequestCache.key('s', 2), 'a');
   cache.set(RequestCache.key('s', 3), 'b');
   assert.equal(cache.size, 3);

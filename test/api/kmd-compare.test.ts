@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ALL_MODULES } from '../../src/api/modules/index.ts';
 import { ApiRegistry } from '../../src/api/ApiRegistry.ts';
-import type { ParamDef } from '../../src/api/types.ts';
+import type { ComplexTypeDef, EventDef, ModuleDef, ParamDef, RemoteClassDef } from '../../src/api/types.ts';
 
 const KMD = fileURLToPath(new URL('../../../shared/reference/kmd/', import.meta.url));
 const present = fs.existsSync(KMD);
@@ -39,10 +39,11 @@ function sameParam(ours: ParamDef | undefined, k: KParam, where: string): void {
 
 function compare(version: string, file: string, strict: boolean): void {
   const k = JSON.parse(fs.readFileSync(file, 'utf8')) as KModule;
-  const mod = api.getModule(k.name);
-  assert.ok(mod, `module ${k.name}`);
+  const found: ModuleDef | undefined = api.getModule(k.name);
+  assert.ok(found, `module ${k.name}`);
+  const mod: ModuleDef = found;
   for (const kc of k.remoteClasses) {
-    const c = mod.remoteClasses.find((x) => x.name === kc.name);
+    const c: RemoteClassDef | undefined = mod.remoteClasses.find((x) => x.name === kc.name);
     const at = `${version} ${k.name}.${kc.name}`;
     assert.ok(c, `${at}: class missing`);
     assert.equal(c.extends, kc.extends, `${at}: extends`);
@@ -52,7 +53,7 @@ function compare(version: string, file: string, strict: boolean): void {
       if (strict) assert.equal(c.constructorParams?.length, kc.constructor.params.length, `${at}: constructor arity`);
     }
     for (const km of kc.methods ?? []) {
-      const m = c.methods.find((x) => x.name === km.name);
+      const m: RemoteClassDef['methods'][number] | undefined = c.methods.find((x) => x.name === km.name);
       assert.ok(m, `${at}.${km.name}: method missing`);
       assert.equal(m.returns, km.return?.type, `${at}.${km.name}: return type`);
       assert.equal(m.params.length, km.params.length, `${at}.${km.name}: arity`);
@@ -62,7 +63,7 @@ function compare(version: string, file: string, strict: boolean): void {
       });
     }
     for (const kp of kc.properties ?? []) {
-      const p = c.properties.find((x) => x.name === kp.name);
+      const p: RemoteClassDef['properties'][number] | undefined = c.properties.find((x) => x.name === kp.name);
       assert.ok(p, `${at}.${kp.name}: property missing`);
       assert.equal(p.type, kp.type, `${at}.${kp.name}: type`);
       assert.equal(p.readOnly === true, kp.readOnly === true, `${at}.${kp.name}: readOnly`);
@@ -72,7 +73,7 @@ function compare(version: string, file: string, strict: boolean): void {
     for (const e of kc.events ?? []) assert.ok(c.events.includes(e), `${at}: event ${e} not declared`);
   }
   for (const kt of k.complexTypes) {
-    const t = mod.complexTypes.find((x) => x.name === kt.name);
+    const t: ComplexTypeDef | undefined = mod.complexTypes.find((x) => x.name === kt.name);
     const at = `${version} ${k.name} type ${kt.name}`;
     assert.ok(t, `${at}: missing`);
     if (kt.typeFormat === 'ENUM') {
@@ -87,7 +88,7 @@ function compare(version: string, file: string, strict: boolean): void {
     }
   }
   for (const ke of k.events) {
-    const e = mod.events.find((x) => x.name === ke.name);
+    const e: EventDef | undefined = mod.events.find((x) => x.name === ke.name);
     const at = `${version} ${k.name} event ${ke.name}`;
     assert.ok(e, `${at}: missing`);
     assert.equal(e.extends, ke.extends, `${at}: extends`);

@@ -31,6 +31,12 @@ export class RpcClient {
   #waiters = new Map<string, (m: RpcMessage) => void>();
   #errorWaiters: Array<(m: RpcMessage) => void> = [];
   #eventWaiters: Array<{ pred: (m: RpcMessage) => boolean; resolve: (m: RpcMessage) => void }> = [];
+  #listeners: Array<(m: RpcMessage) => void> = [];
+
+  /** Calls `fn` for every event from now on. */
+  onEvent(fn: (m: RpcMessage) => void): void {
+    this.#listeners.push(fn);
+  }
 
   private constructor(ws: WebSocket) {
     this.ws = ws;
@@ -38,6 +44,7 @@ export class RpcClient {
       const m = JSON.parse(d.toString()) as RpcMessage;
       if (m.method === 'onEvent') {
         this.events.push(m);
+        for (const l of this.#listeners) l(m);
         this.#eventWaiters = this.#eventWaiters.filter((w) => (w.pred(m) ? (w.resolve(m), false) : true));
         return;
       }

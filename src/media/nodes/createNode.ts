@@ -1,12 +1,14 @@
 import { KurentoError } from '../../core/KurentoError.ts';
 import { MediaNode, type EmitFn } from './MediaNode.ts';
 import type { Wire } from '../worker/protocol.ts';
+import { WebRtcNode } from './WebRtcNode.ts';
 
 type NodeCtor = new (id: string, emit: EmitFn, options: Wire) => MediaNode;
 
 /** Media-plane implementations by KMD class name. */
 const NODES: Record<string, NodeCtor> = {
   PassThrough: MediaNode,
+  WebRtcEndpoint: WebRtcNode,
 };
 
 export function registerNode(kind: string, ctor: NodeCtor): void {

@@ -1,0 +1,464 @@
+import {
+  RTCPeerConnection, RtpPacket, RtcpPayloadSpecificFeedback, ReceiverEstimatedMaxBitrate, RTCIceCandidate,
+  type RTCRtpTransceiver, type RTCDataChannel, type MediaStreamTrack,
+} from 'werift';
+import { KurentoError } from '../../core/KurentoError.ts';
+import { MediaNode, type EmitFn } from './MediaNode.ts';
+import { codecKey, type DataMessage, type MediaPacket, type RtpCodecInfo } from './MediaPacket.ts';
+import { peerConfig, type IceSettings } from './webrtcConfig.ts';
+import { FlowMonitor } from './FlowMonitor.ts';
+import { webrtcStats } from './webrtcStats.ts';
+import type { Wire } from '../worker/protocol.ts';
+
+type Kind = 'AUDIO' | 'VIDEO';
+
+interface Options {
+  recvonly: boolean;
+  sendonly: boolean;
+  useDataChannels: boolean;
+  ice: IceSettings;
+  minPort: string | null;
+  maxPort: string | null;
+}
+
+/** Kurento IceComponentState names for werift's ICE connection states. */
+const ICE_STATE: Record<string, string> = {
+  new: 'GATHERING', checking: 'CONNECTING', connected: 'CONNECTED', completed: 'READY',
+  failed: 'FAILED', disconnected: 'DISCONNECTED', closed: 'DISCONNECTED',
+};
+
+/** Minimum time between two keyframe requests sent upstream (coalesces many sinks). */
+const KEYFRAME_INTERVAL_MS = 300;
+/** REMB sent to the peer when no sink has reported yet (Kurento RembParams.rembOnConnect). */
+const REMB_ON_CONNECT = 300_000;
+/** Upper bound of the REMB Fluo sends when maxVideoRecvBandwidth is not set. */
+const DEFAULT_REMB_CAP = 2_500_000;
+
+/**
+ * The media side of a WebRtcEndpoint: one werift RTCPeerConnection (ICE, DTLS-SRTP,
+ * SCTP) whose decrypted RTP goes to the sinks, and whose senders carry what the source
+ * sends, with SSRC/sequence/timestamp continuity across source switches (werift's
+ * sender keeps offsets; `replaceRTP` re-bases them when the source SSRC changes).
+ * Candidates are reported only after `gatherCandidates`, as Kurento does.
+ */
+export class WebRtcNode extends MediaNode {
+  readonly #pc: RTCPeerConnection;
+  readonly #opts: Options;
+  #ice: IceSettings;
+  #gatherRequested = false;
+  #gatheringDone = false;
+  #gatherDoneSent = false;
+  readonly #pendingCandidates: Wire[] = [];
+  readonly #remoteCandidates: Array<{ candidate: string; sdpMid?: string; sdpMLineIndex?: number }> = [];
+  #haveRemote = false;
+  #connected = false;
+  #mediaConnected = false;
+  readonly #flow: FlowMonitor;
+  readonly #inCodec = new Map<number, RtpCodecInfo>();
+  readonly #lastSourceSsrc = new Map<Kind, number>();
+  readonly #codecWarned = new Set<string>();
+  readonly #channels = new Map<number, RTCDataChannel>();
+  #lastKeyframeRequest = 0;
+  readonly #sinkBandwidth = new Map<MediaNode, number>();
+  #peerBandwidth: number | undefined;
+  #maxRecvKbps = 0;
+  #rembTimer: NodeJS.Timeout | undefined;
+  #connectedAt = 0;
+
+  constructor(id: string, emit: EmitFn, options: Wire) {
+    super(id, emit);
+    const o = (options ?? {}) as Record<string, Wire>;
+    this.#opts = {
+      recvonly: o.recvonly === true, sendonly: o.sendonly === true, useDataChannels: o.useDataChannels === true,
+      ice: (o.ice ?? {}) as IceSettings, minPort: o.minPort as string | null, maxPort: o.maxPort as string | null,
+    };
+    this.#ice = this.#opts.ice;
+    this.#pc = new RTCPeerConnection(peerConfig(this.#ice, { min: Number(this.#opts.minPort) || undefined, max: Number(this.#opts.maxPort) || undefined }));
+    this.#flow = new FlowMonitor((dir, kind, state) => this.emit(dir === 'in' ? 'MediaFlowInStateChanged' : 'MediaFlowOutStateChanged', { state, padName: 'default', mediaType: kind }));
+    this.#wire();
+  }
+
+  #wire(): void {
+    const pc = this.#pc;
+    pc.onIceCandidate.subscribe((c) => {
+      if (!c) {
+        this.#gatheringDone = true;
+        this.#maybeGatheringDone();
+        return;
+      }
+      const j = c.toJSON();
+      const cand: Wire = { candidate: j.candidate, sdpMid: j.sdpMid ?? '0', sdpMLineIndex: j.sdpMLineIndex ?? 0 };
+      if (this.#gatherRequested) this.emit('IceCandidateFound', { candidate: cand });
+      else this.#pendingCandidates.push(cand);
+    });
+    pc.iceConnectionStateChange.subscribe((s) => {
+      this.emit('IceComponentStateChanged', { streamId: 1, componentId: 1, state: ICE_STATE[s] ?? 'DISCONNECTED' });
+      if (s === 'connected' || s === 'completed') this.#pairSelected();
+    });
+    pc.connectionStateChange.subscribe((s) => {
+      if (s === 'connected' && !this.#connected) {
+        this.#connected = true;
+        this.#connectedAt = performance.now();
+        this.emit('ConnectionStateChanged', { oldState: 'DISCONNECTED', newState: 'CONNECTED' });
+        this.emit('MediaSessionStarted', {});
+        this.#startRemb();
+      } else if ((s === 'disconnected' || s === 'failed' || s === 'closed') && this.#connected) {
+        this.#connected = false;
+        this.emit('ConnectionStateChanged', { oldState: 'CONNECTED', newState: 'DISCONNECTED' });
+        if (this.#mediaConnected) {
+          this.#mediaConnected = false;
+          this.emit('MediaStateChanged', { oldState: 'CONNECTED', newState: 'DISCONNECTED' });
+        }
+        this.emit('MediaSessionTerminated', {});
+      }
+    });
+    pc.onTrack.subscribe((track) => this.#onTrack(track));
+    pc.onDataChannel.subscribe((ch) => this.#addChannel(ch));
+  }
+
+  readonly #watchedDtls = new WeakSet<object>();
+
+  #watchDtls(): void {
+    for (const t of this.#pc.dtlsTransports) {
+      if (this.#watchedDtls.has(t)) continue;
+      this.#watchedDtls.add(t);
+      const report = (state: string): void => {
+        this.emit('DtlsConnectionStateChange', { streamId: '1', componentId: '1', connectionId: this.id, state: state.toUpperCase() });
+      };
+      report(t.state);
+      t.onStateChange.subscribe((s) => report(s));
+    }
+  }
+
+  #pairSelected(): void {
+    const conn = this.#pc.iceTransports[0]?.connection;
+    const pair = conn?.nominated;
+    if (!pair) return;
+    this.emit('NewCandidatePairSelected', {
+      candidatePair: { streamId: '1', componentId: 1, localCandidate: `candidate:${pair.localCandidate.toSdp()}`, remoteCandidate: `candidate:${pair.remoteCandidate.toSdp()}` },
+    });
+  }
+
+  #maybeGatheringDone(): void {
+    if (this.#gatherRequested && this.#gatheringDone && !this.#gatherDoneSent) {
+      this.#gatherDoneSent = true;
+      this.emit('IceGatheringDone', {});
+    }
+  }
+
+  // ---- inbound media -------------------------------------------------------------
+
+  #onTrack(track: MediaStreamTrack): void {
+    const kind: Kind = track.kind === 'audio' ? 'AUDIO' : 'VIDEO';
+    track.onReceiveRtp.subscribe((rtp) => {
+      if (this.closed) return;
+      const codec = this.#codecFor(rtp.header.payloadType, track);
+      if (!codec) return;
+      this.#flow.packet('in', kind);
+      this.#markMedia();
+      // Header extensions are the sender's business with us; sinks get a clean packet.
+      rtp.header.extensions = [];
+      rtp.header.extension = false;
+      const pkt: MediaPacket = { codec, buf: rtp.serialize(), at: performance.now() };
+      this.forward(kind, pkt);
+    });
+    track.onReceiveRtcp.subscribe(() => this.#markMedia());
+  }
+
+  #codecFor(pt: number, track: MediaStreamTrack): RtpCodecInfo | undefined {
+    let c = this.#inCodec.get(pt);
+    if (c) return c;
+    const tr = this.#pc.getTransceivers().find((t) => t.receiver.tracks.includes(track));
+    const p = tr?.codecs.find((x) => x.payloadType === pt) ?? (track.codec?.payloadType === pt ? track.codec : undefined);
+    if (!p) return undefined;
+    const name = p.mimeType.split('/')[1] ?? p.mimeType;
+    if (/^(rtx|red|ulpfec)$/i.test(name)) return undefined;
+    c = { name, clockRate: p.clockRate, channels: p.channels, fmtp: p.parameters };
+    this.#inCodec.set(pt, c);
+    return c;
+  }
+
+  /** Kurento raises MediaStateChanged when RTCP starts flowing (conformance notes f). */
+  #markMedia(): void {
+    if (this.#mediaConnected || !this.#connected) return;
+    this.#mediaConnected = true;
+    this.emit('MediaStateChanged', { oldState: 'DISCONNECTED', newState: 'CONNECTED' });
+  }
+
+  // ---- outbound media ------------------------------------------------------------
+
+  #senderFor(kind: Kind): RTCRtpTransceiver | undefined {
+    const k = kind === 'AUDIO' ? 'audio' : 'video';
+    return this.#pc.getTransceivers().find((t) => t.kind === k && (t.currentDirection === 'sendrecv' || t.currentDirection === 'sendonly'));
+  }
+
+  override deliver(kind: Kind, pkt: MediaPacket): void {
+    if (this.closed) return;
+    const tr = this.#senderFor(kind);
+    if (!tr) return;
+    const codec = tr.sender.codec;
+    if (!codec) return;
+    const ours = { name: codec.mimeType.split('/')[1] ?? '', clockRate: codec.clockRate };
+    if (codecKey(ours) !== codecKey(pkt.codec)) {
+      this.#codecMismatch(kind, pkt.codec, ours);
+      return;
+    }
+    const rtp = RtpPacket.deSerialize(pkt.buf);
+    const last = this.#lastSourceSsrc.get(kind);
+    if (last !== rtp.header.ssrc) {
+      // A new source (or the first): re-base sequence numbers and timestamps so the
+      // receiver's decoder sees one continuous stream (RFC 3550 §5.1, §8.2).
+      if (last !== undefined) tr.sender.replaceRTP(rtp.header);
+      this.#lastSourceSsrc.set(kind, rtp.header.ssrc);
+    }
+    this.#flow.packet('out', kind);
+    tr.sender.sendRtp(rtp).catch(() => undefined);
+  }
+
+  #codecMismatch(kind: Kind, src: RtpCodecInfo, ours: RtpCodecInfo): void {
+    const key = `${kind}:${codecKey(src)}`;
+    if (this.#codecWarned.has(key)) return;
+    this.#codecWarned.add(key);
+    // Fluo forwards; transcoding comes with the media engine. Say so, never send garbage.
+    this.emit('MediaTranscodingStateChanged', { state: 'NOT_TRANSCODING', binName: 'default', mediaType: kind });
+    this.emit('Error', {
+      description: `The source sends ${src.name}/${src.clockRate} but this endpoint negotiated ${ours.name}/${ours.clockRate}; Fluo does not transcode yet, ${kind} is not forwarded`,
+      errorCode: 40005, type: 'UNSUPPORTED_MEDIA_TYPE',
+    });
+  }
+
+  override sourceChanged(kind: 'AUDIO' | 'VIDEO' | 'DATA', _source: MediaNode | undefined): void {
+    if (kind !== 'DATA') this.#codecWarned.clear();
+  }
+
+  override requestKeyframe(_from: MediaNode): void {
+    const now = performance.now();
+    if (now - this.#lastKeyframeRequest < KEYFRAME_INTERVAL_MS) return;
+    this.#lastKeyframeRequest = now;
+    const tr = this.#pc.getTransceivers().find((t) => t.kind === 'video');
+    const ssrc = tr?.receiver.tracks[0]?.ssrc;
+    if (tr && ssrc !== undefined) tr.receiver.sendRtcpPLI(ssrc).catch(() => undefined);
+  }
+
+  override reportBandwidth(from: MediaNode, bps: number): void {
+    this.#sinkBandwidth.set(from, bps);
+  }
+
+  override sinkRemoved(kind: 'AUDIO' | 'VIDEO' | 'DATA', sink: MediaNode): void {
+    if (kind === 'VIDEO') this.#sinkBandwidth.delete(sink);
+  }
+
+  #startRemb(): void {
+    if (this.#rembTimer) return;
+    this.#rembTimer = setInterval(() => this.#sendRemb(), 1000);
+    this.#rembTimer.unref();
+    for (const t of this.#pc.getTransceivers()) {
+      t.sender.onPictureLossIndication.subscribe(() => this.sources.get('VIDEO')?.requestKeyframe(this));
+      t.sender.onRtcp.subscribe((p) => {
+        this.#markMedia();
+        if (p instanceof RtcpPayloadSpecificFeedback && p.feedback instanceof ReceiverEstimatedMaxBitrate) {
+          this.#peerBandwidth = Number(p.feedback.bitrate);
+          this.sources.get('VIDEO')?.reportBandwidth(this, this.#peerBandwidth);
+        }
+      });
+    }
+  }
+
+  /** REMB to the peer: the slowest sink's estimate, capped (draft-alvestrand-rmcat-remb). */
+  #sendRemb(): void {
+    const tr = this.#pc.getTransceivers().find((t) => t.kind === 'video');
+    const ssrc = tr?.receiver.tracks[0]?.ssrc;
+    const dtls = this.#pc.dtlsTransports[0];
+    if (!tr || ssrc === undefined || !dtls) return;
+    const cap = this.#maxRecvKbps > 0 ? this.#maxRecvKbps * 1000 : DEFAULT_REMB_CAP;
+    const sinks = [...this.#sinkBandwidth.values()];
+    const early = performance.now() - this.#connectedAt < 2000;
+    const bps = Math.min(cap, sinks.length ? Math.min(...sinks) : early ? REMB_ON_CONNECT : cap);
+    const remb = new ReceiverEstimatedMaxBitrate({ senderSsrc: tr.receiver.rtcpSsrc, mediaSsrc: 0, bitrate: BigInt(Math.round(bps)), ssrcFeedbacks: [ssrc] });
+    dtls.sendRtcp([new RtcpPayloadSpecificFeedback({ feedback: remb })]).catch(() => undefined);
+  }
+
+  // ---- data channels -------------------------------------------------------------
+
+  #addChannel(ch: RTCDataChannel): void {
+    const register = (): void => {
+      const id = ch.id ?? -1;
+      if (this.#channels.has(id)) return;
+      this.#channels.set(id, ch);
+      this.emit('DataChannelOpened', { channelId: id });
+    };
+    if (ch.readyState === 'open') register();
+    else ch.stateChanged.subscribe((s) => { if (s === 'open') register(); });
+    ch.stateChanged.subscribe((s) => {
+      if (s === 'closed' && this.#channels.get(ch.id ?? -1) === ch) {
+        this.#channels.delete(ch.id ?? -1);
+        this.emit('DataChannelClosed', { channelId: ch.id ?? -1 });
+      }
+    });
+    ch.onMessage.subscribe((data) => {
+      this.#flow.packet('in', 'DATA');
+      this.forwardData({ label: ch.label, data: typeof data === 'string' ? data : Buffer.from(data) });
+    });
+  }
+
+  override deliverData(msg: DataMessage): void {
+    const open = [...this.#channels.values()].filter((c) => c.readyState === 'open');
+    const ch = open.find((c) => c.label === msg.label) ?? open[0];
+    if (!ch) return;
+    this.#flow.packet('out', 'DATA');
+    ch.send(msg.data);
+  }
+
+  // ---- operations from the control plane -----------------------------------------
+
+  override async call(op: string, args: Wire): Promise<Wire> {
+    const a = (args ?? {}) as Record<string, Wire>;
+    switch (op) {
+      case 'processOffer': return this.#processOffer(String(a.offer));
+      case 'generateOffer': return this.#generateOffer(a);
+      case 'processAnswer': return this.#processAnswer(String(a.answer));
+      case 'gatherCandidates':
+        this.#gatherRequested = true;
+        for (const c of this.#pendingCandidates.splice(0)) this.emit('IceCandidateFound', { candidate: c });
+        this.#maybeGatheringDone();
+        return null;
+      case 'addIceCandidate': return this.#addIceCandidate(a);
+      case 'createDataChannel': return this.#createDataChannel(a);
+      case 'closeDataChannel': {
+        const ch = this.#channels.get(Number(a.channelId));
+        if (!ch) throw new KurentoError('MEDIA_OBJECT_ILLEGAL_PARAM_ERROR', `No data channel with id ${String(a.channelId)}`);
+        ch.close();
+        return null;
+      }
+      case 'requestKeyframe': this.requestKeyframe(this); return null;
+      case 'getStats': return webrtcStats(this.#pc, this.id, a.mediaType as string | null, this.#flow);
+      case 'setProperty':
+        if (a.name === 'maxVideoRecvBandwidth') this.#maxRecvKbps = Number(a.value) || 0;
+        return null;
+      case 'setIce': this.#ice = a as IceSettings; return null;
+      default: return super.call(op, args);
+    }
+  }
+
+  #checkSdp(sdp: string, what: 'offer' | 'answer'): void {
+    // A minimal RFC 8866 sanity check before werift sees it: werift accepts some garbage.
+    if (!/^v=0\r?$/m.test(sdp) || !/^m=(audio|video|application) /m.test(sdp)) {
+      throw new KurentoError('SDP_PARSE_ERROR', `Error parsing SDP ${what}: no 'v=0' line or no media section`);
+    }
+  }
+
+  async #processOffer(offer: string): Promise<string> {
+    this.#checkSdp(offer, 'offer');
+    try {
+      await this.#pc.setRemoteDescription({ type: 'offer', sdp: offer });
+    } catch (err) {
+      throw new KurentoError('SDP_PARSE_ERROR', `Error processing the SDP offer: ${(err as Error).message}`);
+    }
+    this.#haveRemote = true;
+    const remoteMedia = this.#pc._remoteDescription?.media ?? [];
+    for (const t of this.#pc.getTransceivers()) {
+      // The direction the offer asked for (RFC 8829 §5.3.1 answers the complement).
+      const remote = remoteMedia.find((m) => m.rtp.muxId === t.mid)?.direction ?? 'sendrecv';
+      let dir = remote === 'sendonly' ? 'recvonly' : remote === 'recvonly' ? 'sendonly' : remote === 'inactive' ? 'inactive' : 'sendrecv';
+      if (this.#opts.recvonly) dir = dir === 'sendrecv' || dir === 'recvonly' ? 'recvonly' : 'inactive';
+      if (this.#opts.sendonly) dir = dir === 'sendrecv' || dir === 'sendonly' ? 'sendonly' : 'inactive';
+      t.setDirection(dir as 'sendrecv');
+    }
+    try {
+      const answer = await this.#pc.createAnswer();
+      // werift copies the offer's rtcp-fb lines; transport-cc must not be answered (see
+      // webrtcConfig.codecs), so the peer falls back to REMB-driven bandwidth estimation.
+      await this.#pc.setLocalDescription({ type: 'answer', sdp: withoutTransportCc(answer.sdp) });
+    } catch (err) {
+      throw new KurentoError('SDP_END_POINT_PROCESS_OFFER_ERROR', `Cannot answer the offer: ${(err as Error).message}`);
+    }
+    this.#watchDtls();
+    await this.#flushRemoteCandidates();
+    return this.#pc.localDescription!.sdp;
+  }
+
+  async #generateOffer(a: Record<string, Wire>): Promise<string> {
+    const dir = this.#opts.recvonly ? 'recvonly' : this.#opts.sendonly ? 'sendonly' : 'sendrecv';
+    if (a.offerToReceiveAudio !== false || !this.#opts.recvonly) this.#pc.addTransceiver('audio', { direction: dir });
+    if (a.offerToReceiveVideo !== false || !this.#opts.recvonly) this.#pc.addTransceiver('video', { direction: dir });
+    if (this.#opts.useDataChannels) this.#addChannel(this.#pc.createDataChannel('fluo'));
+    try {
+      const offer = await this.#pc.createOffer();
+      await this.#pc.setLocalDescription({ type: 'offer', sdp: withoutTransportCc(offer.sdp) });
+    } catch (err) {
+      throw new KurentoError('SDP_END_POINT_GENERATE_OFFER_ERROR', `Cannot generate an offer: ${(err as Error).message}`);
+    }
+    this.#watchDtls();
+    return this.#pc.localDescription!.sdp;
+  }
+
+  async #processAnswer(answer: string): Promise<string> {
+    this.#checkSdp(answer, 'answer');
+    try {
+      await this.#pc.setRemoteDescription({ type: 'answer', sdp: answer });
+    } catch (err) {
+      throw new KurentoError('SDP_PARSE_ERROR', `Error processing the SDP answer: ${(err as Error).message}`);
+    }
+    this.#haveRemote = true;
+    this.#watchDtls();
+    await this.#flushRemoteCandidates();
+    return this.#pc.localDescription!.sdp;
+  }
+
+  async #addIceCandidate(a: Record<string, Wire>): Promise<Wire> {
+    const c = { candidate: String(a.candidate ?? ''), sdpMid: a.sdpMid as string | undefined, sdpMLineIndex: a.sdpMLineIndex as number | undefined };
+    // An empty candidate is end-of-candidates (RFC 8838 §8.2): nothing to add.
+    if (c.candidate.trim() === '') return null;
+    if (!/^(a=)?candidate:\S+ \d+ (udp|tcp) \d+ \S+ \d+ typ \w+/i.test(c.candidate.trim())) {
+      throw new KurentoError('ICE_ADD_CANDIDATE_ERROR', `Malformed ICE candidate '${c.candidate.slice(0, 200)}'`);
+    }
+    // Kurento queues candidates that arrive before the remote SDP (the tutorials send them first).
+    if (!this.#haveRemote) {
+      this.#remoteCandidates.push(c);
+      return null;
+    }
+    await this.#addRemote(c);
+    return null;
+  }
+
+  async #addRemote(c: { candidate: string; sdpMid?: string; sdpMLineIndex?: number }): Promise<void> {
+    try {
+      await this.#pc.addIceCandidate(new RTCIceCandidate({ candidate: c.candidate.replace(/^a=/, ''), sdpMid: c.sdpMid, sdpMLineIndex: c.sdpMLineIndex }));
+    } catch (err) {
+      throw new KurentoError('ICE_ADD_CANDIDATE_ERROR', `Cannot add ICE candidate: ${(err as Error).message}`);
+    }
+  }
+
+  async #flushRemoteCandidates(): Promise<void> {
+    for (const c of this.#remoteCandidates.splice(0)) await this.#addRemote(c).catch(() => undefined);
+  }
+
+  async #createDataChannel(a: Record<string, Wire>): Promise<Wire> {
+    const ch = this.#pc.createDataChannel(String(a.label ?? ''), {
+      ordered: a.ordered !== false,
+      ...(Number(a.maxPacketLifeTime) >= 0 ? { maxPacketLifeTime: Number(a.maxPacketLifeTime) } : {}),
+      ...(Number(a.maxRetransmits) >= 0 ? { maxRetransmits: Number(a.maxRetransmits) } : {}),
+      protocol: String(a.protocol ?? ''),
+    });
+    this.#addChannel(ch);
+    return null;
+  }
+
+  protected override onClose(): void {
+    if (this.#rembTimer) clearInterval(this.#rembTimer);
+    this.#rembTimer = undefined;
+    this.#flow.close();
+    for (const ch of this.#channels.values()) {
+      try { ch.close(); } catch { /* closing anyway */ }
+    }
+    this.#channels.clear();
+    this.#pc.close().catch(() => undefined);
+  }
+}
+
+/** Drops transport-cc feedback and the transport-wide-cc header extension from an SDP. */
+export function withoutTransportCc(sdp: string): string {
+  return sdp
+    .replace(/^a=rtcp-fb:\S+ transport-cc\r?\n/gm, '')
+    .replace(/^a=extmap:\d+(\/\w+)? http:\/\/www\.ietf\.org\/id\/draft-holmer-rmcat-transport-wide-cc-extensions-01\r?\n/gm, '');
+}

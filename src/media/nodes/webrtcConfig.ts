@@ -1,0 +1,74 @@
+import os from 'node:os';
+import {
+  RTCRtpCodecParameters, useNACK, usePLI, useFIR, useREMB, useSdesMid, type PeerConfig,
+} from 'werift';
+
+/** ICE settings of a WebRtcEndpoint (Kurento property names). */
+export interface IceSettings {
+  stunServerAddress?: string;
+  stunServerPort?: number;
+  turnUrl?: string;
+  networkInterfaces?: string;
+  externalIPv4?: string;
+  externalIPv6?: string;
+  iceTcp?: boolean;
+}
+
+/**
+ * Codecs Fluo negotiates with WebRTC peers. Video feedback is nack, nack pli, ccm fir
+ * and goog-remb, and no transport-cc: Chrome keeps its send rate under 300 kbps when
+ * transport-cc is negotiated but no TWCC feedback comes (webrtc-probe-notes §3), so
+ * Fluo answers the way KMS does, with REMB.
+ */
+export function codecs(): NonNullable<PeerConfig['codecs']> {
+  const fb = () => [useNACK(), usePLI(), useFIR(), useREMB()];
+  return {
+    audio: [
+      new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48000, channels: 2, payloadType: 111 }),
+      new RTCRtpCodecParameters({ mimeType: 'audio/PCMU', clockRate: 8000, channels: 1, payloadType: 0 }),
+      new RTCRtpCodecParameters({ mimeType: 'audio/PCMA', clockRate: 8000, channels: 1, payloadType: 8 }),
+    ],
+    video: [
+      new RTCRtpCodecParameters({ mimeType: 'video/VP8', clockRate: 90000, payloadType: 96, rtcpFeedback: fb() }),
+      new RTCRtpCodecParameters({ mimeType: 'video/VP9', clockRate: 90000, payloadType: 98, rtcpFeedback: fb() }),
+      new RTCRtpCodecParameters({
+        mimeType: 'video/H264', clockRate: 90000, payloadType: 102, rtcpFeedback: fb(),
+        parameters: 'level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f',
+      }),
+    ],
+  };
+}
+
+/** Kurento's `turnURL` form: `user:password@address:port[?transport=udp|tcp]`. */
+export function parseTurnUrl(url: string): { urls: string; username: string; credential: string } | undefined {
+  const m = /^([^:@]+):([^@]*)@([^:?]+):(\d+)(?:\?transport=(udp|tcp))?$/.exec(url.trim());
+  if (!m) return undefined;
+  const [, username, credential, host, port, transport] = m;
+  return { urls: `turn:${host}:${port}${transport ? `?transport=${transport}` : ''}`, username: username!, credential: credential! };
+}
+
+/** True when the host has no usable non-loopback IPv4 address (a private test namespace). */
+function onlyLoopback(): boolean {
+  return !Object.values(os.networkInterfaces()).flat().some((a) => a && a.family === 'IPv4' && !a.internal);
+}
+
+/** werift peer settings from a WebRtcEndpoint's ICE settings and port range. */
+export function peerConfig(ice: IceSettings, ports: { min?: number; max?: number }): Partial<PeerConfig> {
+  const iceServers: NonNullable<PeerConfig['iceServers']> = [];
+  if (ice.stunServerAddress) iceServers.push({ urls: `stun:${ice.stunServerAddress}:${ice.stunServerPort ?? 3478}` });
+  const turn = ice.turnUrl ? parseTurnUrl(ice.turnUrl) : undefined;
+  if (turn) iceServers.push(turn);
+  const names = (ice.networkInterfaces ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const wantsLoopback = names.includes('lo') || onlyLoopback();
+  const extra: string[] = [];
+  if (wantsLoopback) extra.push('127.0.0.1');
+  if (ice.externalIPv4) extra.push(ice.externalIPv4);
+  return {
+    codecs: codecs(),
+    headerExtensions: { audio: [useSdesMid()], video: [useSdesMid()] },
+    iceServers,
+    iceAdditionalHostAddresses: extra.length ? extra : undefined,
+    icePortRange: ports.min && ports.max && ports.max >= ports.min ? [ports.min, ports.max] : undefined,
+    iceUseIpv6: false,
+  };
+}

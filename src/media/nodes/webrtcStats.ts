@@ -1,0 +1,69 @@
+import type { RTCPeerConnection } from 'werift';
+import type { FlowMonitor } from './FlowMonitor.ts';
+import type { Wire } from '../worker/protocol.ts';
+
+type Obj = Record<string, Wire>;
+
+/**
+ * Kurento's stats for a WebRtcEndpoint (KMD core: RTCInboundRTPStreamStats,
+ * RTCOutboundRTPStreamStats, RTCIceCandidatePairStats, RTCTransportStats,
+ * RTCPeerConnectionStats), mapped from werift's W3C stats. Each value carries its
+ * `__type__` so the Marshaller serialises the right subtype.
+ */
+export async function webrtcStats(pc: RTCPeerConnection, elementId: string, mediaType: string | null, flow: FlowMonitor): Promise<Wire> {
+  const report = await pc.getStats();
+  const out: Record<string, Obj> = {};
+  const now = Date.now();
+  const wanted = (kind: unknown): boolean => !mediaType || String(kind).toUpperCase() === mediaType;
+  const remoteRtt = new Map<number, number>();
+  for (const s of report.values()) {
+    const r = s as unknown as Obj;
+    if (s.type === 'remote-inbound-rtp' && typeof r.roundTripTime === 'number') remoteRtt.set(Number(r.ssrc), r.roundTripTime);
+  }
+  for (const s of report.values()) {
+    const r = s as unknown as Obj;
+    const base = { id: s.id, timestampMillis: now };
+    if (s.type === 'inbound-rtp' && wanted(r.kind)) {
+      const lost = Number(r.packetsLost ?? 0);
+      const received = Number(r.packetsReceived ?? 0);
+      out[s.id] = {
+        ...base, __type__: 'RTCInboundRTPStreamStats', type: 'inboundrtp', ssrc: String(r.ssrc), isRemote: false,
+        mediaTrackId: String(r.kind), transportId: String(r.transportId ?? ''), codecId: String(r.codecId ?? ''),
+        firCount: Number(r.firCount ?? 0), pliCount: Number(r.pliCount ?? 0), nackCount: Number(r.nackCount ?? 0), sliCount: 0,
+        remb: 0, packetsLost: lost, fractionLost: received + lost > 0 ? lost / (received + lost) : 0,
+        packetsReceived: received, bytesReceived: Number(r.bytesReceived ?? 0), jitter: Number(r.jitter ?? 0),
+      };
+    } else if (s.type === 'outbound-rtp' && wanted(r.kind)) {
+      out[s.id] = {
+        ...base, __type__: 'RTCOutboundRTPStreamStats', type: 'outboundrtp', ssrc: String(r.ssrc), isRemote: false,
+        mediaTrackId: String(r.kind), transportId: String(r.transportId ?? ''), codecId: String(r.codecId ?? ''),
+        firCount: Number(r.firCount ?? 0), pliCount: Number(r.pliCount ?? 0), nackCount: Number(r.nackCount ?? 0), sliCount: 0,
+        remb: 0, packetsLost: 0, fractionLost: 0,
+        packetsSent: Number(r.packetsSent ?? 0), bytesSent: Number(r.bytesSent ?? 0), targetBitrate: 0,
+        roundTripTime: remoteRtt.get(Number(r.ssrc)) ?? 0,
+      };
+    } else if (s.type === 'candidate-pair') {
+      out[s.id] = {
+        ...base, __type__: 'RTCIceCandidatePairStats', type: 'candidatepair', transportId: String(r.transportId ?? ''),
+        localCandidateId: String(r.localCandidateId ?? ''), remoteCandidateId: String(r.remoteCandidateId ?? ''),
+        state: String(r.state ?? 'succeeded').replace('in-progress', 'inprogress'), priority: Number(r.priority ?? 0),
+        nominated: r.nominated === true, writable: true, readable: true,
+        bytesSent: Number(r.bytesSent ?? 0), bytesReceived: Number(r.bytesReceived ?? 0),
+        roundTripTime: Number(r.currentRoundTripTime ?? 0), availableOutgoingBitrate: Number(r.availableOutgoingBitrate ?? 0),
+        availableIncomingBitrate: Number(r.availableIncomingBitrate ?? 0),
+      };
+    } else if (s.type === 'transport') {
+      out[s.id] = {
+        ...base, __type__: 'RTCTransportStats', type: 'transport', bytesSent: Number(r.bytesSent ?? 0),
+        bytesReceived: Number(r.bytesReceived ?? 0), rtcpTransportStatsId: '', activeConnection: true,
+        selectedCandidatePairId: String(r.selectedCandidatePairId ?? ''), localCertificateId: String(r.localCertificateId ?? ''),
+        remoteCertificateId: String(r.remoteCertificateId ?? ''),
+      };
+    }
+  }
+  out[elementId] = {
+    id: elementId, timestampMillis: now, __type__: 'EndpointStats', type: 'endpoint', inputLatency: [], E2ELatency: [],
+  };
+  void flow;
+  return out;
+}

@@ -1,0 +1,104 @@
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+// @roamhq/wrtc ships no types; this is the slice of the W3C API the tests use.
+interface Wrtc {
+  RTCPeerConnection: new (config?: object) => PeerConnection;
+  nonstandard: {
+    RTCVideoSource: new () => { createTrack(): Track; onFrame(frame: { width: number; height: number; data: Uint8ClampedArray }): void };
+    RTCVideoSink: new (track: Track) => { onframe: ((e: { frame: { width: number; height: number; data: Uint8Array } }) => void) | null; stop(): void };
+    RTCAudioSource: new () => { createTrack(): Track; onData(d: { samples: Int16Array; sampleRate: number; bitsPerSample: number; channelCount: number; numberOfFrames: number }): void };
+  };
+}
+export interface Track { kind: string; stop(): void }
+export interface PeerConnection {
+  addTrack(track: Track, ...streams: unknown[]): unknown;
+  addTransceiver(kind: string, init?: object): unknown;
+  createOffer(): Promise<{ type: string; sdp: string }>;
+  createAnswer(): Promise<{ type: string; sdp: string }>;
+  setLocalDescription(d: { type: string; sdp: string }): Promise<void>;
+  setRemoteDescription(d: { type: string; sdp: string }): Promise<void>;
+  addIceCandidate(c: { candidate: string; sdpMid?: string; sdpMLineIndex?: number }): Promise<void>;
+  createDataChannel(label: string, init?: object): DataChannel;
+  getStats(): Promise<Map<string, Record<string, unknown>>>;
+  close(): void;
+  onicecandidate: ((e: { candidate: { candidate: string; sdpMid: string; sdpMLineIndex: number } | null }) => void) | null;
+  ontrack: ((e: { track: Track }) => void) | null;
+  ondatachannel: ((e: { channel: DataChannel }) => void) | null;
+  connectionState: string;
+}
+export interface DataChannel {
+  label: string; readyState: string; send(d: string): void; close(): void;
+  onopen: (() => void) | null; onmessage: ((e: { data: string }) => void) | null;
+}
+
+export const wrtc = require('@roamhq/wrtc') as Wrtc;
+
+/**
+ * A real WebRTC peer (libwebrtc through @roamhq/wrtc) sending a moving synthetic
+ * picture and a tone, and recording what it receives: frame count and a checksum per
+ * frame, so a test can assert that the picture came back and changes.
+ */
+export class WrtcPeer {
+  readonly pc: PeerConnection;
+  readonly received = { frames: 0, checksums: new Set<number>(), width: 0, height: 0 };
+  readonly #timers: NodeJS.Timeout[] = [];
+  readonly #sinks: Array<{ stop(): void }> = [];
+  readonly #tracks: Track[] = [];
+
+  constructor(opts: { video?: boolean; audio?: boolean; width?: number; height?: number } = {}) {
+    this.pc = new wrtc.RTCPeerConnection({ iceServers: [] });
+    const width = opts.width ?? 320;
+    const height = opts.height ?? 240;
+    if (opts.video !== false) {
+      const source = new wrtc.nonstandard.RTCVideoSource();
+      const track = source.createTrack();
+      this.#tracks.push(track);
+      this.pc.addTrack(track);
+      let n = 0;
+      const frame = new Uint8ClampedArray(width * height * 1.5);
+      this.#timers.push(setInterval(() => {
+        // Moving bars in the luma plane plus a frame counter block: every frame differs.
+        n++;
+        for (let y = 0; y < height; y++) {
+          for (let x = 0; x < width; x++) frame[y * width + x] = ((x + n * 4) >> 4) & 1 ? 220 : 30;
+        }
+        for (let i = 0; i < 16 * width; i++) frame[i] = (n * 7) & 255;
+        frame.fill(128, width * height);
+        source.onFrame({ width, height, data: frame });
+      }, 33));
+    }
+    if (opts.audio !== false) {
+      const source = new wrtc.nonstandard.RTCAudioSource();
+      const track = source.createTrack();
+      this.#tracks.push(track);
+      this.pc.addTrack(track);
+      let t = 0;
+      this.#timers.push(setInterval(() => {
+        const samples = new Int16Array(480);
+        for (let i = 0; i < 480; i++) samples[i] = Math.round(8000 * Math.sin(2 * Math.PI * 440 * (t++ / 48000)));
+        source.onData({ samples, sampleRate: 48000, bitsPerSample: 16, channelCount: 1, numberOfFrames: 480 });
+      }, 10));
+    }
+    this.pc.ontrack = (e) => {
+      if (e.track.kind !== 'video') return;
+      const sink = new wrtc.nonstandard.RTCVideoSink(e.track);
+      this.#sinks.push(sink);
+      sink.onframe = ({ frame }) => {
+        this.received.frames++;
+        this.received.width = frame.width;
+        this.received.height = frame.height;
+        let sum = 0;
+        for (let i = 0; i < frame.data.length; i += 97) sum = (sum * 31 + frame.data[i]!) >>> 0;
+        this.received.checksums.add(sum);
+      };
+    };
+  }
+
+  close(): void {
+    for (const t of this.#timers) clearInterval(t);
+    for (const s of this.#sinks) s.stop();
+    for (const t of this.#tracks) t.stop();
+    this.pc.close();
+  }
+}

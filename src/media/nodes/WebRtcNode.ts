@@ -350,7 +350,7 @@ export class WebRtcNode extends MediaNode {
   async #processOffer(offer: string): Promise<string> {
     this.#checkSdp(offer, 'offer');
     try {
-      await this.#pc.setRemoteDescription({ type: 'offer', sdp: offer });
+      await this.#pc.setRemoteDescription({ type: 'offer', sdp: withMids(offer) });
     } catch (err) {
       throw new KurentoError('SDP_PARSE_ERROR', `Error processing the SDP offer: ${(err as Error).message}`);
     }
@@ -461,4 +461,18 @@ export function withoutTransportCc(sdp: string): string {
   return sdp
     .replace(/^a=rtcp-fb:\S+ transport-cc\r?\n/gm, '')
     .replace(/^a=extmap:\d+(\/\w+)? http:\/\/www\.ietf\.org\/id\/draft-holmer-rmcat-transport-wide-cc-extensions-01\r?\n/gm, '');
+}
+
+/**
+ * Gives every m-section an `a=mid` (RFC 5888) when the offer has none: plain RTP/AVP
+ * offers (old Android clients) carry no mid, and Kurento still answers them.
+ */
+export function withMids(sdp: string): string {
+  const eol = sdp.includes('\r\n') ? '\r\n' : '\n';
+  const sections = sdp.split(/(?=^m=)/m);
+  return sections.map((sec, i) => {
+    if (i === 0 || /^a=mid:/m.test(sec)) return sec;
+    const body = sec.endsWith(eol) ? sec : sec + eol;
+    return `${body}a=mid:${i - 1}${eol}`;
+  }).join('');
 }

@@ -1,0 +1,124 @@
+/**
+ * SdpEndpoint rules Kurento's module tests pin (conformance notes f): error codes and
+ * their order, offer/answer between two WebRtcEndpoints (Fluo to Fluo), candidates in
+ * the SDP after gathering, and a plain RTP/AVP offer still answered.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startFluo, RpcClient } from '../helpers/fluo.ts';
+
+let fluo: Awaited<ReturnType<typeof startFluo>>;
+let c: RpcClient;
+let sid: string;
+let P: string;
+before(async () => {
+  fluo = await startFluo();
+  c = await RpcClient.open(fluo.url);
+  sid = (await c.ok('connect')).sessionId!;
+  P = (await c.ok('create', { type: 'MediaPipeline', sessionId: sid })).value as string;
+});
+after(async () => { await c.ok('release', { object: P, sessionId: sid }); await c.close(); await fluo.stop(); });
+
+const webrtc = async (params: Record<string, unknown> = {}): Promise<string> =>
+  (await c.ok('create', { type: 'WebRtcEndpoint', constructorParams: { mediaPipeline: P, ...params }, sessionId: sid })).value as string;
+const call = (object: string, operation: string, operationParams?: unknown) =>
+  c.request('invoke', { object, operation, operationParams, sessionId: sid });
+
+test('SDP error codes and their order', async () => {
+  const a = await webrtc();
+  assert.equal((await call(a, 'getLocalSessionDescriptor')).error?.code, 40202);
+  assert.equal((await call(a, 'getRemoteSessionDescriptor')).error?.code, 40203);
+  assert.equal((await call(a, 'processOffer', { offer: '' })).error?.code, 40201);
+  assert.equal((await call(a, 'processOffer', { offer: 'bad offer' })).error?.code, 40201);
+  assert.equal((await call(a, 'processAnswer', { answer: '' })).error?.code, 40201);
+  assert.equal((await call(a, 'processAnswer', { answer: 'v=0' })).error?.code, 40209);
+  const offer = (await call(a, 'generateOffer')).result?.value as string;
+  assert.match(offer, /^v=0/);
+  assert.match(offer, /m=audio/);
+  assert.match(offer, /m=video/);
+  assert.equal((await call(a, 'generateOffer')).error?.code, 40208);
+  assert.equal((await call(a, 'processAnswer', { answer: 'garbage' })).error?.code, 40201);
+  // Another endpoint answers; then a second answer is refused.
+  const b = await webrtc();
+  const answer = (await call(b, 'processOffer', { offer })).result?.value as string;
+  assert.match(answer, /^v=0/);
+  assert.equal((await call(b, 'processOffer', { offer })).error?.code, 40208);
+  assert.equal(((await call(a, 'processAnswer', { answer })).result?.value as string).slice(0, 3), 'v=0');
+  assert.equal((await call(a, 'processAnswer', { answer })).error?.code, 40210);
+  assert.equal((await call(a, 'getRemoteSessionDescriptor')).result?.value, answer);
+  assert.equal((await call(b, 'getRemoteSessionDescriptor')).result?.value, offer);
+});
+
+test('two WebRtcEndpoints connect to each other (generateOffer/processOffer/processAnswer) with trickle ICE', async () => {
+  const a = await webrtc();
+  const b = await webrtc();
+  for (const ep of [a, b]) {
+    for (const type of ['IceCandidateFound', 'ConnectionStateChanged', 'IceGatheringDone']) await c.ok('subscribe', { object: ep, type, sessionId: sid });
+  }
+  c.onEvent((e) => {
+    const v = e.params?.value;
+    if (v?.type !== 'IceCandidateFound') return;
+    const target = v.object === a ? b : v.object === b ? a : undefined;
+    if (target) void call(target, 'addIceCandidate', { candidate: v.data.candidate });
+  });
+  const offer = (await call(a, 'generateOffer', { options: { offerToReceiveAudio: true, offerToReceiveVideo: true } })).result?.value as string;
+  const answer = (await call(b, 'processOffer', { offer })).result?.value as string;
+  await call(a, 'processAnswer', { answer });
+  await call(a, 'gatherCandidates');
+  await call(b, 'gatherCandidates');
+  for (const ep of [a, b]) {
+    await c.waitEvent((e) => e.params?.value.object === ep && e.params.value.type === 'ConnectionStateChanged' && e.params.value.data.newState === 'CONNECTED', 10_000);
+    assert.equal((await call(ep, 'getConnectionState')).result?.value, 'CONNECTED');
+  }
+});
+
+test('gatherCandidates is idempotent; end-of-candidates ignored; malformed candidate -> 40401; queued before the SDP', async () => {
+  const a = await webrtc();
+  await c.ok('subscribe', { object: a, type: 'IceGatheringDone', sessionId: sid });
+  const cand = (candidate: string) => ({ candidate: { candidate, sdpMid: '0', sdpMLineIndex: 0 } });
+  assert.ok((await call(a, 'addIceCandidate', cand('candidate:1 1 udp 2122260223 127.0.0.1 40000 typ host'))).result, 'queued before SDP');
+  assert.ok((await call(a, 'addIceCandidate', cand(''))).result, 'end-of-candidates');
+  assert.equal((await call(a, 'addIceCandidate', cand('not a candidate'))).error?.code, 40401);
+  assert.equal((await call(a, 'addIceCandidate', { candidate: { candidate: 'x' } })).error?.code, 40001);
+  await call(a, 'generateOffer');
+  await call(a, 'gatherCandidates');
+  await call(a, 'gatherCandidates');
+  await c.waitEvent((e) => e.params?.value.object === a && e.params.value.type === 'IceGatheringDone', 10_000);
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(c.events.filter((e) => e.params?.value.object === a && e.params.value.type === 'IceGatheringDone').length, 1);
+  assert.match((await call(a, 'getLocalSessionDescriptor')).result?.value as string, /a=candidate:/);
+});
+
+test('a plain RTP/AVP offer (Android SDP) still gets an answer; audio-only BUNDLE answered with opus', async () => {
+  const a = await webrtc();
+  const avp = ['v=0', 'o=- 0 0 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0',
+    'm=video 5004 RTP/AVP 96 97 98', 'a=rtpmap:96 H264/90000', 'a=rtpmap:97 MP4V-ES/90000', 'a=rtpmap:98 H263-1998/90000', 'a=recvonly', ''].join('\r\n');
+  const r = await call(a, 'processOffer', { offer: avp });
+  const avpAnswer = r.result?.value as string;
+  assert.match(avpAnswer, /^v=0/);
+  assert.match(avpAnswer, /a=rtpmap:96 H264\/90000/);
+  assert.match(avpAnswer, /a=sendonly/, 'a recvonly offer is answered sendonly');
+  const b = await webrtc();
+  const opus = ['v=0', 'o=- 1 2 IN IP4 127.0.0.1', 's=-', 't=0 0', 'a=group:BUNDLE 0', 'm=audio 9 UDP/TLS/RTP/SAVPF 111', 'c=IN IP4 0.0.0.0',
+    'a=ice-ufrag:abcd', 'a=ice-pwd:abcdefghijklmnopqrstuvwx', 'a=fingerprint:sha-256 ' + Array.from({ length: 32 }, () => 'AB').join(':'),
+    'a=setup:actpass', 'a=mid:0', 'a=sendrecv', 'a=rtcp-mux', 'a=rtpmap:111 opus/48000/2', ''].join('\r\n');
+  const ans = (await call(b, 'processOffer', { offer: opus })).result?.value as string;
+  assert.match(ans, /a=rtpmap:111 opus\/48000\/2/);
+});
+
+test('data channels: 40111 without useDataChannels, 40107 with both reliability limits', async () => {
+  const a = await webrtc();
+  assert.equal((await call(a, 'createDataChannel', { label: 'x' })).error?.code, 40111);
+  const b = await webrtc({ useDataChannels: true });
+  assert.equal((await call(b, 'createDataChannel', { label: 'x', maxPacketLifeTime: 100, maxRetransmits: 2 })).error?.code, 40107);
+});
+
+test('ICE properties read back what was set, with config defaults', async () => {
+  const a = await webrtc();
+  await call(a, 'setStunServerAddress', { stunServerAddress: '127.0.0.1' });
+  await call(a, 'setStunServerPort', { stunServerPort: 3478 });
+  await call(a, 'setTurnUrl', { turnUrl: 'user:pass@127.0.0.1:3478' });
+  assert.equal((await call(a, 'getStunServerAddress')).result?.value, '127.0.0.1');
+  assert.equal((await call(a, 'getStunServerPort')).result?.value, 3478);
+  assert.equal((await call(a, 'getTurnUrl')).result?.value, 'user:pass@127.0.0.1:3478');
+});

@@ -2,7 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { RpcClient } from './fluo.ts';
 
-export interface Received { frames: number; checksums: number; width: number; height: number; state: string }
+export interface Received { frames: number; checksums: number; width: number; height: number; maxLuma: number; state: string }
 
 /** A handle on one wrtc peer living in the agent process. */
 export class RemotePeer {
@@ -84,7 +84,7 @@ export class RemotePeers {
     this.#candidates.set(peer, fn);
   }
 
-  async create(opts: { video?: boolean; audio?: boolean } = {}): Promise<RemotePeer> {
+  async create(opts: { video?: boolean; audio?: boolean; recvOnly?: boolean; shade?: number } = {}): Promise<RemotePeer> {
     await this.ready;
     const id = (await this.call('create', undefined, opts)) as number;
     const peer = new RemotePeer(this, id);

@@ -41,13 +41,20 @@ export const wrtc = require('@roamhq/wrtc') as Wrtc;
  */
 export class WrtcPeer {
   readonly pc: PeerConnection;
-  readonly received = { frames: 0, checksums: new Set<number>(), width: 0, height: 0 };
+  readonly received = { frames: 0, checksums: new Set<number>(), width: 0, height: 0, maxLuma: 0 };
   readonly #timers: NodeJS.Timeout[] = [];
   readonly #sinks: Array<{ stop(): void }> = [];
   readonly #tracks: Track[] = [];
 
-  constructor(opts: { video?: boolean; audio?: boolean; width?: number; height?: number } = {}) {
+  constructor(opts: { video?: boolean; audio?: boolean; width?: number; height?: number; recvOnly?: boolean; shade?: number } = {}) {
     this.pc = new wrtc.RTCPeerConnection({ iceServers: [] });
+    if (opts.recvOnly) {
+      // A viewer: receives audio and video, sends nothing.
+      this.pc.addTransceiver('audio', { direction: 'recvonly' });
+      this.pc.addTransceiver('video', { direction: 'recvonly' });
+      opts = { ...opts, video: false, audio: false };
+    }
+    const shade = opts.shade ?? 220;
     const width = opts.width ?? 320;
     const height = opts.height ?? 240;
     if (opts.video !== false) {
@@ -61,7 +68,7 @@ export class WrtcPeer {
         // Moving bars in the luma plane plus a frame counter block: every frame differs.
         n++;
         for (let y = 0; y < height; y++) {
-          for (let x = 0; x < width; x++) frame[y * width + x] = ((x + n * 4) >> 4) & 1 ? 220 : 30;
+          for (let x = 0; x < width; x++) frame[y * width + x] = ((x + n * 4) >> 4) & 1 ? shade : 30;
         }
         for (let i = 0; i < 16 * width; i++) frame[i] = (n * 7) & 255;
         frame.fill(128, width * height);
@@ -89,6 +96,9 @@ export class WrtcPeer {
         this.received.width = frame.width;
         this.received.height = frame.height;
         let sum = 0;
+        let luma = 0;
+        for (let i = 16 * frame.width; i < frame.width * frame.height; i += 61) luma = Math.max(luma, frame.data[i]!);
+        this.received.maxLuma = luma;
         for (let i = 0; i < frame.data.length; i += 97) sum = (sum * 31 + frame.data[i]!) >>> 0;
         this.received.checksums.add(sum);
       };

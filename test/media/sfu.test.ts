@@ -1,0 +1,114 @@
+/**
+ * Forwarding between elements with real libwebrtc peers: one-to-one, one presenter to
+ * ten viewers, a late viewer, switching the source of a sink, a data-channel echo, and
+ * a crashed media worker costing only its pipelines.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startFluo, RpcClient } from '../helpers/fluo.ts';
+import { RemotePeers, until, type RemotePeer } from '../helpers/RemotePeers.ts';
+
+const peers = new RemotePeers();
+let fluo: Awaited<ReturnType<typeof startFluo>>;
+let c: RpcClient;
+let sid: string;
+before(async () => {
+  fluo = await startFluo();
+  c = await RpcClient.open(fluo.url);
+  sid = (await c.ok('connect')).sessionId!;
+});
+after(async () => { peers.stop(); await c.close(); await fluo.stop(); });
+
+const create = async (type: string, constructorParams: Record<string, unknown>): Promise<string> =>
+  (await c.ok('create', { type, constructorParams, sessionId: sid })).value as string;
+const connect = (src: string, sink: string, mediaType?: string) =>
+  c.ok('invoke', { object: src, operation: 'connect', operationParams: { sink, ...(mediaType ? { mediaType } : {}) }, sessionId: sid });
+const frames = async (p: RemotePeer): Promise<number> => (await p.received()).frames;
+
+async function joined(P: string, opts: { recvOnly?: boolean; shade?: number; endpoint?: Record<string, unknown> } = {}): Promise<{ ep: string; peer: RemotePeer }> {
+  const ep = await create('WebRtcEndpoint', { mediaPipeline: P, ...(opts.endpoint ?? {}) });
+  const peer = await peers.create({ recvOnly: opts.recvOnly, shade: opts.shade });
+  await peer.connectTo(c, ep, sid);
+  return { ep, peer };
+}
+
+test('one-to-one: two peers see each other', async () => {
+  const P = await create('MediaPipeline', {});
+  const a = await create('WebRtcEndpoint', { mediaPipeline: P });
+  const b = await create('WebRtcEndpoint', { mediaPipeline: P });
+  await connect(a, b);
+  await connect(b, a);
+  const pa = await peers.create({ shade: 200 });
+  const pb = await peers.create({ shade: 120 });
+  await pa.connectTo(c, a, sid);
+  await pb.connectTo(c, b, sid);
+  await until(async () => (await frames(pa)) > 20 && (await frames(pb)) > 20, 15_000, 'frames both ways');
+  // Each side sees the other's picture (its own bars are brighter or darker).
+  assert.ok(Math.abs((await pa.received()).maxLuma - 120) < 25, `A sees B (${(await pa.received()).maxLuma})`);
+  assert.ok(Math.abs((await pb.received()).maxLuma - 200) < 25, `B sees A (${(await pb.received()).maxLuma})`);
+  await c.ok('release', { object: P, sessionId: sid });
+  await pa.close(); await pb.close();
+});
+
+test('one presenter to ten viewers; a late viewer sees a picture within 2 s; source switch keeps decoding', async () => {
+  const P = await create('MediaPipeline', {});
+  const presenter = await joined(P, { shade: 200 });
+  const viewers: Array<{ ep: string; peer: RemotePeer }> = [];
+  for (let i = 0; i < 10; i++) {
+    const v = await joined(P, { recvOnly: true, endpoint: { recvonly: false } });
+    await connect(presenter.ep, v.ep);
+    viewers.push(v);
+  }
+  await until(async () => (await Promise.all(viewers.map((v) => frames(v.peer)))).every((n) => n > 15), 20_000, 'every viewer decoding');
+  // Late viewer: keyframe requested for it as it joins.
+  await new Promise((r) => setTimeout(r, 1000));
+  const late = await joined(P, { recvOnly: true });
+  const t0 = Date.now();
+  await connect(presenter.ep, late.ep);
+  await until(async () => (await frames(late.peer)) > 0, 5_000, 'late viewer first frame');
+  const lateMs = Date.now() - t0;
+  assert.ok(lateMs < 2000, `late viewer's first frame after ${lateMs} ms`);
+  console.log(`# late viewer: first decoded frame ${lateMs} ms after connect`);
+  // Source switch on a sink: a second presenter replaces the first on viewer 0.
+  const other = await joined(P, { shade: 100 });
+  const before = await frames(viewers[0]!.peer);
+  await connect(other.ep, viewers[0]!.ep);
+  await until(async () => (await frames(viewers[0]!.peer)) > before + 30, 8_000, 'frames after the switch');
+  await until(async () => Math.abs((await viewers[0]!.peer.received()).maxLuma - 100) < 25, 5_000, 'the new source is shown');
+  await c.ok('release', { object: P, sessionId: sid });
+  for (const p of [presenter, late, other, ...viewers]) await p.peer.close();
+});
+
+test('data channels: text sent by the peer comes back over a loopback DATA connection', async () => {
+  const P = await create('MediaPipeline', {});
+  const ep = await create('WebRtcEndpoint', { mediaPipeline: P, useDataChannels: true });
+  await c.ok('subscribe', { object: ep, type: 'DataChannelOpened', sessionId: sid });
+  await connect(ep, ep);
+  const peer = await peers.create();
+  await peer.call('createDataChannel', { label: 'chat' });
+  await peer.connectTo(c, ep, sid);
+  await until(() => peer.openChannels.has('chat'), 10_000, 'channel open');
+  await c.waitEvent((e) => e.params?.value.object === ep && e.params.value.type === 'DataChannelOpened', 5_000);
+  for (let i = 0; i < 5; i++) await peer.call('sendData', { label: 'chat', data: `hello ${i}` });
+  await until(() => peer.messages.length >= 5, 5_000, 'echoes');
+  assert.deepEqual(peer.messages.map((m) => m.data), ['hello 0', 'hello 1', 'hello 2', 'hello 3', 'hello 4']);
+  await c.ok('release', { object: P, sessionId: sid });
+  await peer.close();
+});
+
+test('a media worker that dies costs only its pipelines (Error events); the server keeps serving', async () => {
+  const P = await create('MediaPipeline', {});
+  const ep = await create('WebRtcEndpoint', { mediaPipeline: P });
+  await c.ok('subscribe', { object: ep, type: 'Error', sessionId: sid });
+  await c.ok('invoke', { object: ep, operation: 'generateOffer', sessionId: sid });
+  await fluo.server.media.crashWorkerOf(P);
+  const ev = await c.waitEvent((e) => e.params?.value.object === ep && e.params.value.type === 'Error', 5_000);
+  assert.equal(ev.params!.value.data.type, 'MEDIA_WORKER_CRASHED');
+  // New pipelines get a fresh worker and work.
+  const Q = await create('MediaPipeline', {});
+  const e2 = await create('WebRtcEndpoint', { mediaPipeline: Q });
+  const offer = (await c.ok('invoke', { object: e2, operation: 'generateOffer', sessionId: sid })).value as string;
+  assert.match(offer, /^v=0/);
+  await c.ok('release', { object: P, sessionId: sid });
+  await c.ok('release', { object: Q, sessionId: sid });
+});

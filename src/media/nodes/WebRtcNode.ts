@@ -358,7 +358,16 @@ export class WebRtcNode extends MediaNode {
     const remoteMedia = this.#pc._remoteDescription?.media ?? [];
     for (const t of this.#pc.getTransceivers()) {
       // The direction the offer asked for (RFC 8829 §5.3.1 answers the complement).
-      const remote = remoteMedia.find((m) => m.rtp.muxId === t.mid)?.direction ?? 'sendrecv';
+      const media = remoteMedia.find((m) => m.rtp.muxId === t.mid);
+      const remote = media?.direction ?? 'sendrecv';
+      // Answer in the offerer's order of preference (RFC 3264 §6.1), as KMS does: a
+      // browser that prefers H.264 gets H.264 even though Fluo lists VP8 first.
+      const order = (media?.fmt ?? []).map(Number);
+      if (order.length && t.codecs.length > 1) {
+        const rank = (pt: number): number => { const i = order.indexOf(pt); return i < 0 ? order.length : i; };
+        // setCodecPreferences makes werift re-resolve the answer and the sender's codec.
+        t.setCodecPreferences([...t.codecs].sort((x, y) => rank(x.payloadType) - rank(y.payloadType)));
+      }
       let dir = remote === 'sendonly' ? 'recvonly' : remote === 'recvonly' ? 'sendonly' : remote === 'inactive' ? 'inactive' : 'sendrecv';
       if (this.#opts.recvonly) dir = dir === 'sendrecv' || dir === 'recvonly' ? 'recvonly' : 'inactive';
       if (this.#opts.sendonly) dir = dir === 'sendrecv' || dir === 'sendonly' ? 'sendonly' : 'inactive';

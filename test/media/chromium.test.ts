@@ -1,0 +1,82 @@
+/**
+ * Headless Chromium (fake camera) against a Fluo WebRtcEndpoint in loopback, driven
+ * over JSON-RPC: VP8 and H.264 (packetization-mode 1) come back and decode.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startFluo, RpcClient } from '../helpers/fluo.ts';
+import { launchChromium, blankPage } from '../helpers/browser.ts';
+import type { Page } from 'playwright-core';
+
+let fluo: Awaited<ReturnType<typeof startFluo>>;
+let browser: Awaited<ReturnType<typeof launchChromium>>;
+let page: Awaited<ReturnType<typeof blankPage>>;
+before(async () => {
+  fluo = await startFluo();
+  browser = await launchChromium();
+  page = await blankPage();
+});
+after(async () => { await browser.close(); await page.close(); await fluo.stop(); });
+
+async function loopback(codec: 'VP8' | 'H264'): Promise<{ framesDecoded: number; codec: string; width: number }> {
+  const c = await RpcClient.open(fluo.url);
+  const sid = (await c.ok('connect')).sessionId!;
+  const P = (await c.ok('create', { type: 'MediaPipeline', sessionId: sid })).value as string;
+  const ep = (await c.ok('create', { type: 'WebRtcEndpoint', constructorParams: { mediaPipeline: P }, sessionId: sid })).value as string;
+  await c.ok('invoke', { object: ep, operation: 'connect', operationParams: { sink: ep }, sessionId: sid });
+  await c.ok('subscribe', { object: ep, type: 'IceCandidateFound', sessionId: sid });
+  const tab: Page = await browser.context.newPage();
+  await tab.goto(page.url);
+  await tab.exposeFunction('sendCandidate', (cand: unknown) => c.request('invoke', { object: ep, operation: 'addIceCandidate', operationParams: { candidate: cand }, sessionId: sid }));
+  c.onEvent((e) => {
+    const v = e.params?.value;
+    if (v?.object === ep && v.type === 'IceCandidateFound') void tab.evaluate((cand) => (window as unknown as { pc: RTCPeerConnection }).pc.addIceCandidate(cand as RTCIceCandidateInit), v.data.candidate);
+  });
+  const offer = await tab.evaluate(async (want) => {
+    const pc = new RTCPeerConnection();
+    (window as unknown as { pc: RTCPeerConnection }).pc = pc;
+    const stream = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 }, audio: true });
+    for (const t of stream.getTracks()) pc.addTrack(t, stream);
+    const vt = pc.getTransceivers().find((t) => t.sender.track?.kind === 'video')!;
+    const caps = RTCRtpReceiver.getCapabilities('video')!.codecs;
+    vt.setCodecPreferences([...caps.filter((c) => c.mimeType === `video/${want}` && (want !== 'H264' || /packetization-mode=1/.test(c.sdpFmtpLine ?? ''))), ...caps.filter((c) => c.mimeType !== `video/${want}`)]);
+    pc.onicecandidate = (e) => { if (e.candidate) void (window as unknown as { sendCandidate(c: unknown): void }).sendCandidate(e.candidate.toJSON()); };
+    pc.ontrack = (e) => { if (e.track.kind === 'video') (document.getElementById('remote') as HTMLVideoElement).srcObject = new MediaStream([e.track]); };
+    const o = await pc.createOffer();
+    await pc.setLocalDescription(o);
+    return o.sdp!;
+  }, codec);
+  const answer = (await c.ok('invoke', { object: ep, operation: 'processOffer', operationParams: { offer }, sessionId: sid })).value as string;
+  await tab.evaluate((sdp) => (window as unknown as { pc: RTCPeerConnection }).pc.setRemoteDescription({ type: 'answer', sdp }), answer);
+  await c.ok('invoke', { object: ep, operation: 'gatherCandidates', sessionId: sid });
+  const result = await tab.evaluate(async () => {
+    const pc = (window as unknown as { pc: RTCPeerConnection }).pc;
+    const end = Date.now() + 15000;
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 250));
+      const stats = await pc.getStats();
+      let framesDecoded = 0; let codecId = ''; let width = 0;
+      stats.forEach((s) => { if (s.type === 'inbound-rtp' && s.kind === 'video') { framesDecoded = s.framesDecoded ?? 0; codecId = s.codecId; width = s.frameWidth ?? 0; } });
+      const codec = codecId ? (stats.get(codecId) as { mimeType?: string } | undefined)?.mimeType ?? '' : '';
+      if (framesDecoded > 30 || Date.now() > end) return { framesDecoded, codec, width };
+    }
+  });
+  const video = await tab.evaluate(() => { const v = document.getElementById('remote') as HTMLVideoElement; return { t: v.currentTime, w: v.videoWidth }; });
+  assert.ok(video.w > 0, 'the <video> element shows the returned stream');
+  await c.ok('release', { object: P, sessionId: sid });
+  await tab.close();
+  await c.close();
+  return result;
+}
+
+test('Chromium loopback with VP8', async () => {
+  const r = await loopback('VP8');
+  assert.ok(r.framesDecoded > 30, `frames decoded: ${r.framesDecoded}`);
+  assert.equal(r.codec, 'video/VP8');
+});
+
+test('Chromium loopback with H.264 (packetization-mode 1)', async () => {
+  const r = await loopback('H264');
+  assert.ok(r.framesDecoded > 30, `frames decoded: ${r.framesDecoded}`);
+  assert.equal(r.codec, 'video/H264');
+});

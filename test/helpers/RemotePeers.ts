@@ -84,7 +84,7 @@ export class RemotePeers {
     this.#candidates.set(peer, fn);
   }
 
-  async create(opts: { video?: boolean; audio?: boolean; recvOnly?: boolean; shade?: number } = {}): Promise<RemotePeer> {
+  async create(opts: { video?: boolean; audio?: boolean; recvOnly?: boolean; shade?: number; width?: number; height?: number } = {}): Promise<RemotePeer> {
     await this.ready;
     const id = (await this.call('create', undefined, opts)) as number;
     const peer = new RemotePeer(this, id);

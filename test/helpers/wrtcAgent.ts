@@ -29,7 +29,7 @@ async function handle(m: Msg): Promise<unknown> {
   switch (m.op) {
     case 'create': {
       const id = nextPeer++;
-      const peer = new WrtcPeer(a as { video?: boolean; audio?: boolean; recvOnly?: boolean; shade?: number });
+      const peer = new WrtcPeer(a as { video?: boolean; audio?: boolean; recvOnly?: boolean; shade?: number; width?: number; height?: number });
       peers.set(id, peer);
       peer.pc.onicecandidate = (e) => { if (e.candidate) send({ event: 'candidate', peer: id, candidate: { candidate: e.candidate.candidate, sdpMid: e.candidate.sdpMid, sdpMLineIndex: e.candidate.sdpMLineIndex } }); };
       peer.pc.ondatachannel = (e) => watchChannel(id, e.channel);

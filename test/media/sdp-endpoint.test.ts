@@ -55,6 +55,10 @@ test('two WebRtcEndpoints connect to each other (generateOffer/processOffer/proc
   for (const ep of [a, b]) {
     for (const type of ['IceCandidateFound', 'ConnectionStateChanged', 'IceGatheringDone']) await c.ok('subscribe', { object: ep, type, sessionId: sid });
   }
+  // A 6.x client on the same session subscribes with the old names (twice: one delivery).
+  await c.ok('subscribe', { object: a, type: 'OnIceCandidate', sessionId: sid });
+  await c.ok('subscribe', { object: a, type: 'OnIceCandidate', sessionId: sid });
+  await c.ok('subscribe', { object: a, type: 'OnIceGatheringDone', sessionId: sid });
   c.onEvent((e) => {
     const v = e.params?.value;
     if (v?.type !== 'IceCandidateFound') return;
@@ -70,6 +74,12 @@ test('two WebRtcEndpoints connect to each other (generateOffer/processOffer/proc
     await c.waitEvent((e) => e.params?.value.object === ep && e.params.value.type === 'ConnectionStateChanged' && e.params.value.data.newState === 'CONNECTED', 10_000);
     assert.equal((await call(ep, 'getConnectionState')).result?.value, 'CONNECTED');
   }
+  await c.waitEvent((e) => e.params?.value.object === a && e.params.value.type === 'OnIceGatheringDone', 10_000);
+  const of = (type: string) => c.events.filter((e) => e.params?.value.object === a && e.params.value.type === type);
+  assert.ok(of('OnIceCandidate').length > 0, '6.x OnIceCandidate delivered under its own name');
+  assert.equal(of('OnIceCandidate').length, of('IceCandidateFound').length, 'one delivery per name, as many as the 7.x event');
+  assert.equal(of('OnIceCandidate')[0]!.params!.value.data.type, 'OnIceCandidate');
+  assert.equal(of('OnIceGatheringDone').length, 1);
 });
 
 test('gatherCandidates is idempotent; end-of-candidates ignored; malformed candidate -> 40401; queued before the SDP', async () => {

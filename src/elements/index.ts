@@ -4,6 +4,7 @@ import { PassThrough } from './PassThrough.ts';
 import { PlayerEndpoint } from './PlayerEndpoint.ts';
 import { RecorderEndpoint } from './RecorderEndpoint.ts';
 import { WebRtcEndpoint } from './WebRtcEndpoint.ts';
+import { RtpEndpoint } from './RtpEndpoint.ts';
 
 /**
  * The remote classes Fluo builds, by KMD class name. A class declared in the API but
@@ -16,5 +17,6 @@ export function builtFactories(): Map<string, ObjectFactory> {
     ['PlayerEndpoint', PlayerEndpoint],
     ['RecorderEndpoint', RecorderEndpoint],
     ['WebRtcEndpoint', WebRtcEndpoint],
+    ['RtpEndpoint', RtpEndpoint],
   ]);
 }

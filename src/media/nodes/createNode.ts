@@ -2,6 +2,7 @@ import { KurentoError } from '../../core/KurentoError.ts';
 import { MediaNode, type EmitFn } from './MediaNode.ts';
 import type { Wire } from '../worker/protocol.ts';
 import { WebRtcNode } from './WebRtcNode.ts';
+import { RtpNode } from './RtpNode.ts';
 
 type NodeCtor = new (id: string, emit: EmitFn, options: Wire) => MediaNode;
 
@@ -9,6 +10,7 @@ type NodeCtor = new (id: string, emit: EmitFn, options: Wire) => MediaNode;
 const NODES: Record<string, NodeCtor> = {
   PassThrough: MediaNode,
   WebRtcEndpoint: WebRtcNode,
+  RtpEndpoint: RtpNode,
 };
 
 export function registerNode(kind: string, ctor: NodeCtor): void {

@@ -1,0 +1,302 @@
+import dgram from 'node:dgram';
+import os from 'node:os';
+import crypto from 'node:crypto';
+import { RtpPacket, SrtpSession } from 'werift';
+import { KurentoError } from '../../core/KurentoError.ts';
+import { MediaNode, type EmitFn } from './MediaNode.ts';
+import { codecKey, type MediaPacket, type RtpCodecInfo } from './MediaPacket.ts';
+import { FlowMonitor } from './FlowMonitor.ts';
+import { buildPlainSdp, parsePlainSdp, type Direction, type LocalMedia, type SdpCodec, type SdpMedia } from '../rtpEndpoint/PlainSdp.ts';
+import { StreamRewriter } from '../rtpEndpoint/StreamRewriter.ts';
+import { asksKeyframe, isRtcp, pli, senderReport } from '../rtpEndpoint/rtcp.ts';
+import type { Wire } from '../worker/protocol.ts';
+
+type Kind = 'AUDIO' | 'VIDEO';
+
+/** Codecs an RtpEndpoint offers, with Fluo's payload types (RFC 3551 static ones kept). */
+const SUPPORTED: Record<'audio' | 'video', SdpCodec[]> = {
+  audio: [{ pt: 111, name: 'opus', clockRate: 48000, channels: 2 }, { pt: 0, name: 'PCMU', clockRate: 8000 }, { pt: 8, name: 'PCMA', clockRate: 8000 }],
+  video: [{ pt: 96, name: 'VP8', clockRate: 90000 }, { pt: 98, name: 'VP9', clockRate: 90000 }, { pt: 102, name: 'H264', clockRate: 90000, fmtp: 'packetization-mode=1' }],
+};
+
+/** SDES suites Fluo can protect with (werift implements AES-CM-128 with HMAC-SHA1-80). */
+const SUITE = 'AES_CM_128_HMAC_SHA1_80';
+
+interface Stream {
+  kind: Kind;
+  rtp: dgram.Socket;
+  rtcp: dgram.Socket | undefined;
+  port: number;
+  local: LocalMedia;
+  remote?: { address: string; port: number; rtcpPort: number };
+  latched: boolean;
+  comedia: boolean;
+  byPt: Map<number, RtpCodecInfo>;
+  rewriter?: StreamRewriter;
+  remoteSsrc?: number;
+  received: number;
+  dropped: number;
+}
+
+/**
+ * The media side of an RtpEndpoint: plain RTP (and SRTP with SDES keys, RFC 4568) over
+ * UDP to ffmpeg, GStreamer or a SIP gateway. One RTP and one RTCP socket per media;
+ * COMEDIA latching to the first sender when the peer asks for it or announced no
+ * address; packets from other addresses are dropped and counted.
+ */
+export class RtpNode extends MediaNode {
+  readonly #streams: Stream[] = [];
+  readonly #flow: FlowMonitor;
+  readonly #useIpv6: boolean;
+  readonly #sdes: { requested: boolean; keyBase64?: string };
+  #srtpIn: SrtpSession | undefined;
+  #srtpOut: SrtpSession | undefined;
+  #localKey = crypto.randomBytes(30);
+  #timer: NodeJS.Timeout | undefined;
+  #connected = false;
+  #lastPli = 0;
+  readonly #warned = new Set<string>();
+  readonly #ports: { min: number; max: number };
+
+  constructor(id: string, emit: EmitFn, options: Wire) {
+    super(id, emit);
+    const o = (options ?? {}) as Record<string, Wire>;
+    this.#useIpv6 = o.useIpv6 === true;
+    const crypto = (o.crypto ?? null) as Record<string, Wire> | null;
+    this.#sdes = { requested: !!crypto && Object.keys(crypto).length > 0, keyBase64: (crypto?.keyBase64 as string | undefined) ?? undefined };
+    if (crypto?.crypto && crypto.crypto !== 'AES_128_CM_HMAC_SHA1_80') {
+      throw new KurentoError('SDP_CONFIGURATION_ERROR', `Crypto suite ${String(crypto.crypto)} is not supported; use AES_128_CM_HMAC_SHA1_80`);
+    }
+    if (this.#sdes.keyBase64) this.#localKey = Buffer.from(this.#sdes.keyBase64, 'base64');
+    if (this.#sdes.requested && this.#localKey.length !== 30) {
+      throw new KurentoError('MEDIA_OBJECT_ILLEGAL_PARAM_ERROR', 'SDES key must be 30 bytes (16 key + 14 salt), base64-encoded');
+    }
+    this.#ports = { min: Number(o.minPort) || 0, max: Number(o.maxPort) || 0 };
+    this.#flow = new FlowMonitor((dir, kind, state) => this.emit(dir === 'in' ? 'MediaFlowInStateChanged' : 'MediaFlowOutStateChanged', { state, padName: 'default', mediaType: kind }));
+  }
+
+  /** The address announced in SDPs: loopback in a private namespace, else the first external one. */
+  #address(): string {
+    const family = this.#useIpv6 ? 'IPv6' : 'IPv4';
+    const ext = Object.values(os.networkInterfaces()).flat().find((a) => a && a.family === family && !a.internal);
+    return ext?.address ?? (this.#useIpv6 ? '::1' : '127.0.0.1');
+  }
+
+  async #bindPair(): Promise<{ rtp: dgram.Socket; rtcp: dgram.Socket; port: number }> {
+    const type = this.#useIpv6 ? 'udp6' : 'udp4';
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const want = this.#ports.min && this.#ports.max > this.#ports.min
+        ? this.#ports.min + 2 * Math.floor(Math.random() * ((this.#ports.max - this.#ports.min) / 2))
+        : 0;
+      const rtp = dgram.createSocket(type);
+      const port = await new Promise<number>((resolve) => {
+        rtp.once('error', () => resolve(-1));
+        rtp.bind(want, () => resolve(rtp.address().port));
+      });
+      // RTP on an even port, RTCP on the next one (RFC 3550 §11).
+      if (port < 0 || port % 2 !== 0) { rtp.close(); continue; }
+      const rtcp = dgram.createSocket(type);
+      const ok = await new Promise<boolean>((resolve) => {
+        rtcp.once('error', () => resolve(false));
+        rtcp.bind(port + 1, () => resolve(true));
+      });
+      if (ok) return { rtp, rtcp, port };
+      rtp.close();
+      rtcp.close();
+    }
+    throw new KurentoError('SDP_END_POINT_CANNOT_CREATE_SESSON', 'No free UDP port pair for RTP/RTCP');
+  }
+
+  async #addStream(kind: Kind, codecs: SdpCodec[], direction: Direction, remote?: SdpMedia): Promise<Stream> {
+    const { rtp, rtcp, port } = await this.#bindPair();
+    const proto = this.#sdes.requested || (remote?.crypto.length ?? 0) > 0 ? 'RTP/SAVP' : 'RTP/AVP';
+    const local: LocalMedia = {
+      kind: kind === 'AUDIO' ? 'audio' : 'video', port, proto, codecs, direction, rtcpMux: false,
+      ...(proto === 'RTP/SAVP' ? { crypto: { tag: remote?.crypto.find((c) => c.suite === SUITE)?.tag ?? 1, suite: SUITE, keyBase64: this.#localKey.toString('base64') } } : {}),
+    };
+    const s: Stream = { kind, rtp, rtcp, port, local, latched: false, comedia: remote?.comedia ?? false, byPt: new Map(), received: 0, dropped: 0 };
+    for (const c of codecs) s.byPt.set(c.pt, { name: c.name, clockRate: c.clockRate, channels: c.channels, fmtp: c.fmtp });
+    rtp.on('message', (buf, rinfo) => this.#onPacket(s, buf, rinfo, false));
+    rtcp.on('message', (buf, rinfo) => this.#onPacket(s, buf, rinfo, true));
+    rtp.on('error', () => undefined);
+    rtcp.on('error', () => undefined);
+    this.#streams.push(s);
+    return s;
+  }
+
+  #setRemote(s: Stream, m: SdpMedia): void {
+    const address = m.address && m.address !== '0.0.0.0' && m.address !== '::' ? m.address : undefined;
+    if (address && m.port > 0) s.remote = { address, port: m.port, rtcpPort: m.rtcpMux ? m.port : m.rtcpPort ?? m.port + 1 };
+    // COMEDIA: no usable address, or the peer says it is active: latch to who sends first.
+    if (!s.remote) s.comedia = true;
+    const crypto = m.crypto.find((c) => c.suite === SUITE);
+    if (m.crypto.length > 0 && !crypto) throw new KurentoError('SDP_CONFIGURATION_ERROR', `None of the offered crypto suites is supported (${SUITE} is)`);
+    if (crypto) {
+      const remoteKey = Buffer.from(crypto.keyBase64, 'base64');
+      if (remoteKey.length !== 30) throw new KurentoError('SDP_PARSE_ERROR', 'SDES inline key must be 30 bytes');
+      const keys = (local: Buffer, remote: Buffer) => ({ localMasterKey: local.subarray(0, 16), localMasterSalt: local.subarray(16), remoteMasterKey: remote.subarray(0, 16), remoteMasterSalt: remote.subarray(16) });
+      this.#srtpIn = new SrtpSession({ keys: keys(this.#localKey, remoteKey), profile: 1 });
+      this.#srtpOut = new SrtpSession({ keys: keys(this.#localKey, remoteKey), profile: 1 });
+    }
+  }
+
+  #onPacket(s: Stream, raw: Buffer, rinfo: dgram.RemoteInfo, onRtcpPort: boolean): void {
+    if (this.closed || raw.length < 12 || raw[0]! >> 6 !== 2) { s.dropped++; return; }
+    if (s.remote && !s.comedia && (rinfo.address !== s.remote.address)) { s.dropped++; return; }
+    if (s.comedia && !s.latched && !onRtcpPort && !isRtcp(raw)) {
+      s.remote = { address: rinfo.address, port: rinfo.port, rtcpPort: rinfo.port + 1 };
+      s.latched = true;
+    }
+    if (onRtcpPort || isRtcp(raw)) {
+      if (this.#srtpIn) return; // SRTCP is not implemented yet: protected RTCP is ignored.
+      if (asksKeyframe(raw)) this.sources.get('VIDEO')?.requestKeyframe(this);
+      return;
+    }
+    let buf = raw;
+    if (this.#srtpIn) {
+      try { buf = this.#srtpIn.decrypt(raw); } catch { s.dropped++; return; }
+    }
+    const codec = s.byPt.get(buf[1]! & 0x7f);
+    if (!codec) { s.dropped++; return; }
+    s.received++;
+    s.remoteSsrc = buf.readUInt32BE(8);
+    if (!this.#connected) {
+      this.#connected = true;
+      this.emit('ConnectionStateChanged', { oldState: 'DISCONNECTED', newState: 'CONNECTED' });
+      this.emit('MediaStateChanged', { oldState: 'DISCONNECTED', newState: 'CONNECTED' });
+      this.emit('MediaSessionStarted', {});
+    }
+    this.#flow.packet('in', s.kind);
+    this.forward(s.kind, { codec, buf, at: performance.now() } satisfies MediaPacket);
+  }
+
+  override deliver(kind: Kind, pkt: MediaPacket): void {
+    const s = this.#streams.find((x) => x.kind === kind && (x.local.direction === 'sendrecv' || x.local.direction === 'sendonly'));
+    if (!s || !s.remote || this.closed) return;
+    const want = codecKey(pkt.codec);
+    const pt = [...s.byPt].find(([, c]) => codecKey(c) === want)?.[0];
+    if (pt === undefined) {
+      if (!this.#warned.has(want)) {
+        this.#warned.add(want);
+        this.emit('Error', { description: `The source sends ${pkt.codec.name}/${pkt.codec.clockRate}, which this RtpEndpoint did not negotiate; Fluo does not transcode yet`, errorCode: 40005, type: 'UNSUPPORTED_MEDIA_TYPE' });
+      }
+      return;
+    }
+    s.rewriter ??= new StreamRewriter(crypto.randomBytes(4).readUInt32BE(0), pkt.codec.clockRate);
+    const out = Buffer.from(pkt.buf);
+    s.rewriter.rewrite(out, pt);
+    let wire: Buffer = out;
+    if (this.#srtpOut) {
+      const rtp = RtpPacket.deSerialize(out);
+      wire = this.#srtpOut.encrypt(rtp.payload, rtp.header);
+    }
+    s.rtp.send(wire, s.remote.port, s.remote.address);
+    this.#flow.packet('out', kind);
+    this.#startReports();
+  }
+
+  override requestKeyframe(_from: MediaNode): void {
+    const now = performance.now();
+    if (now - this.#lastPli < 300) return;
+    this.#lastPli = now;
+    const s = this.#streams.find((x) => x.kind === 'VIDEO');
+    if (!s?.remote || s.remoteSsrc === undefined || this.#srtpIn) return;
+    (s.rtcp ?? s.rtp).send(pli(s.rewriter?.ssrc ?? 1, s.remoteSsrc), s.remote.rtcpPort, s.remote.address);
+  }
+
+  /** Sender reports every 2 s while sending (RFC 3550 §6.2 interval, simplified). */
+  #startReports(): void {
+    if (this.#timer || this.#srtpOut) return;
+    this.#timer = setInterval(() => {
+      for (const s of this.#streams) {
+        if (!s.rewriter || !s.remote || s.rewriter.lastTimestamp === undefined) continue;
+        (s.rtcp ?? s.rtp).send(senderReport(s.rewriter.ssrc, s.rewriter.lastTimestamp, s.rewriter.packets, s.rewriter.octets), s.remote.rtcpPort, s.remote.address);
+      }
+    }, 2000);
+    this.#timer.unref();
+  }
+
+  override async call(op: string, args: Wire): Promise<Wire> {
+    const a = (args ?? {}) as Record<string, Wire>;
+    switch (op) {
+      case 'processOffer': return this.#processOffer(String(a.offer));
+      case 'generateOffer': return this.#generateOffer(a);
+      case 'processAnswer': return this.#processAnswer(String(a.answer));
+      case 'requestKeyframe': this.requestKeyframe(this); return null;
+      case 'getStats': return this.#stats(a.mediaType as string | null);
+      case 'setProperty': return null;
+      default: return super.call(op, args);
+    }
+  }
+
+  #sdp(): string {
+    return buildPlainSdp(this.#address(), this.#streams.map((s) => s.local), Date.now() % 1e9);
+  }
+
+  async #processOffer(offer: string): Promise<string> {
+    const remote = parsePlainSdp(offer);
+    for (const m of remote.media) {
+      if (m.kind !== 'audio' && m.kind !== 'video') continue;
+      const supported = SUPPORTED[m.kind];
+      const codecs = m.codecs.filter((c) => supported.some((x) => x.name.toLowerCase() === c.name.toLowerCase() && x.clockRate === c.clockRate));
+      const dir: Direction = m.port === 0 || codecs.length === 0 ? 'inactive'
+        : m.direction === 'sendonly' ? 'recvonly' : m.direction === 'recvonly' ? 'sendonly' : m.direction === 'inactive' ? 'inactive' : 'sendrecv';
+      const s = await this.#addStream(m.kind === 'audio' ? 'AUDIO' : 'VIDEO', codecs, dir, m);
+      this.#setRemote(s, m);
+    }
+    if (this.#streams.length === 0) throw new KurentoError('SDP_END_POINT_PROCESS_OFFER_ERROR', 'The offer has no audio or video Fluo can use');
+    return this.#sdp();
+  }
+
+  async #generateOffer(a: Record<string, Wire>): Promise<string> {
+    if (a.offerToReceiveAudio !== false) await this.#addStream('AUDIO', SUPPORTED.audio, 'sendrecv');
+    if (a.offerToReceiveVideo !== false) await this.#addStream('VIDEO', SUPPORTED.video, 'sendrecv');
+    return this.#sdp();
+  }
+
+  async #processAnswer(answer: string): Promise<string> {
+    const remote = parsePlainSdp(answer);
+    const media = remote.media.filter((m) => m.kind === 'audio' || m.kind === 'video');
+    for (const s of this.#streams) {
+      const m = media.find((x) => x.kind === s.local.kind);
+      if (!m) continue;
+      s.byPt.clear();
+      for (const c of m.codecs) s.byPt.set(c.pt, { name: c.name, clockRate: c.clockRate, channels: c.channels, fmtp: c.fmtp });
+      s.local.direction = m.direction === 'sendonly' ? 'recvonly' : m.direction === 'recvonly' ? 'sendonly' : m.direction;
+      this.#setRemote(s, m);
+    }
+    return this.#sdp();
+  }
+
+  #stats(mediaType: string | null): Wire {
+    const out: Record<string, Wire> = {};
+    const now = Date.now();
+    for (const s of this.#streams) {
+      if (mediaType && mediaType !== s.kind) continue;
+      out[`${this.id}-in-${s.kind}`] = {
+        __type__: 'RTCInboundRTPStreamStats', id: `${this.id}-in-${s.kind}`, type: 'inboundrtp', timestampMillis: now,
+        ssrc: String(s.remoteSsrc ?? 0), isRemote: false, mediaTrackId: s.kind, transportId: String(s.port), codecId: '',
+        firCount: 0, pliCount: 0, nackCount: 0, sliCount: 0, remb: 0, packetsLost: 0, fractionLost: 0,
+        packetsReceived: s.received, bytesReceived: 0, jitter: 0,
+      };
+      out[`${this.id}-out-${s.kind}`] = {
+        __type__: 'RTCOutboundRTPStreamStats', id: `${this.id}-out-${s.kind}`, type: 'outboundrtp', timestampMillis: now,
+        ssrc: String(s.rewriter?.ssrc ?? 0), isRemote: false, mediaTrackId: s.kind, transportId: String(s.port), codecId: '',
+        firCount: 0, pliCount: 0, nackCount: 0, sliCount: 0, remb: 0, packetsLost: 0, fractionLost: 0,
+        packetsSent: s.rewriter?.packets ?? 0, bytesSent: s.rewriter?.octets ?? 0, targetBitrate: 0, roundTripTime: 0,
+      };
+    }
+    return out;
+  }
+
+  protected override onClose(): void {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = undefined;
+    this.#flow.close();
+    for (const s of this.#streams) {
+      s.rtp.close();
+      s.rtcp?.close();
+    }
+    this.#streams.length = 0;
+  }
+}

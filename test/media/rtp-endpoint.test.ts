@@ -1,0 +1,134 @@
+/**
+ * RtpEndpoint against real RTP tools: a GStreamer test pattern sent into Fluo comes out
+ * of a WebRtcEndpoint to a libwebrtc peer; a WebRTC peer's stream comes out of an
+ * RtpEndpoint and GStreamer decodes it; SRTP (SDES) between two RtpEndpoints.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import dgram from 'node:dgram';
+import { startFluo, RpcClient } from '../helpers/fluo.ts';
+import { RemotePeers, until } from '../helpers/RemotePeers.ts';
+
+const peers = new RemotePeers();
+let fluo: Awaited<ReturnType<typeof startFluo>>;
+let c: RpcClient;
+let sid: string;
+const children: ChildProcess[] = [];
+before(async () => {
+  fluo = await startFluo();
+  c = await RpcClient.open(fluo.url);
+  sid = (await c.ok('connect')).sessionId!;
+});
+after(async () => {
+  for (const ch of children) ch.kill('SIGKILL');
+  peers.stop();
+  await c.close();
+  await fluo.stop();
+});
+
+const create = async (type: string, constructorParams: Record<string, unknown>): Promise<string> =>
+  (await c.ok('create', { type, constructorParams, sessionId: sid })).value as string;
+const invoke = async (object: string, operation: string, operationParams?: unknown): Promise<unknown> =>
+  (await c.ok('invoke', { object, operation, operationParams, sessionId: sid })).value;
+
+async function freeUdpPort(): Promise<number> {
+  for (;;) {
+    const s = dgram.createSocket('udp4');
+    const port = await new Promise<number>((r) => s.bind(0, '127.0.0.1', () => r(s.address().port)));
+    s.close();
+    if (port % 2 === 0) return port;
+  }
+}
+
+function gst(pipeline: string): ChildProcess {
+  const ch = spawn('gst-launch-1.0', ['-q', ...pipeline.split(' ')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  children.push(ch);
+  return ch;
+}
+
+const sdp = (port: number, direction: string, extra: string[] = [], proto = 'RTP/AVP') => ['v=0', 'o=- 1 1 IN IP4 127.0.0.1', 's=gst', 'c=IN IP4 127.0.0.1', 't=0 0',
+  `m=video ${port} ${proto} 96`, 'a=rtpmap:96 VP8/90000', ...extra, `a=${direction}`, ''].join('\r\n');
+
+test('GStreamer VP8 RTP into an RtpEndpoint reaches a WebRTC viewer', async () => {
+  const P = await create('MediaPipeline', {});
+  const rtp = await create('RtpEndpoint', { mediaPipeline: P });
+  const gstPort = await freeUdpPort();
+  const answer = (await invoke(rtp, 'processOffer', { offer: sdp(gstPort, 'sendonly') })) as string;
+  const port = Number(/m=video (\d+) RTP\/AVP/.exec(answer)?.[1]);
+  assert.ok(port > 0, answer);
+  assert.match(answer, /a=recvonly/);
+  const viewerEp = await create('WebRtcEndpoint', { mediaPipeline: P });
+  await invoke(rtp, 'connect', { sink: viewerEp });
+  const viewer = await peers.create({ recvOnly: true });
+  await viewer.connectTo(c, viewerEp, sid);
+  gst(`videotestsrc is-live=true pattern=ball ! video/x-raw,width=320,height=240,framerate=15/1 ! vp8enc deadline=1 keyframe-max-dist=10 ! rtpvp8pay pt=96 mtu=1200 ! udpsink host=127.0.0.1 port=${port}`);
+  await until(async () => (await viewer.received()).frames > 15, 15_000, 'frames at the WebRTC viewer');
+  const got = await viewer.received();
+  assert.ok(got.checksums > 5, 'the ball moves');
+  assert.equal(got.width, 320);
+  const stats = (await invoke(rtp, 'getStats', { mediaType: 'VIDEO' })) as Record<string, Record<string, unknown>>;
+  assert.ok(Object.values(stats).some((s) => s.type === 'inboundrtp' && Number(s.packetsReceived) > 0));
+  await c.ok('release', { object: P, sessionId: sid });
+  await viewer.close();
+});
+
+test('a WebRTC peer through an RtpEndpoint (Fluo offers) is decoded by GStreamer', async () => {
+  const P = await create('MediaPipeline', {});
+  const pubEp = await create('WebRtcEndpoint', { mediaPipeline: P });
+  const rtp = await create('RtpEndpoint', { mediaPipeline: P });
+  const offer = (await invoke(rtp, 'generateOffer')) as string;
+  assert.match(offer, /m=video \d+ RTP\/AVP 96 98 102/);
+  assert.match(offer, /a=rtpmap:96 VP8\/90000/);
+  const gstPort = await freeUdpPort();
+  const decoder = gst(`udpsrc port=${gstPort} caps=application/x-rtp,media=video,clock-rate=90000,encoding-name=VP8,payload=96 ! rtpjitterbuffer latency=100 ! rtpvp8depay ! vp8dec ! fakesink num-buffers=30`);
+  await invoke(rtp, 'processAnswer', { answer: sdp(gstPort, 'recvonly') });
+  await invoke(pubEp, 'connect', { sink: rtp });
+  const publisher = await peers.create();
+  await publisher.connectTo(c, pubEp, sid);
+  const code = await new Promise<number | null>((resolve) => {
+    const t = setTimeout(() => resolve(-1), 20_000);
+    decoder.once('exit', (code) => { clearTimeout(t); resolve(code); });
+  });
+  assert.equal(code, 0, 'GStreamer decoded 30 frames and finished');
+  await c.ok('release', { object: P, sessionId: sid });
+  await publisher.close();
+});
+
+test('SRTP with SDES keys between two RtpEndpoints carries a WebRTC stream', async () => {
+  const P = await create('MediaPipeline', {});
+  const pubEp = await create('WebRtcEndpoint', { mediaPipeline: P });
+  const key = Buffer.alloc(30, 7).toString('base64');
+  const a = await create('RtpEndpoint', { mediaPipeline: P, crypto: { crypto: 'AES_128_CM_HMAC_SHA1_80', keyBase64: key } });
+  const b = await create('RtpEndpoint', { mediaPipeline: P, crypto: { crypto: 'AES_128_CM_HMAC_SHA1_80' } });
+  const offer = (await invoke(a, 'generateOffer')) as string;
+  assert.match(offer, /RTP\/SAVP/);
+  assert.match(offer, /a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:/);
+  const answer = (await invoke(b, 'processOffer', { offer })) as string;
+  assert.match(answer, /a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:/);
+  await invoke(a, 'processAnswer', { answer });
+  const viewerEp = await create('WebRtcEndpoint', { mediaPipeline: P });
+  await invoke(pubEp, 'connect', { sink: a });
+  await invoke(b, 'connect', { sink: viewerEp });
+  const publisher = await peers.create();
+  const viewer = await peers.create({ recvOnly: true });
+  await publisher.connectTo(c, pubEp, sid);
+  await viewer.connectTo(c, viewerEp, sid);
+  await until(async () => (await viewer.received()).frames > 15, 15_000, 'frames through SRTP');
+  await c.ok('release', { object: P, sessionId: sid });
+  await publisher.close();
+  await viewer.close();
+});
+
+test('RtpEndpoint SDP errors and unsupported crypto', async () => {
+  const P = await create('MediaPipeline', {});
+  const rtp = await create('RtpEndpoint', { mediaPipeline: P });
+  for (const offer of ['', 'nonsense', 'v=0\r\nthis is not sdp\r\n', 'v=0\r\ns=-\r\n']) {
+    const r = await c.request('invoke', { object: rtp, operation: 'processOffer', operationParams: { offer }, sessionId: sid });
+    assert.equal(r.error?.code, 40201, `${JSON.stringify(offer)} -> ${JSON.stringify(r.error)}`);
+  }
+  const r2 = await create('RtpEndpoint', { mediaPipeline: P });
+  const bad = await c.request('invoke', { object: r2, operation: 'processOffer', operationParams: { offer: sdp(5000, 'sendrecv', ['a=crypto:1 AES_256_CM_HMAC_SHA1_80 inline:' + Buffer.alloc(46).toString('base64')], 'RTP/SAVP') }, sessionId: sid });
+  assert.equal(bad.error?.code, 40207);
+  await c.ok('release', { object: P, sessionId: sid });
+});

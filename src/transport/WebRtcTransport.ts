@@ -48,6 +48,7 @@ export class WebRtcTransport extends EventEmitter<WebRtcTransportEvents> {
   readonly #opts: WebRtcTransportOptions;
   readonly #pc: RTCPeerConnection;
   readonly #cname = `fluo-${Math.random().toString(36).slice(2, 10)}`;
+  #sdesCname = this.#cname;
   #closed = false;
   #closing: Promise<void> | undefined;
   #role: 'none' | 'offerer' | 'answerer' = 'none';
@@ -107,8 +108,13 @@ export class WebRtcTransport extends EventEmitter<WebRtcTransportEvents> {
     pc.iceConnectionStateChange.subscribe((s) => {
       const k = ICE_STATE[s];
       if (k === 'READY' || k === 'CONNECTED') {
+        // werift can report 'connected' before 'checking'; Kurento's order is
+        // CONNECTING -> CONNECTED -> READY (conformance notes f), so keep it.
+        if (this.#iceState !== 'CONNECTING' && this.#iceState !== 'CONNECTED' && this.#iceState !== 'READY') this.#setIceState('CONNECTING');
         this.#setIceState('CONNECTED');
         this.#checkNominated();
+      } else if (k === 'CONNECTING' && (this.#iceState === 'CONNECTED' || this.#iceState === 'READY')) {
+        // A late 'checking' from werift after the pair is up: not a state change.
       } else if (k) this.#setIceState(k);
     });
     pc.connectionStateChange.subscribe((s) => {
@@ -133,6 +139,7 @@ export class WebRtcTransport extends EventEmitter<WebRtcTransportEvents> {
     this.#negotiationStart = performance.now();
     const offer = withMids(sdp);
     return this.#guard('SDP_END_POINT_PROCESS_OFFER_ERROR', 'Cannot process the SDP offer', async () => {
+      assertHasMedia(offer);
       await this.#pc.setRemoteDescription({ type: 'offer', sdp: offer });
       this.#haveRemote = true;
       this.#remoteSsrcs = ssrcsByMid(offer);
@@ -147,6 +154,7 @@ export class WebRtcTransport extends EventEmitter<WebRtcTransportEvents> {
           t.setCodecPreferences([...t.codecs].sort((x, y) => rank(x.payloadType) - rank(y.payloadType)));
         }
         t.setDirection(this.#answerDirection(remoteMedia.get(mid) ?? 'sendrecv'));
+        this.#announceStream(t);
       }
       const answer = await this.#pc.createAnswer();
       await this.#pc.setLocalDescription({ type: 'answer', sdp: withoutTransportCc(answer.sdp) });
@@ -167,6 +175,7 @@ export class WebRtcTransport extends EventEmitter<WebRtcTransportEvents> {
       // offerToReceive* = false drops the m-line only when we would not send on it either.
       if (opts.offerToReceiveAudio !== false || dir === 'sendonly' || dir === 'sendrecv') this.#pc.addTransceiver('audio', { direction: opts.offerToReceiveAudio === false && dir === 'sendrecv' ? 'sendonly' : dir });
       if (opts.offerToReceiveVideo !== false || dir === 'sendonly' || dir === 'sendrecv') this.#pc.addTransceiver('video', { direction: opts.offerToReceiveVideo === false && dir === 'sendrecv' ? 'sendonly' : dir });
+      for (const t of this.#pc.getTransceivers()) this.#announceStream(t);
       if (o.useDataChannels) this.#channels.ensureSctp();
       const offer = await this.#pc.createOffer();
       await this.#pc.setLocalDescription({ type: 'offer', sdp: withoutTransportCc(offer.sdp) });
@@ -182,6 +191,7 @@ export class WebRtcTransport extends EventEmitter<WebRtcTransportEvents> {
     if (this.#haveRemote) throw new KurentoError('SDP_END_POINT_ANSWER_ALREADY_PROCCESED', 'The answer was already processed');
     this.#negotiationStart = performance.now();
     return this.#guard('SDP_END_POINT_PROCESS_ANSWER_ERROR', 'Cannot process the SDP answer', async () => {
+      assertHasMedia(sdp);
       await this.#pc.setRemoteDescription({ type: 'answer', sdp });
       this.#haveRemote = true;
       this.#remoteSsrcs = ssrcsByMid(sdp);
@@ -205,6 +215,15 @@ export class WebRtcTransport extends EventEmitter<WebRtcTransportEvents> {
     const d = this.localDescription;
     if (!d) throw new Error('werift produced no local description');
     return d;
+  }
+
+  /**
+   * Gives the sender a media stream id so that werift writes `a=msid` (RFC 8830).
+   * Without it libwebrtc reads the media and RTX `a=ssrc` lines as two tracks and
+   * refuses the SDP ("more than one track specified with a=ssrc lines").
+   */
+  #announceStream(t: RTCRtpTransceiver): void {
+    if (!t.sender.streamId) t.sender.streamId = this.#cname;
   }
 
   #answerDirection(remote: Direction): Direction {
@@ -236,6 +255,9 @@ export class WebRtcTransport extends EventEmitter<WebRtcTransportEvents> {
   }
 
   #buildOutbound(): void {
+    // SDES CNAME in our SRs must be the one werift put in the SDP (RFC 3550 §6.5.1).
+    const cname = /^a=ssrc:\d+ cname:(\S+)/m.exec(this.#pc.localDescription?.sdp ?? '')?.[1];
+    if (cname) this.#sdesCname = cname;
     for (const t of this.#pc.getTransceivers()) {
       const kind = t.kind as MediaKind;
       if (this.#out.has(kind)) continue;
@@ -409,11 +431,15 @@ export class WebRtcTransport extends EventEmitter<WebRtcTransportEvents> {
   #rtcpTick(): void {
     const dtls = this.#dtls;
     if (this.#closed || !dtls || dtls.state !== 'connected') return;
-    const packets: RtcpPacket[] = [];
-    for (const s of this.#out.values()) packets.push(...s.senderReport(this.#cname));
+    // One compound per SSRC (SR first, RFC 3550 §6.1): libwebrtc reads one SR per compound.
+    const compounds: RtcpPacket[][] = [];
+    for (const s of this.#out.values()) {
+      const sr = s.senderReport(this.#sdesCname);
+      if (sr.length) compounds.push(sr);
+    }
     const remb = this.#rembPacket(this.#rembBps);
-    if (remb) packets.push(remb);
-    if (packets.length) dtls.sendRtcp(packets).catch((err: Error) => this.#emit('failure', err));
+    if (remb) compounds.push([remb]);
+    for (const c of compounds) dtls.sendRtcp(c).catch((err: Error) => this.#emit('failure', err));
   }
 
   #rembPacket(bps: number): RtcpPacket | undefined {
@@ -506,12 +532,12 @@ export class WebRtcTransport extends EventEmitter<WebRtcTransportEvents> {
 
   /** PLI (RFC 4585 §6.3.1) to every video SSRC the peer sends. */
   requestKeyframe(): void {
-    if (this.#closed) return;
-    const t = this.#pc.getTransceivers().find((x) => x.kind === 'video');
-    if (!t) return;
-    for (const ssrc of this.#remoteVideoSsrcs()) {
-      t.receiver.sendRtcpPLI(ssrc).catch((err: Error) => this.#emit('failure', err));
-    }
+    const dtls = this.#dtls;
+    if (this.#closed || !dtls || dtls.state !== 'connected') return;
+    // Sent by us, not by werift's receiver.sendRtcpPLI: one sender SSRC for all our RTCP.
+    const senderSsrc = this.#out.get('video')?.ssrc ?? 1;
+    const plis = this.#remoteVideoSsrcs().map((mediaSsrc) => new RtcpPayloadSpecificFeedback({ feedback: new PictureLossIndication({ senderSsrc, mediaSsrc }) }));
+    if (plis.length) dtls.sendRtcp(plis).catch((err: Error) => this.#emit('failure', err));
   }
 
   /** REMB to the peer now, repeated every second until the next call. */
@@ -566,6 +592,11 @@ export class WebRtcTransport extends EventEmitter<WebRtcTransportEvents> {
   get peerConnection(): RTCPeerConnection {
     return this.#pc;
   }
+}
+
+/** werift accepts an SDP without any m-line and answers it with nothing; Kurento does not. */
+function assertHasMedia(sdp: string): void {
+  if (!/^v=0\r?$/m.test(sdp) || !/^m=(audio|video|application) /m.test(sdp)) throw new Error('no v=0 line or no media section');
 }
 
 /** a=sendrecv|sendonly|recvonly|inactive per mid (default sendrecv, RFC 3264 §5.1). */

@@ -1,0 +1,33 @@
+import { fileURLToPath } from 'node:url';
+import { connectKurento, type Kurento } from './common/kurento.ts';
+import { TutorialServer, type Tutorial } from './common/TutorialServer.ts';
+import { helloWorld } from './hello-world/server.ts';
+
+/** Every tutorial by its name (the names of Kurento's tutorial folders). */
+export const TUTORIALS: Record<string, (kurento: Kurento) => Tutorial> = {
+  'hello-world': (k) => helloWorld(k),
+  datachannel: (k) => helloWorld(k, { useDataChannels: true, path: '/datachannel', staticDir: fileURLToPath(new URL('./datachannel/static/', import.meta.url)) }),
+};
+
+export interface RunningTutorial {
+  readonly port: number;
+  readonly kurento: Kurento;
+  stop(): Promise<void>;
+}
+
+/** Starts one tutorial's application server against a running Kurento-protocol server. */
+export async function startTutorial(name: string, wsUri: string, port: number, host = '0.0.0.0'): Promise<RunningTutorial> {
+  const make = TUTORIALS[name];
+  if (!make) throw new Error(`unknown tutorial '${name}' (one of: ${Object.keys(TUTORIALS).join(', ')})`);
+  const kurento = await connectKurento(wsUri);
+  const server = new TutorialServer(make(kurento));
+  const bound = await server.listen(port, host);
+  return {
+    port: bound,
+    kurento,
+    stop: async () => {
+      await server.close();
+      kurento.close();
+    },
+  };
+}

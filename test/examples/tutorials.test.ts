@@ -1,0 +1,115 @@
+/**
+ * The tutorials as users see them, in headless Chromium with a fake camera: the remote
+ * video plays and is not black, data comes back over the data channel, and after
+ * hang-up no pipeline remains on the server (checked through ServerManager).
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
+import type { Page } from 'playwright-core';
+import { startFluo, RpcClient } from '../helpers/fluo.ts';
+import { launchChromium } from '../helpers/browser.ts';
+import { startTutorial, type RunningTutorial } from '../../examples/tutorials.ts';
+
+const SHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
+let fluo: Awaited<ReturnType<typeof startFluo>>;
+let browser: Awaited<ReturnType<typeof launchChromium>>;
+let rpc: RpcClient;
+before(async () => {
+  fluo = await startFluo();
+  browser = await launchChromium();
+  rpc = await RpcClient.open(fluo.url);
+});
+after(async () => { await rpc.close(); await browser.close(); await fluo.stop(); });
+
+async function pipelines(): Promise<number> {
+  return ((await rpc.ok('invoke', { object: 'manager_ServerManager', operation: 'getPipelines' })).value as string[]).length;
+}
+
+/** Waits until a <video> advances and shows a picture that is not black. */
+async function videoPlays(page: Page, id: string): Promise<{ time: number; luma: number }> {
+  await page.waitForFunction((vid) => {
+    const v = document.getElementById(vid) as HTMLVideoElement;
+    return v.currentTime > 1 && v.videoWidth > 0;
+  }, id, { timeout: 20_000 });
+  return page.evaluate((vid) => {
+    const v = document.getElementById(vid) as HTMLVideoElement;
+    const c = document.createElement('canvas');
+    c.width = 64; c.height = 48;
+    const g = c.getContext('2d')!;
+    g.drawImage(v, 0, 0, 64, 48);
+    const d = g.getImageData(0, 0, 64, 48).data;
+    let sum = 0;
+    for (let i = 0; i < d.length; i += 4) sum += (d[i]! + d[i + 1]! + d[i + 2]!) / 3;
+    return { time: v.currentTime, luma: sum / (d.length / 4) };
+  }, id);
+}
+
+async function open(app: RunningTutorial): Promise<Page> {
+  const page = await browser.context.newPage();
+  if (process.env.FLUO_DEBUG) page.on('console', (m) => console.log('PAGE', m.text()));
+  if (process.env.FLUO_DEBUG) page.on('pageerror', (e) => console.log('PAGEERR', e.message));
+  await page.goto(`https://127.0.0.1:${app.port}/`);
+  await page.waitForFunction(() => /Connected to the application server/.test(document.getElementById('status')!.textContent ?? ''));
+  return page;
+}
+
+test('hello-world: the camera comes back from Fluo; stop releases the pipeline', async () => {
+  const app = await startTutorial('hello-world', fluo.url, 0, '127.0.0.1');
+  try {
+    const page = await open(app);
+    await page.click('#start');
+    const shown = await videoPlays(page, 'videoOutput');
+    assert.ok(shown.luma > 10, `the returned picture is not black (mean luma ${shown.luma.toFixed(1)})`);
+    await page.waitForFunction(() => /media is flowing/.test(document.getElementById('status')!.textContent ?? ''));
+    assert.equal(await pipelines(), 1);
+    await page.screenshot({ path: `${SHOTS}hello-world.png` });
+    await page.click('#stop');
+    await waitFor(async () => (await pipelines()) === 0, 5000);
+    // A malformed message gets an error in words; the app keeps serving.
+    const reply = await page.evaluate(() => new Promise<string>((resolve) => {
+      const ws = new WebSocket(`wss://${location.host}/helloworld`);
+      ws.onopen = () => ws.send('{"id": "start"}');
+      ws.onmessage = (e) => { resolve(String(e.data)); ws.close(); };
+    }));
+    assert.deepEqual(JSON.parse(reply), { id: 'error', message: 'start needs an sdpOffer string' });
+    // Closing the tab releases what the user had.
+    await page.click('#start');
+    await videoPlays(page, 'videoOutput');
+    await page.close();
+    await waitFor(async () => (await pipelines()) === 0, 5000);
+  } finally {
+    await app.stop();
+  }
+});
+
+test('datachannel: text typed in the page comes back over the data channel', async () => {
+  const app = await startTutorial('datachannel', fluo.url, 0, '127.0.0.1');
+  try {
+    const page = await open(app);
+    await page.click('#start');
+    await videoPlays(page, 'videoOutput');
+    await page.waitForFunction(() => !(document.getElementById('send') as HTMLButtonElement).disabled, undefined, { timeout: 15_000 });
+    for (const text of ['hello Fluo', 'second message']) {
+      await page.fill('#text', text);
+      await page.click('#send');
+    }
+    await page.waitForFunction(() => document.querySelectorAll('#received .echo').length >= 2, undefined, { timeout: 10_000 });
+    const echoes = await page.$$eval('#received .echo', (els) => els.map((e) => e.textContent));
+    assert.deepEqual(echoes, ['hello Fluo', 'second message']);
+    await page.screenshot({ path: `${SHOTS}datachannel.png` });
+    await page.click('#stop');
+    await waitFor(async () => (await pipelines()) === 0, 5000);
+    await page.close();
+  } finally {
+    await app.stop();
+  }
+});
+
+async function waitFor(pred: () => Promise<boolean>, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await pred())) {
+    if (Date.now() > end) throw new Error('condition not reached');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

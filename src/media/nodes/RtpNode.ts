@@ -3,7 +3,8 @@ import os from 'node:os';
 import crypto from 'node:crypto';
 import { RtpPacket, SrtpSession } from 'werift';
 import { KurentoError } from '../../core/KurentoError.ts';
-import { MediaNode, type EmitFn } from './MediaNode.ts';
+import type { EmitFn } from './MediaNode.ts';
+import { SdpNode } from './SdpNode.ts';
 import { codecKey, type MediaPacket, type RtpCodecInfo } from './MediaPacket.ts';
 import { FlowMonitor } from './FlowMonitor.ts';
 import { buildPlainSdp, parsePlainSdp, type Direction, type LocalMedia, type SdpCodec, type SdpMedia } from '../rtpEndpoint/PlainSdp.ts';
@@ -44,7 +45,7 @@ interface Stream {
  * COMEDIA latching to the first sender when the peer asks for it or announced no
  * address; packets from other addresses are dropped and counted.
  */
-export class RtpNode extends MediaNode {
+export class RtpNode extends SdpNode {
   readonly #streams: Stream[] = [];
   readonly #flow: FlowMonitor;
   readonly #useIpv6: boolean;
@@ -54,7 +55,6 @@ export class RtpNode extends MediaNode {
   #localKey = crypto.randomBytes(30);
   #timer: NodeJS.Timeout | undefined;
   #connected = false;
-  #lastPli = 0;
   readonly #warned = new Set<string>();
   readonly #ports: { min: number; max: number };
 
@@ -195,10 +195,7 @@ export class RtpNode extends MediaNode {
     this.#startReports();
   }
 
-  override requestKeyframe(_from: MediaNode): void {
-    const now = performance.now();
-    if (now - this.#lastPli < 300) return;
-    this.#lastPli = now;
+  protected sendKeyframeRequest(): void {
     const s = this.#streams.find((x) => x.kind === 'VIDEO');
     if (!s?.remote || s.remoteSsrc === undefined || this.#srtpIn) return;
     (s.rtcp ?? s.rtp).send(pli(s.rewriter?.ssrc ?? 1, s.remoteSsrc), s.remote.rtcpPort, s.remote.address);
@@ -216,24 +213,17 @@ export class RtpNode extends MediaNode {
     this.#timer.unref();
   }
 
-  override async call(op: string, args: Wire): Promise<Wire> {
-    const a = (args ?? {}) as Record<string, Wire>;
-    switch (op) {
-      case 'processOffer': return this.#processOffer(String(a.offer));
-      case 'generateOffer': return this.#generateOffer(a);
-      case 'processAnswer': return this.#processAnswer(String(a.answer));
-      case 'requestKeyframe': this.requestKeyframe(this); return null;
-      case 'getStats': return this.#stats(a.mediaType as string | null);
-      case 'setProperty': return null;
-      default: return super.call(op, args);
-    }
+  protected override async otherCall(op: string, a: Record<string, Wire>): Promise<Wire> {
+    // Bitrate properties have no effect on a plain RTP peer without REMB.
+    if (op === 'setProperty') return null;
+    return super.otherCall(op, a);
   }
 
   #sdp(): string {
     return buildPlainSdp(this.#address(), this.#streams.map((s) => s.local), Date.now() % 1e9);
   }
 
-  async #processOffer(offer: string): Promise<string> {
+  protected async processOffer(offer: string): Promise<string> {
     const remote = parsePlainSdp(offer);
     for (const m of remote.media) {
       if (m.kind !== 'audio' && m.kind !== 'video') continue;
@@ -248,13 +238,13 @@ export class RtpNode extends MediaNode {
     return this.#sdp();
   }
 
-  async #generateOffer(a: Record<string, Wire>): Promise<string> {
+  protected async generateOffer(a: Record<string, Wire>): Promise<string> {
     if (a.offerToReceiveAudio !== false) await this.#addStream('AUDIO', SUPPORTED.audio, 'sendrecv');
     if (a.offerToReceiveVideo !== false) await this.#addStream('VIDEO', SUPPORTED.video, 'sendrecv');
     return this.#sdp();
   }
 
-  async #processAnswer(answer: string): Promise<string> {
+  protected async processAnswer(answer: string): Promise<string> {
     const remote = parsePlainSdp(answer);
     const media = remote.media.filter((m) => m.kind === 'audio' || m.kind === 'video');
     for (const s of this.#streams) {
@@ -268,7 +258,7 @@ export class RtpNode extends MediaNode {
     return this.#sdp();
   }
 
-  #stats(mediaType: string | null): Wire {
+  protected stats(mediaType: string | null): Wire {
     const out: Record<string, Wire> = {};
     const now = Date.now();
     for (const s of this.#streams) {

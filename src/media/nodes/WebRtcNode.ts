@@ -3,7 +3,8 @@ import {
   type RTCRtpTransceiver, type RTCDataChannel, type MediaStreamTrack,
 } from 'werift';
 import { KurentoError } from '../../core/KurentoError.ts';
-import { MediaNode, type EmitFn } from './MediaNode.ts';
+import type { MediaNode, EmitFn } from './MediaNode.ts';
+import { SdpNode } from './SdpNode.ts';
 import { codecKey, type DataMessage, type MediaPacket, type RtpCodecInfo } from './MediaPacket.ts';
 import { peerConfig, type IceSettings } from './webrtcConfig.ts';
 import { FlowMonitor } from './FlowMonitor.ts';
@@ -27,8 +28,6 @@ const ICE_STATE: Record<string, string> = {
   failed: 'FAILED', disconnected: 'DISCONNECTED', closed: 'DISCONNECTED',
 };
 
-/** Minimum time between two keyframe requests sent upstream (coalesces many sinks). */
-const KEYFRAME_INTERVAL_MS = 300;
 /** REMB sent to the peer when no sink has reported yet (Kurento RembParams.rembOnConnect). */
 const REMB_ON_CONNECT = 300_000;
 /** Upper bound of the REMB Fluo sends when maxVideoRecvBandwidth is not set. */
@@ -41,7 +40,7 @@ const DEFAULT_REMB_CAP = 2_500_000;
  * sender keeps offsets; `replaceRTP` re-bases them when the source SSRC changes).
  * Candidates are reported only after `gatherCandidates`, as Kurento does.
  */
-export class WebRtcNode extends MediaNode {
+export class WebRtcNode extends SdpNode {
   readonly #pc: RTCPeerConnection;
   readonly #opts: Options;
   #ice: IceSettings;
@@ -58,7 +57,6 @@ export class WebRtcNode extends MediaNode {
   readonly #lastSourceSsrc = new Map<Kind, number>();
   readonly #codecWarned = new Set<string>();
   readonly #channels = new Map<number, RTCDataChannel>();
-  #lastKeyframeRequest = 0;
   readonly #sinkBandwidth = new Map<MediaNode, number>();
   #peerBandwidth: number | undefined;
   #maxRecvKbps = 0;
@@ -231,10 +229,7 @@ export class WebRtcNode extends MediaNode {
     if (kind !== 'DATA') this.#codecWarned.clear();
   }
 
-  override requestKeyframe(_from: MediaNode): void {
-    const now = performance.now();
-    if (now - this.#lastKeyframeRequest < KEYFRAME_INTERVAL_MS) return;
-    this.#lastKeyframeRequest = now;
+  protected sendKeyframeRequest(): void {
     const tr = this.#pc.getTransceivers().find((t) => t.kind === 'video');
     const ssrc = tr?.receiver.tracks[0]?.ssrc;
     if (tr && ssrc !== undefined) tr.receiver.sendRtcpPLI(ssrc).catch(() => undefined);
@@ -311,12 +306,12 @@ export class WebRtcNode extends MediaNode {
 
   // ---- operations from the control plane -----------------------------------------
 
-  override async call(op: string, args: Wire): Promise<Wire> {
-    const a = (args ?? {}) as Record<string, Wire>;
+  protected stats(mediaType: string | null): Promise<Wire> {
+    return webrtcStats(this.#pc, this.id, mediaType, this.#flow);
+  }
+
+  protected override async otherCall(op: string, a: Record<string, Wire>): Promise<Wire> {
     switch (op) {
-      case 'processOffer': return this.#processOffer(String(a.offer));
-      case 'generateOffer': return this.#generateOffer(a);
-      case 'processAnswer': return this.#processAnswer(String(a.answer));
       case 'gatherCandidates':
         this.#gatherRequested = true;
         for (const c of this.#pendingCandidates.splice(0)) this.emit('IceCandidateFound', { candidate: c });
@@ -330,13 +325,11 @@ export class WebRtcNode extends MediaNode {
         ch.close();
         return null;
       }
-      case 'requestKeyframe': this.requestKeyframe(this); return null;
-      case 'getStats': return webrtcStats(this.#pc, this.id, a.mediaType as string | null, this.#flow);
       case 'setProperty':
         if (a.name === 'maxVideoRecvBandwidth') this.#maxRecvKbps = Number(a.value) || 0;
         return null;
       case 'setIce': this.#ice = a as IceSettings; return null;
-      default: return super.call(op, args);
+      default: return super.otherCall(op, a);
     }
   }
 
@@ -347,7 +340,7 @@ export class WebRtcNode extends MediaNode {
     }
   }
 
-  async #processOffer(offer: string): Promise<string> {
+  protected async processOffer(offer: string): Promise<string> {
     this.#checkSdp(offer, 'offer');
     try {
       await this.#pc.setRemoteDescription({ type: 'offer', sdp: withMids(offer) });
@@ -386,7 +379,7 @@ export class WebRtcNode extends MediaNode {
     return this.#pc.localDescription!.sdp;
   }
 
-  async #generateOffer(a: Record<string, Wire>): Promise<string> {
+  protected async generateOffer(a: Record<string, Wire>): Promise<string> {
     const dir = this.#opts.recvonly ? 'recvonly' : this.#opts.sendonly ? 'sendonly' : 'sendrecv';
     if (a.offerToReceiveAudio !== false || !this.#opts.recvonly) this.#pc.addTransceiver('audio', { direction: dir });
     if (a.offerToReceiveVideo !== false || !this.#opts.recvonly) this.#pc.addTransceiver('video', { direction: dir });
@@ -401,7 +394,7 @@ export class WebRtcNode extends MediaNode {
     return this.#pc.localDescription!.sdp;
   }
 
-  async #processAnswer(answer: string): Promise<string> {
+  protected async processAnswer(answer: string): Promise<string> {
     this.#checkSdp(answer, 'answer');
     try {
       await this.#pc.setRemoteDescription({ type: 'answer', sdp: answer });

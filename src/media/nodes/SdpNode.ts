@@ -1,0 +1,44 @@
+import { MediaNode } from './MediaNode.ts';
+import type { Wire } from '../worker/protocol.ts';
+
+/** Minimum time between two keyframe requests sent to a peer (coalesces many sinks). */
+export const KEYFRAME_INTERVAL_MS = 300;
+
+/**
+ * What the media sides of SdpEndpoints (WebRtcNode, RtpNode) share: the SDP operations
+ * the control plane calls, stats, and keyframe requests rate-limited towards the peer
+ * (many sinks asking at once cost the sender one keyframe, RFC 4585 §3.5.2 spirit).
+ */
+export abstract class SdpNode extends MediaNode {
+  #lastKeyframeRequest = -Infinity;
+
+  protected abstract processOffer(offer: string): Promise<string>;
+  protected abstract generateOffer(options: Record<string, Wire>): Promise<string>;
+  protected abstract processAnswer(answer: string): Promise<string>;
+  protected abstract stats(mediaType: string | null): Wire | Promise<Wire>;
+  /** Sends the actual keyframe request (PLI) to the peer. */
+  protected abstract sendKeyframeRequest(): void;
+  /** Operations of the subclass beyond the SDP ones. */
+  protected otherCall(op: string, args: Record<string, Wire>): Promise<Wire> {
+    return super.call(op, args);
+  }
+
+  override requestKeyframe(_from: MediaNode): void {
+    const now = performance.now();
+    if (now - this.#lastKeyframeRequest < KEYFRAME_INTERVAL_MS) return;
+    this.#lastKeyframeRequest = now;
+    this.sendKeyframeRequest();
+  }
+
+  override async call(op: string, args: Wire): Promise<Wire> {
+    const a = (args ?? {}) as Record<string, Wire>;
+    switch (op) {
+      case 'processOffer': return this.processOffer(String(a.offer));
+      case 'generateOffer': return this.generateOffer(a);
+      case 'processAnswer': return this.processAnswer(String(a.answer));
+      case 'requestKeyframe': this.requestKeyframe(this); return null;
+      case 'getStats': return this.stats((a.mediaType as string | null) ?? null);
+      default: return this.otherCall(op, a);
+    }
+  }
+}

@@ -195,10 +195,11 @@ export class RtpNode extends SdpNode {
     this.#startReports();
   }
 
-  protected sendKeyframeRequest(): void {
+  protected sendKeyframeRequest(): boolean {
     const s = this.#streams.find((x) => x.kind === 'VIDEO');
-    if (!s?.remote || s.remoteSsrc === undefined || this.#srtpIn) return;
+    if (!s?.remote || s.remoteSsrc === undefined || this.#srtpIn) return false;
     (s.rtcp ?? s.rtp).send(pli(s.rewriter?.ssrc ?? 1, s.remoteSsrc), s.remote.rtcpPort, s.remote.address);
+    return true;
   }
 
   /** Sender reports every 2 s while sending (RFC 3550 §6.2 interval, simplified). */

@@ -16,8 +16,8 @@ export abstract class SdpNode extends MediaNode {
   protected abstract generateOffer(options: Record<string, Wire>): Promise<string>;
   protected abstract processAnswer(answer: string): Promise<string>;
   protected abstract stats(mediaType: string | null): Wire | Promise<Wire>;
-  /** Sends the actual keyframe request (PLI) to the peer. */
-  protected abstract sendKeyframeRequest(): void;
+  /** Sends the actual keyframe request (PLI) to the peer; false when it cannot yet. */
+  protected abstract sendKeyframeRequest(): boolean;
   /** Operations of the subclass beyond the SDP ones. */
   protected otherCall(op: string, args: Record<string, Wire>): Promise<Wire> {
     return super.call(op, args);
@@ -26,8 +26,7 @@ export abstract class SdpNode extends MediaNode {
   override requestKeyframe(_from: MediaNode): void {
     const now = performance.now();
     if (now - this.#lastKeyframeRequest < KEYFRAME_INTERVAL_MS) return;
-    this.#lastKeyframeRequest = now;
-    this.sendKeyframeRequest();
+    if (this.sendKeyframeRequest()) this.#lastKeyframeRequest = now;
   }
 
   override async call(op: string, args: Wire): Promise<Wire> {

@@ -100,6 +100,9 @@ export class WebRtcNode extends SdpNode {
         this.emit('ConnectionStateChanged', { oldState: 'DISCONNECTED', newState: 'CONNECTED' });
         this.emit('MediaSessionStarted', {});
         this.#startRemb();
+        // Packets forwarded before DTLS was up were dropped: ask the source for a fresh
+        // keyframe so this peer's decoder can start at once.
+        this.sources.get('VIDEO')?.requestKeyframe(this);
       } else if ((s === 'disconnected' || s === 'failed' || s === 'closed') && this.#connected) {
         this.#connected = false;
         this.emit('ConnectionStateChanged', { oldState: 'CONNECTED', newState: 'DISCONNECTED' });
@@ -229,10 +232,12 @@ export class WebRtcNode extends SdpNode {
     if (kind !== 'DATA') this.#codecWarned.clear();
   }
 
-  protected sendKeyframeRequest(): void {
+  protected sendKeyframeRequest(): boolean {
     const tr = this.#pc.getTransceivers().find((t) => t.kind === 'video');
     const ssrc = tr?.receiver.tracks[0]?.ssrc;
-    if (tr && ssrc !== undefined) tr.receiver.sendRtcpPLI(ssrc).catch(() => undefined);
+    if (!tr || ssrc === undefined || !this.#connected) return false;
+    tr.receiver.sendRtcpPLI(ssrc).catch(() => undefined);
+    return true;
   }
 
   override reportBandwidth(from: MediaNode, bps: number): void {

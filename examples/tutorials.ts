@@ -2,10 +2,12 @@ import { fileURLToPath } from 'node:url';
 import { connectKurento, type Kurento } from './common/kurento.ts';
 import { TutorialServer, type Tutorial } from './common/TutorialServer.ts';
 import { helloWorld } from './hello-world/server.ts';
+import { one2many } from './one2many-call/server.ts';
 
 /** Every tutorial by its name (the names of Kurento's tutorial folders). */
 export const TUTORIALS: Record<string, (kurento: Kurento) => Tutorial> = {
   'hello-world': (k) => helloWorld(k),
+  'one2many-call': (k) => one2many(k),
   datachannel: (k) => helloWorld(k, { useDataChannels: true, path: '/datachannel', staticDir: fileURLToPath(new URL('./datachannel/static/', import.meta.url)) }),
 };
 

@@ -106,6 +106,41 @@ test('datachannel: text typed in the page comes back over the data channel', asy
   }
 });
 
+test('one2many-call: two viewers see the presenter; a late viewer too; presenter stop ends it for all', async () => {
+  const app = await startTutorial('one2many-call', fluo.url, 0, '127.0.0.1');
+  try {
+    const presenter = await open(app);
+    await presenter.click('#presenter');
+    await presenter.waitForFunction(() => /You are presenting/.test(document.getElementById('status')!.textContent ?? ''), undefined, { timeout: 15_000 });
+    const viewers = [await open(app), await open(app)];
+    for (const v of viewers) await v.click('#viewer');
+    for (const v of viewers) {
+      const shown = await videoPlays(v, 'video');
+      assert.ok(shown.luma > 10, `viewer sees a picture (luma ${shown.luma.toFixed(1)})`);
+    }
+    // A second presenter is refused in words.
+    const other = await open(app);
+    await other.click('#presenter');
+    await other.waitForFunction(() => /Another user is currently acting as presenter/.test(document.getElementById('status')!.textContent ?? ''), undefined, { timeout: 10_000 });
+    await other.close();
+    // A late viewer gets a picture within 2 s of its answer (keyframe request).
+    const late = await open(app);
+    await late.click('#viewer');
+    await late.waitForFunction(() => /watching/.test(document.getElementById('status')!.textContent ?? ''), undefined, { timeout: 10_000 });
+    const t0 = Date.now();
+    await late.waitForFunction(() => (document.getElementById('video') as HTMLVideoElement).videoWidth > 0, undefined, { timeout: 5_000 });
+    const lateMs = Date.now() - t0;
+    assert.ok(lateMs < 2000, `late viewer picture after ${lateMs} ms`);
+    await viewers[0]!.screenshot({ path: `${SHOTS}one2many-call.png` });
+    await presenter.click('#stop');
+    for (const v of [...viewers, late]) await v.waitForFunction(() => /presenter stopped/.test(document.getElementById('status')!.textContent ?? ''), undefined, { timeout: 10_000 });
+    await waitFor(async () => (await pipelines()) === 0, 5000);
+    for (const p of [presenter, ...viewers, late]) await p.close();
+  } finally {
+    await app.stop();
+  }
+});
+
 async function waitFor(pred: () => Promise<boolean>, ms: number): Promise<void> {
   const end = Date.now() + ms;
   while (!(await pred())) {

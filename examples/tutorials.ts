@@ -8,6 +8,7 @@ import { one2many } from './one2many-call/server.ts';
 export const TUTORIALS: Record<string, (kurento: Kurento) => Tutorial> = {
   'hello-world': (k) => helloWorld(k),
   'one2many-call': (k) => one2many(k),
+  'loopback-stats': (k) => helloWorld(k, { stats: true, path: '/stats', staticDir: fileURLToPath(new URL('./loopback-stats/static/', import.meta.url)) }),
   datachannel: (k) => helloWorld(k, { useDataChannels: true, path: '/datachannel', staticDir: fileURLToPath(new URL('./datachannel/static/', import.meta.url)) }),
 };
 

@@ -3,15 +3,16 @@ import { call, type Kurento } from '../common/kurento.ts';
 import { candidateOf, type Client, type Tutorial } from '../common/TutorialServer.ts';
 import { IceCandidateQueue } from '../common/IceCandidateQueue.ts';
 
-interface Session { pipeline?: Kurento; queue: IceCandidateQueue; stopped: boolean }
+interface Session { pipeline?: Kurento; queue: IceCandidateQueue; stopped: boolean; timer?: NodeJS.Timeout }
 
 /**
  * Hello World: the browser's camera goes to a WebRtcEndpoint connected to itself and
  * comes back (Kurento tutorial "Hello World"). Messages as in the original:
  * start{sdpOffer} -> startResponse{sdpAnswer}, onIceCandidate -> iceCandidate, stop, error.
- * With `useDataChannels`, DATA is looped back too (the "datachannel" tutorial).
+ * With `useDataChannels`, DATA is looped back too (the "datachannel" tutorial); with
+ * `stats`, Fluo's getStats figures are pushed every second (the "loopback-stats" one).
  */
-export function helloWorld(kurento: Kurento, opts: { useDataChannels?: boolean; staticDir?: string; path?: string } = {}): Tutorial {
+export function helloWorld(kurento: Kurento, opts: { useDataChannels?: boolean; stats?: boolean; staticDir?: string; path?: string } = {}): Tutorial {
   const sessions = new Map<Client, Session>();
 
   const stop = async (client: Client): Promise<void> => {
@@ -19,6 +20,7 @@ export function helloWorld(kurento: Kurento, opts: { useDataChannels?: boolean; 
     sessions.delete(client);
     if (!s) return;
     s.stopped = true;
+    if (s.timer) clearInterval(s.timer);
     if (s.pipeline) await call(s.pipeline, 'release').catch(() => undefined);
   };
 
@@ -36,6 +38,23 @@ export function helloWorld(kurento: Kurento, opts: { useDataChannels?: boolean; 
     const sdpAnswer = await call<string>(endpoint, 'processOffer', sdpOffer);
     client.send({ id: 'startResponse', sdpAnswer });
     await call(endpoint, 'gatherCandidates');
+    if (opts.stats) session.timer = setInterval(() => void sendStats(client, endpoint), 1000);
+  };
+
+  const sendStats = async (client: Client, endpoint: Kurento): Promise<void> => {
+    const all = await call<Record<string, Record<string, unknown>>>(endpoint, 'getStats', 'VIDEO').catch(() => undefined);
+    if (!all) return;
+    const pick = (type: string) => Object.values(all).find((x) => x.type === type) ?? {};
+    const inb = pick('inboundrtp');
+    const out = pick('outboundrtp');
+    client.send({
+      id: 'stats',
+      fluo: {
+        packetsReceived: inb.packetsReceived ?? 0, bytesReceived: inb.bytesReceived ?? 0, jitter: inb.jitter ?? 0,
+        packetsLost: inb.packetsLost ?? 0, packetsSent: out.packetsSent ?? 0, bytesSent: out.bytesSent ?? 0,
+        roundTripTime: out.roundTripTime ?? 0, pliCount: inb.pliCount ?? 0, nackCount: inb.nackCount ?? 0,
+      },
+    });
   };
 
   return {

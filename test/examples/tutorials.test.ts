@@ -141,6 +141,28 @@ test('one2many-call: two viewers see the presenter; a late viewer too; presenter
   }
 });
 
+test('loopback-stats: the page shows Fluo\'s non-zero inbound packets next to the browser\'s, refreshed', async () => {
+  const app = await startTutorial('loopback-stats', fluo.url, 0, '127.0.0.1');
+  try {
+    const page = await open(app);
+    await page.click('#start');
+    await videoPlays(page, 'videoOutput');
+    const cell = () => page.$eval('#stats tr[data-key="packetsReceived"] td:nth-child(2)', (td) => Number(td.textContent));
+    await page.waitForFunction(() => Number(document.querySelector('#stats tr[data-key="packetsReceived"] td:nth-child(2)')?.textContent ?? 0) > 0, undefined, { timeout: 10_000 });
+    const first = await cell();
+    await new Promise((r) => setTimeout(r, 2200));
+    assert.ok((await cell()) > first, 'Fluo figures refresh and grow');
+    const browserCol = await page.$eval('#stats tr[data-key="packetsReceived"] td:nth-child(3)', (td) => Number(td.textContent));
+    assert.ok(browserCol > 0, 'browser figures shown too');
+    await page.screenshot({ path: `${SHOTS}loopback-stats.png`, fullPage: true });
+    await page.click('#stop');
+    await waitFor(async () => (await pipelines()) === 0, 5000);
+    await page.close();
+  } finally {
+    await app.stop();
+  }
+});
+
 async function waitFor(pred: () => Promise<boolean>, ms: number): Promise<void> {
   const end = Date.now() + ms;
   while (!(await pred())) {

@@ -45,11 +45,11 @@ async function videoPlays(page: Page, id: string): Promise<{ time: number; luma:
   }, id);
 }
 
-async function open(app: RunningTutorial): Promise<Page> {
+async function open(app: RunningTutorial, query = ''): Promise<Page> {
   const page = await browser.context.newPage();
   if (process.env.FLUO_DEBUG) page.on('console', (m) => console.log('PAGE', m.text()));
   if (process.env.FLUO_DEBUG) page.on('pageerror', (e) => console.log('PAGEERR', e.message));
-  await page.goto(`https://127.0.0.1:${app.port}/`);
+  await page.goto(`https://127.0.0.1:${app.port}/${query}`);
   await page.waitForFunction(() => /Connected to the application server/.test(document.getElementById('status')!.textContent ?? ''));
   return page;
 }
@@ -158,6 +158,40 @@ test('loopback-stats: the page shows Fluo\'s non-zero inbound packets next to th
     await page.click('#stop');
     await waitFor(async () => (await pipelines()) === 0, 5000);
     await page.close();
+  } finally {
+    await app.stop();
+  }
+});
+
+test('one2one-call: two registered users call each other and see each other; hang-up ends both', async () => {
+  const app = await startTutorial('one2one-call', fluo.url, 0, '127.0.0.1');
+  try {
+    const alice = await open(app);
+    const bob = await open(app, '?autoanswer');
+    for (const [page, name] of [[alice, 'alice'], [bob, 'bob']] as const) {
+      await page.fill('#name', name);
+      await page.click('#register');
+      await page.waitForFunction(() => /Registered as/.test(document.getElementById('status')!.textContent ?? ''));
+    }
+    // A second "bob" is refused in words.
+    const other = await open(app);
+    await other.fill('#name', 'bob');
+    await other.click('#register');
+    await other.waitForFunction(() => /already registered/.test(document.getElementById('status')!.textContent ?? ''));
+    await other.close();
+    await alice.fill('#peer', 'bob');
+    await alice.click('#call');
+    for (const page of [alice, bob]) {
+      const shown = await videoPlays(page, 'videoOutput');
+      assert.ok(shown.luma > 10, `each sees the other (luma ${shown.luma.toFixed(1)})`);
+    }
+    assert.equal(await pipelines(), 1);
+    await alice.screenshot({ path: `${SHOTS}one2one-call.png` });
+    await alice.click('#stop');
+    await bob.waitForFunction(() => /The call ended/.test(document.getElementById('status')!.textContent ?? ''), undefined, { timeout: 10_000 });
+    await waitFor(async () => (await pipelines()) === 0, 5000);
+    await alice.close();
+    await bob.close();
   } finally {
     await app.stop();
   }

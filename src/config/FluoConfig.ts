@@ -1,29 +1,53 @@
-/** Fluo's resolved configuration: Kurento's `kurento.conf.json` keys plus CLI and environment. */
+/**
+ * Fluo's resolved configuration: Kurento's `kurento.conf.json` keys and module
+ * `<Class>.conf.ini` files, then the environment, then the command line
+ * (see config/kurento.conf.json for what each key means).
+ */
 export interface FluoConfig {
   readonly websocket: {
+    /** Listening address (Fluo addition; Kurento's `ipv6: true` maps to "::"). */
     readonly host: string;
     readonly port: number;
+    /** Without slashes: ws://host:port/<path>. */
     readonly path: string;
-    readonly secure?: { readonly port: number; readonly certificate: string; readonly password: string };
+    /** Secure WebSocket; absent when not configured (or its port is 0/absent, as in Kurento). */
+    readonly secure?: {
+      readonly port: number;
+      /** Absolute path of a PEM file holding certificate (chain) and private key. */
+      readonly certificate: string;
+      readonly password: string;
+    };
+    /** Kurento's registrar: announce this server to a WebSocket registrar. */
+    readonly registrar?: { readonly address: string; readonly localAddress: string };
   };
   readonly resources: {
     /** Seconds between session garbage-collector rounds (Kurento default 240). */
     readonly garbageCollectorPeriod: number;
+    /** Kurento's resource-usage fraction past which `create` fails with NOT_ENOUGH_RESOURCES. */
+    readonly exceptionLimit?: number;
+    /** Kurento's resource-usage fraction past which an idle server restarts. */
+    readonly killLimit?: number;
     readonly disableRequestCache: boolean;
-    /** Duplicate-request window in ms (Kurento: 20 s). */
+    /** Duplicate-request window in ms (Fluo addition; Kurento: 20 s). */
     readonly requestCacheTimeout: number;
+    /** Largest JSON-RPC message accepted, bytes (Fluo addition). */
     readonly maxMessageSize: number;
+    /** Most live objects per session (Fluo addition). */
     readonly maxObjectsPerSession: number;
   };
   /** Media worker threads; resolved (one per core when the file says 0). */
   readonly mediaWorkers: number;
-  /** `<Class>.conf.ini` values, e.g. modules.WebRtcEndpoint.stunServerAddress. */
+  /** `<Class>.conf.ini` values by class, e.g. modules.WebRtcEndpoint.stunServerAddress. */
   readonly modules: Readonly<Record<string, Readonly<Record<string, string>>>>;
   readonly logging: {
+    /** GST_DEBUG-style threshold list. */
     readonly spec: string;
+    /** Colours allowed on a terminal (false with --gst-debug-no-color or GST_DEBUG_NO_COLOR). */
     readonly color: boolean;
     readonly logsPath?: string;
+    /** --log-file-size, MB (default 100). */
     readonly logFileSizeMb: number;
+    /** --number-log-files (default 10). */
     readonly numberLogFiles: number;
   };
   readonly confFile: string;

@@ -3,191 +3,220 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FluoConfig } from './FluoConfig.ts';
+import { ConfigError } from './ConfigError.ts';
+import { helpText, parseCommandLine, type CommandLine } from './commandLine.ts';
+import { applyEnvironment, readModulesConfig } from './modulesConfig.ts';
 import { parseJsonc } from './parseJsonc.ts';
-import { parseIni } from './parseIni.ts';
-import { DEFAULT_SPEC } from '../log/Logger.ts';
+import { DEFAULT_SPEC, parseDebugSpec, parseLevel } from '../log/DebugSpec.ts';
 import { FLUO_VERSION } from '../version.ts';
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
+export { ConfigError } from './ConfigError.ts';
+export type { FluoConfig } from './FluoConfig.ts';
 
 export type LoadResult =
   | { kind: 'run'; config: FluoConfig }
   | { kind: 'help'; text: string }
   | { kind: 'version'; text: string };
 
+/** The shipped config, found from this file's place in the repository (not the working directory). */
 export const DEFAULT_CONF_FILE = fileURLToPath(new URL('../../config/kurento.conf.json', import.meta.url));
 
-const HELP = `Usage: npm start -- [options]
-
-Fluo, a Kurento-compatible media server. Options (Kurento's names):
-  --port N                      WebSocket port (overrides mediaServer.net.websocket.port)
-  -f, --conf-file PATH          kurento.conf.json to use (default: config/kurento.conf.json)
-  -c, --modules-config-path DIR folder of <Class>.conf.ini files (default: <conf dir>/modules)
-  -d, --logs-path DIR           write rotating log files there instead of the console
-  -s, --log-file-size MB        size of one log file (default 100)
-  -n, --number-log-files N      log files to keep (default 10)
-  --gst-debug-level N           default debug level (1 ERROR .. 8 MEMDUMP)
-  --gst-debug SPEC              per-category levels, e.g. "Kurento*:5,webrtc*:4" (repeatable)
-  --gst-debug-no-color          no colours in console logs
-  --media-workers N             media worker threads (default: one per core)
-  -h, --help                    this text
-  -V, --version                 print the version
-
-Environment: GST_DEBUG (same syntax as --gst-debug, with an optional leading level),
-KMS_NETWORK_INTERFACES, KMS_EXTERNAL_IPV4, KMS_EXTERNAL_IPV6, KMS_MIN_PORT, KMS_MAX_PORT,
-KMS_STUN_IP, KMS_STUN_PORT, KMS_TURN_URL, KMS_ICE_TCP (WebRtcEndpoint settings, as in
-Kurento's container image).
-`;
-
-/** Flags taking a value, with their short forms. */
-const VALUE_FLAGS: Record<string, string> = {
-  '--port': 'port', '-f': 'conf-file', '--conf-file': 'conf-file', '-c': 'modules-config-path',
-  '--modules-config-path': 'modules-config-path', '-d': 'logs-path', '--logs-path': 'logs-path',
-  '-s': 'log-file-size', '--log-file-size': 'log-file-size', '-n': 'number-log-files',
-  '--number-log-files': 'number-log-files', '--gst-debug-level': 'gst-debug-level',
-  '--gst-debug': 'gst-debug', '--media-workers': 'media-workers', '--modules-path': 'modules-path',
-  '--gst-plugin-path': 'gst-plugin-path',
-};
-
-/** `KMS_*` variables of Kurento's Docker image -> WebRtcEndpoint.conf.ini keys. */
-const KMS_ENV: Record<string, string> = {
-  KMS_NETWORK_INTERFACES: 'networkInterfaces', KMS_EXTERNAL_IPV4: 'externalIPv4', KMS_EXTERNAL_IPV6: 'externalIPv6',
-  KMS_MIN_PORT: 'minPort', KMS_MAX_PORT: 'maxPort', KMS_STUN_IP: 'stunServerAddress', KMS_STUN_PORT: 'stunServerPort',
-  KMS_TURN_URL: 'turnURL', KMS_ICE_TCP: 'iceTcp',
-};
-
-function parseArgs(argv: readonly string[]): { values: Map<string, string[]>; flags: Set<string> } {
-  const values = new Map<string, string[]>();
-  const flags = new Set<string>();
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const eq = a.startsWith('--') ? a.indexOf('=') : -1;
-    const name = eq > 0 ? a.slice(0, eq) : a;
-    const key = VALUE_FLAGS[name];
-    if (key) {
-      const v = eq > 0 ? a.slice(eq + 1) : argv[++i];
-      if (v === undefined) throw new ConfigError(`${name} needs a value`);
-      values.set(key, [...(values.get(key) ?? []), v]);
-    } else if (['--help', '-h', '--version', '-V', '--gst-debug-no-color'].includes(a)) {
-      flags.add(a);
-    } else {
-      throw new ConfigError(`unknown option '${a}' (see --help)`);
-    }
-  }
-  return { values, flags };
-}
-
-function int(v: unknown, key: string, min: number, max: number): number {
-  const n = typeof v === 'string' && /^-?\d+$/.test(v.trim()) ? Number(v) : v;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) {
-    throw new ConfigError(`${key} must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
-  }
-  return n;
-}
-
-function obj(v: unknown, key: string): Record<string, unknown> {
-  if (v === undefined) return {};
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ConfigError(`${key} must be an object`);
-  return v as Record<string, unknown>;
-}
-
-/** Reads every `<Class>.conf.ini` under `dir/kurento/` (Kurento's layout) and `dir/`. */
-function readModules(dir: string): Record<string, Record<string, string>> {
-  const out: Record<string, Record<string, string>> = {};
-  for (const d of [dir, path.join(dir, 'kurento')]) {
-    if (!fs.existsSync(d)) continue;
-    for (const f of fs.readdirSync(d)) {
-      if (!f.endsWith('.conf.ini')) continue;
-      try {
-        out[f.slice(0, -'.conf.ini'.length)] = parseIni(fs.readFileSync(path.join(d, f), 'utf8'));
-      } catch (err) {
-        throw new ConfigError(`${path.join(d, f)}: ${(err as Error).message}`);
-      }
-    }
-  }
-  return out;
-}
-
 /**
- * Resolves the configuration: defaults < kurento.conf.json < module ini files <
- * environment < command line. Throws ConfigError with a message naming the key.
+ * Resolves the configuration. Precedence, highest first: command line, environment
+ * (GST_DEBUG*, KMS_*), configuration files (kurento.conf.json, module .conf.ini files),
+ * built-in defaults (Kurento's). Throws ConfigError with a message naming the flag, key
+ * or variable and the file.
  */
 export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): LoadResult {
-  const { values, flags } = parseArgs(argv);
-  if (flags.has('--help') || flags.has('-h')) return { kind: 'help', text: HELP };
-  if (flags.has('--version') || flags.has('-V')) return { kind: 'version', text: `Fluo ${FLUO_VERSION} (Kurento Protocol 7.3.0 / 6.18.0)` };
-  const last = (k: string): string | undefined => values.get(k)?.at(-1);
+  const cli = parseCommandLine(argv);
+  if (cli.flags.has('help')) return { kind: 'help', text: helpText() };
+  if (cli.flags.has('version')) return { kind: 'version', text: `Fluo ${FLUO_VERSION} (Kurento Protocol; API 7.3.0, 6.x clients accepted)` };
+  const last = (k: string): string | undefined => cli.values.get(k)?.at(-1);
 
-  const confFile = path.resolve(last('conf-file') ?? DEFAULT_CONF_FILE);
-  let file: Record<string, unknown>;
-  try {
-    file = obj(parseJsonc(fs.readFileSync(confFile, 'utf8')), confFile);
-  } catch (err) {
-    if (err instanceof ConfigError) throw err;
-    throw new ConfigError(`cannot read ${confFile}: ${(err as Error).message}`);
-  }
-  const ms = obj(file.mediaServer, 'mediaServer');
-  const res = obj(ms.resources, 'mediaServer.resources');
-  const ws = obj(obj(ms.net, 'mediaServer.net').websocket, 'mediaServer.net.websocket');
+  const confArg = last('conf-file');
+  const confFile = path.resolve(confArg ?? DEFAULT_CONF_FILE);
+  const file = readConfFile(confFile);
   const confDir = path.dirname(confFile);
+  const ms = obj(file.mediaServer, 'mediaServer', confFile);
+  const res = obj(ms.resources, 'mediaServer.resources', confFile);
+  const wsConf = obj(obj(ms.net, 'mediaServer.net', confFile).websocket, 'mediaServer.net.websocket', confFile);
+  const k = new Keys(confFile);
 
-  const port = int(last('port') ?? ws.port ?? 8888, last('port') ? '--port' : 'mediaServer.net.websocket.port', 1, 65535);
-  const wsPath = ws.path ?? 'kurento';
-  if (typeof wsPath !== 'string') throw new ConfigError('mediaServer.net.websocket.path must be a string');
-  let secure: FluoConfig['websocket']['secure'];
-  if (ws.secure !== undefined) {
-    const s = obj(ws.secure, 'mediaServer.net.websocket.secure');
-    if (typeof s.certificate !== 'string') throw new ConfigError('mediaServer.net.websocket.secure.certificate must be a file name');
-    secure = {
-      port: int(s.port ?? 8433, 'mediaServer.net.websocket.secure.port', 0, 65535),
-      certificate: path.resolve(confDir, s.certificate),
-      password: typeof s.password === 'string' ? s.password : '',
-    };
-  }
-  const bool = (v: unknown, key: string, dflt: boolean): boolean => {
-    if (v === undefined) return dflt;
-    if (typeof v !== 'boolean') throw new ConfigError(`${key} must be true or false`);
-    return v;
+  const portArg = last('port');
+  const port = portArg !== undefined
+    ? cliInt(portArg, '--port', 1, 65535)
+    : k.int(wsConf.port, 'mediaServer.net.websocket.port', 8888, 1, 65535);
+  const wsPath = k.str(wsConf.path, 'mediaServer.net.websocket.path', 'kurento').replace(/^\/+|\/+$/g, '');
+  // Accepted for Kurento files; Node serves every connection on one event loop, and the
+  // listen backlog is the operating system's default.
+  k.int(wsConf.threads, 'mediaServer.net.websocket.threads', 10, 1, 1024);
+  k.int(wsConf.connqueue, 'mediaServer.net.websocket.connqueue', 128, 1, 65535);
+  const ipv6 = k.bool(wsConf.ipv6, 'mediaServer.net.websocket.ipv6', false);
+  const host = k.str(wsConf.host, 'mediaServer.net.websocket.host', ipv6 ? '::' : '0.0.0.0');
+
+  const websocket: FluoConfig['websocket'] = {
+    host,
+    port,
+    path: wsPath,
+    secure: readSecure(wsConf.secure, k, confDir, port),
+    registrar: readRegistrar(wsConf.registrar, k),
   };
 
-  const modulesConfigPath = path.resolve(last('modules-config-path') ?? path.join(confDir, 'modules'));
-  const modules = readModules(modulesConfigPath);
-  const webrtc = { ...(modules.WebRtcEndpoint ?? {}) };
-  for (const [envKey, iniKey] of Object.entries(KMS_ENV)) {
-    const v = env[envKey];
-    if (v !== undefined && v !== '') webrtc[iniKey] = v;
-  }
-  for (const k of ['stunServerPort', 'minPort', 'maxPort']) if (webrtc[k] !== undefined) int(webrtc[k], `WebRtcEndpoint ${k}`, 0, 65535);
-  modules.WebRtcEndpoint = webrtc;
+  const resources: FluoConfig['resources'] = {
+    garbageCollectorPeriod: k.int(res.garbageCollectorPeriod, 'mediaServer.resources.garbageCollectorPeriod', 240, 1, 86_400),
+    exceptionLimit: k.fraction(res.exceptionLimit, 'mediaServer.resources.exceptionLimit'),
+    killLimit: k.fraction(res.killLimit, 'mediaServer.resources.killLimit'),
+    disableRequestCache: k.bool(res.disableRequestCache, 'mediaServer.resources.disableRequestCache', false),
+    requestCacheTimeout: k.int(res.requestCacheTimeout, 'mediaServer.resources.requestCacheTimeout', 20_000, 0, 3_600_000),
+    maxMessageSize: k.int(res.maxMessageSize, 'mediaServer.resources.maxMessageSize', 10 * 1024 * 1024, 1024, 1 << 30),
+    maxObjectsPerSession: k.int(res.maxObjectsPerSession, 'mediaServer.resources.maxObjectsPerSession', 10_000, 1, 1e9),
+  };
 
-  let spec = env.GST_DEBUG && env.GST_DEBUG.trim() ? env.GST_DEBUG : DEFAULT_SPEC;
-  const level = last('gst-debug-level');
-  if (level !== undefined) spec = `${int(level, '--gst-debug-level', 0, 9)},${spec.split(',').filter((x) => x.includes(':')).join(',')}`;
-  for (const s of values.get('gst-debug') ?? []) spec = `${spec},${s}`;
+  const workersArg = last('media-workers');
+  const workers = workersArg !== undefined
+    ? cliInt(workersArg, '--media-workers', 0, 256)
+    : k.int(ms.mediaWorkers, 'mediaServer.mediaWorkers', 0, 0, 256);
 
-  const workers = int(last('media-workers') ?? ms.mediaWorkers ?? 0, 'mediaServer.mediaWorkers', 0, 256);
+  const modulesArg = last('modules-config-path');
+  const modulesConfigPath = path.resolve(modulesArg ?? path.join(confDir, 'modules'));
+  const modules = applyEnvironment(readModulesConfig(modulesConfigPath, modulesArg !== undefined), env, modulesConfigPath);
+
+  const logsArg = last('logs-path');
   const config: FluoConfig = {
-    websocket: { host: typeof ws.host === 'string' ? ws.host : '0.0.0.0', port, path: wsPath.replace(/^\/+/, ''), secure },
-    resources: {
-      garbageCollectorPeriod: int(res.garbageCollectorPeriod ?? 240, 'mediaServer.resources.garbageCollectorPeriod', 1, 86400),
-      disableRequestCache: bool(res.disableRequestCache, 'mediaServer.resources.disableRequestCache', false),
-      requestCacheTimeout: int(res.requestCacheTimeout ?? 20000, 'mediaServer.resources.requestCacheTimeout', 0, 3_600_000),
-      maxMessageSize: int(res.maxMessageSize ?? 10 * 1024 * 1024, 'mediaServer.resources.maxMessageSize', 1024, 1 << 30),
-      maxObjectsPerSession: int(res.maxObjectsPerSession ?? 10000, 'mediaServer.resources.maxObjectsPerSession', 1, 1e9),
-    },
+    websocket,
+    resources,
     mediaWorkers: workers === 0 ? os.availableParallelism() : workers,
     modules,
     logging: {
-      spec,
-      color: !flags.has('--gst-debug-no-color') && process.stdout.isTTY === true,
-      logsPath: last('logs-path') ? path.resolve(last('logs-path')!) : undefined,
-      logFileSizeMb: int(last('log-file-size') ?? 100, '--log-file-size', 1, 100000),
-      numberLogFiles: int(last('number-log-files') ?? 10, '--number-log-files', 1, 10000),
+      spec: debugSpec(cli, env),
+      color: !cli.flags.has('gst-debug-no-color') && !env.GST_DEBUG_NO_COLOR,
+      logsPath: logsArg !== undefined ? path.resolve(logsArg) : undefined,
+      logFileSizeMb: cliInt(last('log-file-size') ?? '100', '--log-file-size', 1, 100_000),
+      numberLogFiles: cliInt(last('number-log-files') ?? '10', '--number-log-files', 1, 10_000),
     },
     confFile,
     modulesConfigPath,
   };
   return { kind: 'run', config };
+}
+
+function readConfFile(confFile: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = fs.readFileSync(confFile, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConfigError(`cannot read configuration file ${confFile}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = parseJsonc(text);
+  } catch (err) {
+    throw new ConfigError(`${confFile}: ${(err as Error).message}`);
+  }
+  return obj(parsed, 'the top level', confFile);
+}
+
+/**
+ * Debug thresholds: GST_DEBUG, then --gst-debug-level and --gst-debug on top (later
+ * items win, so the flags override the variable). Kurento's suggested default applies
+ * only when none of them is given, so an explicit setting is never mixed with it.
+ */
+function debugSpec(cli: CommandLine, env: NodeJS.ProcessEnv): string {
+  if (cli.flags.has('gst-debug-disable')) return '0';
+  const parts: string[] = [];
+  const fromEnv = env.GST_DEBUG?.trim();
+  if (fromEnv) {
+    const errors = parseDebugSpec(fromEnv).errors;
+    if (errors.length) throw new ConfigError(`GST_DEBUG: ${errors[0]}`);
+    parts.push(fromEnv);
+  }
+  const level = cli.values.get('gst-debug-level')?.at(-1);
+  if (level !== undefined) {
+    if (parseLevel(level) === undefined) throw new ConfigError(`--gst-debug-level must be 0..9 or a level name, got '${level}'`);
+    parts.push(level.trim());
+  }
+  for (const list of cli.values.get('gst-debug') ?? []) {
+    const parsed = parseDebugSpec(list);
+    if (parsed.errors.length) throw new ConfigError(`--gst-debug: ${parsed.errors[0]}`);
+    parts.push(list.trim());
+  }
+  return parts.length ? parts.filter(Boolean).join(',') : DEFAULT_SPEC;
+}
+
+function readSecure(v: unknown, k: Keys, confDir: string, plainPort: number): FluoConfig['websocket']['secure'] {
+  if (v === undefined) return undefined;
+  const s = obj(v, 'mediaServer.net.websocket.secure', k.file);
+  // Kurento: "Set to 0 or comment out the line to disable Secure WebSocket access".
+  const port = k.int(s.port, 'mediaServer.net.websocket.secure.port', 0, 0, 65535);
+  if (port === 0) return undefined;
+  if (port === plainPort) throw new ConfigError(`${k.file}: mediaServer.net.websocket.secure.port (${port}) is the same as the plain WebSocket port`);
+  const cert = k.str(s.certificate, 'mediaServer.net.websocket.secure.certificate', '');
+  if (!cert) throw new ConfigError(`${k.file}: mediaServer.net.websocket.secure.certificate is needed when secure.port is set`);
+  const certificate = path.resolve(confDir, cert);
+  if (!fs.existsSync(certificate)) {
+    throw new ConfigError(`${k.file}: mediaServer.net.websocket.secure.certificate: ${certificate} does not exist`);
+  }
+  return { port, certificate, password: k.str(s.password, 'mediaServer.net.websocket.secure.password', '') };
+}
+
+function readRegistrar(v: unknown, k: Keys): FluoConfig['websocket']['registrar'] {
+  if (v === undefined) return undefined;
+  const r = obj(v, 'mediaServer.net.websocket.registrar', k.file);
+  const address = k.str(r.address, 'mediaServer.net.websocket.registrar.address', '');
+  if (!address) return undefined;
+  if (!/^wss?:\/\/[^/\s]+/.test(address)) {
+    throw new ConfigError(`${k.file}: mediaServer.net.websocket.registrar.address must be a ws:// or wss:// URL, got '${address}'`);
+  }
+  return { address, localAddress: k.str(r.localAddress, 'mediaServer.net.websocket.registrar.localAddress', 'localhost') };
+}
+
+function obj(v: unknown, key: string, file: string): Record<string, unknown> {
+  if (v === undefined || v === null) return {};
+  if (typeof v !== 'object' || Array.isArray(v)) throw new ConfigError(`${file}: ${key} must be an object`);
+  return v as Record<string, unknown>;
+}
+
+function cliInt(v: string, flag: string, min: number, max: number): number {
+  const t = v.trim();
+  if (!/^\d+$/.test(t) || Number(t) < min || Number(t) > max) {
+    throw new ConfigError(`${flag} must be an integer from ${min} to ${max}, got '${v}'`);
+  }
+  return Number(t);
+}
+
+/** Typed reads of kurento.conf.json members; errors name the key and the file. */
+class Keys {
+  constructor(readonly file: string) {}
+
+  int(v: unknown, key: string, dflt: number, min: number, max: number): number {
+    if (v === undefined || v === null) return dflt;
+    // Kurento's own files write some numbers as strings ("exceptionLimit": "0.8").
+    const n = typeof v === 'string' && /^\s*-?\d+\s*$/.test(v) ? Number(v) : v;
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) {
+      throw new ConfigError(`${this.file}: ${key} must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
+    }
+    return n;
+  }
+
+  fraction(v: unknown, key: string): number | undefined {
+    if (v === undefined || v === null) return undefined;
+    const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
+    if (typeof n !== 'number' || !Number.isFinite(n) || n <= 0 || n > 1) {
+      throw new ConfigError(`${this.file}: ${key} must be a fraction of the resources, above 0 and at most 1, got ${JSON.stringify(v)}`);
+    }
+    return n;
+  }
+
+  bool(v: unknown, key: string, dflt: boolean): boolean {
+    if (v === undefined || v === null) return dflt;
+    if (typeof v !== 'boolean') throw new ConfigError(`${this.file}: ${key} must be true or false, got ${JSON.stringify(v)}`);
+    return v;
+  }
+
+  str(v: unknown, key: string, dflt: string): string {
+    if (v === undefined || v === null) return dflt;
+    if (typeof v !== 'string') throw new ConfigError(`${this.file}: ${key} must be a string, got ${JSON.stringify(v)}`);
+    return v;
+  }
 }

@@ -1,104 +1,49 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { threadId } from 'node:worker_threads';
+import { inspect } from 'node:util';
+import { isMainThread, threadId } from 'node:worker_threads';
+import { Level, levelFor, levelName, parseDebugSpec, type DebugSpec, type LevelName } from './DebugSpec.ts';
+import { RotatingFile } from './RotatingFile.ts';
 
-/** GStreamer debug levels, as Kurento documents them ("Debug Logging"). */
-export const LEVELS = ['NONE', 'ERROR', 'WARNING', 'FIXME', 'INFO', 'DEBUG', 'LOG', 'TRACE', 'MEMDUMP'] as const;
-export type LevelName = (typeof LEVELS)[number];
-
-/** Kurento's default when GST_DEBUG is not set. */
-export const DEFAULT_SPEC = '3,Kurento*:4,kms*:4,sdp*:4,webrtc*:4,*rtpendpoint:4,rtp*handler:4,rtpsynchronizer:4,agnosticbin:4';
+export { DEFAULT_SPEC, Level, levelFor, levelName, parseDebugSpec, parseLevel } from './DebugSpec.ts';
+export type { DebugRule, DebugSpec, LevelName } from './DebugSpec.ts';
 
 export interface LoggingOptions {
+  /** A GST_DEBUG-style threshold list, e.g. "3,Kurento*:4,KurentoWebSocket*:5". */
   readonly spec: string;
+  /** Colours allowed (they are used only when the output is a terminal and not a file). */
   readonly color: boolean;
+  /** Write rotating log files in this folder instead of the console. */
   readonly logsPath?: string;
-  /** Rotation: size of one file in MB, and how many files to keep. */
+  /** Size of one log file, MB (Kurento's --log-file-size, default 100). */
   readonly logFileSizeMb?: number;
+  /** Log files kept (Kurento's --number-log-files, default 10). */
   readonly numberLogFiles?: number;
 }
 
-interface Rule { readonly pattern: RegExp; readonly level: number }
-
-/** Parses a GST_DEBUG spec: `N` sets the default, `pattern:N` a category (glob `*`). */
-export function parseDebugSpec(spec: string): { defaultLevel: number; rules: Rule[] } {
-  let defaultLevel = 0;
-  const rules: Rule[] = [];
-  for (const raw of spec.split(',')) {
-    const item = raw.trim();
-    if (!item) continue;
-    const colon = item.lastIndexOf(':');
-    if (colon < 0) {
-      const l = parseLevel(item);
-      if (l !== undefined) defaultLevel = l;
-      continue;
-    }
-    const l = parseLevel(item.slice(colon + 1));
-    if (l === undefined) continue;
-    const glob = item.slice(0, colon).replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
-    rules.push({ pattern: new RegExp(`^${glob}$`), level: l });
-  }
-  return { defaultLevel, rules };
-}
-
-export function parseLevel(s: string): number | undefined {
-  const t = s.trim().toUpperCase();
-  if (/^\d+$/.test(t)) return Math.min(Number(t), 9);
-  const i = LEVELS.indexOf(t === 'WARN' ? 'WARNING' : (t as LevelName));
-  return i >= 0 ? i : undefined;
-}
-
-/** The level a category gets: the last matching rule wins, as in GStreamer. */
-export function levelFor(category: string, spec: { defaultLevel: number; rules: readonly Rule[] }): number {
-  let level = spec.defaultLevel;
-  for (const r of spec.rules) if (r.pattern.test(category)) level = r.level;
-  return level;
-}
-
-/** Where lines go: stdout/stderr, or rotating files under `--logs-path`. */
-class Sink {
-  #fd: number | undefined;
-  #size = 0;
-  constructor(readonly opts: LoggingOptions) {}
-
-  write(line: string, level: number): void {
-    if (!this.opts.logsPath) {
-      (level <= 2 ? process.stderr : process.stdout).write(line);
-      return;
-    }
-    const max = (this.opts.logFileSizeMb ?? 100) * 1024 * 1024;
-    if (this.#fd === undefined || this.#size + line.length > max) this.#rotate();
-    fs.writeSync(this.#fd!, line);
-    this.#size += Buffer.byteLength(line);
-  }
-
-  #rotate(): void {
-    if (this.#fd !== undefined) fs.closeSync(this.#fd);
-    const dir = this.opts.logsPath!;
-    fs.mkdirSync(dir, { recursive: true });
-    const keep = Math.max(this.opts.numberLogFiles ?? 10, 1);
-    const base = path.join(dir, 'fluo.log');
-    for (let i = keep - 1; i >= 1; i--) {
-      const from = i === 1 ? base : `${base}.${i - 1}`;
-      if (fs.existsSync(from)) fs.renameSync(from, `${base}.${i}`);
-    }
-    if (keep === 1 && fs.existsSync(base)) fs.rmSync(base);
-    this.#fd = fs.openSync(base, 'a');
-    this.#size = 0;
-  }
-}
-
-const COLORS = ['', '\x1b[31m', '\x1b[33m', '\x1b[35m', '\x1b[32m', '\x1b[36m', '\x1b[37m', '\x1b[90m', '\x1b[90m'];
+/** Colours of GStreamer's console output, by level. */
+const COLORS: Record<number, string> = { 1: '\x1b[31;1m', 2: '\x1b[33;1m', 3: '\x1b[35m', 4: '\x1b[32;1m', 5: '\x1b[36m', 6: '\x1b[37m', 7: '\x1b[90m', 9: '\x1b[90m' };
 
 /**
- * A logger per debug category, configured like Kurento with GST_DEBUG. Process-wide
- * configuration (like GST_DEBUG itself), no media state. Disabled levels cost one
- * integer comparison.
+ * Before `configure` (unit tests, Fluo embedded as a library): GST_DEBUG if set, else
+ * warnings and errors only, so that a library user's console stays quiet. `npm start`
+ * configures it from the command line with Kurento's default.
+ */
+const UNCONFIGURED: LoggingOptions = { spec: process.env.GST_DEBUG?.trim() || '2', color: false };
+
+/**
+ * A logger per debug category, thresholds set like Kurento's with GST_DEBUG. The
+ * configuration is process-wide (each worker thread has its own copy: pass `options`
+ * to it), like GST_DEBUG itself; no media state lives here.
+ *
+ * A disabled call costs one integer comparison. Build expensive messages only when
+ * needed: `if (log.enabled(Level.DEBUG)) ...`, or pass a function as the message.
+ *
+ * Line format (close to Kurento's):
+ * `2024-05-01T10:00:00.123Z 4242 0x0001 INFO    KurentoMediaServer message k=v`.
  */
 export class Logger {
-  static #spec = parseDebugSpec(process.env.GST_DEBUG ?? '2');
-  static #opts: LoggingOptions = { spec: process.env.GST_DEBUG ?? '2', color: false };
-  static #sink = new Sink(Logger.#opts);
+  static #options: LoggingOptions = UNCONFIGURED;
+  static #spec: DebugSpec = parseDebugSpec(UNCONFIGURED.spec);
+  static #file: RotatingFile | undefined;
   static readonly #all = new Map<string, Logger>();
 
   readonly category: string;
@@ -109,11 +54,31 @@ export class Logger {
     this.#level = levelFor(category, Logger.#spec);
   }
 
+  /** Sets thresholds and output for every logger, existing and future. */
   static configure(opts: LoggingOptions): void {
-    Logger.#opts = opts;
+    Logger.#file?.close();
+    Logger.#options = { ...opts };
     Logger.#spec = parseDebugSpec(opts.spec);
-    Logger.#sink = new Sink(opts);
+    Logger.#file = opts.logsPath
+      ? new RotatingFile({
+        dir: opts.logsPath,
+        maxBytes: (opts.logFileSizeMb ?? 100) * 1024 * 1024,
+        maxFiles: opts.numberLogFiles ?? 10,
+        // Worker threads write files of their own: two rotators on one file would clash.
+        suffix: isMainThread ? undefined : `t${threadId}`,
+      })
+      : undefined;
     for (const l of Logger.#all.values()) l.#level = levelFor(l.category, Logger.#spec);
+  }
+
+  /** The options in force, e.g. to hand to a worker thread. */
+  static get options(): LoggingOptions {
+    return Logger.#options;
+  }
+
+  /** The log file being written, if logging to files. */
+  static get currentFile(): string | undefined {
+    return Logger.#file?.current || undefined;
   }
 
   static get(category: string): Logger {
@@ -122,26 +87,55 @@ export class Logger {
     return l;
   }
 
+  /** This category's threshold. */
   get level(): number {
     return this.#level;
   }
 
-  enabled(level: number): boolean {
-    return level <= this.#level;
+  enabled(level: number | LevelName): boolean {
+    return (typeof level === 'number' ? level : Level[level]) <= this.#level;
   }
 
-  error(msg: string): void { if (this.#level >= 1) this.#write(1, msg); }
-  warn(msg: string): void { if (this.#level >= 2) this.#write(2, msg); }
-  fixme(msg: string): void { if (this.#level >= 3) this.#write(3, msg); }
-  info(msg: string): void { if (this.#level >= 4) this.#write(4, msg); }
-  debug(msg: string): void { if (this.#level >= 5) this.#write(5, msg); }
-  log(msg: string): void { if (this.#level >= 6) this.#write(6, msg); }
-  trace(msg: string): void { if (this.#level >= 7) this.#write(7, msg); }
+  error(msg: Message, ...fields: unknown[]): void { if (this.#level >= Level.ERROR) this.#write(Level.ERROR, msg, fields); }
+  warn(msg: Message, ...fields: unknown[]): void { if (this.#level >= Level.WARNING) this.#write(Level.WARNING, msg, fields); }
+  fixme(msg: Message, ...fields: unknown[]): void { if (this.#level >= Level.FIXME) this.#write(Level.FIXME, msg, fields); }
+  info(msg: Message, ...fields: unknown[]): void { if (this.#level >= Level.INFO) this.#write(Level.INFO, msg, fields); }
+  debug(msg: Message, ...fields: unknown[]): void { if (this.#level >= Level.DEBUG) this.#write(Level.DEBUG, msg, fields); }
+  log(msg: Message, ...fields: unknown[]): void { if (this.#level >= Level.LOG) this.#write(Level.LOG, msg, fields); }
+  trace(msg: Message, ...fields: unknown[]): void { if (this.#level >= Level.TRACE) this.#write(Level.TRACE, msg, fields); }
+  memdump(msg: Message, ...fields: unknown[]): void { if (this.#level >= Level.MEMDUMP) this.#write(Level.MEMDUMP, msg, fields); }
 
-  #write(level: number, msg: string): void {
-    const name = LEVELS[level]!.padEnd(7);
-    const head = `${new Date().toISOString()} ${process.pid} ${`0x${threadId.toString(16)}`.padEnd(6)}`;
-    const lvl = Logger.#opts.color && !Logger.#opts.logsPath ? `${COLORS[level]}${name}\x1b[0m` : name;
-    Logger.#sink.write(`${head} ${lvl} ${this.category} ${msg}\n`, level);
+  #write(level: number, msg: Message, fields: readonly unknown[]): void {
+    let text = typeof msg === 'function' ? msg() : msg;
+    for (const f of fields) text += ` ${formatField(f, level)}`;
+    const name = levelName(level).padEnd(7);
+    const head = `${new Date().toISOString()} ${process.pid} 0x${threadId.toString(16).padStart(4, '0')}`;
+    const file = Logger.#file;
+    if (file) {
+      file.write(`${head} ${name} ${this.category} ${text}\n`);
+      return;
+    }
+    // Errors and warnings to stderr, the rest to stdout (GStreamer writes all to stderr,
+    // but a service manager's journal keeps both, and stdout is what `npm start` shows).
+    const stream = level <= Level.WARNING ? process.stderr : process.stdout;
+    const colored = Logger.#options.color && stream.isTTY === true;
+    const lvl = colored ? `${COLORS[level] ?? ''}${name}\x1b[0m` : name;
+    const cat = colored ? `\x1b[1m${this.category}\x1b[0m` : this.category;
+    stream.write(`${head} ${lvl} ${cat} ${text}\n`);
   }
+}
+
+/** A message, or a function making it (called only when the level is enabled). */
+export type Message = string | (() => string);
+
+/** `key=value` for plain objects, the message (stack from DEBUG on) for errors, inspect() otherwise. */
+function formatField(f: unknown, level: number): string {
+  if (typeof f === 'string') return f;
+  if (f instanceof Error) return level >= Level.DEBUG && f.stack ? f.stack : `${f.name}: ${f.message}`;
+  if (f !== null && typeof f === 'object' && Object.getPrototypeOf(f) === Object.prototype) {
+    return Object.entries(f as Record<string, unknown>)
+      .map(([k, v]) => `${k}=${typeof v === 'string' ? v : inspect(v, { breakLength: Infinity, depth: 3 })}`)
+      .join(' ');
+  }
+  return inspect(f, { breakLength: Infinity, depth: 3 });
 }

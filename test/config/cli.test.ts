@@ -1,4 +1,4 @@
-/** The server as a user starts it: `npm start -- --port N`, --help, --version, a conf file with WSS. */
+/** The server as a user starts it: `npm start -- --port N`, --help, --version, a conf file with WSS, log files. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
@@ -103,6 +103,33 @@ test('a kurento.conf.json with another path and WSS with a self-signed PEM certi
       child.kill('SIGINT');
       await new Promise((r) => child.once('exit', r));
     }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('-d DIR: the server logs to a Kurento-named file there, thresholds from GST_DEBUG', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fluo-logdir-'));
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', main, '--port', String(port), '-d', dir], {
+    cwd: root, stdio: 'pipe', env: { ...process.env, GST_DEBUG: '2,KurentoMediaServer:4' },
+  });
+  let stdout = '';
+  child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+  try {
+    const ws = await waitListening(`ws://127.0.0.1:${port}/kurento`);
+    ws.close();
+  } finally {
+    child.kill('SIGINT');
+    await new Promise((r) => child.once('exit', r));
+  }
+  try {
+    const files = fs.readdirSync(dir);
+    assert.equal(files.length, 1, files.join(' '));
+    assert.match(files[0]!, new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\d{6}\\.00000\\.pid${child.pid}\\.log$`));
+    const text = fs.readFileSync(path.join(dir, files[0]!), 'utf8');
+    assert.match(text, new RegExp(` ${child.pid} 0x0000 INFO {4}KurentoMediaServer .*ws://.*:${port}/kurento`));
+    assert.equal(stdout, '', 'nothing on stdout');
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

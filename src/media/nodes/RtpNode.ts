@@ -1,7 +1,7 @@
 import dgram from 'node:dgram';
 import os from 'node:os';
 import crypto from 'node:crypto';
-import { RtpPacket, SrtpSession } from 'werift';
+import { RtpPacket, SrtcpSession, SrtpSession } from 'werift';
 import { KurentoError } from '../../core/KurentoError.ts';
 import type { EmitFn } from './MediaNode.ts';
 import { SdpNode } from './SdpNode.ts';
@@ -36,7 +36,11 @@ interface Stream {
   rewriter?: StreamRewriter;
   remoteSsrc?: number;
   received: number;
+  bytes: number;
   dropped: number;
+  /** Keyframe requests this endpoint sent to the peer, and the peer sent to it. */
+  pliSent: number;
+  pliReceived: number;
 }
 
 /**
@@ -52,6 +56,8 @@ export class RtpNode extends SdpNode {
   readonly #sdes: { requested: boolean; keyBase64?: string };
   #srtpIn: SrtpSession | undefined;
   #srtpOut: SrtpSession | undefined;
+  #srtcpIn: SrtcpSession | undefined;
+  #srtcpOut: SrtcpSession | undefined;
   #localKey = crypto.randomBytes(30);
   #timer: NodeJS.Timeout | undefined;
   #connected = false;
@@ -114,7 +120,7 @@ export class RtpNode extends SdpNode {
       kind: kind === 'AUDIO' ? 'audio' : 'video', port, proto, codecs, direction, rtcpMux: false,
       ...(proto === 'RTP/SAVP' ? { crypto: { tag: remote?.crypto.find((c) => c.suite === SUITE)?.tag ?? 1, suite: SUITE, keyBase64: this.#localKey.toString('base64') } } : {}),
     };
-    const s: Stream = { kind, rtp, rtcp, port, local, latched: false, comedia: remote?.comedia ?? false, byPt: new Map(), received: 0, dropped: 0 };
+    const s: Stream = { kind, rtp, rtcp, port, local, latched: false, comedia: remote?.comedia ?? false, byPt: new Map(), received: 0, bytes: 0, dropped: 0, pliSent: 0, pliReceived: 0 };
     for (const c of codecs) s.byPt.set(c.pt, { name: c.name, clockRate: c.clockRate, channels: c.channels, fmtp: c.fmtp });
     rtp.on('message', (buf, rinfo) => this.#onPacket(s, buf, rinfo, false));
     rtcp.on('message', (buf, rinfo) => this.#onPacket(s, buf, rinfo, true));
@@ -137,6 +143,9 @@ export class RtpNode extends SdpNode {
       const keys = (local: Buffer, remote: Buffer) => ({ localMasterKey: local.subarray(0, 16), localMasterSalt: local.subarray(16), remoteMasterKey: remote.subarray(0, 16), remoteMasterSalt: remote.subarray(16) });
       this.#srtpIn = new SrtpSession({ keys: keys(this.#localKey, remoteKey), profile: 1 });
       this.#srtpOut = new SrtpSession({ keys: keys(this.#localKey, remoteKey), profile: 1 });
+      // SRTCP uses the same master key and salt with its own derived keys (RFC 3711 §4.3.2).
+      this.#srtcpIn = new SrtcpSession({ keys: keys(this.#localKey, remoteKey), profile: 1 });
+      this.#srtcpOut = new SrtcpSession({ keys: keys(this.#localKey, remoteKey), profile: 1 });
     }
   }
 
@@ -148,8 +157,16 @@ export class RtpNode extends SdpNode {
       s.latched = true;
     }
     if (onRtcpPort || isRtcp(raw)) {
-      if (this.#srtpIn) return; // SRTCP is not implemented yet: protected RTCP is ignored.
-      if (asksKeyframe(raw)) this.sources.get('VIDEO')?.requestKeyframe(this);
+      let rtcp = raw;
+      if (this.#srtcpIn) {
+        // An SRTCP packet carries at least the 4-byte E+index word and the 10-byte tag.
+        if (raw.length < 8 + 14) { s.dropped++; return; }
+        try { rtcp = this.#srtcpIn.decrypt(raw); } catch { s.dropped++; return; }
+      }
+      if (asksKeyframe(rtcp)) {
+        s.pliReceived++;
+        this.sources.get('VIDEO')?.requestKeyframe(this);
+      }
       return;
     }
     let buf = raw;
@@ -159,6 +176,7 @@ export class RtpNode extends SdpNode {
     const codec = s.byPt.get(buf[1]! & 0x7f);
     if (!codec) { s.dropped++; return; }
     s.received++;
+    s.bytes += buf.length;
     s.remoteSsrc = buf.readUInt32BE(8);
     if (!this.#connected) {
       this.#connected = true;
@@ -197,18 +215,26 @@ export class RtpNode extends SdpNode {
 
   protected sendKeyframeRequest(): boolean {
     const s = this.#streams.find((x) => x.kind === 'VIDEO');
-    if (!s?.remote || s.remoteSsrc === undefined || this.#srtpIn) return false;
-    (s.rtcp ?? s.rtp).send(pli(s.rewriter?.ssrc ?? 1, s.remoteSsrc), s.remote.rtcpPort, s.remote.address);
+    if (!s?.remote || s.remoteSsrc === undefined) return false;
+    this.#sendRtcp(s, pli(s.rewriter?.ssrc ?? 1, s.remoteSsrc));
+    s.pliSent++;
     return true;
+  }
+
+  /** RTCP to the peer's RTCP port, protected as SRTCP when SDES keys were exchanged. */
+  #sendRtcp(s: Stream, packet: Buffer): void {
+    if (!s.remote) return;
+    const wire = this.#srtcpOut ? this.#srtcpOut.encrypt(packet) : packet;
+    (s.rtcp ?? s.rtp).send(wire, s.remote.rtcpPort, s.remote.address);
   }
 
   /** Sender reports every 2 s while sending (RFC 3550 §6.2 interval, simplified). */
   #startReports(): void {
-    if (this.#timer || this.#srtpOut) return;
+    if (this.#timer) return;
     this.#timer = setInterval(() => {
       for (const s of this.#streams) {
         if (!s.rewriter || !s.remote || s.rewriter.lastTimestamp === undefined) continue;
-        (s.rtcp ?? s.rtp).send(senderReport(s.rewriter.ssrc, s.rewriter.lastTimestamp, s.rewriter.packets, s.rewriter.octets), s.remote.rtcpPort, s.remote.address);
+        this.#sendRtcp(s, senderReport(s.rewriter.ssrc, s.rewriter.lastTimestamp, s.rewriter.packets, s.rewriter.octets));
       }
     }, 2000);
     this.#timer.unref();
@@ -267,13 +293,13 @@ export class RtpNode extends SdpNode {
       out[`${this.id}-in-${s.kind}`] = {
         __type__: 'RTCInboundRTPStreamStats', id: `${this.id}-in-${s.kind}`, type: 'inboundrtp', timestampMillis: now,
         ssrc: String(s.remoteSsrc ?? 0), isRemote: false, mediaTrackId: s.kind, transportId: String(s.port), codecId: '',
-        firCount: 0, pliCount: 0, nackCount: 0, sliCount: 0, remb: 0, packetsLost: 0, fractionLost: 0,
-        packetsReceived: s.received, bytesReceived: 0, jitter: 0,
+        firCount: 0, pliCount: s.pliSent, nackCount: 0, sliCount: 0, remb: 0, packetsLost: 0, fractionLost: 0,
+        packetsReceived: s.received, bytesReceived: s.bytes, jitter: 0, packetsDropped: s.dropped,
       };
       out[`${this.id}-out-${s.kind}`] = {
         __type__: 'RTCOutboundRTPStreamStats', id: `${this.id}-out-${s.kind}`, type: 'outboundrtp', timestampMillis: now,
         ssrc: String(s.rewriter?.ssrc ?? 0), isRemote: false, mediaTrackId: s.kind, transportId: String(s.port), codecId: '',
-        firCount: 0, pliCount: 0, nackCount: 0, sliCount: 0, remb: 0, packetsLost: 0, fractionLost: 0,
+        firCount: 0, pliCount: s.pliReceived, nackCount: 0, sliCount: 0, remb: 0, packetsLost: 0, fractionLost: 0,
         packetsSent: s.rewriter?.packets ?? 0, bytesSent: s.rewriter?.octets ?? 0, targetBitrate: 0, roundTripTime: 0,
       };
     }

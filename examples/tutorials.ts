@@ -4,12 +4,14 @@ import { TutorialServer, type Tutorial } from './common/TutorialServer.ts';
 import { helloWorld } from './hello-world/server.ts';
 import { one2many } from './one2many-call/server.ts';
 import { one2one } from './one2one-call/server.ts';
+import { groupCall } from './group-call/server.ts';
 
 /** Every tutorial by its name (the names of Kurento's tutorial folders). */
 export const TUTORIALS: Record<string, (kurento: Kurento) => Tutorial> = {
   'hello-world': (k) => helloWorld(k),
   'one2many-call': (k) => one2many(k),
   'one2one-call': (k) => one2one(k),
+  'group-call': (k) => groupCall(k),
   'loopback-stats': (k) => helloWorld(k, { stats: true, path: '/stats', staticDir: fileURLToPath(new URL('./loopback-stats/static/', import.meta.url)) }),
   datachannel: (k) => helloWorld(k, { useDataChannels: true, path: '/datachannel', staticDir: fileURLToPath(new URL('./datachannel/static/', import.meta.url)) }),
 };

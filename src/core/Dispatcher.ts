@@ -177,10 +177,16 @@ export class Dispatcher implements ObjectHost {
     return this.subscriptions.add(sessionId, obj.id, type);
   }
 
+  /**
+   * Removes a subscription. Unsubscribing one that is already gone (its object was
+   * released, which drops its subscriptions) succeeds: kurento-client unsubscribes its
+   * listeners right after `release`, and that must not surface as an error.
+   */
   unsubscribe(objectId: unknown, subscription: unknown): void {
-    if (typeof subscription !== 'string' || !this.subscriptions.remove(subscription, typeof objectId === 'string' ? objectId : undefined)) {
-      throw new KurentoError('MEDIA_OBJECT_ILLEGAL_PARAM_ERROR', `Subscription '${String(subscription)}' not found`);
+    if (typeof subscription !== 'string') {
+      throw new KurentoError('MARSHALL_ERROR', "'subscription' parameter should be a String");
     }
+    this.subscriptions.remove(subscription, typeof objectId === 'string' ? objectId : undefined);
   }
 
   emitEvent(source: MediaObject, eventName: string, data: Record<string, unknown>): void {

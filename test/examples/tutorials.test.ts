@@ -197,6 +197,33 @@ test('one2one-call: two registered users call each other and see each other; han
   }
 });
 
+test('group-call: three people in a room each see the two others; leaving updates the others; empty room releases', async () => {
+  const app = await startTutorial('group-call', fluo.url, 0, '127.0.0.1');
+  try {
+    const pages: Page[] = [];
+    for (const name of ['ann', 'ben', 'cyd']) {
+      const page = await open(app);
+      await page.fill('#name', name);
+      await page.click('#join');
+      await page.waitForFunction(() => /In room/.test(document.getElementById('status')!.textContent ?? ''));
+      pages.push(page);
+    }
+    const remotePlaying = (page: Page, n: number) => page.waitForFunction((count) => {
+      const vids = [...document.querySelectorAll('#participants figure')].filter((f) => !/\(you\)/.test(f.textContent ?? '')).map((f) => f.querySelector('video')!);
+      return vids.length === count && vids.every((v) => v.currentTime > 0.5 && v.videoWidth > 0);
+    }, n, { timeout: 20_000 });
+    for (const page of pages) await remotePlaying(page, 2);
+    await pages[0]!.screenshot({ path: `${SHOTS}group-call.png` });
+    await pages[2]!.click('#leave');
+    for (const page of pages.slice(0, 2)) await page.waitForFunction(() => document.querySelectorAll('#participants figure').length === 2, undefined, { timeout: 10_000 });
+    assert.equal(await pipelines(), 1);
+    for (const page of pages) await page.close();
+    await waitFor(async () => (await pipelines()) === 0, 5000);
+  } finally {
+    await app.stop();
+  }
+});
+
 async function waitFor(pred: () => Promise<boolean>, ms: number): Promise<void> {
   const end = Date.now() + ms;
   while (!(await pred())) {

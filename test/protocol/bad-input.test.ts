@@ -50,7 +50,7 @@ test('wrong parameter types, unknown ids, unknown types, unknown operations and 
     ['invoke', { object: P, operation: 'setId', operationParams: { id: 'x' }, sessionId: sid }, 40008],
     ['subscribe', { object: P, type: 'IceCandidateFound', sessionId: sid }, 40106],
     ['subscribe', { object: 'ghost', type: 'Error', sessionId: sid }, 40101],
-    ['unsubscribe', { object: P, subscription: 'ghost', sessionId: sid }, 40107],
+    ['unsubscribe', { object: P, subscription: 42, sessionId: sid }, 40001],
     ['ref', { object: P }, -32602],
     ['invoke', { object: 'manager_ServerManager', operation: 'getKmd', operationParams: { moduleName: 'nope' }, sessionId: sid }, 40500],
   ];
@@ -60,6 +60,8 @@ test('wrong parameter types, unknown ids, unknown types, unknown operations and 
     assert.equal(typeof r.error?.message, 'string');
     if (code > 0) assert.equal(typeof r.error?.data?.type, 'string');
   }
+  // Unsubscribing what is already gone (a released object's listeners) is not an error.
+  assert.ok((await c.request('unsubscribe', { object: P, subscription: 'ghost', sessionId: sid })).result);
   const nf = await c.request('create', { type: 'GStreamerFilter', constructorParams: { mediaPipeline: P, command: 'videoflip' }, sessionId: sid });
   assert.ok([40006].includes(nf.error?.code ?? 0) || nf.result, 'declared but unbuilt -> NOT_IMPLEMENTED');
   await c.ok('release', { object: P, sessionId: sid });

@@ -189,8 +189,10 @@ export class MediaElement extends MediaObject {
     });
   }
 
-  getStats(_p: Params): Record<string, unknown> | Promise<Record<string, unknown>> {
-    return {};
+  /** ElementStats from the media plane (input latency while latencyStats is on). */
+  async getStats(p: Params): Promise<Record<string, unknown>> {
+    if (!this.hasMedia || !this.pipeline?.mediaAttached) return {};
+    return ((await this.mediaCall('getStats', { mediaType: (p.mediaType as string | undefined) ?? null })) ?? {}) as Record<string, unknown>;
   }
 
   getGstreamerDot(_p: Params): string {

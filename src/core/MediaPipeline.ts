@@ -33,6 +33,11 @@ export class MediaPipeline extends MediaObject {
         this.emitError('MEDIA_WORKER_CRASHED', 40003, reason);
       },
     );
+    if (this.latencyStats) this.host.media.post(this.id, '', 'setLatencyStats', { on: true });
+  }
+
+  protected override propertyChanged(name: string, value: unknown): void {
+    if (name === 'latencyStats' && this.#mediaAttached) this.host.media.post(this.id, '', 'setLatencyStats', { on: value === true });
   }
 
   get mediaAttached(): boolean {

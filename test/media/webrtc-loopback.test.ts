@@ -48,6 +48,20 @@ test('loopback: the picture comes back and changes; events and states as in Kure
   const inbound = Object.values(stats).find((s) => s.type === 'inboundrtp');
   assert.ok(inbound && Number(inbound.packetsReceived) > 0, 'inbound packets in getStats');
   assert.equal(inbound.__type__, 'RTCInboundRTPStreamStats');
+  const endpointStats = (st: Record<string, Record<string, unknown>>) => st[ep] as { __type__: string; E2ELatency: Array<{ type: string; avg: number }>; inputLatency: Array<{ type: string; avg: number }>; videoE2ELatency: number };
+  assert.deepEqual(endpointStats(stats).E2ELatency, [], 'no latency figures while latencyStats is off');
+  // MediaPipeline.latencyStats on: EndpointStats carry input and end-to-end latency (ns).
+  await c.ok('invoke', { object: P, operation: 'setLatencyStats', operationParams: { latencyStats: true }, sessionId: sid });
+  assert.equal((await c.ok('invoke', { object: P, operation: 'getLatencyStats', sessionId: sid })).value, true);
+  await new Promise((r) => setTimeout(r, 500));
+  const withLatency = endpointStats((await c.ok('invoke', { object: ep, operation: 'getStats', sessionId: sid })).value as Record<string, Record<string, unknown>>);
+  assert.equal(withLatency.__type__, 'EndpointStats');
+  const e2e = withLatency.E2ELatency.find((l) => l.type === 'VIDEO');
+  assert.ok(e2e && e2e.avg > 0 && e2e.avg < 50e6, `video end-to-end latency in ns: ${JSON.stringify(withLatency.E2ELatency)}`);
+  assert.equal(withLatency.videoE2ELatency, e2e.avg, '6.x field carries the same figure');
+  assert.ok(withLatency.inputLatency.some((l) => l.type === 'AUDIO' && l.avg >= 0));
+  console.log(`# latency inside Fluo, receive to send: video ${(e2e.avg / 1e3).toFixed(1)} µs`);
+  await c.ok('invoke', { object: P, operation: 'setLatencyStats', operationParams: { latencyStats: false }, sessionId: sid });
   console.log(`# offer to 30 returned frames: ${firstFrames} ms`);
   // Releasing in the middle of media is safe and frees everything.
   await c.ok('release', { object: P, sessionId: sid });

@@ -47,6 +47,12 @@ test('connect without media type makes AUDIO, VIDEO and DATA "default" connectio
   assert.equal(((await invoke(b, 'getSourceConnections')) as unknown[]).length, 0);
   await invoke(a, 'connect', { sink: b, mediaType: 'VIDEO' });
   assert.equal(((await invoke(b, 'getSourceConnections')) as unknown[]).length, 1);
+  // A filter's getStats is its ElementStats, keyed by its id (no packets: no latency yet).
+  const stats = (await invoke(b, 'getStats')) as Record<string, Record<string, unknown>>;
+  assert.deepEqual(Object.keys(stats), [b]);
+  assert.equal(stats[b]!.__type__, 'ElementStats');
+  assert.equal(stats[b]!.type, 'element');
+  assert.deepEqual(stats[b]!.inputLatency, []);
   await c.ok('release', { object: P, sessionId: sid });
 });
 

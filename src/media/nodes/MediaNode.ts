@@ -1,6 +1,7 @@
 import { KurentoError } from '../../core/KurentoError.ts';
 import type { MediaKind, Wire } from '../worker/protocol.ts';
 import type { DataMessage, MediaPacket } from './MediaPacket.ts';
+import { LatencyMeter } from './LatencyMeter.ts';
 
 export type EmitFn = (name: string, data: Wire) => void;
 
@@ -17,6 +18,8 @@ export class MediaNode {
   /** The one upstream node per media kind (one source per sink input). */
   readonly sources = new Map<MediaKind, MediaNode>();
   #closed = false;
+  /** Set while the pipeline's latencyStats is on (MediaHost 'setLatencyStats'). */
+  latency: LatencyMeter | undefined;
 
   constructor(id: string, emit: EmitFn) {
     this.id = id;
@@ -37,7 +40,26 @@ export class MediaNode {
   }
 
   protected forward(kind: 'AUDIO' | 'VIDEO', pkt: MediaPacket): void {
-    for (const s of this.sinks[kind]) s.deliver(kind, pkt);
+    for (const s of this.sinks[kind]) {
+      const meter = s.latency;
+      if (!meter) {
+        s.deliver(kind, pkt);
+        continue;
+      }
+      meter.input(kind, performance.now() - pkt.at);
+      s.deliver(kind, pkt);
+      // Delivery is synchronous: when deliver returns, an endpoint has sent the packet.
+      meter.output(kind, performance.now() - pkt.at);
+    }
+  }
+
+  /** Element stats (KMD ElementStats); endpoints add their transport figures. */
+  protected elementStats(mediaType: string | null, type = 'ElementStats'): Record<string, Wire> {
+    const endpoint = type === 'EndpointStats';
+    return {
+      __type__: type, id: this.id, type: endpoint ? 'endpoint' : 'element', timestampMillis: Date.now(),
+      ...(this.latency?.fields(endpoint, mediaType) ?? (endpoint ? { inputLatency: [], E2ELatency: [] } : { inputLatency: [] })),
+    };
   }
 
   protected forwardData(msg: DataMessage): void {
@@ -64,7 +86,11 @@ export class MediaNode {
   sourceChanged(_kind: MediaKind, _source: MediaNode | undefined): void {}
 
   /** An element-specific operation from the control plane. */
-  async call(op: string, _args: Wire): Promise<Wire> {
+  async call(op: string, args: Wire): Promise<Wire> {
+    if (op === 'getStats') {
+      const mediaType = ((args ?? {}) as Record<string, Wire>).mediaType;
+      return { [this.id]: this.elementStats(typeof mediaType === 'string' ? mediaType : null) };
+    }
     throw new KurentoError('NOT_IMPLEMENTED', `media operation '${op}' is not supported by this element`);
   }
 

@@ -29,6 +29,12 @@ export abstract class SdpNode extends MediaNode {
     if (this.sendKeyframeRequest()) this.#lastKeyframeRequest = now;
   }
 
+  async #statsWithElement(mediaType: string | null): Promise<Wire> {
+    const out = ((await this.stats(mediaType)) ?? {}) as Record<string, Wire>;
+    out[this.id] = this.elementStats(mediaType, 'EndpointStats');
+    return out;
+  }
+
   override async call(op: string, args: Wire): Promise<Wire> {
     const a = (args ?? {}) as Record<string, Wire>;
     switch (op) {
@@ -36,7 +42,7 @@ export abstract class SdpNode extends MediaNode {
       case 'generateOffer': return this.generateOffer(a);
       case 'processAnswer': return this.processAnswer(String(a.answer));
       case 'requestKeyframe': this.requestKeyframe(this); return null;
-      case 'getStats': return this.stats((a.mediaType as string | null) ?? null);
+      case 'getStats': return this.#statsWithElement((a.mediaType as string | null) ?? null);
       default: return this.otherCall(op, a);
     }
   }

@@ -2,6 +2,7 @@ import { KurentoError } from '../../core/KurentoError.ts';
 import { MediaNode, type EmitFn } from '../nodes/MediaNode.ts';
 import type { FromWorker, MediaKind, ToWorker, Wire } from './protocol.ts';
 import { createNode } from '../nodes/createNode.ts';
+import { LatencyMeter } from '../nodes/LatencyMeter.ts';
 
 type Pipeline = Map<string, MediaNode>;
 
@@ -12,6 +13,7 @@ type Pipeline = Map<string, MediaNode>;
  */
 export class MediaHost {
   readonly #pipelines = new Map<string, Pipeline>();
+  readonly #latencyOn = new Set<string>();
   readonly #send: (m: FromWorker) => void;
 
   constructor(send: (m: FromWorker) => void) {
@@ -50,6 +52,7 @@ export class MediaHost {
         case 'link': return this.#link(pipelineId, a, true);
         case 'unlink': return this.#link(pipelineId, a, false);
         case 'releasePipeline': this.#releasePipeline(pipelineId); return null;
+        case 'setLatencyStats': this.#setLatencyStats(pipelineId, a.on === true); return null;
         default: throw new KurentoError('NOT_IMPLEMENTED', `pipeline operation '${op}'`);
       }
     }
@@ -64,6 +67,7 @@ export class MediaHost {
     if (p.has(element)) return null;
     const emit: EmitFn = (name, data) => this.#send({ t: 'event', pipeline: pipelineId, element, name, data });
     const node = createNode(kind, element, emit, options);
+    if (this.#latencyOn.has(pipelineId)) node.latency = new LatencyMeter();
     p.set(element, node);
     return null;
   }
@@ -117,7 +121,15 @@ export class MediaHost {
     safeClose(node);
   }
 
+  /** MediaPipeline.latencyStats: every element of the pipeline measures, or none does. */
+  #setLatencyStats(pipelineId: string, on: boolean): void {
+    if (on) this.#latencyOn.add(pipelineId);
+    else this.#latencyOn.delete(pipelineId);
+    for (const node of this.#pipelines.get(pipelineId)?.values() ?? []) node.latency = on ? node.latency ?? new LatencyMeter() : undefined;
+  }
+
   #releasePipeline(pipelineId: string): void {
+    this.#latencyOn.delete(pipelineId);
     const p = this.#pipelines.get(pipelineId);
     if (!p) return;
     for (const id of [...p.keys()]) this.#release(pipelineId, id);

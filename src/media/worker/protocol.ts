@@ -30,4 +30,6 @@ export interface PipelineOps {
   link: { source: string; sink: string; kind: MediaKind; sinkDescription: string };
   unlink: { source: string; sink: string; kind: MediaKind; sinkDescription: string };
   releasePipeline: Record<string, never>;
+  /** MediaPipeline.latencyStats switched on or off. */
+  setLatencyStats: { on: boolean };
 }

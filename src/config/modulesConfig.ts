@@ -4,6 +4,7 @@ import path from 'node:path';
 import { ConfigError } from './ConfigError.ts';
 import { parseIni } from './parseIni.ts';
 import { parseJsonc } from './parseJsonc.ts';
+import { parseTurnUrl, redactTurnUrl, TURN_URL_FORM } from './turnUrl.ts';
 
 export type ModulesConfig = Record<string, Record<string, string>>;
 
@@ -126,8 +127,11 @@ function checkWebRtc(w: Record<string, string>, name: (key: string) => string): 
   if (w.stunServerAddress !== undefined && w.stunServerAddress !== '' && net.isIP(w.stunServerAddress) === 0) {
     throw new ConfigError(`${name('stunServerAddress')} must be an IP address (host names are not resolved, as in Kurento), got '${w.stunServerAddress}'`);
   }
-  if (w.turnURL !== undefined && w.turnURL !== '' && !/^[^:@]+:[^@]*@[^@?]+:\d{1,5}(\?transport=(udp|tcp|tls))?$/i.test(w.turnURL)) {
-    throw new ConfigError(`${name('turnURL')} must be user:password@address:port[?transport=udp|tcp|tls], got '${w.turnURL}'`);
+  if (w.turnURL !== undefined && w.turnURL !== '') {
+    const turn = parseTurnUrl(w.turnURL);
+    if (!turn.ok) {
+      throw new ConfigError(`${name('turnURL')} must be ${TURN_URL_FORM}: ${turn.reason}, got '${redactTurnUrl(w.turnURL)}'`);
+    }
   }
   for (const [key, family] of [['externalIPv4', 4], ['externalIPv6', 6]] as const) {
     const v = w[key];

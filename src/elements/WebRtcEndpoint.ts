@@ -1,4 +1,5 @@
 import { KurentoError } from '../core/KurentoError.ts';
+import { parseTurnUrl, redactTurnUrl, TURN_URL_FORM } from '../config/turnUrl.ts';
 import { BaseRtpEndpoint } from './BaseRtpEndpoint.ts';
 import type { ObjectInit, Params } from '../core/types.ts';
 import type { Wire } from '../media/worker/protocol.ts';
@@ -57,6 +58,22 @@ export class WebRtcEndpoint extends BaseRtpEndpoint {
       if (v !== undefined) out[p] = v as Wire;
     }
     return out;
+  }
+
+  /**
+   * A bad TURN URL is refused where it is set (setTurnUrl, or `create`'s properties)
+   * with MEDIA_OBJECT_ILLEGAL_PARAM_ERROR. Kurento accepts the call, raises an Error
+   * event ("URL ... not allowed") and gathers without TURN; failing the call itself
+   * tells the application at once which value is wrong (the password is masked).
+   */
+  override setProperty(name: string, value: unknown): void {
+    if (name === 'turnUrl' && typeof value === 'string' && value.trim() !== '') {
+      const turn = parseTurnUrl(value);
+      if (!turn.ok) {
+        throw new KurentoError('MEDIA_OBJECT_ILLEGAL_PARAM_ERROR', `turnUrl must be ${TURN_URL_FORM}: ${turn.reason}, got '${redactTurnUrl(value)}'`);
+      }
+    }
+    super.setProperty(name, value);
   }
 
   protected override propertyChanged(name: string, value: unknown): void {

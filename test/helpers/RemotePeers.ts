@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { RpcClient } from './fluo.ts';
+import type { WrtcPeerOptions } from './wrtcPeer.ts';
 
 export interface Received { frames: number; checksums: number; width: number; height: number; maxLuma: number; state: string }
 
@@ -84,9 +85,9 @@ export class RemotePeers {
     this.#candidates.set(peer, fn);
   }
 
-  async create(opts: { video?: boolean; audio?: boolean; recvOnly?: boolean; shade?: number; width?: number; height?: number } = {}): Promise<RemotePeer> {
+  async create(opts: WrtcPeerOptions = {}): Promise<RemotePeer> {
     await this.ready;
-    const id = (await this.call('create', undefined, opts)) as number;
+    const id = (await this.call('create', undefined, { ...opts })) as number;
     const peer = new RemotePeer(this, id);
     this.#peers.set(id, peer);
     return peer;

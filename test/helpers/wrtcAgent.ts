@@ -4,7 +4,7 @@
  * the peers live in a process the test kills, never in the test process itself.
  */
 import { WrtcPeer } from './wrtcPeer.ts';
-import type { DataChannel } from './wrtcPeer.ts';
+import type { DataChannel, WrtcPeerOptions } from './wrtcPeer.ts';
 
 type Msg = { id: number; op: string; peer?: number; args?: Record<string, unknown> };
 
@@ -29,7 +29,7 @@ async function handle(m: Msg): Promise<unknown> {
   switch (m.op) {
     case 'create': {
       const id = nextPeer++;
-      const peer = new WrtcPeer(a as { video?: boolean; audio?: boolean; recvOnly?: boolean; shade?: number; width?: number; height?: number });
+      const peer = new WrtcPeer(a as WrtcPeerOptions);
       peers.set(id, peer);
       peer.pc.onicecandidate = (e) => { if (e.candidate) send({ event: 'candidate', peer: id, candidate: { candidate: e.candidate.candidate, sdpMid: e.candidate.sdpMid, sdpMLineIndex: e.candidate.sdpMLineIndex } }); };
       peer.pc.ondatachannel = (e) => watchChannel(id, e.channel);

@@ -34,6 +34,17 @@ export interface DataChannel {
 
 export const wrtc = require('@roamhq/wrtc') as Wrtc;
 
+/** RTCConfiguration members a test may set (W3C webrtc-pc §4.2.1), e.g. a relay-only peer. */
+export interface PeerRtcConfig {
+  iceServers?: Array<{ urls: string | string[]; username?: string; credential?: string }>;
+  iceTransportPolicy?: 'all' | 'relay';
+}
+
+export interface WrtcPeerOptions {
+  video?: boolean; audio?: boolean; width?: number; height?: number; recvOnly?: boolean; shade?: number;
+  rtcConfig?: PeerRtcConfig;
+}
+
 /**
  * A real WebRTC peer (libwebrtc through @roamhq/wrtc) sending a moving synthetic
  * picture and a tone, and recording what it receives: frame count and a checksum per
@@ -46,8 +57,8 @@ export class WrtcPeer {
   readonly #sinks: Array<{ stop(): void }> = [];
   readonly #tracks: Track[] = [];
 
-  constructor(opts: { video?: boolean; audio?: boolean; width?: number; height?: number; recvOnly?: boolean; shade?: number } = {}) {
-    this.pc = new wrtc.RTCPeerConnection({ iceServers: [] });
+  constructor(opts: WrtcPeerOptions = {}) {
+    this.pc = new wrtc.RTCPeerConnection({ iceServers: [], ...opts.rtcConfig });
     if (opts.recvOnly) {
       // A viewer: receives audio and video, sends nothing.
       this.pc.addTransceiver('audio', { direction: 'recvonly' });

@@ -6,7 +6,7 @@ import { KurentoError } from '../../core/KurentoError.ts';
 import type { MediaNode, EmitFn } from './MediaNode.ts';
 import { SdpNode } from './SdpNode.ts';
 import { codecKey, type DataMessage, type MediaPacket, type RtpCodecInfo } from './MediaPacket.ts';
-import { peerConfig, type IceSettings } from './webrtcConfig.ts';
+import { peerConfig, iceServers, type IceSettings } from './webrtcConfig.ts';
 import { FlowMonitor } from './FlowMonitor.ts';
 import { webrtcStats } from './webrtcStats.ts';
 import type { Wire } from '../worker/protocol.ts';
@@ -333,9 +333,20 @@ export class WebRtcNode extends SdpNode {
       case 'setProperty':
         if (a.name === 'maxVideoRecvBandwidth') this.#maxRecvKbps = Number(a.value) || 0;
         return null;
-      case 'setIce': this.#ice = a as IceSettings; return null;
+      case 'setIce': this.#setIce(a as IceSettings); return null;
       default: return super.otherCall(op, a);
     }
+  }
+
+  /**
+   * setStunServerAddress/Port and setTurnUrl. werift hands new ICE servers only to ICE
+   * transports that have not gathered yet (RFC 8829 §4.1.18: they affect the next
+   * gathering), so they count when set before processOffer/generateOffer, which start
+   * gathering here; Kurento reads them later, at gatherCandidates.
+   */
+  #setIce(ice: IceSettings): void {
+    this.#ice = ice;
+    this.#pc.setConfiguration({ iceServers: iceServers(ice) });
   }
 
   #checkSdp(sdp: string, what: 'offer' | 'answer'): void {

@@ -2,6 +2,7 @@ import os from 'node:os';
 import {
   RTCRtpCodecParameters, useNACK, usePLI, useFIR, useREMB, useSdesMid, type PeerConfig,
 } from 'werift';
+import { parseTurnUrl } from '../../config/turnUrl.ts';
 
 /** ICE settings of a WebRtcEndpoint (Kurento property names). */
 export interface IceSettings {
@@ -39,25 +40,35 @@ export function codecs(): NonNullable<PeerConfig['codecs']> {
   };
 }
 
-/** Kurento's `turnURL` form: `user:password@address:port[?transport=udp|tcp]`. */
-export function parseTurnUrl(url: string): { urls: string; username: string; credential: string } | undefined {
-  const m = /^([^:@]+):([^@]*)@([^:?]+):(\d+)(?:\?transport=(udp|tcp))?$/.exec(url.trim());
-  if (!m) return undefined;
-  const [, username, credential, host, port, transport] = m;
-  return { urls: `turn:${host}:${port}${transport ? `?transport=${transport}` : ''}`, username: username!, credential: credential! };
-}
-
 /** True when the host has no usable non-loopback IPv4 address (a private test namespace). */
 function onlyLoopback(): boolean {
   return !Object.values(os.networkInterfaces()).flat().some((a) => a && a.family === 'IPv4' && !a.internal);
 }
 
+/**
+ * The STUN and TURN servers of a WebRtcEndpoint as werift ICE servers. Never werift's
+ * default public STUN server: Kurento uses none unless configured. The TURN URL was
+ * checked where it was set (config loading, `setTurnUrl`); a bad one here is a bug.
+ */
+export function iceServers(ice: IceSettings): NonNullable<PeerConfig['iceServers']> {
+  const out: NonNullable<PeerConfig['iceServers']> = [];
+  if (ice.stunServerAddress) {
+    const host = ice.stunServerAddress.includes(':') ? `[${ice.stunServerAddress}]` : ice.stunServerAddress;
+    out.push({ urls: `stun:${host}:${ice.stunServerPort || 3478}` });
+  }
+  if (ice.turnUrl) {
+    const turn = parseTurnUrl(ice.turnUrl);
+    if (!turn.ok) throw new Error(`turnUrl: ${turn.reason}`);
+    // Kurento gathers host, server-reflexive and relayed candidates alike (RFC 8445
+    // §5.1.1), so iceTransportPolicy stays 'all': a relay-only peer still reaches
+    // Fluo's host candidates through its own TURN allocation (RFC 8656 §3).
+    out.push(turn.server.iceServer);
+  }
+  return out;
+}
+
 /** werift peer settings from a WebRtcEndpoint's ICE settings and port range. */
 export function peerConfig(ice: IceSettings, ports: { min?: number; max?: number }): Partial<PeerConfig> {
-  const iceServers: NonNullable<PeerConfig['iceServers']> = [];
-  if (ice.stunServerAddress) iceServers.push({ urls: `stun:${ice.stunServerAddress}:${ice.stunServerPort ?? 3478}` });
-  const turn = ice.turnUrl ? parseTurnUrl(ice.turnUrl) : undefined;
-  if (turn) iceServers.push(turn);
   const names = (ice.networkInterfaces ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   const wantsLoopback = names.includes('lo') || onlyLoopback();
   const extra: string[] = [];
@@ -66,7 +77,7 @@ export function peerConfig(ice: IceSettings, ports: { min?: number; max?: number
   return {
     codecs: codecs(),
     headerExtensions: { audio: [useSdesMid()], video: [useSdesMid()] },
-    iceServers,
+    iceServers: iceServers(ice),
     iceAdditionalHostAddresses: extra.length ? extra : undefined,
     icePortRange: ports.min && ports.max && ports.max >= ports.min ? [ports.min, ports.max] : undefined,
     iceUseIpv6: false,

@@ -1,5 +1,5 @@
 import {
-  RTCPeerConnection, RtpPacket, RtcpPayloadSpecificFeedback, ReceiverEstimatedMaxBitrate, RTCIceCandidate,
+  RTCPeerConnection, RtcpPayloadSpecificFeedback, ReceiverEstimatedMaxBitrate, RTCIceCandidate,
   type RTCRtpTransceiver, type RTCDataChannel, type MediaStreamTrack,
 } from 'werift';
 import { KurentoError } from '../../core/KurentoError.ts';
@@ -9,6 +9,7 @@ import { codecKey, type DataMessage, type MediaPacket, type RtpCodecInfo } from 
 import { peerConfig, iceServers, type IceSettings } from './webrtcConfig.ts';
 import { FlowMonitor } from './FlowMonitor.ts';
 import { webrtcStats } from './webrtcStats.ts';
+import { ForwardingSender } from './ForwardingSender.ts';
 import type { Wire } from '../worker/protocol.ts';
 
 type Kind = 'AUDIO' | 'VIDEO';
@@ -35,10 +36,11 @@ const DEFAULT_REMB_CAP = 2_500_000;
 
 /**
  * The media side of a WebRtcEndpoint: one werift RTCPeerConnection (ICE, DTLS-SRTP,
- * SCTP) whose decrypted RTP goes to the sinks, and whose senders carry what the source
- * sends, with SSRC/sequence/timestamp continuity across source switches (werift's
- * sender keeps offsets; `replaceRTP` re-bases them when the source SSRC changes).
- * Candidates are reported only after `gatherCandidates`, as Kurento does.
+ * SCTP) whose decrypted RTP goes to the sinks. What the source sends goes out through
+ * ForwardingSender (one copy, header rewrite and SRTP per packet, bypassing werift's
+ * RTP sender), with SSRC/sequence/timestamp continuity across source switches, NACK
+ * answers and sender reports. Candidates are reported only after `gatherCandidates`,
+ * as Kurento does.
  */
 export class WebRtcNode extends SdpNode {
   readonly #pc: RTCPeerConnection;
@@ -54,7 +56,7 @@ export class WebRtcNode extends SdpNode {
   #mediaConnected = false;
   readonly #flow: FlowMonitor;
   readonly #inCodec = new Map<number, RtpCodecInfo>();
-  readonly #lastSourceSsrc = new Map<Kind, number>();
+  readonly #out: ForwardingSender;
   readonly #codecWarned = new Set<string>();
   readonly #channels = new Map<number, RTCDataChannel>();
   readonly #sinkBandwidth = new Map<MediaNode, number>();
@@ -72,6 +74,7 @@ export class WebRtcNode extends SdpNode {
     };
     this.#ice = this.#opts.ice;
     this.#pc = new RTCPeerConnection(peerConfig(this.#ice, { min: Number(this.#opts.minPort) || undefined, max: Number(this.#opts.maxPort) || undefined }));
+    this.#out = new ForwardingSender(this.#pc);
     this.#flow = new FlowMonitor((dir, kind, state) => this.emit(dir === 'in' ? 'MediaFlowInStateChanged' : 'MediaFlowOutStateChanged', { state, padName: 'default', mediaType: kind }));
     this.#wire();
   }
@@ -204,16 +207,8 @@ export class WebRtcNode extends SdpNode {
       this.#codecMismatch(kind, pkt.codec, ours);
       return;
     }
-    const rtp = RtpPacket.deSerialize(pkt.buf);
-    const last = this.#lastSourceSsrc.get(kind);
-    if (last !== rtp.header.ssrc) {
-      // A new source (or the first): re-base sequence numbers and timestamps so the
-      // receiver's decoder sees one continuous stream (RFC 3550 §5.1, §8.2).
-      if (last !== undefined) tr.sender.replaceRTP(rtp.header);
-      this.#lastSourceSsrc.set(kind, rtp.header.ssrc);
-    }
     this.#flow.packet('out', kind);
-    tr.sender.sendRtp(rtp).catch(() => undefined);
+    this.#out.send(tr, codec.payloadType, codec.clockRate, pkt.buf);
   }
 
   #codecMismatch(kind: Kind, src: RtpCodecInfo, ours: RtpCodecInfo): void {
@@ -312,7 +307,7 @@ export class WebRtcNode extends SdpNode {
   // ---- operations from the control plane -----------------------------------------
 
   protected stats(mediaType: string | null): Promise<Wire> {
-    return webrtcStats(this.#pc, this.id, mediaType, this.#flow);
+    return webrtcStats(this.#pc, this.id, mediaType, this.#flow, (ssrc) => this.#out.outbound(ssrc));
   }
 
   protected override async otherCall(op: string, a: Record<string, Wire>): Promise<Wire> {
@@ -465,6 +460,7 @@ export class WebRtcNode extends SdpNode {
   protected override onClose(): void {
     if (this.#rembTimer) clearInterval(this.#rembTimer);
     this.#rembTimer = undefined;
+    this.#out.close();
     this.#flow.close();
     for (const ch of this.#channels.values()) {
       try { ch.close(); } catch { /* closing anyway */ }

@@ -1,5 +1,6 @@
 import type { RTCPeerConnection } from 'werift';
 import type { FlowMonitor } from './FlowMonitor.ts';
+import type { RtpSendStreamStats } from './RtpSendStream.ts';
 import type { Wire } from '../worker/protocol.ts';
 
 type Obj = Record<string, Wire>;
@@ -8,9 +9,14 @@ type Obj = Record<string, Wire>;
  * Kurento's stats for a WebRtcEndpoint (KMD core: RTCInboundRTPStreamStats,
  * RTCOutboundRTPStreamStats, RTCIceCandidatePairStats, RTCTransportStats,
  * RTCPeerConnectionStats), mapped from werift's W3C stats. Each value carries its
- * `__type__` so the Marshaller serialises the right subtype.
+ * `__type__` so the Marshaller serialises the right subtype. `outbound` gives the
+ * counters of SSRCs whose RTP Fluo sends itself (ForwardingSender): werift's sender
+ * never sees those packets, so its own counters stay at zero.
  */
-export async function webrtcStats(pc: RTCPeerConnection, elementId: string, mediaType: string | null, flow: FlowMonitor): Promise<Wire> {
+export async function webrtcStats(
+  pc: RTCPeerConnection, elementId: string, mediaType: string | null, flow: FlowMonitor,
+  outbound: (ssrc: number) => RtpSendStreamStats | undefined = () => undefined,
+): Promise<Wire> {
   const report = await pc.getStats();
   const out: Record<string, Obj> = {};
   const now = Date.now();
@@ -34,13 +40,14 @@ export async function webrtcStats(pc: RTCPeerConnection, elementId: string, medi
         packetsReceived: received, bytesReceived: Number(r.bytesReceived ?? 0), jitter: Number(r.jitter ?? 0),
       };
     } else if (s.type === 'outbound-rtp' && wanted(r.kind)) {
+      const ours = outbound(Number(r.ssrc));
       out[s.id] = {
         ...base, __type__: 'RTCOutboundRTPStreamStats', type: 'outboundrtp', ssrc: String(r.ssrc), isRemote: false,
         mediaTrackId: String(r.kind), transportId: String(r.transportId ?? ''), codecId: String(r.codecId ?? ''),
         firCount: Number(r.firCount ?? 0), pliCount: Number(r.pliCount ?? 0), nackCount: Number(r.nackCount ?? 0), sliCount: 0,
         remb: 0, packetsLost: 0, fractionLost: 0,
-        packetsSent: Number(r.packetsSent ?? 0), bytesSent: Number(r.bytesSent ?? 0), targetBitrate: 0,
-        roundTripTime: remoteRtt.get(Number(r.ssrc)) ?? 0,
+        packetsSent: ours?.packetsSent ?? Number(r.packetsSent ?? 0), bytesSent: ours?.bytesSent ?? Number(r.bytesSent ?? 0), targetBitrate: 0,
+        roundTripTime: ours?.roundTripTime ?? remoteRtt.get(Number(r.ssrc)) ?? 0,
       };
     } else if (s.type === 'candidate-pair') {
       out[s.id] = {

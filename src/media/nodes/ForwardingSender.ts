@@ -1,0 +1,154 @@
+import {
+  RtcpRrPacket, RtcpSrPacket, RtcpSourceDescriptionPacket, SourceDescriptionChunk, SourceDescriptionItem,
+  RTP_EXTENSION_URI, keyLength, saltLength,
+  type RTCPeerConnection, type RTCRtpTransceiver, type RTCRtpSender, type RTCDtlsTransport, type RtcpPacket, type SrtpSession,
+} from 'werift';
+import { SrtpEncryptor, SRTP_AES128_CM_HMAC_SHA1_80, SRTP_AEAD_AES_128_GCM, type SrtpProfileId } from '../srtp/SrtpEncryptor.ts';
+import { RtpSendStream, type RtpSendStreamStats } from './RtpSendStream.ts';
+
+/** NACK history of a video stream: about 3 s of 1.5 Mbps VP8 (RFC 4585 §6.2.1). */
+const VIDEO_HISTORY = 512;
+/** Mean interval between sender reports; each one is drawn in [0.5, 1.5] of it (RFC 3550 §6.3.1). */
+const REPORT_INTERVAL_MS = 1000;
+/** A stream that sent nothing for this long is no longer a sender (RFC 3550 §6.4: two intervals). */
+const ACTIVE_SENDER_MS = 3 * REPORT_INTERVAL_MS;
+
+const ignore = (): void => undefined;
+
+interface Bound {
+  readonly transceiver: RTCRtpTransceiver;
+  readonly stream: RtpSendStream;
+  readonly unsubscribe: Array<() => void>;
+}
+
+/**
+ * The send half of a WebRtcNode's RTP, beside werift's RTCRtpSender: forwarded packets
+ * are rewritten and SRTP-protected once each by Fluo's own code (RtpSendStream,
+ * SrtpEncryptor, with the keys werift's DTLS exported) and put straight on the ICE
+ * connection's selected pair. werift keeps ICE, DTLS, receiving, RTCP routing and data
+ * channels; its sender only routes the peer's feedback (NACK, PLI, REMB, RR) to us.
+ * Since werift's sender never sends a packet, it never starts its own SR loop (that
+ * starts on its first packet), so the SRs for its SSRC are only ours.
+ */
+export class ForwardingSender {
+  readonly #pc: RTCPeerConnection;
+  readonly #bound = new Map<RTCRtpSender, Bound>();
+  readonly #keys = new WeakMap<RTCDtlsTransport, { session: SrtpSession; encryptor: SrtpEncryptor }>();
+  #timer: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  constructor(pc: RTCPeerConnection) {
+    this.#pc = pc;
+  }
+
+  /**
+   * Sends one forwarded RTP packet on `tr` with the payload type negotiated for it.
+   * Dropped (as werift's sender did) until DTLS is up: the peer could not decrypt it.
+   */
+  send(tr: RTCRtpTransceiver, payloadType: number, clockRate: number, src: Buffer): void {
+    if (this.#closed) return;
+    const dtls = tr.dtlsTransport;
+    if (!dtls || dtls.state !== 'connected' || !dtls.srtpStarted) return;
+    const srtp = this.#encryptor(dtls);
+    if (!srtp) return;
+    const b = this.#bound.get(tr.sender) ?? this.#bind(tr, clockRate);
+    const out = b.stream.protect(src, payloadType, srtp);
+    if (out) this.#put(dtls, out);
+  }
+
+  /** The figures of the stream sending on `ssrc`, for getStats. */
+  outbound(ssrc: number): RtpSendStreamStats | undefined {
+    for (const b of this.#bound.values()) if (b.stream.ssrc === ssrc) return b.stream.stats;
+    return undefined;
+  }
+
+  close(): void {
+    this.#closed = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    for (const b of this.#bound.values()) for (const u of b.unsubscribe) u();
+    this.#bound.clear();
+  }
+
+  /**
+   * The encryptor for a DTLS transport's current keys. werift makes a new SrtpSession
+   * whenever it (re)derives keys, so a new session object means new keys here too.
+   */
+  #encryptor(dtls: RTCDtlsTransport): SrtpEncryptor | undefined {
+    const cached = this.#keys.get(dtls);
+    if (cached && cached.session === dtls.srtp) return cached.encryptor;
+    const profile = dtls.dtls?.srtp.srtpProfile;
+    if (!dtls.dtls || (profile !== SRTP_AES128_CM_HMAC_SHA1_80 && profile !== SRTP_AEAD_AES_128_GCM)) return undefined;
+    // The same RFC 5764 §4.2 exporter output werift's own SRTP session was built from.
+    const k = dtls.dtls.extractSessionKeys(keyLength(profile), saltLength(profile));
+    const encryptor = new SrtpEncryptor(profile as SrtpProfileId, k.localKey, k.localSalt);
+    this.#keys.set(dtls, { session: dtls.srtp, encryptor });
+    return encryptor;
+  }
+
+  #bind(tr: RTCRtpTransceiver, clockRate: number): Bound {
+    const sender = tr.sender;
+    const midExt = tr.headerExtensions.find((e) => e.uri === RTP_EXTENSION_URI.sdesMid);
+    const nack = tr.kind === 'video' && (sender.codec?.rtcpFeedback ?? []).some((f) => f.type === 'nack' && !f.parameter);
+    const stream = new RtpSendStream({
+      ssrc: sender.ssrc, clockRate, midExtensionId: midExt?.id, mid: tr.mid ?? undefined, historySize: nack ? VIDEO_HISTORY : 0,
+    });
+    const unsubscribe = [
+      // Generic NACK (RFC 4585 §6.2.1): werift's sender counts it (nackCount) and finds
+      // nothing in its own empty cache; we resend from ours.
+      sender.onGenericNack.subscribe((nackFb) => {
+        const dtls = tr.dtlsTransport;
+        if (!dtls || dtls.state !== 'connected') return;
+        for (const pkt of stream.retransmissions(nackFb.lost)) this.#put(dtls, pkt);
+      }).unSubscribe,
+      sender.onRtcp.subscribe((p: RtcpPacket) => {
+        if (!(p instanceof RtcpRrPacket) && !(p instanceof RtcpSrPacket)) return;
+        for (const r of p.reports) if (r.ssrc === stream.ssrc) stream.receiverReport(r.lsr, r.dlsr);
+      }).unSubscribe,
+    ];
+    const b: Bound = { transceiver: tr, stream, unsubscribe };
+    this.#bound.set(sender, b);
+    this.#scheduleReports();
+    return b;
+  }
+
+  /** One SRTP packet onto the selected candidate pair; the transport's counters stay true for getStats. */
+  #put(dtls: RTCDtlsTransport, pkt: Buffer): void {
+    dtls.bytesSent += pkt.length;
+    dtls.packetsSent++;
+    dtls.iceTransport.connection.send(pkt).catch(ignore);
+  }
+
+  #scheduleReports(): void {
+    if (this.#timer || this.#closed) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#sendReports();
+      this.#scheduleReports();
+    }, REPORT_INTERVAL_MS * (0.5 + Math.random()));
+    this.#timer.unref();
+  }
+
+  /**
+   * One compound RTCP packet per transport: an SR per active stream, then SDES with
+   * their CNAME (RFC 3550 §6.1: every compound packet carries a CNAME).
+   */
+  #sendReports(): void {
+    const byTransport = new Map<RTCDtlsTransport, RtcpSrPacket[]>();
+    for (const b of this.#bound.values()) {
+      const dtls = b.transceiver.dtlsTransport;
+      if (!dtls || dtls.state !== 'connected') continue;
+      const sr = b.stream.senderReport(ACTIVE_SENDER_MS);
+      if (!sr) continue;
+      const list = byTransport.get(dtls) ?? [];
+      list.push(sr);
+      byTransport.set(dtls, list);
+    }
+    for (const [dtls, srs] of byTransport) {
+      const sdes = new RtcpSourceDescriptionPacket({
+        chunks: srs.map((sr) => new SourceDescriptionChunk({ source: sr.ssrc, items: [new SourceDescriptionItem({ type: 1, text: this.#pc.cname })] })),
+      });
+      dtls.sendRtcp([...srs, sdes]).catch(ignore);
+    }
+  }
+}

@@ -155,6 +155,13 @@ export class Marshaller {
       for (const p of this.#api.typeProperties(actual)) {
         if (value[p.name] !== undefined) out[p.name] = this.marshal(p.type, value[p.name], depth + 1);
       }
+      // Stats may carry Fluo's own scalar counters beside Kurento's fields (documented
+      // in docs/architecture.md); kurento-client ignores fields it does not know.
+      if (this.#api.typeExtends(actual, 'Stats')) {
+        for (const [k, v] of Object.entries(value)) {
+          if (!(k in out) && !k.startsWith('__') && (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean')) out[k] = v;
+        }
+      }
       out.__module__ = this.#api.moduleQualifier(def.module);
       out.__type__ = actual;
       return out;

@@ -10,6 +10,7 @@ import { peerConfig, iceServers, type IceSettings } from './webrtcConfig.ts';
 import { FlowMonitor } from './FlowMonitor.ts';
 import { webrtcStats } from './webrtcStats.ts';
 import { ForwardingSender } from './ForwardingSender.ts';
+import { IceGuard } from './IceGuard.ts';
 import type { Wire } from '../worker/protocol.ts';
 
 type Kind = 'AUDIO' | 'VIDEO';
@@ -57,6 +58,7 @@ export class WebRtcNode extends SdpNode {
   readonly #flow: FlowMonitor;
   readonly #inCodec = new Map<number, RtpCodecInfo>();
   readonly #out: ForwardingSender;
+  readonly #guard: IceGuard;
   readonly #codecWarned = new Set<string>();
   readonly #channels = new Map<number, RTCDataChannel>();
   readonly #sinkBandwidth = new Map<MediaNode, number>();
@@ -75,6 +77,7 @@ export class WebRtcNode extends SdpNode {
     this.#ice = this.#opts.ice;
     this.#pc = new RTCPeerConnection(peerConfig(this.#ice, { min: Number(this.#opts.minPort) || undefined, max: Number(this.#opts.maxPort) || undefined }));
     this.#out = new ForwardingSender(this.#pc);
+    this.#guard = new IceGuard(this.#pc);
     this.#flow = new FlowMonitor((dir, kind, state) => this.emit(dir === 'in' ? 'MediaFlowInStateChanged' : 'MediaFlowOutStateChanged', { state, padName: 'default', mediaType: kind }));
     this.#wire();
   }
@@ -82,6 +85,8 @@ export class WebRtcNode extends SdpNode {
   #wire(): void {
     const pc = this.#pc;
     pc.onIceCandidate.subscribe((c) => {
+      // A candidate means a socket: put the guard in front of it before a peer can reach it.
+      this.#guard.attach();
       if (!c) {
         this.#gatheringDone = true;
         this.#maybeGatheringDone();
@@ -307,7 +312,7 @@ export class WebRtcNode extends SdpNode {
   // ---- operations from the control plane -----------------------------------------
 
   protected stats(mediaType: string | null): Promise<Wire> {
-    return webrtcStats(this.#pc, this.id, mediaType, this.#flow, (ssrc) => this.#out.outbound(ssrc));
+    return webrtcStats(this.#pc, this.id, mediaType, this.#flow, (ssrc) => this.#out.outbound(ssrc), this.#guard.counters);
   }
 
   protected override async otherCall(op: string, a: Record<string, Wire>): Promise<Wire> {

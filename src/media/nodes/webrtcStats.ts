@@ -1,6 +1,7 @@
 import type { RTCPeerConnection } from 'werift';
 import type { FlowMonitor } from './FlowMonitor.ts';
 import type { RtpSendStreamStats } from './RtpSendStream.ts';
+import type { IceGuardCounters } from './IceGuard.ts';
 import type { Wire } from '../worker/protocol.ts';
 
 type Obj = Record<string, Wire>;
@@ -16,6 +17,7 @@ type Obj = Record<string, Wire>;
 export async function webrtcStats(
   pc: RTCPeerConnection, elementId: string, mediaType: string | null, flow: FlowMonitor,
   outbound: (ssrc: number) => RtpSendStreamStats | undefined = () => undefined,
+  dropped?: IceGuardCounters,
 ): Promise<Wire> {
   const report = await pc.getStats();
   const out: Record<string, Obj> = {};
@@ -65,6 +67,11 @@ export async function webrtcStats(
         bytesReceived: Number(r.bytesReceived ?? 0), rtcpTransportStatsId: '', activeConnection: true,
         selectedCandidatePairId: String(r.selectedCandidatePairId ?? ''), localCertificateId: String(r.localCertificateId ?? ''),
         remoteCertificateId: String(r.remoteCertificateId ?? ''),
+        // Fluo's additions (kurento-client ignores unknown fields): datagrams IceGuard
+        // dropped before werift saw them, for the whole endpoint.
+        packetsDiscardedUnknownAddress: dropped?.unknownAddress ?? 0, packetsDiscardedMalformed: dropped?.malformed ?? 0,
+        packetsDiscardedUnauthenticatedAlert: dropped?.unauthenticatedAlert ?? 0,
+        packetsDiscardedUnauthenticatedStun: dropped?.unauthenticatedStun ?? 0,
       };
     }
   }

@@ -8,6 +8,10 @@ const MEDIA_PROPERTIES = new Set([
   'maxAudioRecvBandwidth', 'mtu', 'rembParams', 'minEncoderBitrate', 'maxEncoderBitrate', 'encoderBitrate',
 ]);
 
+const BANDWIDTH_DEFAULTS: Record<string, number> = {
+  minVideoRecvBandwidth: 0, maxVideoRecvBandwidth: 0, maxAudioRecvBandwidth: 0, minVideoSendBandwidth: 100, maxVideoSendBandwidth: 500,
+};
+
 /**
  * KMD `BaseRtpEndpoint`: connection and media state, keyframe requests, bitrate
  * settings. The states follow the node's reports: `ConnectionStateChanged` when the
@@ -16,6 +20,16 @@ const MEDIA_PROPERTIES = new Set([
 export class BaseRtpEndpoint extends SdpEndpoint {
   #connectionState: 'DISCONNECTED' | 'CONNECTED' = 'DISCONNECTED';
   #mediaState: 'DISCONNECTED' | 'CONNECTED' = 'DISCONNECTED';
+
+  /**
+   * The defaults the KMD documents in prose for the bitrate properties (kbps), which its
+   * JSON does not carry: getMaxVideoSendBandwidth answers 500 as with KMS. The media
+   * node starts from the same values (media/nodes/BandwidthPolicy.ts).
+   */
+  override getProperty(name: string): unknown {
+    const v = super.getProperty(name);
+    return v === undefined && name in BANDWIDTH_DEFAULTS ? BANDWIDTH_DEFAULTS[name] : v;
+  }
 
   getConnectionState(): string {
     return this.#connectionState;

@@ -48,6 +48,14 @@ test('loopback: the picture comes back and changes; events and states as in Kure
   const inbound = Object.values(stats).find((s) => s.type === 'inboundrtp');
   assert.ok(inbound && Number(inbound.packetsReceived) > 0, 'inbound packets in getStats');
   assert.equal(inbound.__type__, 'RTCInboundRTPStreamStats');
+  // The peer's REMB about Fluo's video reaches the stats; the send bounds read back KMD defaults.
+  await until(async () => {
+    const st = (await c.ok('invoke', { object: ep, operation: 'getStats', operationParams: { mediaType: 'VIDEO' }, sessionId: sid })).value as Record<string, Record<string, unknown>>;
+    const out = Object.values(st).find((s) => s.type === 'outboundrtp');
+    return Number(out?.remb) > 0 && Number(out?.packetsSent) > 0;
+  }, 5_000, 'outbound stats with the peer REMB');
+  assert.equal((await c.ok('invoke', { object: ep, operation: 'getMaxVideoSendBandwidth', sessionId: sid })).value, 500);
+  assert.equal((await c.ok('invoke', { object: ep, operation: 'getMinVideoSendBandwidth', sessionId: sid })).value, 100);
   const endpointStats = (st: Record<string, Record<string, unknown>>) => st[ep] as { __type__: string; E2ELatency: Array<{ type: string; avg: number }>; inputLatency: Array<{ type: string; avg: number }>; videoE2ELatency: number };
   assert.deepEqual(endpointStats(stats).E2ELatency, [], 'no latency figures while latencyStats is off');
   // MediaPipeline.latencyStats on: EndpointStats carry input and end-to-end latency (ns).

@@ -1,5 +1,6 @@
 import {
   RtcpRrPacket, RtcpSrPacket, RtcpSourceDescriptionPacket, SourceDescriptionChunk, SourceDescriptionItem,
+  RtcpPayloadSpecificFeedback, RtcpTransportLayerFeedback, PictureLossIndication, ReceiverEstimatedMaxBitrate, GenericNack,
   RTP_EXTENSION_URI, keyLength, saltLength,
   type RTCPeerConnection, type RTCRtpTransceiver, type RTCRtpSender, type RTCDtlsTransport, type RtcpPacket, type SrtpSession,
 } from 'werift';
@@ -14,31 +15,62 @@ const REPORT_INTERVAL_MS = 1000;
 const ACTIVE_SENDER_MS = 3 * REPORT_INTERVAL_MS;
 
 const ignore = (): void => undefined;
+/** RFC 5104 §4.3.1 FIR and RFC 4585 §6.3.1 PLI format numbers (FMT) of PSFB. */
+const FMT_PLI = 1;
+const FMT_FIR = 4;
 
 interface Bound {
   readonly transceiver: RTCRtpTransceiver;
   readonly stream: RtpSendStream;
-  readonly unsubscribe: Array<() => void>;
+}
+
+/** What the peer's feedback about our streams asks of the node. */
+export interface FeedbackHooks {
+  /** A PLI or FIR about one of our video streams (the node asks its source, rate-limited there). */
+  keyframe(): void;
+  /** A REMB from the peer covering our streams, in bps. */
+  bandwidth(bps: number): void;
+  /** Any RTCP from the peer (media is alive). */
+  rtcp(): void;
 }
 
 /**
  * The send half of a WebRtcNode's RTP, beside werift's RTCRtpSender: forwarded packets
  * are rewritten and SRTP-protected once each by Fluo's own code (RtpSendStream,
  * SrtpEncryptor, with the keys werift's DTLS exported) and put straight on the ICE
- * connection's selected pair. werift keeps ICE, DTLS, receiving, RTCP routing and data
- * channels; its sender only routes the peer's feedback (NACK, PLI, REMB, RR) to us.
- * Since werift's sender never sends a packet, it never starts its own SR loop (that
- * starts on its first packet), so the SRs for its SSRC are only ours.
+ * connection's selected pair. werift keeps ICE, DTLS, receiving and data channels; the
+ * peer's feedback about our streams (NACK, PLI, FIR, REMB, RR) is read here from the
+ * DTLS transport (see `watch`). Since werift's sender never sends a packet, it never
+ * starts its own SR loop (that starts on its first packet), so the SRs for its SSRC
+ * are only ours.
  */
 export class ForwardingSender {
   readonly #pc: RTCPeerConnection;
   readonly #bound = new Map<RTCRtpSender, Bound>();
   readonly #keys = new WeakMap<RTCDtlsTransport, { session: SrtpSession; encryptor: SrtpEncryptor }>();
+  readonly #watched = new WeakSet<RTCDtlsTransport>();
+  readonly #unsubscribe: Array<() => void> = [];
+  readonly #hooks: FeedbackHooks;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
 
-  constructor(pc: RTCPeerConnection) {
+  constructor(pc: RTCPeerConnection, hooks: FeedbackHooks) {
     this.#pc = pc;
+    this.#hooks = hooks;
+  }
+
+  /**
+   * Takes the peer's RTCP from each DTLS transport as it arrives, before werift's
+   * router: werift routes a PSFB by its *sender* SSRC first, so a recvonly peer that
+   * declares its own SSRC (Firefox) had its PLIs handed to our receiver and never
+   * reached the source. Here feedback is matched on the media SSRC it is about.
+   */
+  watch(): void {
+    for (const dtls of this.#pc.dtlsTransports) {
+      if (this.#watched.has(dtls)) continue;
+      this.#watched.add(dtls);
+      this.#unsubscribe.push(dtls.onRtcp.subscribe((p) => this.#feedback(dtls, p)).unSubscribe);
+    }
   }
 
   /**
@@ -58,15 +90,14 @@ export class ForwardingSender {
 
   /** The figures of the stream sending on `ssrc`, for getStats. */
   outbound(ssrc: number): RtpSendStreamStats | undefined {
-    for (const b of this.#bound.values()) if (b.stream.ssrc === ssrc) return b.stream.stats;
-    return undefined;
+    return this.#streamOf(ssrc)?.stream.stats;
   }
 
   close(): void {
     this.#closed = true;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
-    for (const b of this.#bound.values()) for (const u of b.unsubscribe) u();
+    for (const u of this.#unsubscribe.splice(0)) u();
     this.#bound.clear();
   }
 
@@ -93,23 +124,49 @@ export class ForwardingSender {
     const stream = new RtpSendStream({
       ssrc: sender.ssrc, clockRate, midExtensionId: midExt?.id, mid: tr.mid ?? undefined, historySize: nack ? VIDEO_HISTORY : 0,
     });
-    const unsubscribe = [
-      // Generic NACK (RFC 4585 §6.2.1): werift's sender counts it (nackCount) and finds
-      // nothing in its own empty cache; we resend from ours.
-      sender.onGenericNack.subscribe((nackFb) => {
-        const dtls = tr.dtlsTransport;
-        if (!dtls || dtls.state !== 'connected') return;
-        for (const pkt of stream.retransmissions(nackFb.lost)) this.#put(dtls, pkt);
-      }).unSubscribe,
-      sender.onRtcp.subscribe((p: RtcpPacket) => {
-        if (!(p instanceof RtcpRrPacket) && !(p instanceof RtcpSrPacket)) return;
-        for (const r of p.reports) if (r.ssrc === stream.ssrc) stream.receiverReport(r.lsr, r.dlsr);
-      }).unSubscribe,
-    ];
-    const b: Bound = { transceiver: tr, stream, unsubscribe };
+    const b: Bound = { transceiver: tr, stream };
     this.#bound.set(sender, b);
+    this.watch();
     this.#scheduleReports();
     return b;
+  }
+
+  #streamOf(ssrc: number): Bound | undefined {
+    for (const b of this.#bound.values()) if (b.stream.ssrc === ssrc) return b;
+    return undefined;
+  }
+
+  /** One RTCP packet from the peer: keyframe requests, NACKs, REMB and reports about our SSRCs. */
+  #feedback(dtls: RTCDtlsTransport, p: RtcpPacket): void {
+    if (this.#closed) return;
+    this.#hooks.rtcp();
+    if (p instanceof RtcpPayloadSpecificFeedback) {
+      const f = p.feedback as unknown;
+      if (f instanceof ReceiverEstimatedMaxBitrate) {
+        const ours = f.ssrcFeedbacks.map((s) => this.#streamOf(s)).filter((b): b is Bound => !!b);
+        for (const b of ours) b.stream.feedback.remb = Number(f.bitrate);
+        if (ours.length) this.#hooks.bandwidth(Number(f.bitrate));
+      } else if (f instanceof PictureLossIndication || (isFeedback(f) && f.count === FMT_PLI)) {
+        const b = this.#streamOf(Number((f as { mediaSsrc?: unknown }).mediaSsrc));
+        if (b) {
+          b.stream.feedback.pliCount++;
+          if (b.transceiver.kind === 'video') this.#hooks.keyframe();
+        }
+      } else if (isFeedback(f) && f.count === FMT_FIR) {
+        // RFC 5104 §4.3.1: the FCI entries name the media senders asked for a decoder refresh.
+        const entries = (f as { fir?: Array<{ ssrc: number }> }).fir ?? [];
+        const asked = entries.map((e) => this.#streamOf(e.ssrc)).filter((b): b is Bound => !!b);
+        for (const b of asked) b.stream.feedback.firCount++;
+        if (asked.some((b) => b.transceiver.kind === 'video')) this.#hooks.keyframe();
+      }
+    } else if (p instanceof RtcpTransportLayerFeedback && p.feedback instanceof GenericNack) {
+      const b = this.#streamOf(p.feedback.mediaSourceSsrc);
+      if (!b || dtls.state !== 'connected') return;
+      b.stream.feedback.nackCount++;
+      for (const pkt of b.stream.retransmissions(p.feedback.lost)) this.#put(dtls, pkt);
+    } else if (p instanceof RtcpRrPacket || p instanceof RtcpSrPacket) {
+      for (const r of p.reports) this.#streamOf(r.ssrc)?.stream.receiverReport(r.lsr, r.dlsr);
+    }
   }
 
   /** One SRTP packet onto the selected candidate pair; the transport's counters stay true for getStats. */
@@ -151,4 +208,8 @@ export class ForwardingSender {
       dtls.sendRtcp([...srs, sdes]).catch(ignore);
     }
   }
+}
+
+function isFeedback(f: unknown): f is { count: number } {
+  return typeof f === 'object' && f !== null && typeof (f as { count?: unknown }).count === 'number';
 }

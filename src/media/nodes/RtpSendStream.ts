@@ -25,8 +25,22 @@ export interface RtpSendStreamOptions {
   readonly now?: () => number;
 }
 
+/** Retransmissions one stream may send per second for NACKs: about 3x a 1.5 Mbps video stream's packets, so a NACK flood cannot make Fluo amplify it. */
+const RETRANSMIT_PER_S = 500;
+
+/** Feedback the peer sent about this stream (RFC 4585, RFC 5104, REMB), for getStats. */
+export interface SendFeedbackCounters {
+  pliCount: number;
+  firCount: number;
+  nackCount: number;
+  /** Latest REMB from the peer covering this stream, bps. */
+  remb: number;
+  /** NACKed packets not resent because the stream's retransmission budget was spent. */
+  retransmissionsRefused: number;
+}
+
 /** Figures of an outgoing stream for getStats (W3C RTCOutboundRtpStreamStats). */
-export interface RtpSendStreamStats {
+export interface RtpSendStreamStats extends SendFeedbackCounters {
   packetsSent: number;
   /** Payload octets, as in the SR octet count (RFC 3550 §6.4.1). */
   bytesSent: number;
@@ -62,6 +76,9 @@ export class RtpSendStream {
   #lastSentAt = -Infinity;
   #lastSrCompactNtp: number | undefined;
   #rtt: number | undefined;
+  #budget = RETRANSMIT_PER_S;
+  #budgetAt = 0;
+  readonly feedback: SendFeedbackCounters = { pliCount: 0, firCount: 0, nackCount: 0, remb: 0, retransmissionsRefused: 0 };
 
   constructor(o: RtpSendStreamOptions) {
     this.ssrc = o.ssrc >>> 0;
@@ -129,10 +146,19 @@ export class RtpSendStream {
     const out: Buffer[] = [];
     const n = this.#history.length;
     if (!n) return out;
+    // Token bucket refilled continuously up to one second's budget.
+    const now = this.#now();
+    this.#budget = Math.min(RETRANSMIT_PER_S, this.#budget + ((now - this.#budgetAt) / 1000) * RETRANSMIT_PER_S);
+    this.#budgetAt = now;
     for (const seq of lost) {
       const slot = seq % n;
       const pkt = this.#history[slot];
       if (!pkt || this.#historySeq[slot] !== seq) continue;
+      if (this.#budget < 1) {
+        this.feedback.retransmissionsRefused++;
+        continue;
+      }
+      this.#budget--;
       out.push(pkt);
       this.#retransmitted++;
     }
@@ -172,7 +198,7 @@ export class RtpSendStream {
   get stats(): RtpSendStreamStats {
     return {
       packetsSent: this.#packets, bytesSent: this.#octets, retransmittedPacketsSent: this.#retransmitted,
-      roundTripTime: this.#rtt,
+      roundTripTime: this.#rtt, ...this.feedback,
     };
   }
 }

@@ -11,6 +11,8 @@ import { FlowMonitor } from './FlowMonitor.ts';
 import { webrtcStats } from './webrtcStats.ts';
 import { ForwardingSender } from './ForwardingSender.ts';
 import { IceGuard } from './IceGuard.ts';
+import { BandwidthPolicy } from './BandwidthPolicy.ts';
+import { REMB_UPDATE_MS, type RembParams } from './RembEstimator.ts';
 import type { Wire } from '../worker/protocol.ts';
 
 type Kind = 'AUDIO' | 'VIDEO';
@@ -30,10 +32,6 @@ const ICE_STATE: Record<string, string> = {
   failed: 'FAILED', disconnected: 'DISCONNECTED', closed: 'DISCONNECTED',
 };
 
-/** REMB sent to the peer when no sink has reported yet (Kurento RembParams.rembOnConnect). */
-const REMB_ON_CONNECT = 300_000;
-/** Upper bound of the REMB Fluo sends when maxVideoRecvBandwidth is not set. */
-const DEFAULT_REMB_CAP = 2_500_000;
 
 /**
  * The media side of a WebRtcEndpoint: one werift RTCPeerConnection (ICE, DTLS-SRTP,
@@ -61,11 +59,8 @@ export class WebRtcNode extends SdpNode {
   readonly #guard: IceGuard;
   readonly #codecWarned = new Set<string>();
   readonly #channels = new Map<number, RTCDataChannel>();
-  readonly #sinkBandwidth = new Map<MediaNode, number>();
-  #peerBandwidth: number | undefined;
-  #maxRecvKbps = 0;
+  readonly #bw = new BandwidthPolicy();
   #rembTimer: NodeJS.Timeout | undefined;
-  #connectedAt = 0;
 
   constructor(id: string, emit: EmitFn, options: Wire) {
     super(id, emit);
@@ -76,7 +71,14 @@ export class WebRtcNode extends SdpNode {
     };
     this.#ice = this.#opts.ice;
     this.#pc = new RTCPeerConnection(peerConfig(this.#ice, { min: Number(this.#opts.minPort) || undefined, max: Number(this.#opts.maxPort) || undefined }));
-    this.#out = new ForwardingSender(this.#pc);
+    this.#out = new ForwardingSender(this.#pc, {
+      keyframe: () => this.sources.get('VIDEO')?.requestKeyframe(this),
+      bandwidth: (bps) => {
+        this.#bw.peerRemb(bps);
+        this.#reportUpstream();
+      },
+      rtcp: () => this.#markMedia(),
+    });
     this.#guard = new IceGuard(this.#pc);
     this.#flow = new FlowMonitor((dir, kind, state) => this.emit(dir === 'in' ? 'MediaFlowInStateChanged' : 'MediaFlowOutStateChanged', { state, padName: 'default', mediaType: kind }));
     this.#wire();
@@ -104,7 +106,6 @@ export class WebRtcNode extends SdpNode {
     pc.connectionStateChange.subscribe((s) => {
       if (s === 'connected' && !this.#connected) {
         this.#connected = true;
-        this.#connectedAt = performance.now();
         this.emit('ConnectionStateChanged', { oldState: 'DISCONNECTED', newState: 'CONNECTED' });
         this.emit('MediaSessionStarted', {});
         this.#startRemb();
@@ -165,6 +166,7 @@ export class WebRtcNode extends SdpNode {
       if (!codec) return;
       this.#flow.packet('in', kind);
       this.#markMedia();
+      if (kind === 'VIDEO') this.#bw.estimator.packet(rtp.header.sequenceNumber);
       // Header extensions are the sender's business with us; sinks get a clean packet.
       rtp.header.extensions = [];
       rtp.header.extension = false;
@@ -230,6 +232,7 @@ export class WebRtcNode extends SdpNode {
 
   override sourceChanged(kind: 'AUDIO' | 'VIDEO' | 'DATA', _source: MediaNode | undefined): void {
     if (kind !== 'DATA') this.#codecWarned.clear();
+    if (kind === 'VIDEO') this.#reportUpstream();
   }
 
   protected sendKeyframeRequest(): boolean {
@@ -241,40 +244,38 @@ export class WebRtcNode extends SdpNode {
   }
 
   override reportBandwidth(from: MediaNode, bps: number): void {
-    this.#sinkBandwidth.set(from, bps);
+    this.#bw.sinkReport(from, bps);
   }
 
   override sinkRemoved(kind: 'AUDIO' | 'VIDEO' | 'DATA', sink: MediaNode): void {
-    if (kind === 'VIDEO') this.#sinkBandwidth.delete(sink);
+    if (kind === 'VIDEO') this.#bw.sinkGone(sink);
+  }
+
+  /** As a sink: tell the video source what this endpoint's peer can take (BandwidthPolicy). */
+  #reportUpstream(): void {
+    this.sources.get('VIDEO')?.reportBandwidth(this, this.#bw.upstreamReport());
   }
 
   #startRemb(): void {
+    this.#out.watch();
+    this.#reportUpstream();
     if (this.#rembTimer) return;
-    this.#rembTimer = setInterval(() => this.#sendRemb(), 1000);
+    this.#rembTimer = setInterval(() => this.#sendRemb(), REMB_UPDATE_MS);
     this.#rembTimer.unref();
-    for (const t of this.#pc.getTransceivers()) {
-      t.sender.onPictureLossIndication.subscribe(() => this.sources.get('VIDEO')?.requestKeyframe(this));
-      t.sender.onRtcp.subscribe((p) => {
-        this.#markMedia();
-        if (p instanceof RtcpPayloadSpecificFeedback && p.feedback instanceof ReceiverEstimatedMaxBitrate) {
-          this.#peerBandwidth = Number(p.feedback.bitrate);
-          this.sources.get('VIDEO')?.reportBandwidth(this, this.#peerBandwidth);
-        }
-      });
-    }
   }
 
-  /** REMB to the peer: the slowest sink's estimate, capped (draft-alvestrand-rmcat-remb). */
+  /**
+   * REMB to the peer every 500 ms (Kurento's update period): the loss-based estimate
+   * bounded by the sinks and the recv bandwidth properties (draft-alvestrand-rmcat-remb).
+   */
   #sendRemb(): void {
     const tr = this.#pc.getTransceivers().find((t) => t.kind === 'video');
     const ssrc = tr?.receiver.tracks[0]?.ssrc;
     const dtls = this.#pc.dtlsTransports[0];
     if (!tr || ssrc === undefined || !dtls) return;
-    const cap = this.#maxRecvKbps > 0 ? this.#maxRecvKbps * 1000 : DEFAULT_REMB_CAP;
-    const sinks = [...this.#sinkBandwidth.values()];
-    const early = performance.now() - this.#connectedAt < 2000;
-    const bps = Math.min(cap, sinks.length ? Math.min(...sinks) : early ? REMB_ON_CONNECT : cap);
-    const remb = new ReceiverEstimatedMaxBitrate({ senderSsrc: tr.receiver.rtcpSsrc, mediaSsrc: 0, bitrate: BigInt(Math.round(bps)), ssrcFeedbacks: [ssrc] });
+    this.#bw.estimator.update();
+    const bps = this.#bw.rembToPeer();
+    const remb = new ReceiverEstimatedMaxBitrate({ senderSsrc: tr.receiver.rtcpSsrc, mediaSsrc: 0, bitrate: BigInt(bps), ssrcFeedbacks: [ssrc] });
     dtls.sendRtcp([new RtcpPayloadSpecificFeedback({ feedback: remb })]).catch(() => undefined);
   }
 
@@ -331,7 +332,8 @@ export class WebRtcNode extends SdpNode {
         return null;
       }
       case 'setProperty':
-        if (a.name === 'maxVideoRecvBandwidth') this.#maxRecvKbps = Number(a.value) || 0;
+        if (a.name === 'rembParams') this.#bw.estimator.setParams((a.value ?? {}) as Partial<RembParams>);
+        else if (this.#bw.set(String(a.name), Number(a.value))) this.#reportUpstream();
         return null;
       case 'setIce': this.#setIce(a as IceSettings); return null;
       default: return super.otherCall(op, a);

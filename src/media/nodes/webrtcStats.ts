@@ -46,10 +46,13 @@ export async function webrtcStats(
       out[s.id] = {
         ...base, __type__: 'RTCOutboundRTPStreamStats', type: 'outboundrtp', ssrc: String(r.ssrc), isRemote: false,
         mediaTrackId: String(r.kind), transportId: String(r.transportId ?? ''), codecId: String(r.codecId ?? ''),
-        firCount: Number(r.firCount ?? 0), pliCount: Number(r.pliCount ?? 0), nackCount: Number(r.nackCount ?? 0), sliCount: 0,
-        remb: 0, packetsLost: 0, fractionLost: 0,
+        firCount: ours?.firCount ?? Number(r.firCount ?? 0), pliCount: ours?.pliCount ?? Number(r.pliCount ?? 0),
+        nackCount: ours?.nackCount ?? Number(r.nackCount ?? 0), sliCount: 0,
+        remb: ours?.remb ?? 0, packetsLost: 0, fractionLost: 0,
         packetsSent: ours?.packetsSent ?? Number(r.packetsSent ?? 0), bytesSent: ours?.bytesSent ?? Number(r.bytesSent ?? 0), targetBitrate: 0,
         roundTripTime: ours?.roundTripTime ?? remoteRtt.get(Number(r.ssrc)) ?? 0,
+        // Fluo's additions: retransmissions sent and refused (NACK budget).
+        retransmittedPacketsSent: ours?.retransmittedPacketsSent ?? 0, retransmissionsRefused: ours?.retransmissionsRefused ?? 0,
       };
     } else if (s.type === 'candidate-pair') {
       out[s.id] = {

@@ -20,6 +20,7 @@ async function add(url: string, pipeline: string, source: string, count: number)
   const times: number[] = [];
   for (let i = 0; i < count; i++) {
     const ep = (await c.ok('create', { type: 'WebRtcEndpoint', constructorParams: { mediaPipeline: pipeline }, sessionId: sid })).value as string;
+    await c.ok('invoke', { object: ep, operation: 'setMaxVideoSendBandwidth', operationParams: { maxVideoSendBandwidth: 2000 }, sessionId: sid });
     await c.ok('invoke', { object: source, operation: 'connect', operationParams: { sink: ep }, sessionId: sid });
     const pc = new RTCPeerConnection({
       iceAdditionalHostAddresses: ['127.0.0.1'],

@@ -1,3 +1,4 @@
+import { randomFillSync } from 'node:crypto';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -42,6 +43,8 @@ export interface PeerRtcConfig {
 
 export interface WrtcPeerOptions {
   video?: boolean; audio?: boolean; width?: number; height?: number; recvOnly?: boolean; shade?: number;
+  /** Random pixels in the lower half of the picture, so the encoder spends its whole budget (benchmarks). */
+  noise?: boolean;
   rtcConfig?: PeerRtcConfig;
 }
 
@@ -82,6 +85,7 @@ export class WrtcPeer {
           for (let x = 0; x < width; x++) frame[y * width + x] = ((x + n * 4) >> 4) & 1 ? shade : 30;
         }
         for (let i = 0; i < 16 * width; i++) frame[i] = (n * 7) & 255;
+        if (opts.noise) randomFillSync(frame, (height >> 1) * width, (height >> 1) * width);
         frame.fill(128, width * height);
         source.onFrame({ width, height, data: frame });
       }, 33));

@@ -116,6 +116,26 @@ test('a plain RTP/AVP offer (Android SDP) still gets an answer; audio-only BUNDL
   assert.match(ans, /a=rtpmap:111 opus\/48000\/2/);
 });
 
+test('H.264 answered with the offered profile-level-id and packetization mode (RFC 6184 §8.2.2)', async () => {
+  const offer = (formats: Array<[number, string]>): string => ['v=0', 'o=- 1 2 IN IP4 127.0.0.1', 's=-', 't=0 0', 'a=group:BUNDLE 0',
+    `m=video 9 UDP/TLS/RTP/SAVPF ${formats.map(([pt]) => pt).join(' ')}`, 'c=IN IP4 0.0.0.0',
+    'a=ice-ufrag:abcd', 'a=ice-pwd:abcdefghijklmnopqrstuvwx', 'a=fingerprint:sha-256 ' + Array.from({ length: 32 }, () => 'AB').join(':'),
+    'a=setup:actpass', 'a=mid:0', 'a=sendrecv', 'a=rtcp-mux',
+    ...formats.flatMap(([pt, fmtp]) => [`a=rtpmap:${pt} H264/90000`, `a=fmtp:${pt} ${fmtp}`]), ''].join('\r\n');
+  // High profile only: werift alone matched nothing but 42e01f and answered no codec.
+  const high = (await call(await webrtc(), 'processOffer', { offer: offer([[112, 'level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=640c1f']]) })).result?.value as string;
+  assert.match(high, /a=rtpmap:112 H264\/90000/);
+  assert.match(high, /a=fmtp:112 .*profile-level-id=640c1f/);
+  // Packetization mode 0 is kept, not turned into mode 1.
+  const mode0 = (await call(await webrtc(), 'processOffer', { offer: offer([[100, 'packetization-mode=0;profile-level-id=42e01f']]) })).result?.value as string;
+  assert.match(mode0, /a=fmtp:100 .*packetization-mode=0/);
+  // 4:4:4 and packetization mode 2 are not taken: the other offered format is answered.
+  const r = (await call(await webrtc(), 'processOffer', { offer: offer([[101, 'packetization-mode=1;profile-level-id=f4001f'], [103, 'packetization-mode=2;profile-level-id=42e01f'], [104, 'packetization-mode=1;profile-level-id=4d001f']]) })).result?.value as string;
+  assert.doesNotMatch(r, /a=rtpmap:10[13] /);
+  assert.match(r, /m=video \d+ \S+ 104\r\n/);
+  assert.match(r, /a=fmtp:104 .*profile-level-id=4d001f/);
+});
+
 test('data channels: 40111 without useDataChannels, 40107 with both reliability limits', async () => {
   const a = await webrtc();
   assert.equal((await call(a, 'createDataChannel', { label: 'x' })).error?.code, 40111);

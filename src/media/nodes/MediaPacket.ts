@@ -1,3 +1,5 @@
+import { h264Compatible } from './h264.ts';
+
 /** A codec as negotiated on one side (names compared case-insensitively, RFC 4855 §3). */
 export interface RtpCodecInfo {
   readonly name: string;
@@ -27,4 +29,14 @@ export interface DataMessage {
 
 export function codecKey(c: RtpCodecInfo): string {
   return `${c.name.toLowerCase()}/${c.clockRate}`;
+}
+
+/**
+ * Whether a sink negotiated with `sink` can carry packets of `source` unchanged: same
+ * codec and clock rate, and for H.264 the same packetization mode and a profile the
+ * sink decodes (h264.ts). Fluo forwards without transcoding, so anything else is refused.
+ */
+export function codecsCompatible(source: RtpCodecInfo, sink: RtpCodecInfo): boolean {
+  if (codecKey(source) !== codecKey(sink)) return false;
+  return source.name.toLowerCase() !== 'h264' || h264Compatible(source.fmtp, sink.fmtp);
 }

@@ -5,7 +5,7 @@ import { RtpPacket, SrtcpSession, SrtpSession } from 'werift';
 import { KurentoError } from '../../core/KurentoError.ts';
 import type { EmitFn } from './MediaNode.ts';
 import { SdpNode } from './SdpNode.ts';
-import { codecKey, type MediaPacket, type RtpCodecInfo } from './MediaPacket.ts';
+import { codecKey, codecsCompatible, type MediaPacket, type RtpCodecInfo } from './MediaPacket.ts';
 import { FlowMonitor } from './FlowMonitor.ts';
 import { buildPlainSdp, parsePlainSdp, type Direction, type LocalMedia, type SdpCodec, type SdpMedia } from '../rtpEndpoint/PlainSdp.ts';
 import { StreamRewriter } from '../rtpEndpoint/StreamRewriter.ts';
@@ -192,7 +192,7 @@ export class RtpNode extends SdpNode {
     const s = this.#streams.find((x) => x.kind === kind && (x.local.direction === 'sendrecv' || x.local.direction === 'sendonly'));
     if (!s || !s.remote || this.closed) return;
     const want = codecKey(pkt.codec);
-    const pt = [...s.byPt].find(([, c]) => codecKey(c) === want)?.[0];
+    const pt = [...s.byPt].find(([, c]) => codecsCompatible(pkt.codec, c))?.[0];
     if (pt === undefined) {
       if (!this.#warned.has(want)) {
         this.#warned.add(want);

@@ -1,12 +1,13 @@
 import {
-  RTCPeerConnection, RtcpPayloadSpecificFeedback, ReceiverEstimatedMaxBitrate, RTCIceCandidate,
+  RTCPeerConnection, RtcpPayloadSpecificFeedback, ReceiverEstimatedMaxBitrate, RTCIceCandidate, RTCRtpCodecParameters,
   type RTCRtpTransceiver, type RTCDataChannel, type MediaStreamTrack,
 } from 'werift';
 import { KurentoError } from '../../core/KurentoError.ts';
 import type { MediaNode, EmitFn } from './MediaNode.ts';
 import { SdpNode } from './SdpNode.ts';
-import { codecKey, type DataMessage, type MediaPacket, type RtpCodecInfo } from './MediaPacket.ts';
-import { peerConfig, iceServers, type IceSettings } from './webrtcConfig.ts';
+import { codecKey, codecsCompatible, type DataMessage, type MediaPacket, type RtpCodecInfo } from './MediaPacket.ts';
+import { peerConfig, iceServers, codecs, type IceSettings } from './webrtcConfig.ts';
+import { offeredH264, h264Acceptable, h264Profile, fmtpParams, packetizationMode, withoutUnacceptableH264 } from './h264.ts';
 import { FlowMonitor } from './FlowMonitor.ts';
 import { webrtcStats } from './webrtcStats.ts';
 import { ForwardingSender } from './ForwardingSender.ts';
@@ -58,6 +59,7 @@ export class WebRtcNode extends SdpNode {
   readonly #out: ForwardingSender;
   readonly #guard: IceGuard;
   readonly #codecWarned = new Set<string>();
+  readonly #compat = new WeakMap<RtpCodecInfo, { codec: object; ok: boolean; ours: RtpCodecInfo }>();
   readonly #channels = new Map<number, RTCDataChannel>();
   readonly #bw = new BandwidthPolicy();
   #rembTimer: NodeJS.Timeout | undefined;
@@ -209,9 +211,15 @@ export class WebRtcNode extends SdpNode {
     if (!tr) return;
     const codec = tr.sender.codec;
     if (!codec) return;
-    const ours = { name: codec.mimeType.split('/')[1] ?? '', clockRate: codec.clockRate };
-    if (codecKey(ours) !== codecKey(pkt.codec)) {
-      this.#codecMismatch(kind, pkt.codec, ours);
+    // Decided once per (source codec, negotiated codec) pair, not per packet.
+    let verdict = this.#compat.get(pkt.codec);
+    if (!verdict || verdict.codec !== codec) {
+      const ours: RtpCodecInfo = { name: codec.mimeType.split('/')[1] ?? '', clockRate: codec.clockRate, fmtp: codec.parameters };
+      verdict = { codec, ok: codecsCompatible(pkt.codec, ours), ours };
+      this.#compat.set(pkt.codec, verdict);
+    }
+    if (!verdict.ok) {
+      this.#codecMismatch(kind, pkt.codec, verdict.ours);
       return;
     }
     this.#flow.packet('out', kind);
@@ -219,13 +227,13 @@ export class WebRtcNode extends SdpNode {
   }
 
   #codecMismatch(kind: Kind, src: RtpCodecInfo, ours: RtpCodecInfo): void {
-    const key = `${kind}:${codecKey(src)}`;
+    const key = `${kind}:${codecKey(src)}:${src.fmtp ?? ''}`;
     if (this.#codecWarned.has(key)) return;
     this.#codecWarned.add(key);
     // Fluo forwards; transcoding comes with the media engine. Say so, never send garbage.
     this.emit('MediaTranscodingStateChanged', { state: 'NOT_TRANSCODING', binName: 'default', mediaType: kind });
     this.emit('Error', {
-      description: `The source sends ${src.name}/${src.clockRate} but this endpoint negotiated ${ours.name}/${ours.clockRate}; Fluo does not transcode yet, ${kind} is not forwarded`,
+      description: `The source sends ${describeCodec(src)} but this endpoint negotiated ${describeCodec(ours)}; Fluo does not transcode yet, ${kind} is not forwarded`,
       errorCode: 40005, type: 'UNSUPPORTED_MEDIA_TYPE',
     });
   }
@@ -360,6 +368,8 @@ export class WebRtcNode extends SdpNode {
 
   protected async processOffer(offer: string): Promise<string> {
     this.#checkSdp(offer, 'offer');
+    offer = withoutUnacceptableH264(offer);
+    this.#acceptOfferedH264(offer);
     try {
       await this.#pc.setRemoteDescription({ type: 'offer', sdp: withMids(offer) });
     } catch (err) {
@@ -395,6 +405,23 @@ export class WebRtcNode extends SdpNode {
     this.#watchDtls();
     await this.#flushRemoteCandidates();
     return this.#pc.localDescription!.sdp;
+  }
+
+  /**
+   * werift matches H.264 only on an identical profile-level-id. RFC 6184 §8.2.2 lets the
+   * answerer take any offered profile it supports, at the offered level or lower: each
+   * acceptable offered H.264 format (h264.ts) becomes one of ours, as offered, so the
+   * answer keeps the offerer's profile, level and packetization mode.
+   */
+  #acceptOfferedH264(offer: string): void {
+    const extra = offeredH264(offer).filter((f) => h264Acceptable(f.fmtp));
+    if (!extra.length) return;
+    const config = this.#pc.config.codecs;
+    const base = codecs().video ?? [];
+    config.video = [
+      ...base.filter((c) => c.mimeType.toLowerCase() !== 'video/h264' || !extra.some((f) => f.payloadType === c.payloadType)),
+      ...extra.map((f) => new RTCRtpCodecParameters({ mimeType: 'video/H264', clockRate: 90000, payloadType: f.payloadType, rtcpFeedback: base[0]?.rtcpFeedback ?? [], parameters: f.fmtp })),
+    ];
   }
 
   protected async generateOffer(a: Record<string, Wire>): Promise<string> {
@@ -496,4 +523,11 @@ export function withMids(sdp: string): string {
     const body = sec.endsWith(eol) ? sec : sec + eol;
     return `${body}a=mid:${i - 1}${eol}`;
   }).join('');
+}
+
+/** A codec in words for error messages; H.264 with its profile and packetization mode. */
+function describeCodec(c: RtpCodecInfo): string {
+  const base = `${c.name}/${c.clockRate}`;
+  if (c.name.toLowerCase() !== 'h264') return base;
+  return `${base} (${h264Profile(fmtpParams(c.fmtp).get('profile-level-id'))}, packetization-mode ${packetizationMode(c.fmtp)})`;
 }

@@ -15,12 +15,13 @@ for a in "$@"; do
 done
 
 # GStreamer and ffmpeg (media engine and test peers), Chromium (browser tests and
-# tutorials), coturn (TURN tests), openssl (test certificates), iproute2/util-linux
-# (private network namespaces for media tests).
+# tutorials), Firefox ESR (the tutorials' Firefox tests, test/examples/firefox.test.ts),
+# coturn (TURN tests), openssl (test certificates), iproute2/util-linux (private network
+# namespaces for media tests).
 PACKAGES=(
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-nice
-  ffmpeg chromium chromium-driver coturn openssl iproute2 util-linux ca-certificates
+  ffmpeg chromium chromium-driver firefox-esr coturn openssl iproute2 util-linux ca-certificates
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

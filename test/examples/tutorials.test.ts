@@ -5,13 +5,22 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { startFluo, RpcClient } from '../helpers/fluo.ts';
 import { launchChromium } from '../helpers/browser.ts';
 import { startTutorial, type RunningTutorial } from '../../examples/tutorials.ts';
 
-const SHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
+// Every run takes the screenshots, but only `FLUO_UPDATE_SCREENSHOTS=1` (`npm run screenshots`)
+// writes them over the README's, in docs/screenshots/; otherwise they go to a temp dir that the
+// suite removes, and the checkout stays clean.
+const UPDATE_SHOTS = process.env.FLUO_UPDATE_SCREENSHOTS === '1';
+const SHOTS = UPDATE_SHOTS
+  ? fileURLToPath(new URL('../../docs/screenshots/', import.meta.url))
+  : fs.mkdtempSync(path.join(os.tmpdir(), 'fluo-screenshots-')) + path.sep;
 let fluo: Awaited<ReturnType<typeof startFluo>>;
 let browser: Awaited<ReturnType<typeof launchChromium>>;
 let rpc: RpcClient;
@@ -20,7 +29,13 @@ before(async () => {
   browser = await launchChromium();
   rpc = await RpcClient.open(fluo.url);
 });
-after(async () => { await rpc.close(); await browser.close(); await fluo.stop(); });
+after(async () => {
+  try {
+    await rpc.close(); await browser.close(); await fluo.stop();
+  } finally {
+    if (!UPDATE_SHOTS) fs.rmSync(SHOTS, { recursive: true, force: true });
+  }
+});
 
 async function pipelines(): Promise<number> {
   return ((await rpc.ok('invoke', { object: 'manager_ServerManager', operation: 'getPipelines' })).value as string[]).length;

@@ -28,6 +28,9 @@ test('loopback: the picture comes back and changes; events and states as in Kure
   assert.match(answer, /a=sendrecv/);
   assert.doesNotMatch(answer, /transport-cc/);
   assert.match(answer, /goog-remb/);
+  // RTX answered (RFC 4588), with Fluo's retransmission SSRC in an ssrc-group FID.
+  assert.match(answer, /a=rtpmap:\d+ rtx\/90000/);
+  assert.match(answer, /a=ssrc-group:FID \d+ \d+/);
   await until(async () => (await peer.received()).frames >= 30, 15_000, '30 frames back');
   const firstFrames = Date.now() - t0;
   const got = await peer.received();

@@ -121,8 +121,12 @@ export class ForwardingSender {
     const sender = tr.sender;
     const midExt = tr.headerExtensions.find((e) => e.uri === RTP_EXTENSION_URI.sdesMid);
     const nack = tr.kind === 'video' && (sender.codec?.rtcpFeedback ?? []).some((f) => f.type === 'nack' && !f.parameter);
+    // RTX (RFC 4588) when the negotiated formats keep an rtx format for the codec in use
+    // (apt=, RFC 4588 §8.6); werift announces rtxSsrc in an ssrc-group FID.
+    const rtxPt = tr.codecs.find((c) => c.mimeType.toLowerCase().endsWith('/rtx') && Number(/apt=(\d+)/.exec(c.parameters ?? '')?.[1]) === sender.codec?.payloadType)?.payloadType;
     const stream = new RtpSendStream({
       ssrc: sender.ssrc, clockRate, midExtensionId: midExt?.id, mid: tr.mid ?? undefined, historySize: nack ? VIDEO_HISTORY : 0,
+      rtx: rtxPt !== undefined ? { payloadType: rtxPt, ssrc: sender.rtxSsrc } : undefined,
     });
     const b: Bound = { transceiver: tr, stream };
     this.#bound.set(sender, b);
@@ -163,7 +167,7 @@ export class ForwardingSender {
       const b = this.#streamOf(p.feedback.mediaSourceSsrc);
       if (!b || dtls.state !== 'connected') return;
       b.stream.feedback.nackCount++;
-      for (const pkt of b.stream.retransmissions(p.feedback.lost)) this.#put(dtls, pkt);
+      for (const pkt of b.stream.retransmissions(p.feedback.lost, this.#encryptor(dtls))) this.#put(dtls, pkt);
     } else if (p instanceof RtcpRrPacket || p instanceof RtcpSrPacket) {
       for (const r of p.reports) this.#streamOf(r.ssrc)?.stream.receiverReport(r.lsr, r.dlsr);
     }

@@ -21,6 +21,8 @@ export interface RtpSendStreamOptions {
   readonly mid?: string;
   /** Packets kept to answer Generic NACKs (RFC 4585 §6.2.1); 0 when NACK was not negotiated. */
   readonly historySize: number;
+  /** RTX negotiated for this stream (RFC 4588): retransmissions go on this payload type and SSRC. */
+  readonly rtx?: { readonly payloadType: number; readonly ssrc: number };
   /** Clock for reports and source switches (ms, wall time); tests inject their own. */
   readonly now?: () => number;
 }
@@ -68,7 +70,11 @@ export class RtpSendStream {
   readonly #header = Buffer.alloc(MAX_HEADER);
   readonly #extension: Buffer | undefined;
   readonly #historySeq: Int32Array;
+  /** SRTP packets as sent, or with RTX the plain packets (RTX needs the payload). */
   readonly #history: Array<Buffer | undefined>;
+  readonly #historyHeader: Uint16Array;
+  readonly #rtx: { readonly payloadType: number; readonly ssrc: number } | undefined;
+  #rtxSeq = Math.floor(Math.random() * 0x10000);
   #packets = 0;
   #octets = 0;
   #retransmitted = 0;
@@ -88,6 +94,8 @@ export class RtpSendStream {
     this.#extension = o.midExtensionId && o.mid ? midExtension(o.midExtensionId, o.mid) : undefined;
     this.#historySeq = new Int32Array(o.historySize).fill(-1);
     this.#history = new Array<Buffer | undefined>(o.historySize);
+    this.#historyHeader = new Uint16Array(o.rtx ? o.historySize : 0);
+    this.#rtx = o.rtx && o.historySize ? { payloadType: o.rtx.payloadType, ssrc: o.rtx.ssrc >>> 0 } : undefined;
   }
 
   /**
@@ -128,7 +136,15 @@ export class RtpSendStream {
     if (this.#history.length) {
       const slot = seq % this.#history.length;
       this.#historySeq[slot] = seq;
-      this.#history[slot] = out;
+      if (this.#rtx) {
+        const plain = Buffer.allocUnsafe(headerLength + src.length - payloadOffset);
+        h.copy(plain, 0, 0, headerLength);
+        src.copy(plain, headerLength, payloadOffset);
+        this.#history[slot] = plain;
+        this.#historyHeader[slot] = headerLength;
+      } else {
+        this.#history[slot] = out;
+      }
     }
     this.#packets = (this.#packets + 1) >>> 0;
     this.#octets = (this.#octets + src.length - payloadOffset - padding) >>> 0;
@@ -139,10 +155,12 @@ export class RtpSendStream {
 
   /**
    * The packets a Generic NACK (RFC 4585 §6.2.1) reports lost that are still in the
-   * history, as they were first sent: the peer never got those bytes, so resending
-   * them identically reuses no keystream on anything it has seen.
+   * history. Without RTX, as they were first sent: the peer never got those bytes, so
+   * resending them identically reuses no keystream on anything it has seen. With RTX,
+   * as RTX packets (RFC 4588 §4): the RTX payload type, SSRC and own sequence number,
+   * the original sequence number (OSN) before the original payload, protected anew.
    */
-  retransmissions(lost: readonly number[]): Buffer[] {
+  retransmissions(lost: readonly number[], srtp?: SrtpEncryptor): Buffer[] {
     const out: Buffer[] = [];
     const n = this.#history.length;
     if (!n) return out;
@@ -159,10 +177,25 @@ export class RtpSendStream {
         continue;
       }
       this.#budget--;
-      out.push(pkt);
+      const sent = this.#rtx ? this.#rtxPacket(pkt, this.#historyHeader[slot]!, this.#rtx, srtp) : pkt;
+      if (!sent) continue;
+      out.push(sent);
       this.#retransmitted++;
     }
     return out;
+  }
+
+  #rtxPacket(plain: Buffer, headerLength: number, rtx: { payloadType: number; ssrc: number }, srtp: SrtpEncryptor | undefined): Buffer | undefined {
+    if (!srtp) return undefined;
+    const p = Buffer.allocUnsafe(plain.length + 2);
+    plain.copy(p, 0, 0, headerLength);
+    p[1] = (plain[1]! & 0x80) | rtx.payloadType;
+    p.writeUInt16BE(this.#rtxSeq, 2);
+    this.#rtxSeq = (this.#rtxSeq + 1) & 0xffff;
+    p.writeUInt32BE(rtx.ssrc, 8);
+    plain.copy(p, headerLength, 2, 4); // OSN
+    plain.copy(p, headerLength + 2, headerLength);
+    return srtp.protect(p.subarray(0, headerLength), p.subarray(headerLength));
   }
 
   /**

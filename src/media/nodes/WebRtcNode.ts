@@ -6,7 +6,8 @@ import { KurentoError } from '../../core/KurentoError.ts';
 import type { MediaNode, EmitFn } from './MediaNode.ts';
 import { SdpNode } from './SdpNode.ts';
 import { codecKey, codecsCompatible, type DataMessage, type MediaPacket, type RtpCodecInfo } from './MediaPacket.ts';
-import { peerConfig, iceServers, codecs, type IceSettings } from './webrtcConfig.ts';
+import { peerConfig, iceServers, codecs, rtx, type IceSettings } from './webrtcConfig.ts';
+import { withoutTransportCc, withMids, withStreamMsid } from './sdpMunging.ts';
 import { offeredH264, h264Acceptable, h264Profile, fmtpParams, packetizationMode, withoutUnacceptableH264 } from './h264.ts';
 import { FlowMonitor } from './FlowMonitor.ts';
 import { webrtcStats } from './webrtcStats.ts';
@@ -62,6 +63,8 @@ export class WebRtcNode extends SdpNode {
   readonly #compat = new WeakMap<RtpCodecInfo, { codec: object; ok: boolean; ours: RtpCodecInfo }>();
   readonly #channels = new Map<number, RTCDataChannel>();
   readonly #bw = new BandwidthPolicy();
+  /** MediaStream id of everything this endpoint sends (one stream: lip sync across audio and video). */
+  readonly #streamId = `fluo-${Math.random().toString(36).slice(2, 12)}`;
   #rembTimer: NodeJS.Timeout | undefined;
 
   constructor(id: string, emit: EmitFn, options: Wire) {
@@ -404,7 +407,12 @@ export class WebRtcNode extends SdpNode {
     }
     this.#watchDtls();
     await this.#flushRemoteCandidates();
-    return this.#pc.localDescription!.sdp;
+    return this.#localSdp();
+  }
+
+  /** Our SDP as the peer gets it (werift keeps its own copy without the stream msid). */
+  #localSdp(): string {
+    return withStreamMsid(this.#pc.localDescription!.sdp, this.#streamId);
   }
 
   /**
@@ -418,9 +426,13 @@ export class WebRtcNode extends SdpNode {
     if (!extra.length) return;
     const config = this.#pc.config.codecs;
     const base = codecs().video ?? [];
+    const taken = new Set(extra.map((f) => f.payloadType));
+    // The offer's RTX formats for those (apt=), so retransmissions keep working.
+    const rtxFor = [...offer.matchAll(/^a=fmtp:(\d+) apt=(\d+)\s*$/gm)].filter((m) => taken.has(Number(m[2])));
     config.video = [
-      ...base.filter((c) => c.mimeType.toLowerCase() !== 'video/h264' || !extra.some((f) => f.payloadType === c.payloadType)),
+      ...base.filter((c) => !taken.has(c.payloadType)),
       ...extra.map((f) => new RTCRtpCodecParameters({ mimeType: 'video/H264', clockRate: 90000, payloadType: f.payloadType, rtcpFeedback: base[0]?.rtcpFeedback ?? [], parameters: f.fmtp })),
+      ...rtxFor.map((m) => rtx(Number(m[1]), Number(m[2]))),
     ];
   }
 
@@ -436,7 +448,7 @@ export class WebRtcNode extends SdpNode {
       throw new KurentoError('SDP_END_POINT_GENERATE_OFFER_ERROR', `Cannot generate an offer: ${(err as Error).message}`);
     }
     this.#watchDtls();
-    return this.#pc.localDescription!.sdp;
+    return this.#localSdp();
   }
 
   protected async processAnswer(answer: string): Promise<string> {
@@ -449,7 +461,7 @@ export class WebRtcNode extends SdpNode {
     this.#haveRemote = true;
     this.#watchDtls();
     await this.#flushRemoteCandidates();
-    return this.#pc.localDescription!.sdp;
+    return this.#localSdp();
   }
 
   async #addIceCandidate(a: Record<string, Wire>): Promise<Wire> {
@@ -504,26 +516,7 @@ export class WebRtcNode extends SdpNode {
   }
 }
 
-/** Drops transport-cc feedback and the transport-wide-cc header extension from an SDP. */
-export function withoutTransportCc(sdp: string): string {
-  return sdp
-    .replace(/^a=rtcp-fb:\S+ transport-cc\r?\n/gm, '')
-    .replace(/^a=extmap:\d+(\/\w+)? http:\/\/www\.ietf\.org\/id\/draft-holmer-rmcat-transport-wide-cc-extensions-01\r?\n/gm, '');
-}
 
-/**
- * Gives every m-section an `a=mid` (RFC 5888) when the offer has none: plain RTP/AVP
- * offers (old Android clients) carry no mid, and Kurento still answers them.
- */
-export function withMids(sdp: string): string {
-  const eol = sdp.includes('\r\n') ? '\r\n' : '\n';
-  const sections = sdp.split(/(?=^m=)/m);
-  return sections.map((sec, i) => {
-    if (i === 0 || /^a=mid:/m.test(sec)) return sec;
-    const body = sec.endsWith(eol) ? sec : sec + eol;
-    return `${body}a=mid:${i - 1}${eol}`;
-  }).join('');
-}
 
 /** A codec in words for error messages; H.264 with its profile and packetization mode. */
 function describeCodec(c: RtpCodecInfo): string {

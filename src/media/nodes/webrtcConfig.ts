@@ -17,7 +17,7 @@ export interface IceSettings {
 
 /**
  * Codecs Fluo negotiates with WebRTC peers. Video feedback is nack, nack pli, ccm fir
- * and goog-remb, and no transport-cc: Chrome keeps its send rate under 300 kbps when
+ * and goog-remb, with RTX (RFC 4588) for each, and no transport-cc: Chrome keeps its send rate under 300 kbps when
  * transport-cc is negotiated but no TWCC feedback comes (webrtc-probe-notes §3), so
  * Fluo answers the way KMS does, with REMB.
  */
@@ -31,13 +31,21 @@ export function codecs(): NonNullable<PeerConfig['codecs']> {
     ],
     video: [
       new RTCRtpCodecParameters({ mimeType: 'video/VP8', clockRate: 90000, payloadType: 96, rtcpFeedback: fb() }),
+      rtx(97, 96),
       new RTCRtpCodecParameters({ mimeType: 'video/VP9', clockRate: 90000, payloadType: 98, rtcpFeedback: fb() }),
+      rtx(99, 98),
       new RTCRtpCodecParameters({
         mimeType: 'video/H264', clockRate: 90000, payloadType: 102, rtcpFeedback: fb(),
         parameters: 'level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f',
       }),
+      rtx(103, 102),
     ],
   };
+}
+
+/** An RTX format retransmitting payload type `apt` (RFC 4588 §8.6). */
+export function rtx(payloadType: number, apt: number): RTCRtpCodecParameters {
+  return new RTCRtpCodecParameters({ mimeType: 'video/rtx', clockRate: 90000, payloadType, parameters: `apt=${apt}` });
 }
 
 /** True when the host has no usable non-loopback IPv4 address (a private test namespace). */

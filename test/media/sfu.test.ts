@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 /**
  * Forwarding between elements with real libwebrtc peers: one-to-one, one presenter to
  * ten viewers, a late viewer, switching the source of a sink, a data-channel echo, and
@@ -50,7 +51,15 @@ test('one-to-one: two peers see each other', async () => {
   await pa.close(); await pb.close();
 });
 
+/** UDP sockets open in this network namespace (Fluo's workers and the peers), from /proc/net. */
+function udpSockets(): number {
+  return ['/proc/net/udp', '/proc/net/udp6']
+    .map((f) => { try { return readFileSync(f, 'utf8').trim().split('\n').length - 1; } catch { return 0; } })
+    .reduce((a, b) => a + b, 0);
+}
+
 test('one presenter to ten viewers; a late viewer sees a picture within 2 s; source switch keeps decoding', async () => {
+  const socketsBefore = udpSockets();
   const P = await create('MediaPipeline', {});
   const presenter = await joined(P, { shade: 200 });
   const viewers: Array<{ ep: string; peer: RemotePeer }> = [];
@@ -75,8 +84,12 @@ test('one presenter to ten viewers; a late viewer sees a picture within 2 s; sou
   await connect(other.ep, viewers[0]!.ep);
   await until(async () => (await frames(viewers[0]!.peer)) > before + 30, 8_000, 'frames after the switch');
   await until(async () => Math.abs((await viewers[0]!.peer.received()).maxLuma - 100) < 25, 5_000, 'the new source is shown');
+  const socketsDuring = udpSockets();
+  assert.ok(socketsDuring >= socketsBefore + 26, `13 endpoints and their peers hold sockets (${socketsBefore} -> ${socketsDuring})`);
   await c.ok('release', { object: P, sessionId: sid });
   for (const p of [presenter, late, other, ...viewers]) await p.peer.close();
+  // Releasing the pipeline closed every ICE socket of its 13 endpoints in the worker.
+  await until(() => udpSockets() <= socketsBefore, 5_000, `UDP sockets back to ${socketsBefore} (now ${udpSockets()})`);
 });
 
 test('data channels: text sent by the peer comes back over a loopback DATA connection', async () => {

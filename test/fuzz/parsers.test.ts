@@ -11,28 +11,9 @@ import { parsePlainSdp } from '../../src/media/rtpEndpoint/PlainSdp.ts';
 import { asksKeyframe, isRtcp } from '../../src/media/rtpEndpoint/rtcp.ts';
 import { parseJsonc } from '../../src/config/parseJsonc.ts';
 import { startFluo, RpcClient } from '../helpers/fluo.ts';
+import { rng, mutate } from '../helpers/fuzz.ts';
 
 const N = 100_000;
-
-/** xorshift32: small, fast, deterministic. */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
-    return x / 2 ** 32;
-  };
-}
-
-function mutate(base: Buffer, r: () => number): Buffer {
-  const b = Buffer.from(base);
-  const kind = Math.floor(r() * 4);
-  if (kind === 0) return b.subarray(0, Math.floor(r() * b.length));
-  const flips = 1 + Math.floor(r() * 8);
-  for (let i = 0; i < flips; i++) b[Math.floor(r() * b.length)] = Math.floor(r() * 256);
-  if (kind === 2 && b.length > 4) b.writeUInt16BE(Math.floor(r() * 65536), 2); // lying length field
-  if (kind === 3) return Buffer.concat([b, Buffer.from(Array.from({ length: Math.floor(r() * 64) }, () => Math.floor(r() * 256)))]);
-  return b;
-}
 
 const SDP = Buffer.from(['v=0', 'o=- 1 1 IN IP4 127.0.0.1', 's=x', 'c=IN IP4 127.0.0.1', 't=0 0', 'm=video 5000 RTP/SAVP 96 0', 'a=rtpmap:96 VP8/90000',
   'a=fmtp:96 max-fr=30', 'a=rtcp:5001', 'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:' + Buffer.alloc(30, 1).toString('base64'), 'a=sendrecv', 'm=audio 5002 RTP/AVP 111', 'a=rtpmap:111 opus/48000/2', ''].join('\r\n'));

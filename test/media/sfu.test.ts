@@ -84,6 +84,10 @@ test('one presenter to ten viewers; a late viewer sees a picture within 2 s; sou
   await connect(other.ep, viewers[0]!.ep);
   await until(async () => (await frames(viewers[0]!.peer)) > before + 30, 8_000, 'frames after the switch');
   await until(async () => Math.abs((await viewers[0]!.peer.received()).maxLuma - 100) < 25, 5_000, 'the new source is shown');
+  // Thirteen sinks asked for keyframes; the presenter's peer got them rate-limited.
+  const st = (await c.ok('invoke', { object: presenter.ep, operation: 'getStats', sessionId: sid })).value as Record<string, Record<string, unknown>>;
+  const kf = st[presenter.ep]!;
+  assert.ok(Number(kf.keyframeRequestsSent) >= 1 && Number(kf.keyframeRequestsCoalesced) >= 1, `keyframe requests sent/coalesced: ${String(kf.keyframeRequestsSent)}/${String(kf.keyframeRequestsCoalesced)}`);
   const socketsDuring = udpSockets();
   assert.ok(socketsDuring >= socketsBefore + 26, `13 endpoints and their peers hold sockets (${socketsBefore} -> ${socketsDuring})`);
   await c.ok('release', { object: P, sessionId: sid });

@@ -11,6 +11,8 @@ export const KEYFRAME_INTERVAL_MS = 300;
  */
 export abstract class SdpNode extends MediaNode {
   #lastKeyframeRequest = -Infinity;
+  #keyframeRequestsSent = 0;
+  #keyframeRequestsCoalesced = 0;
 
   protected abstract processOffer(offer: string): Promise<string>;
   protected abstract generateOffer(options: Record<string, Wire>): Promise<string>;
@@ -25,13 +27,24 @@ export abstract class SdpNode extends MediaNode {
 
   override requestKeyframe(_from: MediaNode): void {
     const now = performance.now();
-    if (now - this.#lastKeyframeRequest < KEYFRAME_INTERVAL_MS) return;
-    if (this.sendKeyframeRequest()) this.#lastKeyframeRequest = now;
+    if (now - this.#lastKeyframeRequest < KEYFRAME_INTERVAL_MS) {
+      this.#keyframeRequestsCoalesced++;
+      return;
+    }
+    if (this.sendKeyframeRequest()) {
+      this.#lastKeyframeRequest = now;
+      this.#keyframeRequestsSent++;
+    }
   }
 
   async #statsWithElement(mediaType: string | null): Promise<Wire> {
     const out = ((await this.stats(mediaType)) ?? {}) as Record<string, Wire>;
-    out[this.id] = this.elementStats(mediaType, 'EndpointStats');
+    // Fluo's additions to EndpointStats: keyframe requests sent to the peer, and those
+    // coalesced by the rate limit (a PLI flood from sinks shows here, not at the peer).
+    out[this.id] = {
+      ...this.elementStats(mediaType, 'EndpointStats'),
+      keyframeRequestsSent: this.#keyframeRequestsSent, keyframeRequestsCoalesced: this.#keyframeRequestsCoalesced,
+    };
     return out;
   }
 

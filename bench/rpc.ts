@@ -95,7 +95,9 @@ async function main(): Promise<void> {
   await drive([one], 1, (c) => c.call('invoke', { object: els1[0], operation: 'getName' }));
   const seq = await drive([one], 1, (c) => c.call('invoke', { object: els1[0], operation: 'getName' }));
   results['invoke, 1 connection, sequential'] = `${seq.toFixed(0)} ops/s, p50 ${pct(one.latencies, 50).toFixed(3)} ms, p99 ${pct(one.latencies, 99).toFixed(3)} ms`;
-  // 2. Pipelined invokes on one connection (window 16), as clients pipeline.
+  // 2. Pipelined invokes on one connection (windows 4 and 16), as clients pipeline.
+  const pip4 = await drive([one], 4, (c) => c.call('invoke', { object: els1[0], operation: 'getName' }));
+  results['invoke, 1 connection, 4 in flight'] = `${pip4.toFixed(0)} ops/s, p50 ${pct(one.latencies, 50).toFixed(3)} ms, p99 ${pct(one.latencies, 99).toFixed(3)} ms`;
   const pip = await drive([one], 16, (c) => c.call('invoke', { object: els1[0], operation: 'getName' }));
   results['invoke, 1 connection, 16 in flight'] = `${pip.toFixed(0)} ops/s, p50 ${pct(one.latencies, 50).toFixed(3)} ms, p99 ${pct(one.latencies, 99).toFixed(3)} ms`;
   // 3. create + invoke + release cycles on one connection.

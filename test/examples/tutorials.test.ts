@@ -41,6 +41,14 @@ async function pipelines(): Promise<number> {
   return ((await rpc.ok('invoke', { object: 'manager_ServerManager', operation: 'getPipelines' })).value as string[]).length;
 }
 
+/** Elements in all pipelines, as ServerManager and getChildren see them. */
+async function elements(): Promise<number> {
+  const ps = (await rpc.ok('invoke', { object: 'manager_ServerManager', operation: 'getPipelines' })).value as string[];
+  let n = 0;
+  for (const p of ps) n += ((await rpc.ok('invoke', { object: p, operation: 'getChildren' })).value as string[]).length;
+  return n;
+}
+
 /** Waits until a <video> advances and shows a picture that is not black. */
 async function videoPlays(page: Page, id: string): Promise<{ time: number; luma: number }> {
   await page.waitForFunction((vid) => {
@@ -121,7 +129,7 @@ test('datachannel: text typed in the page comes back over the data channel', asy
   }
 });
 
-test('one2many-call: two viewers see the presenter; a late viewer too; presenter stop ends it for all', async () => {
+test('one2many-call: two viewers see the presenter; a late viewer too; closing or reloading a tab releases that viewer; presenter stop ends it for all', async () => {
   const app = await startTutorial('one2many-call', fluo.url, 0, '127.0.0.1');
   try {
     const presenter = await open(app);
@@ -147,10 +155,18 @@ test('one2many-call: two viewers see the presenter; a late viewer too; presenter
     const lateMs = Date.now() - t0;
     assert.ok(lateMs < 2000, `late viewer picture after ${lateMs} ms`);
     await viewers[0]!.screenshot({ path: `${SHOTS}one2many-call.png` });
+    // Closing a viewer's tab, or reloading it, releases that viewer's endpoint only.
+    assert.equal(await elements(), 4, 'presenter and three viewers');
+    await viewers[1]!.close();
+    await waitFor(async () => (await elements()) === 3, 5000);
+    await viewers[0]!.reload();
+    await waitFor(async () => (await elements()) === 2, 5000);
+    const shown = await videoPlays(late, 'video');
+    assert.ok(shown.luma > 10, 'the other viewer still sees the presenter');
     await presenter.click('#stop');
-    for (const v of [...viewers, late]) await v.waitForFunction(() => /presenter stopped/.test(document.getElementById('status')!.textContent ?? ''), undefined, { timeout: 10_000 });
+    await late.waitForFunction(() => /presenter stopped/.test(document.getElementById('status')!.textContent ?? ''), undefined, { timeout: 10_000 });
     await waitFor(async () => (await pipelines()) === 0, 5000);
-    for (const p of [presenter, ...viewers, late]) await p.close();
+    for (const p of [presenter, viewers[0]!, late]) await p.close();
   } finally {
     await app.stop();
   }

@@ -14,9 +14,14 @@ export interface IceGuardCounters {
 }
 
 /** The parts of werift-ice's objects the guard reads; werift keeps them private in its types. */
+type Receive = (data: Buffer, addr: [string, number]) => void;
+/** werift-ice's protocols: host UDP (datagramReceived), STUN over TURN (handleStunMessage), ICE-TCP (handleFrame). */
 interface UdpProtocol {
-  datagramReceived?: (data: Buffer, addr: [string, number]) => void;
+  datagramReceived?: Receive;
+  handleStunMessage?: Receive;
+  handleFrame?: Receive;
 }
+const RECEIVERS = ['datagramReceived', 'handleStunMessage', 'handleFrame'] as const;
 interface PairLike {
   remoteCandidate: { host: string; port: number };
 }
@@ -62,8 +67,8 @@ const CONTENT_ALERT = 21;
  *    record layer is not well-formed DTLS 1.0/1.2 (RFC 6347 §4.1: invalid records are
  *    discarded silently), RTP/RTCP shorter than their fixed headers, and anything else;
  *  - once DTLS is up, drops alerts that the session keys do not authenticate.
- * It wraps werift-ice's UDP protocols in place (their socket calls
- * `this.datagramReceived`), each once, when candidates appear.
+ * It wraps werift-ice's protocols in place (host UDP, STUN over TURN and ICE-TCP each
+ * call their receive method through `this`), each once, when candidates appear.
  */
 export class IceGuard {
   readonly counters: IceGuardCounters = { unknownAddress: 0, malformed: 0, unauthenticatedAlert: 0, unauthenticatedStun: 0 };
@@ -79,10 +84,12 @@ export class IceGuard {
     for (const t of this.#pc.iceTransports) {
       const conn = t.connection as unknown as ConnectionLike;
       for (const p of conn.protocols ?? []) {
-        const inner = p.datagramReceived;
-        if (typeof inner !== 'function' || this.#wrapped.has(p)) continue;
+        if (this.#wrapped.has(p)) continue;
+        const name = RECEIVERS.find((n) => typeof p[n] === 'function');
+        if (!name) continue;
+        const inner = p[name]!;
         this.#wrapped.add(p);
-        p.datagramReceived = (data, addr) => {
+        p[name] = (data, addr) => {
           if (this.admit(conn, data, addr)) inner.call(p, data, addr);
         };
       }

@@ -99,6 +99,35 @@ test('gatherCandidates is idempotent; end-of-candidates ignored; malformed candi
   assert.match((await call(a, 'getLocalSessionDescriptor')).result?.value as string, /a=candidate:/);
 });
 
+test('iceTcp, externalIPv4 and networkInterfaces shape the announced candidates, in events and SDP alike', async () => {
+  const gather = async (setup: (ep: string) => Promise<unknown>): Promise<{ events: string[]; sdp: string[] }> => {
+    const a = await webrtc();
+    await setup(a);
+    for (const type of ['IceCandidateFound', 'IceGatheringDone']) await c.ok('subscribe', { object: a, type, sessionId: sid });
+    const offer = (await call(a, 'generateOffer')).result?.value as string;
+    await call(a, 'gatherCandidates');
+    await c.waitEvent((e) => e.params?.value.object === a && e.params.value.type === 'IceGatheringDone', 10_000);
+    const events = c.events.filter((e) => e.params?.value.object === a && e.params.value.type === 'IceCandidateFound')
+      .map((e) => String((e.params!.value.data.candidate as Record<string, unknown>).candidate));
+    return { events, sdp: offer.split(/\r?\n/).filter((l) => l.startsWith('a=candidate:')) };
+  };
+  // Kurento's default: ICE-TCP passive candidates besides UDP (RFC 6544).
+  const plain = await gather(async () => undefined);
+  assert.ok(plain.events.some((l) => / tcp .*tcptype passive/i.test(l)), `TCP candidates: ${plain.events.join(' | ')}`);
+  assert.ok(plain.events.some((l) => / udp .* 127\.0\.0\.1 \d+ typ host/i.test(l)));
+  const noTcp = await gather((ep) => call(ep, 'setIceTcp', { iceTcp: false }));
+  assert.ok(noTcp.events.length > 0 && !noTcp.events.some((l) => / tcp /i.test(l)), 'iceTcp off: UDP only');
+  // externalIPv4: every host IPv4 candidate carries the public address (nothing is sent there).
+  const ext = await gather((ep) => call(ep, 'setExternalIPv4', { externalIPv4: '198.51.100.7' }));
+  for (const l of [...ext.events, ...ext.sdp].filter((x) => /typ host/.test(x))) assert.match(l, / 198\.51\.100\.7 \d+ typ host/);
+  assert.ok(ext.events.length > 0 && ext.sdp.length > 0);
+  // networkInterfaces: an interface that does not exist leaves no host candidate.
+  const none = await gather((ep) => call(ep, 'setNetworkInterfaces', { networkInterfaces: 'nosuchif0' }));
+  assert.deepEqual([...none.events, ...none.sdp].filter((l) => /typ host/.test(l)), []);
+  const lo = await gather((ep) => call(ep, 'setNetworkInterfaces', { networkInterfaces: 'lo' }));
+  assert.ok(lo.events.length > 0 && lo.events.every((l) => / 127\.0\.0\.1 /.test(l)));
+});
+
 test('a plain RTP/AVP offer (Android SDP) still gets an answer; audio-only BUNDLE answered with opus', async () => {
   const a = await webrtc();
   const avp = ['v=0', 'o=- 0 0 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0',

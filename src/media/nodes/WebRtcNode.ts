@@ -13,6 +13,7 @@ import { FlowMonitor } from './FlowMonitor.ts';
 import { webrtcStats } from './webrtcStats.ts';
 import { ForwardingSender } from './ForwardingSender.ts';
 import { IceGuard } from './IceGuard.ts';
+import { CandidatePolicy } from './CandidatePolicy.ts';
 import { BandwidthPolicy } from './BandwidthPolicy.ts';
 import { REMB_UPDATE_MS, type RembParams } from './RembEstimator.ts';
 import type { Wire } from '../worker/protocol.ts';
@@ -59,6 +60,7 @@ export class WebRtcNode extends SdpNode {
   readonly #inCodec = new Map<number, RtpCodecInfo>();
   readonly #out: ForwardingSender;
   readonly #guard: IceGuard;
+  #announce: CandidatePolicy;
   readonly #codecWarned = new Set<string>();
   readonly #compat = new WeakMap<RtpCodecInfo, { codec: object; ok: boolean; ours: RtpCodecInfo }>();
   readonly #channels = new Map<number, RTCDataChannel>();
@@ -85,6 +87,7 @@ export class WebRtcNode extends SdpNode {
       rtcp: () => this.#markMedia(),
     });
     this.#guard = new IceGuard(this.#pc);
+    this.#announce = new CandidatePolicy(this.#ice);
     this.#flow = new FlowMonitor((dir, kind, state) => this.emit(dir === 'in' ? 'MediaFlowInStateChanged' : 'MediaFlowOutStateChanged', { state, padName: 'default', mediaType: kind }));
     this.#wire();
   }
@@ -100,7 +103,9 @@ export class WebRtcNode extends SdpNode {
         return;
       }
       const j = c.toJSON();
-      const cand: Wire = { candidate: j.candidate, sdpMid: j.sdpMid ?? '0', sdpMLineIndex: j.sdpMLineIndex ?? 0 };
+      const line = j.candidate ? this.#announce.announce(j.candidate) : j.candidate;
+      if (line === undefined) return; // not on the configured networkInterfaces
+      const cand: Wire = { candidate: line, sdpMid: j.sdpMid ?? '0', sdpMLineIndex: j.sdpMLineIndex ?? 0 };
       if (this.#gatherRequested) this.emit('IceCandidateFound', { candidate: cand });
       else this.#pendingCandidates.push(cand);
     });
@@ -352,14 +357,16 @@ export class WebRtcNode extends SdpNode {
   }
 
   /**
-   * setStunServerAddress/Port and setTurnUrl. werift hands new ICE servers only to ICE
+   * setStunServerAddress/Port, setTurnUrl, setIceTcp, setNetworkInterfaces and
+   * setExternalIPv4/IPv6. werift hands new ICE settings only to ICE
    * transports that have not gathered yet (RFC 8829 §4.1.18: they affect the next
    * gathering), so they count when set before processOffer/generateOffer, which start
    * gathering here; Kurento reads them later, at gatherCandidates.
    */
   #setIce(ice: IceSettings): void {
     this.#ice = ice;
-    this.#pc.setConfiguration({ iceServers: iceServers(ice) });
+    this.#announce = new CandidatePolicy(ice);
+    this.#pc.setConfiguration({ iceServers: iceServers(ice), iceUseTcp: ice.iceTcp !== false });
   }
 
   #checkSdp(sdp: string, what: 'offer' | 'answer'): void {
@@ -412,7 +419,7 @@ export class WebRtcNode extends SdpNode {
 
   /** Our SDP as the peer gets it (werift keeps its own copy without the stream msid). */
   #localSdp(): string {
-    return withStreamMsid(this.#pc.localDescription!.sdp, this.#streamId);
+    return this.#announce.announceSdp(withStreamMsid(this.#pc.localDescription!.sdp, this.#streamId));
   }
 
   /**

@@ -81,7 +81,8 @@ export function peerConfig(ice: IceSettings, ports: { min?: number; max?: number
   const wantsLoopback = names.includes('lo') || onlyLoopback();
   const extra: string[] = [];
   if (wantsLoopback) extra.push('127.0.0.1');
-  if (ice.externalIPv4) extra.push(ice.externalIPv4);
+  // externalIPv4/IPv6 are not bound: they replace the host candidates' addresses in
+  // what the peer is told (CandidatePolicy), as Kurento documents them.
   return {
     codecs: codecs(),
     headerExtensions: { audio: [useSdesMid()], video: [useSdesMid()] },
@@ -89,5 +90,7 @@ export function peerConfig(ice: IceSettings, ports: { min?: number; max?: number
     iceAdditionalHostAddresses: extra.length ? extra : undefined,
     icePortRange: ports.min && ports.max && ports.max >= ports.min ? [ports.min, ports.max] : undefined,
     iceUseIpv6: false,
+    // ICE-TCP (RFC 6544) passive candidates, on unless iceTcp is 0 (Kurento's default: 1).
+    iceUseTcp: ice.iceTcp !== false,
   };
 }

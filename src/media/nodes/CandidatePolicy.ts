@@ -1,5 +1,5 @@
 import os from 'node:os';
-import type { IceSettings } from './webrtcConfig.ts';
+import { interfaceNames, type IceSettings } from './webrtcConfig.ts';
 
 /**
  * What a WebRtcEndpoint announces of its local ICE candidates, from Kurento's
@@ -18,7 +18,7 @@ export class CandidatePolicy {
   readonly #external6: string | undefined;
 
   constructor(ice: IceSettings, interfaces: NodeJS.Dict<os.NetworkInterfaceInfo[]> = os.networkInterfaces()) {
-    const names = (ice.networkInterfaces ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    const names = interfaceNames(ice);
     if (names.length) {
       this.#allowed = new Set(names.flatMap((n) => (interfaces[n] ?? []).map((a) => a.address.toLowerCase())));
       // 'lo' is how Kurento is told to use loopback; werift adds 127.0.0.1 for it.

@@ -6,9 +6,9 @@ import { KurentoError } from '../../core/KurentoError.ts';
 import type { MediaNode, EmitFn } from './MediaNode.ts';
 import { SdpNode } from './SdpNode.ts';
 import { codecKey, codecsCompatible, type DataMessage, type MediaPacket, type RtpCodecInfo } from './MediaPacket.ts';
-import { peerConfig, iceServers, codecs, rtx, type IceSettings } from './webrtcConfig.ts';
+import { peerConfig, iceConfig, codecs, rtx, type IceSettings } from './webrtcConfig.ts';
 import { withoutTransportCc, withMids, withStreamMsid } from './sdpMunging.ts';
-import { offeredH264, h264Acceptable, h264Profile, fmtpParams, packetizationMode, withoutUnacceptableH264 } from './h264.ts';
+import { offeredH264, rtxFormats, h264Acceptable, h264Profile, fmtpParams, packetizationMode, withoutUnacceptableH264 } from './h264.ts';
 import { FlowMonitor } from './FlowMonitor.ts';
 import { webrtcStats } from './webrtcStats.ts';
 import { ForwardingSender } from './ForwardingSender.ts';
@@ -34,7 +34,6 @@ const ICE_STATE: Record<string, string> = {
   new: 'GATHERING', checking: 'CONNECTING', connected: 'CONNECTED', completed: 'READY',
   failed: 'FAILED', disconnected: 'DISCONNECTED', closed: 'DISCONNECTED',
 };
-
 
 /**
  * The media side of a WebRtcEndpoint: one werift RTCPeerConnection (ICE, DTLS-SRTP,
@@ -366,7 +365,7 @@ export class WebRtcNode extends SdpNode {
   #setIce(ice: IceSettings): void {
     this.#ice = ice;
     this.#announce = new CandidatePolicy(ice);
-    this.#pc.setConfiguration({ iceServers: iceServers(ice), iceUseTcp: ice.iceTcp !== false });
+    this.#pc.setConfiguration(iceConfig(ice));
   }
 
   #checkSdp(sdp: string, what: 'offer' | 'answer'): void {
@@ -435,11 +434,11 @@ export class WebRtcNode extends SdpNode {
     const base = codecs().video ?? [];
     const taken = new Set(extra.map((f) => f.payloadType));
     // The offer's RTX formats for those (apt=), so retransmissions keep working.
-    const rtxFor = [...offer.matchAll(/^a=fmtp:(\d+) apt=(\d+)\s*$/gm)].filter((m) => taken.has(Number(m[2])));
+    const rtxFor = rtxFormats(offer).filter((f) => taken.has(f.apt));
     config.video = [
       ...base.filter((c) => !taken.has(c.payloadType)),
       ...extra.map((f) => new RTCRtpCodecParameters({ mimeType: 'video/H264', clockRate: 90000, payloadType: f.payloadType, rtcpFeedback: base[0]?.rtcpFeedback ?? [], parameters: f.fmtp })),
-      ...rtxFor.map((m) => rtx(Number(m[1]), Number(m[2]))),
+      ...rtxFor.map((f) => rtx(f.payloadType, f.apt)),
     ];
   }
 
@@ -522,8 +521,6 @@ export class WebRtcNode extends SdpNode {
     this.#pc.close().catch(() => undefined);
   }
 }
-
-
 
 /** A codec in words for error messages; H.264 with its profile and packetization mode. */
 function describeCodec(c: RtpCodecInfo): string {

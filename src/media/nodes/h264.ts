@@ -90,6 +90,11 @@ export function offeredH264(sdp: string): Array<{ payloadType: number; fmtp: str
   return out;
 }
 
+/** The RTX formats of an SDP (or one section) and the payload type each repairs (apt=, RFC 4588 §8.6). */
+export function rtxFormats(sdp: string): Array<{ payloadType: number; apt: number }> {
+  return [...sdp.matchAll(/^a=fmtp:(\d+) .*\bapt=(\d+)/gm)].map((m) => ({ payloadType: Number(m[1]), apt: Number(m[2]) }));
+}
+
 /**
  * The offer without the H.264 formats Fluo cannot take (h264Acceptable) and their RTX
  * formats (apt=, RFC 4588 §8.6), so the answer cannot pick them: werift would answer
@@ -101,7 +106,7 @@ export function withoutUnacceptableH264(sdp: string): string {
     if (!section.startsWith('m=video')) return section;
     const drop = new Set(offeredH264(section).filter((f) => !h264Acceptable(f.fmtp)).map((f) => f.payloadType));
     if (!drop.size) return section;
-    for (const m of section.matchAll(/^a=fmtp:(\d+) .*\bapt=(\d+)/gm)) if (drop.has(Number(m[2]))) drop.add(Number(m[1]));
+    for (const f of rtxFormats(section)) if (drop.has(f.apt)) drop.add(f.payloadType);
     const mline = /^(m=video \S+ \S+)((?: \d+)+)\s*$/m.exec(section);
     if (!mline) return section;
     const kept = mline[2]!.trim().split(/\s+/).filter((pt) => !drop.has(Number(pt)));

@@ -75,10 +75,23 @@ export function iceServers(ice: IceSettings): NonNullable<PeerConfig['iceServers
   return out;
 }
 
+/** The interface names of `networkInterfaces` (a comma-separated list, Kurento's format). */
+export function interfaceNames(ice: IceSettings): string[] {
+  return (ice.networkInterfaces ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+/**
+ * The werift settings a WebRtcEndpoint's setters may still change before gathering
+ * (WebRtcNode applies them again on setIce): ICE servers, and ICE-TCP (RFC 6544)
+ * passive candidates, on unless iceTcp is 0 (Kurento's default: 1).
+ */
+export function iceConfig(ice: IceSettings): Pick<PeerConfig, 'iceServers' | 'iceUseTcp'> {
+  return { iceServers: iceServers(ice), iceUseTcp: ice.iceTcp !== false };
+}
+
 /** werift peer settings from a WebRtcEndpoint's ICE settings and port range. */
 export function peerConfig(ice: IceSettings, ports: { min?: number; max?: number }): Partial<PeerConfig> {
-  const names = (ice.networkInterfaces ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-  const wantsLoopback = names.includes('lo') || onlyLoopback();
+  const wantsLoopback = interfaceNames(ice).includes('lo') || onlyLoopback();
   const extra: string[] = [];
   if (wantsLoopback) extra.push('127.0.0.1');
   // externalIPv4/IPv6 are not bound: they replace the host candidates' addresses in
@@ -86,11 +99,9 @@ export function peerConfig(ice: IceSettings, ports: { min?: number; max?: number
   return {
     codecs: codecs(),
     headerExtensions: { audio: [useSdesMid()], video: [useSdesMid()] },
-    iceServers: iceServers(ice),
+    ...iceConfig(ice),
     iceAdditionalHostAddresses: extra.length ? extra : undefined,
     icePortRange: ports.min && ports.max && ports.max >= ports.min ? [ports.min, ports.max] : undefined,
     iceUseIpv6: false,
-    // ICE-TCP (RFC 6544) passive candidates, on unless iceTcp is 0 (Kurento's default: 1).
-    iceUseTcp: ice.iceTcp !== false,
   };
 }

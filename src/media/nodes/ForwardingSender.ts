@@ -1,10 +1,10 @@
 import {
   RtcpRrPacket, RtcpSrPacket, RtcpSourceDescriptionPacket, SourceDescriptionChunk, SourceDescriptionItem,
   RtcpPayloadSpecificFeedback, RtcpTransportLayerFeedback, PictureLossIndication, ReceiverEstimatedMaxBitrate, GenericNack,
-  RTP_EXTENSION_URI, keyLength, saltLength,
+  RTP_EXTENSION_URI,
   type RTCPeerConnection, type RTCRtpTransceiver, type RTCRtpSender, type RTCDtlsTransport, type RtcpPacket, type SrtpSession,
 } from 'werift';
-import { SrtpEncryptor, SRTP_AES128_CM_HMAC_SHA1_80, SRTP_AEAD_AES_128_GCM, type SrtpProfileId } from '../srtp/SrtpEncryptor.ts';
+import { SrtpEncryptor, SRTP_AES128_CM_HMAC_SHA1_80, SRTP_AEAD_AES_128_GCM, srtpKeyLengths } from '../srtp/SrtpEncryptor.ts';
 import { RtpSendStream, type RtpSendStreamStats } from './RtpSendStream.ts';
 
 /** NACK history of a video stream: about 3 s of 1.5 Mbps VP8 (RFC 4585 §6.2.1). */
@@ -111,8 +111,9 @@ export class ForwardingSender {
     const profile = dtls.dtls?.srtp.srtpProfile;
     if (!dtls.dtls || (profile !== SRTP_AES128_CM_HMAC_SHA1_80 && profile !== SRTP_AEAD_AES_128_GCM)) return undefined;
     // The same RFC 5764 §4.2 exporter output werift's own SRTP session was built from.
-    const k = dtls.dtls.extractSessionKeys(keyLength(profile), saltLength(profile));
-    const encryptor = new SrtpEncryptor(profile as SrtpProfileId, k.localKey, k.localSalt);
+    const len = srtpKeyLengths(profile);
+    const k = dtls.dtls.extractSessionKeys(len.key, len.salt);
+    const encryptor = new SrtpEncryptor(profile, k.localKey, k.localSalt);
     this.#keys.set(dtls, { session: dtls.srtp, encryptor });
     return encryptor;
   }

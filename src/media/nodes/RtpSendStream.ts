@@ -1,9 +1,8 @@
 import { RtcpSrPacket, RtcpSenderInfo } from 'werift';
 import { StreamRewriter } from '../rtpEndpoint/StreamRewriter.ts';
+import { ntpFromMs } from '../rtpEndpoint/rtcp.ts';
 import type { SrtpEncryptor } from '../srtp/SrtpEncryptor.ts';
 
-/** Seconds between the NTP epoch (1900) and the Unix epoch (RFC 5905). */
-const NTP_EPOCH_OFFSET = 2_208_988_800;
 /** RFC 8285 §4.2 one-byte header extension profile. */
 const ONE_BYTE_PROFILE = 0xbede;
 /** Largest header we write: 12 fixed + 15 CSRCs + a one-byte extension block of up to 16 bytes of mid. */
@@ -247,11 +246,4 @@ function midExtension(id: number, mid: string): Buffer | undefined {
   b[4] = (id << 4) | (value.length - 1);
   value.copy(b, 5);
   return b;
-}
-
-/** 64-bit NTP timestamp (RFC 5905) of a wall-clock time in ms. */
-function ntpFromMs(ms: number): bigint {
-  const secs = Math.floor(ms / 1000);
-  const frac = Math.floor(((ms - secs * 1000) / 1000) * 2 ** 32);
-  return (BigInt(secs + NTP_EPOCH_OFFSET) << 32n) | BigInt(frac >>> 0);
 }

@@ -5,6 +5,16 @@
 /** Seconds between 1900 and 1970, for NTP timestamps (RFC 5905). */
 const NTP_EPOCH_OFFSET = 2208988800;
 
+/**
+ * 64-bit NTP timestamp (RFC 5905) of a wall-clock time in ms; the seconds wrap at 2^32
+ * (era 1 from 2036, RFC 5905 §6).
+ */
+export function ntpFromMs(ms: number): bigint {
+  const secs = Math.floor(ms / 1000);
+  const frac = Math.floor(((ms - secs * 1000) / 1000) * 2 ** 32);
+  return (BigInt((secs + NTP_EPOCH_OFFSET) >>> 0) << 32n) | BigInt(frac >>> 0);
+}
+
 /** Sender report without report blocks (RFC 3550 §6.4.1). */
 export function senderReport(ssrc: number, rtpTimestamp: number, packets: number, octets: number, nowMs = Date.now()): Buffer {
   const b = Buffer.alloc(28);
@@ -12,9 +22,7 @@ export function senderReport(ssrc: number, rtpTimestamp: number, packets: number
   b[1] = 200;
   b.writeUInt16BE(6, 2);
   b.writeUInt32BE(ssrc >>> 0, 4);
-  const secs = Math.floor(nowMs / 1000) + NTP_EPOCH_OFFSET;
-  b.writeUInt32BE(secs >>> 0, 8);
-  b.writeUInt32BE(Math.floor(((nowMs % 1000) / 1000) * 2 ** 32) >>> 0, 12);
+  b.writeBigUInt64BE(ntpFromMs(nowMs), 8);
   b.writeUInt32BE(rtpTimestamp >>> 0, 16);
   b.writeUInt32BE(packets >>> 0, 20);
   b.writeUInt32BE(octets >>> 0, 24);

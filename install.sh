@@ -17,11 +17,12 @@ done
 # GStreamer and ffmpeg (media engine and test peers), Chromium (browser tests and
 # tutorials), Firefox ESR (the tutorials' Firefox tests, test/examples/firefox.test.ts),
 # coturn (TURN tests), openssl (test certificates), iproute2/util-linux (private network
-# namespaces for media tests).
+# namespaces for media tests), g++/make/python3 (node-gyp, for the native fast path).
 PACKAGES=(
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-nice
   ffmpeg chromium chromium-driver firefox-esr coturn openssl iproute2 util-linux ca-certificates
+  g++ make python3
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -42,5 +43,16 @@ fi
 # npm packages, exactly as locked. .npmrc sets ignore-scripts (kurento-client's
 # postinstall script is not shipped in its package).
 if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error; else npm install --no-audit --no-fund --loglevel=error; fi
+
+# The native fast path for forwarded media (native/fastpath.c: SRTP with keys set once,
+# sends straight onto the UDP socket), built with npm's node-gyp against this Node's own
+# headers (include/node beside its binary), so nothing is downloaded. Fluo runs without
+# it (FLUO_NATIVE=0 does the same), only slower; the test suite checks it was built.
+node_prefix="$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")"
+if [ -f "$node_prefix/include/node/node_api.h" ]; then
+  npm run --silent build:native -- --nodedir="$node_prefix"
+else
+  npm run --silent build:native
+fi
 
 if [ "$start" -eq 1 ]; then exec npm start; fi

@@ -33,7 +33,9 @@ test('NACKed packets come back as sent without RTX, and as RTX packets (RFC 4588
   const plain = new RtpSendStream({ ssrc: 2222, clockRate: 90000, historySize: 16 });
   const enc = srtp();
   const sent = [10, 11, 12].map((q) => plain.protect(source(q), 96, enc)!);
-  const again = plain.retransmissions([RtpPacket.deSerialize(peer().decrypt(sent[1]!)).header.sequenceNumber, 9999]);
+  // A source switch in between changes how new packets are rewritten, not the history.
+  plain.protect(new RtpPacket(new RtpHeader({ payloadType: 100, sequenceNumber: 7, timestamp: 5, ssrc: 77 }), Buffer.alloc(50)).serialize(), 96, enc);
+  const again = plain.retransmissions([RtpPacket.deSerialize(peer().decrypt(sent[1]!)).header.sequenceNumber, 9999], enc);
   assert.deepEqual(again, [sent[1]], 'the same bytes; unknown sequence numbers are skipped');
 
   const withRtx = new RtpSendStream({ ssrc: 3333, clockRate: 90000, historySize: 16, rtx: { payloadType: 97, ssrc: 4444 } });
@@ -60,9 +62,9 @@ test('a NACK flood is answered within the retransmission budget, the rest counte
   const enc = srtp();
   const seqs = Array.from({ length: 512 }, (_, i) => RtpPacket.deSerialize(peer().decrypt(s.protect(source(i), 96, enc)!)).header.sequenceNumber);
   let resent = 0;
-  for (let i = 0; i < 10; i++) resent += s.retransmissions(seqs).length;
+  for (let i = 0; i < 10; i++) resent += s.retransmissions(seqs, enc).length;
   assert.equal(resent, 500, 'one second of budget');
   assert.equal(s.stats.retransmissionsRefused, 10 * 512 - 500);
   now += 100;
-  assert.equal(s.retransmissions(seqs.slice(0, 100)).length, 50, 'refilled at 500/s');
+  assert.equal(s.retransmissions(seqs.slice(0, 100), enc).length, 50, 'refilled at 500/s');
 });

@@ -5,21 +5,32 @@ import { SrtpSession, RtpHeader, RtpPacket } from 'werift';
 import {
   SrtpEncryptor, SRTP_AES128_CM_HMAC_SHA1_80, SRTP_AEAD_AES_128_GCM, srtpKeyLengths, type SrtpProfileId,
 } from '../../src/media/srtp/SrtpEncryptor.ts';
+import { fastPath, type FastPath } from '../../src/media/native/fastpath.ts';
 
-const PROFILES: Array<[string, SrtpProfileId]> = [
-  ['AES_CM_128_HMAC_SHA1_80', SRTP_AES128_CM_HMAC_SHA1_80],
-  ['AEAD_AES_128_GCM', SRTP_AEAD_AES_128_GCM],
-];
+/** Each profile through the TypeScript path and, when built, the native one (native/fastpath.c). */
+const PROFILES: Array<[string, SrtpProfileId, FastPath | undefined]> = [];
+for (const [path, native] of [['TypeScript', undefined], ['native', fastPath]] as const) {
+  if (path === 'native' && !native) continue;
+  PROFILES.push([`${path} AES_CM_128_HMAC_SHA1_80`, SRTP_AES128_CM_HMAC_SHA1_80, native]);
+  PROFILES.push([`${path} AEAD_AES_128_GCM`, SRTP_AEAD_AES_128_GCM, native]);
+}
+
+// install.sh builds the addon, so a run without it (unless FLUO_NATIVE=0 asked for
+// that) would silently test and ship only the slower path.
+test('the native fast path is built and loaded (FLUO_NATIVE=0 turns it off)', () => {
+  if (process.env.FLUO_NATIVE === '0') assert.equal(fastPath, undefined);
+  else assert.ok(fastPath, 'native/build/Release/fluo_fastpath.node is missing: npm run build:native');
+});
 
 /** Our encryptor and a werift session holding the same master key and salt both ways. */
-function pair(profile: SrtpProfileId): { ours: SrtpEncryptor; werift: () => SrtpSession } {
+function pair(profile: SrtpProfileId, native: FastPath | undefined): { ours: SrtpEncryptor; werift: () => SrtpSession } {
   const len = srtpKeyLengths(profile);
   const key = crypto.randomBytes(len.key);
   const salt = crypto.randomBytes(len.salt);
   const werift = (): SrtpSession => new SrtpSession({
     profile, keys: { localMasterKey: key, localMasterSalt: salt, remoteMasterKey: key, remoteMasterSalt: salt },
   });
-  return { ours: new SrtpEncryptor(profile, key, salt), werift };
+  return { ours: new SrtpEncryptor(profile, key, salt, native), werift };
 }
 
 /** An RTP packet as header bytes + payload bytes; with a one-byte mid extension and padding when asked. */
@@ -42,9 +53,9 @@ function rtp(seq: number, opts: { ext?: boolean; padding?: number; csrc?: number
   return { header, payload, packet: new RtpPacket(h, media) };
 }
 
-for (const [name, profile] of PROFILES) {
+for (const [name, profile, native] of PROFILES) {
   test(`${name}: werift decrypts what we protect, and werift's own encryption gives the same bytes`, () => {
-    const { ours, werift } = pair(profile);
+    const { ours, werift } = pair(profile, native);
     const rx = werift();
     const tx = werift();
     for (let seq = 1000; seq < 1100; seq++) {
@@ -57,7 +68,7 @@ for (const [name, profile] of PROFILES) {
   });
 
   test(`${name}: padding stays inside the encrypted payload`, () => {
-    const { ours, werift } = pair(profile);
+    const { ours, werift } = pair(profile, native);
     const p = rtp(5, { padding: 4 });
     const dec = werift().decrypt(ours.protect(p.header, p.payload)!);
     const parsed = RtpPacket.deSerialize(dec);
@@ -67,7 +78,7 @@ for (const [name, profile] of PROFILES) {
   });
 
   test(`${name}: the rollover counter wraps at 65535 -> 0, also with a packet reordered across the wrap`, () => {
-    const { ours, werift } = pair(profile);
+    const { ours, werift } = pair(profile, native);
     const rx = werift();
     const seqs: number[] = [];
     for (let s = 65_500; s < 65_536; s++) seqs.push(s);
@@ -89,7 +100,7 @@ for (const [name, profile] of PROFILES) {
   });
 
   test(`${name}: the authentication tag covers header and payload`, () => {
-    const { ours, werift } = pair(profile);
+    const { ours, werift } = pair(profile, native);
     const p = rtp(10, { ext: true });
     const out = ours.protect(p.header, p.payload)!;
     const tamperedHeader = Buffer.from(out);
@@ -100,8 +111,16 @@ for (const [name, profile] of PROFILES) {
     assert.throws(() => werift().decrypt(tamperedPayload));
   });
 
+  test(`${name}: a packet with no payload gets its tag over the header alone`, () => {
+    const { ours, werift } = pair(profile, native);
+    const p = rtp(42);
+    const out = ours.protect(p.header, Buffer.alloc(0))!;
+    assert.equal(out.length, p.header.length + ours.tagLength);
+    assert.deepEqual(werift().decrypt(out), p.header);
+  });
+
   test(`${name}: SSRCs keep separate rollover counters; a packet older than the first one is refused`, () => {
-    const { ours, werift } = pair(profile);
+    const { ours, werift } = pair(profile, native);
     const rx = werift();
     for (let s = 65_530; s < 65_536 + 5; s++) {
       const p = rtp(s & 0xffff, { ssrc: 1 });

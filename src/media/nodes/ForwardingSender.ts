@@ -6,6 +6,7 @@ import {
 } from 'werift';
 import { SrtpEncryptor, SRTP_AES128_CM_HMAC_SHA1_80, SRTP_AEAD_AES_128_GCM, srtpKeyLengths } from '../srtp/SrtpEncryptor.ts';
 import { RtpSendStream, type RtpSendStreamStats } from './RtpSendStream.ts';
+import { SelectedPairRoute, type ConnectionLike } from './SelectedPairRoute.ts';
 
 /** NACK history of a video stream: about 3 s of 1.5 Mbps VP8 (RFC 4585 §6.2.1). */
 const VIDEO_HISTORY = 512;
@@ -49,6 +50,9 @@ export class ForwardingSender {
   readonly #bound = new Map<RTCRtpSender, Bound>();
   readonly #keys = new WeakMap<RTCDtlsTransport, { session: SrtpSession; encryptor: SrtpEncryptor }>();
   readonly #watched = new WeakSet<RTCDtlsTransport>();
+  readonly #routes = new WeakMap<RTCDtlsTransport, SelectedPairRoute>();
+  /** Packets dropped by full socket buffers on routes no longer in use. */
+  #droppedBefore = 0;
   readonly #unsubscribe: Array<() => void> = [];
   readonly #hooks: FeedbackHooks;
   #timer: NodeJS.Timeout | undefined;
@@ -83,9 +87,17 @@ export class ForwardingSender {
     if (!dtls || dtls.state !== 'connected' || !dtls.srtpStarted) return;
     const srtp = this.#encryptor(dtls);
     if (!srtp) return;
-    const b = this.#bound.get(tr.sender) ?? this.#bind(tr, clockRate);
-    const out = b.stream.protect(src, payloadType, srtp);
-    if (out) this.#put(dtls, out);
+    const stream = (this.#bound.get(tr.sender) ?? this.#bind(tr, clockRate)).stream;
+    const headerLength = stream.prepare(src, payloadType);
+    if (!headerLength) return;
+    const sent = this.#route(dtls).sendProtected(srtp, stream.header, headerLength, src, stream.payloadOffset, stream.payloadLength);
+    if (sent > 0) {
+      dtls.bytesSent += sent;
+      dtls.packetsSent++;
+    } else if (sent < 0) {
+      const out = srtp.protect(stream.header.subarray(0, headerLength), src.subarray(stream.payloadOffset));
+      if (out) this.#put(dtls, out);
+    }
   }
 
   /** The figures of the stream sending on `ssrc`, for getStats. */
@@ -174,11 +186,34 @@ export class ForwardingSender {
     }
   }
 
-  /** One SRTP packet onto the selected candidate pair; the transport's counters stay true for getStats. */
+  /** Packets the sockets refused because their send buffers were full (native fast path only). */
+  get sendBufferDrops(): number {
+    let n = this.#droppedBefore;
+    for (const dtls of this.#pc.dtlsTransports) n += this.#routes.get(dtls)?.dropped ?? 0;
+    return n;
+  }
+
+  /**
+   * One SRTP packet onto the selected candidate pair, through the native fast path when
+   * the pair is plain UDP (SelectedPairRoute), else werift's connection, which relays
+   * over TURN or frames for ICE-TCP. The transport's counters stay true for getStats.
+   */
   #put(dtls: RTCDtlsTransport, pkt: Buffer): void {
     dtls.bytesSent += pkt.length;
     dtls.packetsSent++;
-    dtls.iceTransport.connection.send(pkt).catch(ignore);
+    if (!this.#route(dtls).send(pkt)) dtls.iceTransport.connection.send(pkt).catch(ignore);
+  }
+
+  /** The route of a transport's selected pair, made anew when the pair changes. */
+  #route(dtls: RTCDtlsTransport): SelectedPairRoute {
+    const connection = dtls.iceTransport.connection as unknown as ConnectionLike;
+    let route = this.#routes.get(dtls);
+    if (!route?.follows(connection)) {
+      this.#droppedBefore += route?.dropped ?? 0;
+      route = SelectedPairRoute.of(connection);
+      this.#routes.set(dtls, route);
+    }
+    return route;
   }
 
   #scheduleReports(): void {

@@ -3,6 +3,13 @@ import { StreamRewriter } from '../rtpEndpoint/StreamRewriter.ts';
 import { ntpFromMs } from '../rtpEndpoint/rtcp.ts';
 import type { SrtpEncryptor } from '../srtp/SrtpEncryptor.ts';
 
+/** Where the payload of a well-formed RTP packet starts (after CSRCs and the extension block). */
+function payloadOffsetOf(src: Buffer): number {
+  const b0 = src[0]!;
+  const fixed = 12 + (b0 & 0x0f) * 4;
+  return b0 & 0x10 ? fixed + 4 + src.readUInt16BE(fixed + 2) * 4 : fixed;
+}
+
 /** RFC 8285 §4.2 one-byte header extension profile. */
 const ONE_BYTE_PROFILE = 0xbede;
 /** Largest header we write: 12 fixed + 15 CSRCs + a one-byte extension block of up to 16 bytes of mid. */
@@ -53,25 +60,34 @@ export interface RtpSendStreamStats extends SendFeedbackCounters {
 
 /**
  * One outgoing RTP stream of a WebRTC peer, fed by the forwarding path instead of
- * werift's RTCRtpSender: each forwarded packet is copied once into an SRTP packet with
- * this stream's header (its SSRC, the peer's payload type, sequence number and
- * timestamp made continuous across source switches by StreamRewriter, RFC 3550 §5.1,
- * CSRCs kept, and the source's header extensions replaced by the sdes:mid this peer
- * negotiated, RFC 8285: extension ids are per session, so the source's mean nothing
- * here). The protected packets are kept for NACKs, and the counters feed the sender
- * reports and stats.
+ * werift's RTCRtpSender. For each forwarded packet it writes this stream's header: its
+ * SSRC, the peer's payload type, sequence number and timestamp made continuous across
+ * source switches by StreamRewriter (RFC 3550 §5.1), CSRCs kept, and the source's header
+ * extensions replaced by the sdes:mid this peer negotiated (RFC 8285: extension ids are
+ * per session, so the source's mean nothing here). The payload is the source packet's,
+ * untouched. The caller protects header + payload with SRTP: into a new buffer
+ * (`protect`), or through the native fast path without one (ForwardingSender).
+ *
+ * The NACK history keeps the *source* packets (shared by every sink of the source, so
+ * no copy per peer) with the sequence number, timestamp and payload type each was sent
+ * with: a retransmission rebuilds the same header, and SRTP with the same index gives
+ * the same bytes. The counters feed the sender reports and stats.
  */
 export class RtpSendStream {
   readonly ssrc: number;
   readonly clockRate: number;
+  /** The header `prepare` wrote, valid up to the length it returned. */
+  readonly header = Buffer.alloc(MAX_HEADER);
+  /** Where the payload of the packet `prepare` took starts in its source, and its length (padding included). */
+  payloadOffset = 0;
+  payloadLength = 0;
   readonly #rewriter: StreamRewriter;
   readonly #now: () => number;
-  readonly #header = Buffer.alloc(MAX_HEADER);
   readonly #extension: Buffer | undefined;
-  readonly #historySeq: Int32Array;
-  /** SRTP packets as sent, or with RTX the plain packets (RTX needs the payload). */
   readonly #history: Array<Buffer | undefined>;
-  readonly #historyHeader: Uint16Array;
+  readonly #historySeq: Int32Array;
+  readonly #historyTimestamp: Uint32Array;
+  readonly #historyPayloadType: Uint8Array;
   readonly #rtx: { readonly payloadType: number; readonly ssrc: number } | undefined;
   #rtxSeq = Math.floor(Math.random() * 0x10000);
   #packets = 0;
@@ -91,92 +107,107 @@ export class RtpSendStream {
     this.#now = o.now ?? monotonicWallMs;
     this.#rewriter = new StreamRewriter(this.ssrc, o.clockRate, this.#now);
     this.#extension = o.midExtensionId && o.mid ? midExtension(o.midExtensionId, o.mid) : undefined;
-    this.#historySeq = new Int32Array(o.historySize).fill(-1);
     this.#history = new Array<Buffer | undefined>(o.historySize);
-    this.#historyHeader = new Uint16Array(o.rtx ? o.historySize : 0);
+    this.#historySeq = new Int32Array(o.historySize).fill(-1);
+    this.#historyTimestamp = new Uint32Array(o.historySize);
+    this.#historyPayloadType = new Uint8Array(o.historySize);
     this.#rtx = o.rtx && o.historySize ? { payloadType: o.rtx.payloadType, ssrc: o.rtx.ssrc >>> 0 } : undefined;
   }
 
   /**
-   * Builds, protects and records the packet that carries `src` (a whole plain RTP
-   * packet from the pipeline, left untouched) to this peer with `payloadType`.
-   * Undefined for a packet that is not RTP or that SRTP cannot send.
+   * Takes `src` (a whole plain RTP packet from the pipeline, left untouched) as this
+   * stream's next packet with `payloadType`: writes its header into `header`, sets
+   * `payloadOffset`/`payloadLength`, records it for NACKs and counts it. Returns the
+   * header's length, or 0 for a packet that is not RTP.
    */
-  protect(src: Buffer, payloadType: number, srtp: SrtpEncryptor): Buffer | undefined {
-    if (src.length < 12 || src[0]! >> 6 !== 2) return undefined;
+  prepare(src: Buffer, payloadType: number): number {
+    if (src.length < 12 || src[0]! >> 6 !== 2) return 0;
     const b0 = src[0]!;
-    const csrcBytes = (b0 & 0x0f) * 4;
-    let payloadOffset = 12 + csrcBytes;
+    let payloadOffset = 12 + (b0 & 0x0f) * 4;
     if (b0 & 0x10) {
-      if (src.length < payloadOffset + 4) return undefined;
+      if (src.length < payloadOffset + 4) return 0;
       payloadOffset += 4 + src.readUInt16BE(payloadOffset + 2) * 4;
     }
-    if (payloadOffset > src.length) return undefined;
+    if (payloadOffset > src.length) return 0;
     const padding = b0 & 0x20 ? src[src.length - 1]! : 0;
-    if (payloadOffset + padding > src.length) return undefined;
+    if (payloadOffset + padding > src.length) return 0;
 
-    const h = this.#header;
-    src.copy(h, 0, 0, 12 + csrcBytes);
+    const h = this.header;
+    const headerLength = this.#writeHeader(h, src);
     this.#rewriter.rewrite(h, payloadType);
-    let headerLength = 12 + csrcBytes;
-    const ext = this.#extension;
-    if (ext) {
-      ext.copy(h, headerLength);
-      headerLength += ext.length;
-      h[0] = 0x80 | (b0 & 0x20) | 0x10 | (b0 & 0x0f);
-    } else {
-      h[0] = 0x80 | (b0 & 0x20) | (b0 & 0x0f);
+    const seq = h.readUInt16BE(2);
+    const timestamp = h.readUInt32BE(4);
+    const n = this.#history.length;
+    if (n) {
+      const slot = seq % n;
+      this.#history[slot] = src;
+      this.#historySeq[slot] = seq;
+      this.#historyTimestamp[slot] = timestamp;
+      this.#historyPayloadType[slot] = payloadType;
     }
     // The payload goes as it is, padding included (RFC 3550 §5.1: P says the last
     // octet counts the padding); SRTP encrypts padding with the payload (RFC 3711 §3.1).
-    const out = srtp.protect(h.subarray(0, headerLength), src.subarray(payloadOffset));
-    if (!out) return undefined;
-    const seq = h.readUInt16BE(2);
-    if (this.#history.length) {
-      const slot = seq % this.#history.length;
-      this.#historySeq[slot] = seq;
-      if (this.#rtx) {
-        const plain = Buffer.allocUnsafe(headerLength + src.length - payloadOffset);
-        h.copy(plain, 0, 0, headerLength);
-        src.copy(plain, headerLength, payloadOffset);
-        this.#history[slot] = plain;
-        this.#historyHeader[slot] = headerLength;
-      } else {
-        this.#history[slot] = out;
-      }
-    }
+    this.payloadOffset = payloadOffset;
+    this.payloadLength = src.length - payloadOffset;
     this.#packets = (this.#packets + 1) >>> 0;
-    this.#octets = (this.#octets + src.length - payloadOffset - padding) >>> 0;
-    this.#lastTimestamp = h.readUInt32BE(4);
+    this.#octets = (this.#octets + this.payloadLength - padding) >>> 0;
+    this.#lastTimestamp = timestamp;
     this.#lastSentAt = this.#now();
-    return out;
+    return headerLength;
+  }
+
+  /** `prepare`, then SRTP protection into a new buffer: the SRTP packet to send, or undefined. */
+  protect(src: Buffer, payloadType: number, srtp: SrtpEncryptor): Buffer | undefined {
+    const headerLength = this.prepare(src, payloadType);
+    if (!headerLength) return undefined;
+    return srtp.protect(this.header.subarray(0, headerLength), src.subarray(this.payloadOffset));
+  }
+
+  /**
+   * Copies the source's fixed header and CSRCs into `h` and puts our extension block
+   * after them (or none); SSRC, sequence number, timestamp and payload type are the
+   * caller's to set. Returns the header length.
+   */
+  #writeHeader(h: Buffer, src: Buffer): number {
+    const b0 = src[0]!;
+    const fixed = 12 + (b0 & 0x0f) * 4;
+    src.copy(h, 0, 0, fixed);
+    const ext = this.#extension;
+    if (!ext) {
+      h[0] = 0x80 | (b0 & 0x20) | (b0 & 0x0f);
+      return fixed;
+    }
+    ext.copy(h, fixed);
+    h[0] = 0x80 | (b0 & 0x20) | 0x10 | (b0 & 0x0f);
+    return fixed + ext.length;
   }
 
   /**
    * The packets a Generic NACK (RFC 4585 §6.2.1) reports lost that are still in the
-   * history. Without RTX, as they were first sent: the peer never got those bytes, so
-   * resending them identically reuses no keystream on anything it has seen. With RTX,
-   * as RTX packets (RFC 4588 §4): the RTX payload type, SSRC and own sequence number,
-   * the original sequence number (OSN) before the original payload, protected anew.
+   * history, protected anew. Without RTX, as they were first sent: same header, same
+   * SRTP index, so the same bytes, which the peer never got (no keystream is reused on
+   * anything it has seen). With RTX, as RTX packets (RFC 4588 §4): the RTX payload type,
+   * SSRC and own sequence number, the original sequence number (OSN) before the
+   * original payload.
    */
-  retransmissions(lost: readonly number[], srtp?: SrtpEncryptor): Buffer[] {
+  retransmissions(lost: readonly number[], srtp: SrtpEncryptor | undefined): Buffer[] {
     const out: Buffer[] = [];
     const n = this.#history.length;
-    if (!n) return out;
+    if (!n || !srtp) return out;
     // Token bucket refilled continuously up to one second's budget.
     const now = this.#now();
     this.#budget = Math.min(RETRANSMIT_PER_S, this.#budget + ((now - this.#budgetAt) / 1000) * RETRANSMIT_PER_S);
     this.#budgetAt = now;
     for (const seq of lost) {
       const slot = seq % n;
-      const pkt = this.#history[slot];
-      if (!pkt || this.#historySeq[slot] !== seq) continue;
+      const src = this.#history[slot];
+      if (!src || this.#historySeq[slot] !== seq) continue;
       if (this.#budget < 1) {
         this.feedback.retransmissionsRefused++;
         continue;
       }
       this.#budget--;
-      const sent = this.#rtx ? this.#rtxPacket(pkt, this.#historyHeader[slot]!, this.#rtx, srtp) : pkt;
+      const sent = this.#resend(src, seq, this.#historyTimestamp[slot]!, this.#historyPayloadType[slot]!, srtp);
       if (!sent) continue;
       out.push(sent);
       this.#retransmitted++;
@@ -184,17 +215,22 @@ export class RtpSendStream {
     return out;
   }
 
-  #rtxPacket(plain: Buffer, headerLength: number, rtx: { payloadType: number; ssrc: number }, srtp: SrtpEncryptor | undefined): Buffer | undefined {
-    if (!srtp) return undefined;
-    const p = Buffer.allocUnsafe(plain.length + 2);
-    plain.copy(p, 0, 0, headerLength);
-    p[1] = (plain[1]! & 0x80) | rtx.payloadType;
-    p.writeUInt16BE(this.#rtxSeq, 2);
+  /** One history packet rebuilt with the header it was sent with, as itself or as RTX. */
+  #resend(src: Buffer, seq: number, timestamp: number, payloadType: number, srtp: SrtpEncryptor): Buffer | undefined {
+    const rtx = this.#rtx;
+    const offset = payloadOffsetOf(src);
+    const p = Buffer.allocUnsafe(MAX_HEADER + 2);
+    const headerLength = this.#writeHeader(p, src);
+    p[1] = (src[1]! & 0x80) | (rtx ? rtx.payloadType : payloadType);
+    p.writeUInt16BE(rtx ? this.#rtxSeq : seq, 2);
+    p.writeUInt32BE(timestamp, 4);
+    p.writeUInt32BE(rtx ? rtx.ssrc : this.ssrc, 8);
+    if (!rtx) return srtp.protect(p.subarray(0, headerLength), src.subarray(offset));
     this.#rtxSeq = (this.#rtxSeq + 1) & 0xffff;
-    p.writeUInt32BE(rtx.ssrc, 8);
-    plain.copy(p, headerLength, 2, 4); // OSN
-    plain.copy(p, headerLength + 2, headerLength);
-    return srtp.protect(p.subarray(0, headerLength), p.subarray(headerLength));
+    // RFC 4588 §4: the OSN leads the RTX payload. The original padding stays at the end
+    // with the P bit set in the header, as in the original packet.
+    p.writeUInt16BE(seq, headerLength);
+    return srtp.protect(p.subarray(0, headerLength), Buffer.concat([p.subarray(headerLength, headerLength + 2), src.subarray(offset)]));
   }
 
   /**

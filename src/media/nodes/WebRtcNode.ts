@@ -328,7 +328,7 @@ export class WebRtcNode extends SdpNode {
   // ---- operations from the control plane -----------------------------------------
 
   protected stats(mediaType: string | null): Promise<Wire> {
-    return webrtcStats(this.#pc, this.id, mediaType, this.#flow, (ssrc) => this.#out.outbound(ssrc), this.#guard.counters);
+    return webrtcStats(this.#pc, this.id, mediaType, this.#flow, (ssrc) => this.#out.outbound(ssrc), this.#guard.counters, this.#out.sendBufferDrops);
   }
 
   protected override async otherCall(op: string, a: Record<string, Wire>): Promise<Wire> {

@@ -18,6 +18,7 @@ export async function webrtcStats(
   pc: RTCPeerConnection, elementId: string, mediaType: string | null, flow: FlowMonitor,
   outbound: (ssrc: number) => RtpSendStreamStats | undefined = () => undefined,
   dropped?: IceGuardCounters,
+  sendBufferDrops = 0,
 ): Promise<Wire> {
   const report = await pc.getStats();
   const out: Record<string, Obj> = {};
@@ -70,11 +71,13 @@ export async function webrtcStats(
         bytesReceived: Number(r.bytesReceived ?? 0), rtcpTransportStatsId: '', activeConnection: true,
         selectedCandidatePairId: String(r.selectedCandidatePairId ?? ''), localCertificateId: String(r.localCertificateId ?? ''),
         remoteCertificateId: String(r.remoteCertificateId ?? ''),
-        // Fluo's additions (kurento-client ignores unknown fields): datagrams IceGuard
-        // dropped before werift saw them, for the whole endpoint.
+        // Fluo's additions (kurento-client ignores unknown fields), for the whole
+        // endpoint: datagrams IceGuard dropped before werift saw them, and ours not sent.
         packetsDiscardedUnknownAddress: dropped?.unknownAddress ?? 0, packetsDiscardedMalformed: dropped?.malformed ?? 0,
         packetsDiscardedUnauthenticatedAlert: dropped?.unauthenticatedAlert ?? 0,
         packetsDiscardedUnauthenticatedStun: dropped?.unauthenticatedStun ?? 0,
+        // Outgoing packets a full socket send buffer refused (the native fast path drops them).
+        packetsDiscardedOnSend: sendBufferDrops,
       };
     }
   }

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { fastPath, type FastPath, type NativeSrtpContext } from '../native/fastpath.ts';
 
 /** DTLS-SRTP protection profile ids (RFC 5764 §4.1.2, RFC 7714 §14.2). */
 export const SRTP_AES128_CM_HMAC_SHA1_80 = 0x0001;
@@ -26,8 +27,9 @@ interface SsrcState {
  * AES_CM_128_HMAC_SHA1_80 (profile 1: AES-128 counter mode, HMAC-SHA1 tag cut to 80
  * bits) and AEAD_AES_128_GCM (profile 7, RFC 7714: the 16-byte GCM tag authenticates
  * the header as AAD). Session keys are derived once from the DTLS-exported master key
- * and salt; each packet costs one cipher object (Node has no way to re-key an IV on a
- * live one), one HMAC for profile 1, and one output buffer.
+ * and salt. With the native fast path, the packet is encrypted in its output buffer by
+ * a cipher keyed once; without it each packet costs one cipher object (Node has no way
+ * to re-key an IV on a live one) and one HMAC for profile 1.
  *
  * Only the sending direction: receiving stays with werift. Each SSRC keeps its own
  * rollover counter; this object must be the only one encrypting RTP for its SSRCs with
@@ -42,8 +44,13 @@ export class SrtpEncryptor {
   readonly #authKey: Buffer;
   readonly #iv: Buffer;
   readonly #states = new Map<number, SsrcState>();
+  #lastSsrc = -1;
+  #lastState: SsrcState | undefined;
+  /** The same keys in the native fast path, when it is built (native/fastpath.c). */
+  readonly #native: { readonly path: FastPath; readonly context: NativeSrtpContext } | undefined;
 
-  constructor(profile: SrtpProfileId, masterKey: Buffer, masterSalt: Buffer) {
+  /** `native`: the fast path to use, by default the built one (tests pass undefined for the TypeScript path). */
+  constructor(profile: SrtpProfileId, masterKey: Buffer, masterSalt: Buffer, native: FastPath | undefined = fastPath) {
     const len = srtpKeyLengths(profile);
     if (profile !== SRTP_AES128_CM_HMAC_SHA1_80 && profile !== SRTP_AEAD_AES_128_GCM) throw new Error(`unsupported SRTP profile ${String(profile)}`);
     if (masterKey.length !== len.key || masterSalt.length !== len.salt) throw new Error('SRTP master key or salt of the wrong length');
@@ -55,6 +62,7 @@ export class SrtpEncryptor {
     this.#salt = deriveSessionKey(masterKey, masterSalt, LABEL_SALT, gcm ? 12 : 14);
     this.#authKey = gcm ? Buffer.alloc(0) : deriveSessionKey(masterKey, masterSalt, LABEL_AUTH, 20);
     this.#iv = Buffer.alloc(gcm ? 12 : 16);
+    this.#native = native && { path: native, context: native.srtpContext(profile, this.#key, this.#salt, this.#authKey) };
   }
 
   /**
@@ -71,6 +79,10 @@ export class SrtpEncryptor {
     const body = header.length + payload.length;
     const out = Buffer.allocUnsafe(body + this.tagLength);
     header.copy(out, 0);
+    if (this.#native) {
+      payload.copy(out, header.length);
+      return this.#native.path.protect(this.#native.context, out, header.length, payload.length, roc) > 0 ? out : undefined;
+    }
     const iv = this.#iv;
     if (this.profile === SRTP_AEAD_AES_128_GCM) {
       // RFC 7714 §8.1: IV = (0x0000 || SSRC || ROC || SEQ) XOR salt.
@@ -103,18 +115,37 @@ export class SrtpEncryptor {
   }
 
   /**
+   * Protects header + `source`'s payload and sends the packet on `fd` to `sockaddr`, in
+   * one native call with no buffer allocated (fastpath.c sendProtected). The bytes sent,
+   * 0 when the packet's index is refused (see `protect`), minus the errno of a failed
+   * send, or undefined without the native fast path.
+   */
+  sendProtected(header: Buffer, headerLength: number, source: Buffer, payloadOffset: number, payloadLength: number, fd: number, sockaddr: Buffer): number | undefined {
+    const n = this.#native;
+    if (!n) return undefined;
+    const roc = this.#rolloverCounter(header.readUInt32BE(8), header.readUInt16BE(2));
+    if (roc < 0) return 0;
+    return n.path.sendProtected(n.context, header, headerLength, source, payloadOffset, payloadLength, roc, fd, sockaddr);
+  }
+
+  /**
    * The ROC for a packet's sequence number, and the sender state's update (RFC 3711
    * §3.3.1 and Appendix A): the index closest to the highest one sent, so a packet
    * reordered across a 65535 -> 0 wrap keeps the ROC it was meant for. -1 for a
    * packet that would need a ROC below zero.
    */
   #rolloverCounter(ssrc: number, seq: number): number {
-    let s = this.#states.get(ssrc);
+    // Packets come in runs of one SSRC: the last one's state saves a map lookup.
+    let s = ssrc === this.#lastSsrc ? this.#lastState : this.#states.get(ssrc);
     if (!s) {
       s = { roc: 0, highestSeq: seq };
       this.#states.set(ssrc, s);
+      this.#lastSsrc = ssrc;
+      this.#lastState = s;
       return 0;
     }
+    this.#lastSsrc = ssrc;
+    this.#lastState = s;
     let v = s.roc;
     if (s.highestSeq < 0x8000) {
       if (seq - s.highestSeq > 0x8000) v = s.roc - 1;

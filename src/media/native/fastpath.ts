@@ -1,0 +1,103 @@
+import { createRequire } from 'node:module';
+import net from 'node:net';
+import os from 'node:os';
+import type dgram from 'node:dgram';
+
+/** An SRTP context held by the addon (keys set once); opaque to TypeScript. */
+export type NativeSrtpContext = { readonly __nativeSrtpContext: unique symbol };
+
+/**
+ * The optional native fast path (native/fastpath.c, built by `npm run build:native`).
+ * It does two things byte-for-byte as the TypeScript path does them, faster: SRTP
+ * protection in place with keys set once, and a datagram onto a UDP socket's fd.
+ */
+export interface FastPath {
+  srtpContext(profile: number, sessionKey: Buffer, sessionSalt: Buffer, authKey: Buffer): NativeSrtpContext;
+  /** Encrypts `packet`'s payload and writes the tag after it; the packet's length, or -1. */
+  protect(context: NativeSrtpContext, packet: Buffer, headerLength: number, payloadLength: number, roc: number): number;
+  /** 0, or minus the errno of sendto(2). */
+  sendTo(fd: number, packet: Buffer, length: number, sockaddr: Buffer): number;
+  /**
+   * Copies header + the source's payload into a per-thread scratch buffer, protects and
+   * sends it: the bytes sent, 0 when SRTP refused the packet, or minus the errno.
+   */
+  sendProtected(
+    context: NativeSrtpContext, header: Buffer, headerLength: number, source: Buffer, payloadOffset: number, payloadLength: number,
+    roc: number, fd: number, sockaddr: Buffer,
+  ): number;
+}
+
+/**
+ * The addon when it was built and is allowed: FLUO_NATIVE=0 turns it off (to compare
+ * both paths, or to rule it out). Linux only: sockaddr layouts below are Linux's.
+ */
+function load(): FastPath | undefined {
+  if (process.env.FLUO_NATIVE === '0' || os.platform() !== 'linux') return undefined;
+  try {
+    return createRequire(import.meta.url)('../../../native/build/Release/fluo_fastpath.node') as FastPath;
+  } catch {
+    return undefined;
+  }
+}
+
+export const fastPath: FastPath | undefined = load();
+
+const AF_INET = 2;
+const AF_INET6 = 10;
+const little = os.endianness() === 'LE';
+
+/**
+ * A Linux struct sockaddr_in (16 bytes) or sockaddr_in6 (28 bytes) for an IP literal:
+ * sa_family in host order, the port in network order. Undefined for a host name.
+ */
+export function udpAddress(host: string, port: number): Buffer | undefined {
+  const family = net.isIP(host);
+  if (!family || !Number.isInteger(port) || port < 1 || port > 65535) return undefined;
+  const b = Buffer.alloc(family === 4 ? 16 : 28);
+  if (little) b.writeUInt16LE(family === 4 ? AF_INET : AF_INET6, 0);
+  else b.writeUInt16BE(family === 4 ? AF_INET : AF_INET6, 0);
+  b.writeUInt16BE(port, 2);
+  if (family === 4) {
+    host.split('.').forEach((o, i) => { b[4 + i] = Number(o); });
+  } else {
+    const words = expandIPv6(host.replace(/%.*$/, ''));
+    if (!words) return undefined;
+    words.forEach((w, i) => b.writeUInt16BE(w, 8 + i * 2));
+  }
+  return b;
+}
+
+/** The eight 16-bit words of an IPv6 literal (with :: and an embedded IPv4 tail). */
+function expandIPv6(host: string): number[] | undefined {
+  let h = host;
+  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(h);
+  if (v4) {
+    const o = v4[1]!.split('.').map(Number);
+    h = `${h.slice(0, -v4[1]!.length)}${((o[0]! << 8) | o[1]!).toString(16)}:${((o[2]! << 8) | o[3]!).toString(16)}`;
+  }
+  const [head, tail] = h.split('::') as [string, string | undefined];
+  const a = head ? head.split(':') : [];
+  const b = tail !== undefined && tail !== '' ? tail.split(':') : [];
+  const fill = tail === undefined ? 0 : 8 - a.length - b.length;
+  const words = [...a, ...new Array<string>(Math.max(fill, 0)).fill('0'), ...b].map((x) => parseInt(x, 16));
+  return words.length === 8 && words.every((w) => w >= 0 && w <= 0xffff) ? words : undefined;
+}
+
+/**
+ * A reader of a dgram socket's file descriptor, or undefined for a socket that is not
+ * open. Node keeps the handle behind a symbol (the `_handle` accessor is deprecated,
+ * DEP0112). The reader answers undefined once the socket is closed (Node drops the
+ * handle), so a closed socket's number, which the kernel may give to another file, is
+ * never written to. Reading it does not change the socket: libuv keeps sending and
+ * receiving on it as before.
+ */
+export function socketFd(socket: dgram.Socket): (() => number | undefined) | undefined {
+  const key = Object.getOwnPropertySymbols(socket).find((s) => s.description === 'state symbol');
+  const state = key ? (socket as unknown as Record<symbol, { handle?: { fd?: unknown } | null } | undefined>)[key] : undefined;
+  const handle = state?.handle;
+  const fd = handle?.fd;
+  if (!state || typeof fd !== 'number' || fd < 0) return undefined;
+  // The handle object identifies the open socket: comparing it costs nothing per packet,
+  // where reading `fd` again would ask libuv every time.
+  return () => (state.handle === handle ? fd : undefined);
+}

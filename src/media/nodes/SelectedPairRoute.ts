@@ -1,0 +1,87 @@
+import type dgram from 'node:dgram';
+import { fastPath, socketFd, udpAddress, type FastPath } from '../native/fastpath.ts';
+import type { SrtpEncryptor } from '../srtp/SrtpEncryptor.ts';
+
+/** The parts of werift-ice's Connection and CandidatePair the route reads (private in werift's types). */
+interface PairLike {
+  readonly remoteAddr: readonly [string, number];
+  readonly protocol: { readonly type?: string; readonly transport?: { readonly type?: string; readonly closed?: boolean; readonly socket?: dgram.Socket } };
+}
+export interface ConnectionLike {
+  readonly nominated?: PairLike;
+}
+
+/** sendto(2) errors that mean "the socket's buffer is full now": the packet is dropped, as a congested link would. */
+const EAGAIN = -11;
+const ENOBUFS = -105;
+
+/**
+ * Where a WebRTC connection's packets go when the native fast path can take them: the
+ * selected candidate pair's UDP socket and remote address (RFC 8445 §12: media goes on
+ * the selected pair). A pair over TURN or ICE-TCP, or a host name, has no route here and
+ * keeps werift's path, which frames and relays it. The route follows the connection: a
+ * new selected pair (ICE restart, nomination change) or a closed socket makes a new one.
+ */
+export class SelectedPairRoute {
+  readonly #pair: PairLike | undefined;
+  readonly #fd: (() => number | undefined) | undefined;
+  readonly #to: Buffer | undefined;
+  readonly #native: FastPath | undefined;
+  /** Packets the socket refused because its send buffer was full. */
+  dropped = 0;
+
+  private constructor(pair: PairLike | undefined, native: FastPath | undefined) {
+    this.#pair = pair;
+    this.#native = native;
+    const t = pair?.protocol.transport;
+    const socket = native && pair?.protocol.type === 'stun' && t?.type === 'udp' && !t.closed ? t.socket : undefined;
+    this.#fd = socket && pair ? socketFd(socket) : undefined;
+    this.#to = this.#fd && pair ? udpAddress(pair.remoteAddr[0], pair.remoteAddr[1]) : undefined;
+  }
+
+  /** The route for a connection's selected pair now (one without a socket when there is none); `native` null: no fast path. */
+  static of(connection: ConnectionLike, native: FastPath | null = fastPath ?? null): SelectedPairRoute {
+    return new SelectedPairRoute(connection.nominated, native ?? undefined);
+  }
+
+  /** Whether this route still describes the connection's selected pair. */
+  follows(connection: ConnectionLike): boolean {
+    return connection.nominated === this.#pair;
+  }
+
+  /**
+   * Sends a packet on the pair's socket: true when it went (or was dropped by a full
+   * buffer), false when this route cannot send it and the caller should use werift's path.
+   */
+  send(packet: Buffer): boolean {
+    const fd = this.#fd?.();
+    if (fd === undefined || !this.#to || this.#pair?.protocol.transport?.closed) return false;
+    const r = this.#native!.sendTo(fd, packet, packet.length, this.#to);
+    if (r === 0) return true;
+    if (r === EAGAIN || r === ENOBUFS) {
+      this.dropped++;
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * Protects (with `srtp`'s native context) and sends one RTP packet given as our header
+   * and the source packet whose payload it carries, without a buffer per packet. The
+   * bytes sent; 0 when nothing went but nothing is left to do (a full socket buffer, or
+   * an index SRTP refuses); -1 when this route cannot send it and the caller should
+   * protect it in TypeScript and use werift's path.
+   */
+  sendProtected(srtp: SrtpEncryptor, header: Buffer, headerLength: number, source: Buffer, payloadOffset: number, payloadLength: number): number {
+    const fd = this.#fd?.();
+    if (fd === undefined || !this.#to || this.#pair?.protocol.transport?.closed) return -1;
+    const r = srtp.sendProtected(header, headerLength, source, payloadOffset, payloadLength, fd, this.#to);
+    if (r === undefined) return -1;
+    if (r >= 0) return r;
+    if (r === EAGAIN || r === ENOBUFS) {
+      this.dropped++;
+      return 0;
+    }
+    return -1;
+  }
+}

@@ -4,15 +4,21 @@ export const FLOW_TIMEOUT_MS = 2000;
 type Dir = 'in' | 'out';
 type FlowKind = 'AUDIO' | 'VIDEO' | 'DATA';
 
+const KINDS: readonly FlowKind[] = ['AUDIO', 'VIDEO', 'DATA'];
+const DIRS: readonly Dir[] = ['in', 'out'];
+/** One slot per direction and media type: in/AUDIO, in/VIDEO, in/DATA, out/AUDIO, ... */
+const slotOf = (dir: Dir, kind: FlowKind): number => (dir === 'in' ? 0 : 3) + (kind === 'AUDIO' ? 0 : kind === 'VIDEO' ? 1 : 2);
+
 /**
  * Media flow state per direction and media type, as Kurento's MediaFlowIn/Out events
  * report it: FLOWING on the first packet, NOT_FLOWING after a quiet period. One
- * coarse timer per node (started on the first packet), cleared on close.
+ * coarse timer per node (started on the first packet), cleared on close. `packet` runs
+ * for every packet each way, so its state lives in fixed slots rather than keyed maps.
  */
 export class FlowMonitor {
-  readonly #last = new Map<string, number>();
-  readonly #flowing = new Set<string>();
-  readonly #packets = new Map<string, number>();
+  readonly #last = new Float64Array(6);
+  readonly #packets = new Float64Array(6);
+  readonly #flowing = new Uint8Array(6);
   readonly #onChange: (dir: Dir, kind: FlowKind, state: 'FLOWING' | 'NOT_FLOWING') => void;
   readonly #now: () => number;
   #timer: NodeJS.Timeout | undefined;
@@ -23,33 +29,31 @@ export class FlowMonitor {
   }
 
   packet(dir: Dir, kind: FlowKind): void {
-    const key = `${dir}/${kind}`;
-    this.#last.set(key, this.#now());
-    this.#packets.set(key, (this.#packets.get(key) ?? 0) + 1);
-    if (!this.#flowing.has(key)) {
-      this.#flowing.add(key);
-      this.#onChange(dir, kind, 'FLOWING');
-      if (!this.#timer) {
-        this.#timer = setInterval(() => this.check(), FLOW_TIMEOUT_MS / 2);
-        this.#timer.unref();
-      }
+    const slot = slotOf(dir, kind);
+    this.#last[slot] = this.#now();
+    this.#packets[slot]!++;
+    if (this.#flowing[slot]) return;
+    this.#flowing[slot] = 1;
+    this.#onChange(dir, kind, 'FLOWING');
+    if (!this.#timer) {
+      this.#timer = setInterval(() => this.check(), FLOW_TIMEOUT_MS / 2);
+      this.#timer.unref();
     }
   }
 
   /** Marks quiet directions NOT_FLOWING (called by the timer; public for tests). */
   check(): void {
     const now = this.#now();
-    for (const key of [...this.#flowing]) {
-      if (now - (this.#last.get(key) ?? 0) > FLOW_TIMEOUT_MS) {
-        this.#flowing.delete(key);
-        const [dir, kind] = key.split('/') as [Dir, FlowKind];
-        this.#onChange(dir, kind, 'NOT_FLOWING');
-      }
+    for (let slot = 0; slot < 6; slot++) {
+      if (!this.#flowing[slot] || now - this.#last[slot]! <= FLOW_TIMEOUT_MS) continue;
+      this.#flowing[slot] = 0;
+      this.#onChange(DIRS[slot < 3 ? 0 : 1]!, KINDS[slot % 3]!, 'NOT_FLOWING');
     }
   }
 
+  /** Packets seen in a direction of a media type. */
   count(dir: Dir, kind: FlowKind): number {
-    return this.#packets.get(`${dir}/${kind}`) ?? 0;
+    return this.#packets[slotOf(dir, kind)]!;
   }
 
   close(): void {

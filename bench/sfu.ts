@@ -22,13 +22,16 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 /** Clock ticks per second of /proc/<pid>/stat times (USER_HZ, 100 on Linux). */
 const TICK = 100;
 
-function cpuSeconds(pid: number): number {
-  let total = 0;
+/** CPU seconds of a process in user space and in the kernel (its threads' utime and stime). */
+function cpuSeconds(pid: number): { user: number; sys: number } {
+  let user = 0;
+  let sys = 0;
   for (const task of fs.readdirSync(`/proc/${pid}/task`)) {
     const f = fs.readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    total += Number(f[11]) + Number(f[12]);
+    user += Number(f[11]);
+    sys += Number(f[12]);
   }
-  return total / TICK;
+  return { user: user / TICK, sys: sys / TICK };
 }
 const rssMb = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 
@@ -49,7 +52,7 @@ async function main(): Promise<void> {
   const port = await freePort();
   // --cpu-prof DIR: V8 CPU profiles of Fluo's threads (main and media worker) into DIR.
   const prof = arg('cpu-prof', '');
-  const server = spawn(process.execPath, [...(prof ? ['--cpu-prof', '--cpu-prof-dir', prof] : []), '--max-semi-space-size=32', '--import', 'tsx', 'src/main.ts', '--port', String(port), '--media-workers', '1', '--gst-debug-level', '1'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  const server = spawn(process.execPath, [...(prof ? ['--cpu-prof', '--cpu-prof-dir', prof] : []), ...(process.env.BENCH_PERF ? ['--perf-basic-prof'] : []), '--max-semi-space-size=32', '--import', 'tsx', 'src/main.ts', '--port', String(port), '--media-workers', '1', '--gst-debug-level', '1'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
   const url = `ws://127.0.0.1:${port}/kurento`;
   let c: RpcClient | undefined;
   for (let i = 0; i < 100 && !c; i++) { try { c = await RpcClient.open(url); } catch { await new Promise((r) => setTimeout(r, 100)); } }
@@ -92,25 +95,32 @@ async function main(): Promise<void> {
       const st = (await c.ok('invoke', { object: pub, operation: 'getStats', operationParams: { mediaType: 'VIDEO' }, sessionId: sid })).value as Record<string, Record<string, unknown>>;
       return Number(Object.values(st).find((x) => x.type === 'inboundrtp')?.bytesReceived ?? 0);
     };
-    console.log('subscribers  forwarded pkt/s  Fluo CPU %core  µs/forwarded pkt  loss %  first packet ms (new subs, median)  publisher video kbps');
+    // The kernel share is mostly sendmsg; on loopback it also carries the receiving
+    // side's kernel work (delivery to the subscriber's socket, waking its process).
+    console.log('subscribers  forwarded pkt/s  Fluo CPU %core  µs/forwarded pkt (user + kernel)  loss %  first packet ms (new subs, median)  publisher video kbps');
     for (const n of steps) {
       const times = (await ask(subsProc, { op: 'add', url, pipeline: P, source: pub, count: n - total })) as number[];
       total = n;
       await new Promise((r) => setTimeout(r, 2000));
+      // Printed before the window, so an outside profiler (perf record -p) can attach to it.
+      console.error(`# ${n} subscribers connected; measuring for ${seconds} s`);
       const before = (await ask(subsProc, { op: 'counts' })) as Array<{ packets: number; expected: number }>;
       const bytes0 = await pubVideoBytes();
       const cpu0 = cpuSeconds(server.pid!);
       const t0 = performance.now();
       await new Promise((r) => setTimeout(r, seconds * 1000));
       const after = (await ask(subsProc, { op: 'counts' })) as Array<{ packets: number; expected: number }>;
-      const cpu = cpuSeconds(server.pid!) - cpu0;
+      const cpu1 = cpuSeconds(server.pid!);
+      const user = cpu1.user - cpu0.user;
+      const sys = cpu1.sys - cpu0.sys;
+      const cpu = user + sys;
       const elapsed = (performance.now() - t0) / 1000;
       const kbps = ((await pubVideoBytes()) - bytes0) * 8 / elapsed / 1000;
       const got = after.reduce((s, x, i) => s + x.packets - (before[i]?.packets ?? 0), 0);
       const exp = after.reduce((s, x, i) => s + x.expected - (before[i]?.expected ?? 0), 0);
       const loss = exp > 0 ? Math.max(0, (exp - got) / exp) * 100 : 0;
       const sorted = times.filter(Number.isFinite).sort((a, b) => a - b);
-      console.log(`${String(n).padStart(11)}  ${(got / elapsed).toFixed(0).padStart(15)}  ${((cpu / elapsed) * 100).toFixed(0).padStart(14)}  ${((cpu * 1e6) / Math.max(got, 1)).toFixed(1).padStart(16)}  ${loss.toFixed(2).padStart(6)}  ${(sorted[Math.floor(sorted.length / 2)] ?? NaN).toFixed(0).padStart(35)}  ${kbps.toFixed(0).padStart(20)}`);
+      console.log(`${String(n).padStart(11)}  ${(got / elapsed).toFixed(0).padStart(15)}  ${((cpu / elapsed) * 100).toFixed(0).padStart(14)}  ${`${((cpu * 1e6) / Math.max(got, 1)).toFixed(1)} (${((user * 1e6) / Math.max(got, 1)).toFixed(1)} + ${((sys * 1e6) / Math.max(got, 1)).toFixed(1)})`.padStart(32)}  ${loss.toFixed(2).padStart(6)}  ${(sorted[Math.floor(sorted.length / 2)] ?? NaN).toFixed(0).padStart(35)}  ${kbps.toFixed(0).padStart(20)}`);
       if (loss > 1 || cpu / elapsed > 0.97) { console.log(`# stopped: ${loss > 1 ? 'loss over 1%' : 'the media worker core is saturated'}`); break; }
     }
   } finally {

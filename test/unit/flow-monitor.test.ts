@@ -12,11 +12,14 @@ test('FLOWING on the first packet of each direction and type, NOT_FLOWING after 
     m.packet('out', 'AUDIO');
     m.packet('out', 'DATA');
     assert.deepEqual(events, ['in/VIDEO FLOWING', 'out/AUDIO FLOWING', 'out/DATA FLOWING']);
+    assert.equal(m.isFlowing('in', 'VIDEO'), true);
+    assert.equal(m.isFlowing('in', 'AUDIO'), false);
     now += FLOW_TIMEOUT_MS - 500;
     m.packet('out', 'AUDIO');
     now += 600;
     m.check();
     assert.deepEqual(events.slice(3), ['in/VIDEO NOT_FLOWING', 'out/DATA NOT_FLOWING'], 'only the quiet ones');
+    assert.equal(m.isFlowing('in', 'VIDEO'), false);
     now += FLOW_TIMEOUT_MS;
     m.check();
     assert.deepEqual(events.slice(5), ['out/AUDIO NOT_FLOWING']);

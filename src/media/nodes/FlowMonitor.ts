@@ -51,6 +51,11 @@ export class FlowMonitor {
     }
   }
 
+  /** Whether a direction of a media type is FLOWING now. */
+  isFlowing(dir: Dir, kind: FlowKind): boolean {
+    return this.#flowing[slotOf(dir, kind)] === 1;
+  }
+
   /** Packets seen in a direction of a media type. */
   count(dir: Dir, kind: FlowKind): number {
     return this.#packets[slotOf(dir, kind)]!;

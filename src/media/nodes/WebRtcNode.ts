@@ -284,6 +284,9 @@ export class WebRtcNode extends SdpNode {
    * bounded by the sinks and the recv bandwidth properties (draft-alvestrand-rmcat-remb).
    */
   #sendRemb(): void {
+    // REMB is about video we receive (draft-alvestrand-rmcat-remb §2): none while none
+    // flows in, as with a viewer that only receives from Fluo.
+    if (!this.#flow.isFlowing('in', 'VIDEO')) return;
     const tr = this.#pc.getTransceivers().find((t) => t.kind === 'video');
     const ssrc = tr?.receiver.tracks[0]?.ssrc;
     const dtls = this.#pc.dtlsTransports[0];

@@ -20,6 +20,12 @@ const ignore = (): void => undefined;
 const FMT_PLI = 1;
 const FMT_FIR = 4;
 
+/** What werift's SrtpSession keeps of its construction (RFC 5764 §4.2 exporter output). */
+interface SessionConfig {
+  readonly profile: number;
+  readonly keys: { readonly localMasterKey: Buffer; readonly localMasterSalt: Buffer };
+}
+
 interface Bound {
   readonly transceiver: RTCRtpTransceiver;
   readonly stream: RtpSendStream;
@@ -114,19 +120,27 @@ export class ForwardingSender {
   }
 
   /**
-   * The encryptor for a DTLS transport's current keys. werift makes a new SrtpSession
-   * whenever it (re)derives keys, so a new session object means new keys here too.
+   * The encryptor for a DTLS transport's current keys: those werift's own SRTP session
+   * was built with (it makes a new session whenever it derives keys, so a new session
+   * object means new keys here too). Not exported again from the DTLS socket: werift's
+   * client can process a retransmitted server flight after the handshake and derive a
+   * second master secret the peer never saw (seen over ICE-TCP in
+   * test/media/ice-tcp.test.ts), so a later export could give keys the peer cannot use,
+   * while the session's keys are the ones that match the peer's.
    */
   #encryptor(dtls: RTCDtlsTransport): SrtpEncryptor | undefined {
+    const session = dtls.srtp as SrtpSession | undefined;
     const cached = this.#keys.get(dtls);
-    if (cached && cached.session === dtls.srtp) return cached.encryptor;
-    const profile = dtls.dtls?.srtp.srtpProfile;
-    if (!dtls.dtls || (profile !== SRTP_AES128_CM_HMAC_SHA1_80 && profile !== SRTP_AEAD_AES_128_GCM)) return undefined;
-    // The same RFC 5764 §4.2 exporter output werift's own SRTP session was built from.
+    if (cached && cached.session === session) return cached.encryptor;
+    const config = (session as unknown as { config?: SessionConfig } | undefined)?.config;
+    const profile = config?.profile;
+    if (!session || !config || (profile !== SRTP_AES128_CM_HMAC_SHA1_80 && profile !== SRTP_AEAD_AES_128_GCM)) return undefined;
     const len = srtpKeyLengths(profile);
-    const k = dtls.dtls.extractSessionKeys(len.key, len.salt);
-    const encryptor = new SrtpEncryptor(profile, k.localKey, k.localSalt);
-    this.#keys.set(dtls, { session: dtls.srtp, encryptor });
+    const key = config.keys.localMasterKey;
+    const salt = config.keys.localMasterSalt.subarray(0, len.salt);
+    if (key.length !== len.key || salt.length !== len.salt) return undefined;
+    const encryptor = new SrtpEncryptor(profile, key, salt);
+    this.#keys.set(dtls, { session, encryptor });
     return encryptor;
   }
 

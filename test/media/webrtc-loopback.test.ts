@@ -51,6 +51,18 @@ test('loopback: the picture comes back and changes; events and states as in Kure
   const inbound = Object.values(stats).find((s) => s.type === 'inboundrtp');
   assert.ok(inbound && Number(inbound.packetsReceived) > 0, 'inbound packets in getStats');
   assert.equal(inbound.__type__, 'RTCInboundRTPStreamStats');
+  // The nominated pair names its two candidates, both in the stats (KMD RTCIceCandidateAttributes).
+  const pair = Object.values(stats).find((s) => s.type === 'candidatepair' && s.nominated === true)!;
+  assert.ok(pair, 'a nominated candidate pair');
+  const local = stats[String(pair.localCandidateId)]!;
+  const remote = stats[String(pair.remoteCandidateId)]!;
+  assert.equal(local?.type, 'localcandidate');
+  assert.equal(remote?.type, 'remotecandidate');
+  assert.equal(local.__type__, 'RTCIceCandidateAttributes');
+  assert.equal(local.ipAddress, '127.0.0.1');
+  assert.equal(local.transport, 'udp');
+  assert.ok(['host', 'serverreflexive', 'peerreflexive', 'relayed'].includes(String(remote.candidateType)));
+  assert.ok(Number(local.portNumber) > 0 && Number(local.priority) > 0);
   // The peer's REMB about Fluo's video reaches the stats; the send bounds read back KMD defaults.
   await until(async () => {
     const st = (await c.ok('invoke', { object: ep, operation: 'getStats', operationParams: { mediaType: 'VIDEO' }, sessionId: sid })).value as Record<string, Record<string, unknown>>;

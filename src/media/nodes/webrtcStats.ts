@@ -6,6 +6,9 @@ import type { Wire } from '../worker/protocol.ts';
 
 type Obj = Record<string, Wire>;
 
+/** RFC 8445 candidate types as KMD's RTCStatsIceCandidateType names them. */
+const CANDIDATE_TYPES: Record<string, string> = { host: 'host', srflx: 'serverreflexive', prflx: 'peerreflexive', relay: 'relayed' };
+
 /**
  * Kurento's stats for a WebRtcEndpoint (KMD core: RTCInboundRTPStreamStats,
  * RTCOutboundRTPStreamStats, RTCIceCandidatePairStats, RTCTransportStats,
@@ -54,6 +57,15 @@ export async function webrtcStats(
         roundTripTime: ours?.roundTripTime ?? remoteRtt.get(Number(r.ssrc)) ?? 0,
         // Fluo's additions: retransmissions sent and refused (NACK budget).
         retransmittedPacketsSent: ours?.retransmittedPacketsSent ?? 0, retransmissionsRefused: ours?.retransmissionsRefused ?? 0,
+      };
+    } else if (s.type === 'local-candidate' || s.type === 'remote-candidate') {
+      // KMD RTCIceCandidateAttributes; candidate types named as RTCStatsIceCandidateType.
+      out[s.id] = {
+        ...base, __type__: 'RTCIceCandidateAttributes', type: s.type === 'local-candidate' ? 'localcandidate' : 'remotecandidate',
+        ipAddress: String(r.address ?? ''), portNumber: Number(r.port ?? 0), transport: String(r.protocol ?? ''),
+        candidateType: CANDIDATE_TYPES[String(r.candidateType)] ?? 'host', priority: Number(r.priority ?? 0), addressSourceUrl: '',
+        // Fluo's addition: the RFC 6544 tcptype of an ICE-TCP candidate.
+        ...(r.tcpType ? { tcpType: String(r.tcpType) } : {}),
       };
     } else if (s.type === 'candidate-pair') {
       out[s.id] = {

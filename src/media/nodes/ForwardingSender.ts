@@ -29,6 +29,10 @@ interface SessionConfig {
 interface Bound {
   readonly transceiver: RTCRtpTransceiver;
   readonly stream: RtpSendStream;
+  /** The transport, SRTP session and encryptor the last packet went with (checked per packet, looked up on change). */
+  dtls: RTCDtlsTransport | undefined;
+  session: unknown;
+  srtp: SrtpEncryptor | undefined;
 }
 
 /** What the peer's feedback about our streams asks of the node. */
@@ -91,9 +95,15 @@ export class ForwardingSender {
     if (this.#closed) return;
     const dtls = tr.dtlsTransport;
     if (!dtls || dtls.state !== 'connected' || !dtls.srtpStarted) return;
-    const srtp = this.#encryptor(dtls);
+    const b = this.#bound.get(tr.sender) ?? this.#bind(tr, clockRate);
+    if (b.dtls !== dtls || b.session !== dtls.srtp) {
+      b.srtp = this.#encryptor(dtls);
+      b.dtls = dtls;
+      b.session = dtls.srtp;
+    }
+    const srtp = b.srtp;
     if (!srtp) return;
-    const stream = (this.#bound.get(tr.sender) ?? this.#bind(tr, clockRate)).stream;
+    const stream = b.stream;
     const headerLength = stream.prepare(src, payloadType);
     if (!headerLength) return;
     const sent = this.#route(dtls).sendProtected(srtp, stream.header, headerLength, src, stream.payloadOffset, stream.payloadLength);
@@ -155,7 +165,7 @@ export class ForwardingSender {
       ssrc: sender.ssrc, clockRate, midExtensionId: midExt?.id, mid: tr.mid ?? undefined, historySize: nack ? VIDEO_HISTORY : 0,
       rtx: rtxPt !== undefined ? { payloadType: rtxPt, ssrc: sender.rtxSsrc } : undefined,
     });
-    const b: Bound = { transceiver: tr, stream };
+    const b: Bound = { transceiver: tr, stream, dtls: undefined, session: undefined, srtp: undefined };
     this.#bound.set(sender, b);
     this.watch();
     this.#scheduleReports();

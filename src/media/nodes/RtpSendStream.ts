@@ -16,7 +16,8 @@ const ONE_BYTE_PROFILE = 0xbede;
 const MAX_HEADER = 12 + 15 * 4 + 4 + 20;
 
 /** Wall-clock milliseconds from a monotonic source, so intervals never jump backwards. */
-export const monotonicWallMs = (): number => performance.timeOrigin + performance.now();
+const TIME_ORIGIN = performance.timeOrigin;
+export const monotonicWallMs = (): number => TIME_ORIGIN + performance.now();
 
 /** What one outgoing RTP stream writes: its SSRC, clock, negotiated mid, and NACK history size. */
 export interface RtpSendStreamOptions {

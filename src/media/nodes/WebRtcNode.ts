@@ -12,6 +12,7 @@ import { offeredH264, rtxFormats, h264Acceptable, h264Profile, fmtpParams, packe
 import { FlowMonitor } from './FlowMonitor.ts';
 import { webrtcStats } from './webrtcStats.ts';
 import { ForwardingSender } from './ForwardingSender.ts';
+import { enlargeIceReceiveBuffers } from './receiveBuffers.ts';
 import { IceGuard } from './IceGuard.ts';
 import { CandidatePolicy } from './CandidatePolicy.ts';
 import { BandwidthPolicy } from './BandwidthPolicy.ts';
@@ -27,6 +28,17 @@ interface Options {
   ice: IceSettings;
   minPort: string | null;
   maxPort: string | null;
+}
+
+/** The sending side of one media type, as `deliver` uses it (see WebRtcNode.#videoLane). */
+interface OutLane {
+  readonly transceiver: RTCRtpTransceiver;
+  readonly payloadType: number;
+  readonly clockRate: number;
+  readonly ours: RtpCodecInfo;
+  /** The last source codec seen, and whether this lane can carry it. */
+  source: RtpCodecInfo | undefined;
+  compatible: boolean;
 }
 
 /** Kurento IceComponentState names for werift's ICE connection states. */
@@ -59,9 +71,16 @@ export class WebRtcNode extends SdpNode {
   readonly #inCodec = new Map<number, RtpCodecInfo>();
   readonly #out: ForwardingSender;
   readonly #guard: IceGuard;
+  readonly #enlarged = new WeakSet<object>();
   #announce: CandidatePolicy;
   readonly #codecWarned = new Set<string>();
-  readonly #compat = new WeakMap<RtpCodecInfo, { codec: object; ok: boolean; ours: RtpCodecInfo }>();
+  /**
+   * Per media type, what `deliver` needs of the transceiver that sends it (null: none
+   * sends), and the verdict on the last source codec seen. Read for every packet to every
+   * sink, so kept instead of searched; cleared whenever an SDP changes the transceivers.
+   */
+  #audioLane: OutLane | null | undefined;
+  #videoLane: OutLane | null | undefined;
   readonly #channels = new Map<number, RTCDataChannel>();
   readonly #bw = new BandwidthPolicy();
   /** MediaStream id of everything this endpoint sends (one stream: lip sync across audio and video). */
@@ -96,6 +115,7 @@ export class WebRtcNode extends SdpNode {
     pc.onIceCandidate.subscribe((c) => {
       // A candidate means a socket: put the guard in front of it before a peer can reach it.
       this.#guard.attach();
+      enlargeIceReceiveBuffers(pc, this.#enlarged);
       if (!c) {
         this.#gatheringDone = true;
         this.#maybeGatheringDone();
@@ -214,23 +234,38 @@ export class WebRtcNode extends SdpNode {
 
   override deliver(kind: Kind, pkt: MediaPacket): void {
     if (this.closed) return;
-    const tr = this.#senderFor(kind);
-    if (!tr) return;
-    const codec = tr.sender.codec;
-    if (!codec) return;
-    // Decided once per (source codec, negotiated codec) pair, not per packet.
-    let verdict = this.#compat.get(pkt.codec);
-    if (!verdict || verdict.codec !== codec) {
-      const ours: RtpCodecInfo = { name: codec.mimeType.split('/')[1] ?? '', clockRate: codec.clockRate, fmtp: codec.parameters };
-      verdict = { codec, ok: codecsCompatible(pkt.codec, ours), ours };
-      this.#compat.set(pkt.codec, verdict);
+    let lane = kind === 'VIDEO' ? this.#videoLane : this.#audioLane;
+    if (lane === undefined) {
+      lane = this.#laneFor(kind);
+      if (kind === 'VIDEO') this.#videoLane = lane;
+      else this.#audioLane = lane;
     }
-    if (!verdict.ok) {
-      this.#codecMismatch(kind, pkt.codec, verdict.ours);
+    if (!lane) return;
+    // Decided once per (source codec, negotiated codec) pair, not per packet.
+    if (lane.source !== pkt.codec) {
+      lane.source = pkt.codec;
+      lane.compatible = codecsCompatible(pkt.codec, lane.ours);
+    }
+    if (!lane.compatible) {
+      this.#codecMismatch(kind, pkt.codec, lane.ours);
       return;
     }
     this.#flow.packet('out', kind);
-    this.#out.send(tr, codec.payloadType, codec.clockRate, pkt.buf);
+    this.#out.send(lane.transceiver, lane.payloadType, lane.clockRate, pkt.buf);
+  }
+
+  /** After an SDP step: the transceivers, their directions or codecs may have changed. */
+  #resetLanes(): void {
+    this.#audioLane = undefined;
+    this.#videoLane = undefined;
+  }
+
+  #laneFor(kind: Kind): OutLane | null {
+    const tr = this.#senderFor(kind);
+    const codec = tr?.sender.codec;
+    if (!tr || !codec) return null;
+    const ours: RtpCodecInfo = { name: codec.mimeType.split('/')[1] ?? '', clockRate: codec.clockRate, fmtp: codec.parameters };
+    return { transceiver: tr, payloadType: codec.payloadType, clockRate: codec.clockRate, ours, source: undefined, compatible: false };
   }
 
   #codecMismatch(kind: Kind, src: RtpCodecInfo, ours: RtpCodecInfo): void {
@@ -384,6 +419,7 @@ export class WebRtcNode extends SdpNode {
     this.#acceptOfferedH264(offer);
     try {
       await this.#pc.setRemoteDescription({ type: 'offer', sdp: withMids(offer) });
+      this.#resetLanes();
     } catch (err) {
       throw new KurentoError('SDP_PARSE_ERROR', `Error processing the SDP offer: ${(err as Error).message}`);
     }
@@ -411,6 +447,7 @@ export class WebRtcNode extends SdpNode {
       // werift copies the offer's rtcp-fb lines; transport-cc must not be answered (see
       // webrtcConfig.codecs), so the peer falls back to REMB-driven bandwidth estimation.
       await this.#pc.setLocalDescription({ type: 'answer', sdp: withoutTransportCc(answer.sdp) });
+      this.#resetLanes();
     } catch (err) {
       throw new KurentoError('SDP_END_POINT_PROCESS_OFFER_ERROR', `Cannot answer the offer: ${(err as Error).message}`);
     }
@@ -453,6 +490,7 @@ export class WebRtcNode extends SdpNode {
     try {
       const offer = await this.#pc.createOffer();
       await this.#pc.setLocalDescription({ type: 'offer', sdp: withoutTransportCc(offer.sdp) });
+      this.#resetLanes();
     } catch (err) {
       throw new KurentoError('SDP_END_POINT_GENERATE_OFFER_ERROR', `Cannot generate an offer: ${(err as Error).message}`);
     }
@@ -464,6 +502,7 @@ export class WebRtcNode extends SdpNode {
     this.#checkSdp(answer, 'answer');
     try {
       await this.#pc.setRemoteDescription({ type: 'answer', sdp: answer });
+      this.#resetLanes();
     } catch (err) {
       throw new KurentoError('SDP_PARSE_ERROR', `Error processing the SDP answer: ${(err as Error).message}`);
     }

@@ -1,4 +1,5 @@
 import dgram from 'node:dgram';
+import { enlargeReceiveBuffer } from './receiveBuffers.ts';
 import os from 'node:os';
 import crypto from 'node:crypto';
 import { RtpPacket, SrtcpSession, SrtpSession } from 'werift';
@@ -106,7 +107,10 @@ export class RtpNode extends SdpNode {
         rtcp.once('error', () => resolve(false));
         rtcp.bind(port + 1, () => resolve(true));
       });
-      if (ok) return { rtp, rtcp, port };
+      if (ok) {
+        enlargeReceiveBuffer(rtp);
+        return { rtp, rtcp, port };
+      }
       rtp.close();
       rtcp.close();
     }

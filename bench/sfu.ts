@@ -1,12 +1,20 @@
 /**
- * SFU benchmark: one publisher (libwebrtc via @roamhq/wrtc, VP8 640x480 + Opus) to N
- * subscribers (werift peers that only count packets, in another process), through a
- * Fluo server process with ONE media worker, so the figures are per core.
- *   node --import tsx bench/sfu.ts [--steps 5,10,20,40,80] [--seconds 6] [--cpu-prof DIR] [--noise]
+ * SFU benchmark: one publisher to N subscribers (werift peers that only count packets,
+ * in another process), through a Fluo server process with ONE media worker, so the
+ * figures are per core.
+ *   node --import tsx bench/sfu.ts [--steps 5,10,20,40,80] [--seconds 6] [--cpu-prof DIR]
+ *                                  [--publisher rtp|webrtc] [--noise]
+ * The publisher, by default (`rtp`), is VP8 at 1.5 Mbps + Opus encoded once by ffmpeg
+ * and replayed in real time by ffmpeg into an RtpEndpoint: the stream the issue names,
+ * without a live encoder taking a core of this machine. `webrtc` publishes a live
+ * libwebrtc peer (@roamhq/wrtc, VP8 640x480 + Opus) into a WebRtcEndpoint instead; it
+ * sends ~150 kbps of its synthetic picture, or its full budget with `--noise` (the
+ * encoder then needs most of a core).
  * Prints forwarded packets/s, Fluo CPU µs per forwarded packet, loss, first-packet
  * time, and memory per idle WebRtcEndpoint, with the conditions.
  */
-import { spawn, fork, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, fork, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
 import fs from 'node:fs';
 import os from 'node:os';
 import net from 'node:net';
@@ -18,6 +26,8 @@ const arg = (name: string, dflt: string): string => { const i = process.argv.ind
 const steps = arg('steps', '5,10,20,40,80').split(',').map(Number);
 const seconds = Number(arg('seconds', '6'));
 const noisy = process.argv.includes('--noise');
+const publisherKind = arg('publisher', 'rtp');
+if (publisherKind !== 'rtp' && publisherKind !== 'webrtc') throw new Error('--publisher rtp|webrtc');
 const root = fileURLToPath(new URL('..', import.meta.url));
 /** Clock ticks per second of /proc/<pid>/stat times (USER_HZ, 100 on Linux). */
 const TICK = 100;
@@ -33,10 +43,54 @@ function cpuSeconds(pid: number): { user: number; sys: number } {
   }
   return { user: user / TICK, sys: sys / TICK };
 }
+/** UDP counters of this network namespace (/proc/net/snmp): datagrams the kernel dropped for full buffers. */
+function udpDrops(): { rcvbuf: number; sndbuf: number } {
+  const lines = fs.readFileSync('/proc/net/snmp', 'utf8').split('\n').filter((l) => l.startsWith('Udp:'));
+  const names = lines[0]!.split(/\s+/);
+  const values = lines[1]!.split(/\s+/).map(Number);
+  return { rcvbuf: values[names.indexOf('RcvbufErrors')] ?? 0, sndbuf: values[names.indexOf('SndbufErrors')] ?? 0 };
+}
 const rssMb = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => { const s = net.createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as net.AddressInfo).port; s.close(() => resolve(p)); }); });
+}
+
+/**
+ * 20 s of 640x480@30 VP8 at 1.5 Mbps and Opus, encoded once and kept in the temp dir.
+ * Noise on the test pattern makes the encoder spend its whole budget, as a camera would.
+ */
+function encodedMedia(): string {
+  const file = path.join(os.tmpdir(), 'fluo-bench-vp8-1500k-opus.webm');
+  if (fs.existsSync(file)) return file;
+  console.error('# encoding 20 s of VP8 1.5 Mbps + Opus once with ffmpeg...');
+  const r = spawnSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y',
+    '-f', 'lavfi', '-i', 'testsrc2=size=640x480:rate=30', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000', '-t', '20',
+    '-vf', 'noise=alls=20:allf=t+u', '-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '1500k', '-minrate', '1500k',
+    '-maxrate', '1500k', '-bufsize', '3000k', '-g', '60', '-auto-alt-ref', '0', '-c:a', 'libopus', '-b:a', '48k', '-ac', '2', `${file}.tmp.webm`], { stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('ffmpeg could not encode the benchmark media');
+  fs.renameSync(`${file}.tmp.webm`, file);
+  return file;
+}
+
+/**
+ * The RTP publisher: an RtpEndpoint told (processOffer) that VP8 on 96 and Opus on 111
+ * will come, and ffmpeg replaying the encoded file to the ports of its answer, in real
+ * time and in a loop. Returns the endpoint and the ffmpeg process.
+ */
+async function rtpPublisher(c: RpcClient, sid: string, pipeline: string): Promise<{ endpoint: string; ffmpeg: ChildProcess }> {
+  const media = encodedMedia();
+  const endpoint = (await c.ok('create', { type: 'RtpEndpoint', constructorParams: { mediaPipeline: pipeline }, sessionId: sid })).value as string;
+  const offer = ['v=0', 'o=- 1 1 IN IP4 127.0.0.1', 's=ffmpeg', 'c=IN IP4 127.0.0.1', 't=0 0',
+    'm=video 9 RTP/AVP 96', 'a=rtpmap:96 VP8/90000', 'a=sendonly', 'm=audio 9 RTP/AVP 111', 'a=rtpmap:111 opus/48000/2', 'a=sendonly', ''].join('\r\n');
+  const answer = (await c.ok('invoke', { object: endpoint, operation: 'processOffer', operationParams: { offer }, sessionId: sid })).value as string;
+  const video = Number(/m=video (\d+)/.exec(answer)?.[1]);
+  const audio = Number(/m=audio (\d+)/.exec(answer)?.[1]);
+  if (!video || !audio) throw new Error(`RtpEndpoint answer without ports: ${answer}`);
+  const ffmpeg = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-re', '-stream_loop', '-1', '-i', media,
+    '-map', '0:v', '-c', 'copy', '-payload_type', '96', '-f', 'rtp', `rtp://127.0.0.1:${video}?pkt_size=1200`,
+    '-map', '0:a', '-c', 'copy', '-payload_type', '111', '-f', 'rtp', `rtp://127.0.0.1:${audio}`], { stdio: ['ignore', 'ignore', 'inherit'] });
+  return { endpoint, ffmpeg };
 }
 
 function ask(child: ChildProcess, msg: Record<string, unknown>): Promise<unknown> {
@@ -52,17 +106,18 @@ async function main(): Promise<void> {
   const port = await freePort();
   // --cpu-prof DIR: V8 CPU profiles of Fluo's threads (main and media worker) into DIR.
   const prof = arg('cpu-prof', '');
-  const server = spawn(process.execPath, [...(prof ? ['--cpu-prof', '--cpu-prof-dir', prof] : []), ...(process.env.BENCH_PERF ? ['--perf-basic-prof'] : []), '--max-semi-space-size=32', '--import', 'tsx', 'src/main.ts', '--port', String(port), '--media-workers', '1', '--gst-debug-level', '1'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  const server = spawn(process.execPath, [...(prof ? ['--cpu-prof', '--cpu-prof-dir', prof] : []), ...(process.env.BENCH_PERF ? ['--perf-basic-prof'] : []), ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), '--max-semi-space-size=32', '--import', 'tsx', 'src/main.ts', '--port', String(port), '--media-workers', '1', '--gst-debug-level', '1'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
   const url = `ws://127.0.0.1:${port}/kurento`;
   let c: RpcClient | undefined;
   for (let i = 0; i < 100 && !c; i++) { try { c = await RpcClient.open(url); } catch { await new Promise((r) => setTimeout(r, 100)); } }
   if (!c) throw new Error('Fluo did not start');
   const sid = (await c.ok('connect')).sessionId!;
   const peers = new RemotePeers();
+  let ffmpeg: ChildProcess | undefined;
   const subsProc = fork(fileURLToPath(new URL('./sfuSubscribers.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   await new Promise((r) => subsProc.once('message', r));
   try {
-    console.log(`# Fluo SFU benchmark: ${os.cpus().length} cores (${os.cpus()[0]?.model}), node ${process.version}; Fluo with 1 media worker; publisher wrtc VP8 640x480@30${noisy ? ' (half the picture noise)' : ''} + Opus; subscribers werift (count only) in another process; loopback; ${seconds} s per step`);
+    console.log(`# Fluo SFU benchmark: ${os.cpus().length} cores (${os.cpus()[0]?.model}), node ${process.version}; Fluo with 1 media worker; publisher ${publisherKind === 'rtp' ? 'ffmpeg replaying VP8 640x480@30 1.5 Mbps + Opus into an RtpEndpoint' : `wrtc VP8 640x480@30${noisy ? ' (half the picture noise)' : ''} + Opus into a WebRtcEndpoint`}; subscribers werift counting SRTP packets at the socket, in another process; loopback; ${seconds} s per step`);
     // Memory per idle endpoint.
     const P0 = (await c.ok('create', { type: 'MediaPipeline', sessionId: sid })).value as string;
     await c.ok('create', { type: 'WebRtcEndpoint', constructorParams: { mediaPipeline: P0 }, sessionId: sid });
@@ -79,17 +134,23 @@ async function main(): Promise<void> {
     console.log(`memory per idle WebRtcEndpoint (after generateOffer): ${perIdle.toFixed(0)} KiB (RSS delta over ${idle})`);
 
     const P = (await c.ok('create', { type: 'MediaPipeline', sessionId: sid })).value as string;
-    const pub = (await c.ok('create', { type: 'WebRtcEndpoint', constructorParams: { mediaPipeline: P }, sessionId: sid })).value as string;
-    // KMS's defaults cap each sink at 500 kbps (maxVideoSendBandwidth) and start REMB at
-    // 300 kbps: lift both so the publisher sends ~1.5 Mbps as the benchmark intends.
-    await c.ok('invoke', { object: pub, operation: 'setRembParams', operationParams: { rembParams: { rembOnConnect: 1_500_000 } }, sessionId: sid });
-    await c.ok('invoke', { object: pub, operation: 'setMaxVideoRecvBandwidth', operationParams: { maxVideoRecvBandwidth: 1500 }, sessionId: sid });
-    // --noise: half the picture random, so the encoder spends its whole budget (~1.5 Mbps);
-    // the encoder then needs most of a core, which this 2-core machine cannot spare.
-    const publisher = await peers.create({ width: 640, height: 480, noise: noisy });
-    await publisher.connectTo(c, pub, sid);
+    let pub: string;
+    if (publisherKind === 'rtp') {
+      const p = await rtpPublisher(c, sid, P);
+      pub = p.endpoint;
+      ffmpeg = p.ffmpeg;
+    } else {
+      pub = (await c.ok('create', { type: 'WebRtcEndpoint', constructorParams: { mediaPipeline: P }, sessionId: sid })).value as string;
+      // KMS's defaults cap each sink at 500 kbps (maxVideoSendBandwidth) and start REMB at
+      // 300 kbps: lift both so the publisher may send ~1.5 Mbps.
+      await c.ok('invoke', { object: pub, operation: 'setRembParams', operationParams: { rembParams: { rembOnConnect: 1_500_000 } }, sessionId: sid });
+      await c.ok('invoke', { object: pub, operation: 'setMaxVideoRecvBandwidth', operationParams: { maxVideoRecvBandwidth: 1500 }, sessionId: sid });
+      const publisher = await peers.create({ width: 640, height: 480, noise: noisy });
+      await publisher.connectTo(c, pub, sid);
+    }
     await new Promise((r) => setTimeout(r, 3000));
     let total = 0;
+    let best: { n: number; perCore: number } | undefined;
     /** Video bytes Fluo received from the publisher (its inbound stats). */
     const pubVideoBytes = async (): Promise<number> => {
       const st = (await c.ok('invoke', { object: pub, operation: 'getStats', operationParams: { mediaType: 'VIDEO' }, sessionId: sid })).value as Record<string, Record<string, unknown>>;
@@ -97,7 +158,10 @@ async function main(): Promise<void> {
     };
     // The kernel share is mostly sendmsg; on loopback it also carries the receiving
     // side's kernel work (delivery to the subscriber's socket, waking its process).
-    console.log('subscribers  forwarded pkt/s  Fluo CPU %core  µs/forwarded pkt (user + kernel)  loss %  first packet ms (new subs, median)  publisher video kbps');
+    // Kernel drops (receive/send buffers full) anywhere in the namespace tell loss at the
+    // sockets from loss inside a process; the subscribers' CPU says if the load generator
+    // was the limit.
+    console.log('subscribers  forwarded pkt/s  Fluo CPU %core  µs/forwarded pkt (user + kernel)  loss %  first packet ms (new subs, median)  publisher video kbps  subscribers CPU %core  kernel UDP drops rcv/snd');
     for (const n of steps) {
       const times = (await ask(subsProc, { op: 'add', url, pipeline: P, source: pub, count: n - total })) as number[];
       total = n;
@@ -107,10 +171,14 @@ async function main(): Promise<void> {
       const before = (await ask(subsProc, { op: 'counts' })) as Array<{ packets: number; expected: number }>;
       const bytes0 = await pubVideoBytes();
       const cpu0 = cpuSeconds(server.pid!);
+      const sub0 = cpuSeconds(subsProc.pid!);
+      const drops0 = udpDrops();
       const t0 = performance.now();
       await new Promise((r) => setTimeout(r, seconds * 1000));
       const after = (await ask(subsProc, { op: 'counts' })) as Array<{ packets: number; expected: number }>;
       const cpu1 = cpuSeconds(server.pid!);
+      const sub1 = cpuSeconds(subsProc.pid!);
+      const drops1 = udpDrops();
       const user = cpu1.user - cpu0.user;
       const sys = cpu1.sys - cpu0.sys;
       const cpu = user + sys;
@@ -120,11 +188,16 @@ async function main(): Promise<void> {
       const exp = after.reduce((s, x, i) => s + x.expected - (before[i]?.expected ?? 0), 0);
       const loss = exp > 0 ? Math.max(0, (exp - got) / exp) * 100 : 0;
       const sorted = times.filter(Number.isFinite).sort((a, b) => a - b);
-      console.log(`${String(n).padStart(11)}  ${(got / elapsed).toFixed(0).padStart(15)}  ${((cpu / elapsed) * 100).toFixed(0).padStart(14)}  ${`${((cpu * 1e6) / Math.max(got, 1)).toFixed(1)} (${((user * 1e6) / Math.max(got, 1)).toFixed(1)} + ${((sys * 1e6) / Math.max(got, 1)).toFixed(1)})`.padStart(32)}  ${loss.toFixed(2).padStart(6)}  ${(sorted[Math.floor(sorted.length / 2)] ?? NaN).toFixed(0).padStart(35)}  ${kbps.toFixed(0).padStart(20)}`);
+      console.log(`${String(n).padStart(11)}  ${(got / elapsed).toFixed(0).padStart(15)}  ${((cpu / elapsed) * 100).toFixed(0).padStart(14)}  ${`${((cpu * 1e6) / Math.max(got, 1)).toFixed(1)} (${((user * 1e6) / Math.max(got, 1)).toFixed(1)} + ${((sys * 1e6) / Math.max(got, 1)).toFixed(1)})`.padStart(32)}  ${loss.toFixed(2).padStart(6)}  ${(sorted[Math.floor(sorted.length / 2)] ?? NaN).toFixed(0).padStart(35)}  ${kbps.toFixed(0).padStart(20)}  ${((100 * (sub1.user + sub1.sys - sub0.user - sub0.sys)) / elapsed).toFixed(0).padStart(21)}  ${`${drops1.rcvbuf - drops0.rcvbuf}/${drops1.sndbuf - drops0.sndbuf}`.padStart(25)}`);
       if (loss > 1 || cpu / elapsed > 0.97) { console.log(`# stopped: ${loss > 1 ? 'loss over 1%' : 'the media worker core is saturated'}`); break; }
+      best = { n, perCore: n / (cpu / elapsed) };
     }
+    // Subscribers one core would carry at the cost per subscriber of the largest step
+    // without loss (Fluo's whole process: media worker, main thread, GC helpers).
+    if (best) console.log(`subscriber streams per core (at ${best.n} subscribers, whole-process CPU): ${best.perCore.toFixed(0)}`);
   } finally {
     peers.stop();
+    ffmpeg?.kill('SIGKILL');
     subsProc.kill('SIGKILL');
     server.kill('SIGINT');
     await c.close();

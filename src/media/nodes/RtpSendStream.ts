@@ -3,11 +3,20 @@ import { StreamRewriter } from '../rtpEndpoint/StreamRewriter.ts';
 import { ntpFromMs } from '../rtpEndpoint/rtcp.ts';
 import type { SrtpEncryptor } from '../srtp/SrtpEncryptor.ts';
 
-/** Where the payload of a well-formed RTP packet starts (after CSRCs and the extension block). */
+/**
+ * Where the payload of an RTP packet starts (after CSRCs and the extension block,
+ * RFC 3550 §5.1, §5.3.1), or -1 when the packet is not RTP version 2 or its header
+ * does not fit in it.
+ */
 function payloadOffsetOf(src: Buffer): number {
+  if (src.length < 12 || src[0]! >> 6 !== 2) return -1;
   const b0 = src[0]!;
-  const fixed = 12 + (b0 & 0x0f) * 4;
-  return b0 & 0x10 ? fixed + 4 + src.readUInt16BE(fixed + 2) * 4 : fixed;
+  let offset = 12 + (b0 & 0x0f) * 4;
+  if (b0 & 0x10) {
+    if (src.length < offset + 4) return -1;
+    offset += 4 + src.readUInt16BE(offset + 2) * 4;
+  }
+  return offset > src.length ? -1 : offset;
 }
 
 /** RFC 8285 §4.2 one-byte header extension profile. */
@@ -122,15 +131,9 @@ export class RtpSendStream {
    * header's length, or 0 for a packet that is not RTP.
    */
   prepare(src: Buffer, payloadType: number): number {
-    if (src.length < 12 || src[0]! >> 6 !== 2) return 0;
-    const b0 = src[0]!;
-    let payloadOffset = 12 + (b0 & 0x0f) * 4;
-    if (b0 & 0x10) {
-      if (src.length < payloadOffset + 4) return 0;
-      payloadOffset += 4 + src.readUInt16BE(payloadOffset + 2) * 4;
-    }
-    if (payloadOffset > src.length) return 0;
-    const padding = b0 & 0x20 ? src[src.length - 1]! : 0;
+    const payloadOffset = payloadOffsetOf(src);
+    if (payloadOffset < 0) return 0;
+    const padding = src[0]! & 0x20 ? src[src.length - 1]! : 0;
     if (payloadOffset + padding > src.length) return 0;
 
     const h = this.header;

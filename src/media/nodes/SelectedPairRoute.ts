@@ -54,15 +54,8 @@ export class SelectedPairRoute {
    * buffer), false when this route cannot send it and the caller should use werift's path.
    */
   send(packet: Buffer): boolean {
-    const fd = this.#fd?.();
-    if (fd === undefined || !this.#to || this.#pair?.protocol.transport?.closed) return false;
-    const r = this.#native!.sendTo(fd, packet, packet.length, this.#to);
-    if (r === 0) return true;
-    if (r === EAGAIN || r === ENOBUFS) {
-      this.dropped++;
-      return true;
-    }
-    return false;
+    const fd = this.#liveFd();
+    return fd !== undefined && this.#settled(this.#native!.sendTo(fd, packet, packet.length, this.#to!));
   }
 
   /**
@@ -73,15 +66,24 @@ export class SelectedPairRoute {
    * protect it in TypeScript and use werift's path.
    */
   sendProtected(srtp: SrtpEncryptor, header: Buffer, headerLength: number, source: Buffer, payloadOffset: number, payloadLength: number): number {
-    const fd = this.#fd?.();
-    if (fd === undefined || !this.#to || this.#pair?.protocol.transport?.closed) return -1;
-    const r = srtp.sendProtected(header, headerLength, source, payloadOffset, payloadLength, fd, this.#to);
+    const fd = this.#liveFd();
+    if (fd === undefined) return -1;
+    const r = srtp.sendProtected(header, headerLength, source, payloadOffset, payloadLength, fd, this.#to!);
     if (r === undefined) return -1;
-    if (r >= 0) return r;
-    if (r === EAGAIN || r === ENOBUFS) {
-      this.dropped++;
-      return 0;
-    }
-    return -1;
+    return r >= 0 ? r : this.#settled(r) ? 0 : -1;
+  }
+
+  /** The socket's descriptor while this route can send on it (socket open, transport not closed). */
+  #liveFd(): number | undefined {
+    const fd = this.#fd?.();
+    return fd === undefined || !this.#to || this.#pair?.protocol.transport?.closed ? undefined : fd;
+  }
+
+  /** Whether a sendto(2) result leaves nothing to do: sent, or dropped by a full buffer (counted). */
+  #settled(result: number): boolean {
+    if (result >= 0) return true;
+    if (result !== EAGAIN && result !== ENOBUFS) return false;
+    this.dropped++;
+    return true;
   }
 }

@@ -3,13 +3,16 @@
  * in another process), through a Fluo server process with ONE media worker, so the
  * figures are per core.
  *   node --import tsx bench/sfu.ts [--steps 5,10,20,40,80] [--seconds 6] [--cpu-prof DIR]
- *                                  [--publisher rtp|webrtc] [--noise]
+ *                                  [--publisher rtp|webrtc] [--noise] [--pin]
  * The publisher, by default (`rtp`), is VP8 at 1.5 Mbps + Opus encoded once by ffmpeg
  * and replayed in real time by ffmpeg into an RtpEndpoint: the stream the issue names,
  * without a live encoder taking a core of this machine. `webrtc` publishes a live
  * libwebrtc peer (@roamhq/wrtc, VP8 640x480 + Opus) into a WebRtcEndpoint instead; it
  * sends ~150 kbps of its synthetic picture, or its full budget with `--noise` (the
  * encoder then needs most of a core).
+ * --pin confines Fluo's whole process (media worker, main thread, GC and libuv threads)
+ * to CPU 0 and everything else (this driver, the subscribers, ffmpeg, the publisher) to
+ * the other CPUs, so "per core" is what one core carried, not a quotient.
  * Prints forwarded packets/s, Fluo CPU µs per forwarded packet, loss, first-packet
  * time, and memory per idle WebRtcEndpoint, with the conditions.
  */
@@ -27,6 +30,8 @@ const steps = arg('steps', '5,10,20,40,80').split(',').map(Number);
 const seconds = Number(arg('seconds', '6'));
 const noisy = process.argv.includes('--noise');
 const publisherKind = arg('publisher', 'rtp');
+const pin = process.argv.includes('--pin');
+if (pin && os.cpus().length < 2) throw new Error('--pin needs at least 2 CPUs');
 if (publisherKind !== 'rtp' && publisherKind !== 'webrtc') throw new Error('--publisher rtp|webrtc');
 const root = fileURLToPath(new URL('..', import.meta.url));
 /** Clock ticks per second of /proc/<pid>/stat times (USER_HZ, 100 on Linux). */
@@ -49,6 +54,21 @@ function udpDrops(): { rcvbuf: number; sndbuf: number } {
   const names = lines[0]!.split(/\s+/);
   const values = lines[1]!.split(/\s+/).map(Number);
   return { rcvbuf: values[names.indexOf('RcvbufErrors')] ?? 0, sndbuf: values[names.indexOf('SndbufErrors')] ?? 0 };
+}
+/**
+ * Ticks spent in softirq by every CPU, and busy (everything but idle and iowait) and in
+ * softirq by CPU 0 (/proc/stat). This kernel accounts softirq time apart from the task
+ * it interrupted, and loopback delivery runs as softirq on the sending CPU: a process's
+ * own CPU time leaves out part of what its sending cost. With --pin, CPU 0's busy time
+ * is the whole cost; without it, the machine's softirq time is added (an upper bound:
+ * it also holds ffmpeg's and the subscribers' sending).
+ */
+function kernelTicks(): { softirq: number; cpu0Busy: number } {
+  const stat = fs.readFileSync('/proc/stat', 'utf8');
+  const fields = (re: RegExp): number[] => re.exec(stat)![1]!.trim().split(/\s+/).map(Number);
+  const all = fields(/^cpu (.*)$/m);
+  const c0 = fields(/^cpu0 (.*)$/m);
+  return { softirq: all[6]! / TICK, cpu0Busy: (c0.slice(0, 8).reduce((a, b) => a + b, 0) - c0[3]! - c0[4]!) / TICK };
 }
 const rssMb = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 
@@ -104,9 +124,17 @@ function ask(child: ChildProcess, msg: Record<string, unknown>): Promise<unknown
 
 async function main(): Promise<void> {
   const port = await freePort();
+  if (pin) {
+    // All threads of this process, and so every child spawned after this, off CPU 0.
+    const r = spawnSync('taskset', ['-a', '-cp', `1-${os.cpus().length - 1}`, String(process.pid)], { stdio: 'ignore' });
+    if (r.status !== 0) throw new Error('--pin needs taskset (util-linux)');
+  }
   // --cpu-prof DIR: V8 CPU profiles of Fluo's threads (main and media worker) into DIR.
   const prof = arg('cpu-prof', '');
-  const server = spawn(process.execPath, [...(prof ? ['--cpu-prof', '--cpu-prof-dir', prof] : []), ...(process.env.BENCH_PERF ? ['--perf-basic-prof'] : []), ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), '--max-semi-space-size=32', '--import', 'tsx', 'src/main.ts', '--port', String(port), '--media-workers', '1', '--gst-debug-level', '1'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  const serverArgs = [...(prof ? ['--cpu-prof', '--cpu-prof-dir', prof] : []), ...(process.env.BENCH_PERF ? ['--perf-basic-prof'] : []), ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), '--max-semi-space-size=32', '--import', 'tsx', 'src/main.ts', '--port', String(port), '--media-workers', '1', '--gst-debug-level', '1'];
+  const server = pin
+    ? spawn('taskset', ['-c', '0', process.execPath, ...serverArgs], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] })
+    : spawn(process.execPath, serverArgs, { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
   const url = `ws://127.0.0.1:${port}/kurento`;
   let c: RpcClient | undefined;
   for (let i = 0; i < 100 && !c; i++) { try { c = await RpcClient.open(url); } catch { await new Promise((r) => setTimeout(r, 100)); } }
@@ -117,7 +145,7 @@ async function main(): Promise<void> {
   const subsProc = fork(fileURLToPath(new URL('./sfuSubscribers.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   await new Promise((r) => subsProc.once('message', r));
   try {
-    console.log(`# Fluo SFU benchmark: ${os.cpus().length} cores (${os.cpus()[0]?.model}), node ${process.version}; Fluo with 1 media worker; publisher ${publisherKind === 'rtp' ? 'ffmpeg replaying VP8 640x480@30 1.5 Mbps + Opus into an RtpEndpoint' : `wrtc VP8 640x480@30${noisy ? ' (half the picture noise)' : ''} + Opus into a WebRtcEndpoint`}; subscribers werift counting SRTP packets at the socket, in another process; loopback; ${seconds} s per step`);
+    console.log(`# Fluo SFU benchmark: ${os.cpus().length} cores (${os.cpus()[0]?.model}), node ${process.version}; Fluo with 1 media worker${pin ? ', its whole process pinned to CPU 0 and the rest to the other CPUs' : ''}; publisher ${publisherKind === 'rtp' ? 'ffmpeg replaying VP8 640x480@30 1.5 Mbps + Opus into an RtpEndpoint' : `wrtc VP8 640x480@30${noisy ? ' (half the picture noise)' : ''} + Opus into a WebRtcEndpoint`}; subscribers werift counting SRTP packets at the socket, in another process; loopback; ${seconds} s per step`);
     // Memory per idle endpoint.
     const P0 = (await c.ok('create', { type: 'MediaPipeline', sessionId: sid })).value as string;
     await c.ok('create', { type: 'WebRtcEndpoint', constructorParams: { mediaPipeline: P0 }, sessionId: sid });
@@ -161,7 +189,8 @@ async function main(): Promise<void> {
     // Kernel drops (receive/send buffers full) anywhere in the namespace tell loss at the
     // sockets from loss inside a process; the subscribers' CPU says if the load generator
     // was the limit.
-    console.log('subscribers  forwarded pkt/s  Fluo CPU %core  µs/forwarded pkt (user + kernel)  loss %  first packet ms (new subs, median)  publisher video kbps  subscribers CPU %core  kernel UDP drops rcv/snd');
+    // Cost: Fluo's process CPU plus softirq; with --pin, CPU 0's busy time (see kernelTicks).
+    console.log(`subscribers  forwarded pkt/s  Fluo CPU %core  softirq %core  ${pin ? 'CPU 0 busy %  ' : ''}µs/forwarded pkt: cost [Fluo user, kernel; softirq]  loss %  first packet ms (new subs, median)  publisher video kbps  subscribers CPU %core  kernel UDP drops rcv/snd`);
     for (const n of steps) {
       const times = (await ask(subsProc, { op: 'add', url, pipeline: P, source: pub, count: n - total })) as number[];
       total = n;
@@ -173,12 +202,14 @@ async function main(): Promise<void> {
       const cpu0 = cpuSeconds(server.pid!);
       const sub0 = cpuSeconds(subsProc.pid!);
       const drops0 = udpDrops();
+      const k0 = kernelTicks();
       const t0 = performance.now();
       await new Promise((r) => setTimeout(r, seconds * 1000));
       const after = (await ask(subsProc, { op: 'counts' })) as Array<{ packets: number; expected: number }>;
       const cpu1 = cpuSeconds(server.pid!);
       const sub1 = cpuSeconds(subsProc.pid!);
       const drops1 = udpDrops();
+      const k1 = kernelTicks();
       const user = cpu1.user - cpu0.user;
       const sys = cpu1.sys - cpu0.sys;
       const cpu = user + sys;
@@ -188,13 +219,24 @@ async function main(): Promise<void> {
       const exp = after.reduce((s, x, i) => s + x.expected - (before[i]?.expected ?? 0), 0);
       const loss = exp > 0 ? Math.max(0, (exp - got) / exp) * 100 : 0;
       const sorted = times.filter(Number.isFinite).sort((a, b) => a - b);
-      console.log(`${String(n).padStart(11)}  ${(got / elapsed).toFixed(0).padStart(15)}  ${((cpu / elapsed) * 100).toFixed(0).padStart(14)}  ${`${((cpu * 1e6) / Math.max(got, 1)).toFixed(1)} (${((user * 1e6) / Math.max(got, 1)).toFixed(1)} + ${((sys * 1e6) / Math.max(got, 1)).toFixed(1)})`.padStart(32)}  ${loss.toFixed(2).padStart(6)}  ${(sorted[Math.floor(sorted.length / 2)] ?? NaN).toFixed(0).padStart(35)}  ${kbps.toFixed(0).padStart(20)}  ${((100 * (sub1.user + sub1.sys - sub0.user - sub0.sys)) / elapsed).toFixed(0).padStart(21)}  ${`${drops1.rcvbuf - drops0.rcvbuf}/${drops1.sndbuf - drops0.sndbuf}`.padStart(25)}`);
-      if (loss > 1 || cpu / elapsed > 0.97) { console.log(`# stopped: ${loss > 1 ? 'loss over 1%' : 'the media worker core is saturated'}`); break; }
-      best = { n, perCore: n / (cpu / elapsed) };
+      const softirq = k1.softirq - k0.softirq;
+      const cost = pin ? k1.cpu0Busy - k0.cpu0Busy : cpu + softirq;
+      const us = (x: number): string => ((x * 1e6) / Math.max(got, 1)).toFixed(1);
+      console.log([
+        String(n).padStart(11), (got / elapsed).toFixed(0).padStart(15), ((cpu / elapsed) * 100).toFixed(0).padStart(14),
+        ((softirq / elapsed) * 100).toFixed(0).padStart(13), ...(pin ? [((cost / elapsed) * 100).toFixed(0).padStart(12)] : []),
+        `${us(cost)} [${us(user)}, ${us(sys)}; ${us(softirq)}]`.padStart(47), loss.toFixed(2).padStart(6),
+        (sorted[Math.floor(sorted.length / 2)] ?? NaN).toFixed(0).padStart(35), kbps.toFixed(0).padStart(20),
+        ((100 * (sub1.user + sub1.sys - sub0.user - sub0.sys)) / elapsed).toFixed(0).padStart(21),
+        `${drops1.rcvbuf - drops0.rcvbuf}/${drops1.sndbuf - drops0.sndbuf}`.padStart(25),
+      ].join('  '));
+      if (loss > 1 || cost / elapsed > 0.97) { console.log(`# stopped: ${loss > 1 ? 'loss over 1%' : 'the media worker core is saturated'}`); break; }
+      best = { n, perCore: n / (cost / elapsed) };
     }
     // Subscribers one core would carry at the cost per subscriber of the largest step
-    // without loss (Fluo's whole process: media worker, main thread, GC helpers).
-    if (best) console.log(`subscriber streams per core (at ${best.n} subscribers, whole-process CPU): ${best.perCore.toFixed(0)}`);
+    // without loss (Fluo's whole process: media worker, main thread, GC helpers; and the
+    // softirq time its sending caused, see kernelTicks).
+    if (best) console.log(`subscriber streams per core (at ${best.n} subscribers, ${pin ? "CPU 0's busy time" : "Fluo's CPU + the machine's softirq"}): ${best.perCore.toFixed(0)}`);
   } finally {
     peers.stop();
     ffmpeg?.kill('SIGKILL');

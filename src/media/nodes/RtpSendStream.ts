@@ -175,13 +175,16 @@ export class RtpSendStream {
   #writeHeader(h: Buffer, src: Buffer): number {
     const b0 = src[0]!;
     const fixed = 12 + (b0 & 0x0f) * 4;
-    src.copy(h, 0, 0, fixed);
+    // Byte loops, not Buffer#copy: for 12-72 bytes per packet per sink, copy's range
+    // arguments cost a typed-array view each call (about 3% of the worker in a perf
+    // profile of bench:sfu at 360 subscribers).
+    for (let i = 0; i < fixed; i++) h[i] = src[i]!;
     const ext = this.#extension;
     if (!ext) {
       h[0] = 0x80 | (b0 & 0x20) | (b0 & 0x0f);
       return fixed;
     }
-    ext.copy(h, fixed);
+    for (let i = 0; i < ext.length; i++) h[fixed + i] = ext[i]!;
     h[0] = 0x80 | (b0 & 0x20) | 0x10 | (b0 & 0x0f);
     return fixed + ext.length;
   }

@@ -1,5 +1,7 @@
 import crypto from 'node:crypto';
 import type { RTCPeerConnection } from 'werift';
+import { forEachIceProtocol } from './iceProtocols.ts';
+import { STUN } from './stun.ts';
 
 /** What IceGuard dropped, by reason (reported in the transport stats). */
 export interface IceGuardCounters {
@@ -26,7 +28,6 @@ interface PairLike {
   remoteCandidate: { host: string; port: number };
 }
 interface ConnectionLike {
-  protocols?: UdpProtocol[];
   checkList: PairLike[];
   localUsername: string;
   localPassword: string;
@@ -44,10 +45,6 @@ interface RecordHeader {
 }
 
 const DTLS_HEADER = 13;
-const STUN_HEADER = 20;
-const STUN_MAGIC = 0x2112a442;
-const ATTR_USERNAME = 0x0006;
-const ATTR_MESSAGE_INTEGRITY = 0x0008;
 const CONTENT_ALERT = 21;
 
 /**
@@ -81,19 +78,16 @@ export class IceGuard {
 
   /** Wraps the UDP protocols gathered so far; call whenever a local candidate appears. */
   attach(): void {
-    for (const t of this.#pc.iceTransports) {
-      const conn = t.connection as unknown as ConnectionLike;
-      for (const p of conn.protocols ?? []) {
-        if (this.#wrapped.has(p)) continue;
-        const name = RECEIVERS.find((n) => typeof p[n] === 'function');
-        if (!name) continue;
-        const inner = p[name]!;
-        this.#wrapped.add(p);
-        p[name] = (data, addr) => {
-          if (this.admit(conn, data, addr)) inner.call(p, data, addr);
-        };
-      }
-    }
+    forEachIceProtocol<UdpProtocol, ConnectionLike>(this.#pc, (p, conn) => {
+      if (this.#wrapped.has(p)) return;
+      const name = RECEIVERS.find((n) => typeof p[n] === 'function');
+      if (!name) return;
+      const inner = p[name]!;
+      this.#wrapped.add(p);
+      p[name] = (data, addr) => {
+        if (this.admit(conn, data, addr)) inner.call(p, data, addr);
+      };
+    });
   }
 
   /** Whether one datagram may go on to werift. */
@@ -114,19 +108,19 @@ export class IceGuard {
   }
 
   #stunOk(conn: ConnectionLike, m: Buffer): boolean {
-    if (m.length < STUN_HEADER || m.readUInt32BE(4) !== STUN_MAGIC) return this.#drop('malformed');
+    if (m.length < STUN.HEADER || m.readUInt32BE(4) !== STUN.MAGIC_COOKIE) return this.#drop('malformed');
     const type = m.readUInt16BE(0);
     // Class bits C1 C0 at bits 8 and 4 (RFC 5389 §6): 00 is a request.
     if ((type & 0x0110) !== 0) return true;
-    if (STUN_HEADER + m.readUInt16BE(2) > m.length) return this.#drop('malformed');
+    if (STUN.HEADER + m.readUInt16BE(2) > m.length) return this.#drop('malformed');
     let user: string | undefined;
     let mi = -1;
-    for (let at = STUN_HEADER; at + 4 <= m.length;) {
+    for (let at = STUN.HEADER; at + 4 <= m.length;) {
       const t = m.readUInt16BE(at);
       const len = m.readUInt16BE(at + 2);
       if (at + 4 + len > m.length) return this.#drop('malformed');
-      if (t === ATTR_USERNAME) user = m.toString('utf8', at + 4, at + 4 + len);
-      if (t === ATTR_MESSAGE_INTEGRITY) {
+      if (t === STUN.ATTR_USERNAME) user = m.toString('utf8', at + 4, at + 4 + len);
+      if (t === STUN.ATTR_MESSAGE_INTEGRITY) {
         if (len !== 20) return this.#drop('malformed');
         mi = at;
         break;
@@ -140,7 +134,7 @@ export class IceGuard {
     // RFC 5389 §15.4: HMAC-SHA1 over the message up to MESSAGE-INTEGRITY, with the
     // header's length covering the message up to and including that attribute.
     const head = Buffer.from(m.subarray(0, mi));
-    head.writeUInt16BE(mi - STUN_HEADER + 24, 2);
+    head.writeUInt16BE(mi - STUN.HEADER + 24, 2);
     const mac = crypto.createHmac('sha1', password).update(head).digest();
     return mac.equals(m.subarray(mi + 4, mi + 24)) ? true : this.#drop('unauthenticatedStun');
   }

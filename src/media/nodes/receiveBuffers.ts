@@ -1,5 +1,6 @@
 import type dgram from 'node:dgram';
 import type { RTCPeerConnection } from 'werift';
+import { forEachIceProtocol } from './iceProtocols.ts';
 
 /**
  * Receive buffer asked for on every media UDP socket. A publisher's keyframe arrives as
@@ -28,13 +29,10 @@ interface ProtocolLike {
 
 /** Enlarges the receive buffers of a peer connection's UDP candidate sockets not seen before. */
 export function enlargeIceReceiveBuffers(pc: RTCPeerConnection, seen: WeakSet<object>): void {
-  for (const t of pc.iceTransports) {
-    const protocols = (t.connection as unknown as { protocols?: ProtocolLike[] }).protocols ?? [];
-    for (const p of protocols) {
-      const socket = p.transport?.type === 'udp' ? p.transport.socket : undefined;
-      if (!socket || seen.has(socket)) continue;
-      seen.add(socket);
-      enlargeReceiveBuffer(socket);
-    }
-  }
+  forEachIceProtocol<ProtocolLike>(pc, (p) => {
+    const socket = p.transport?.type === 'udp' ? p.transport.socket : undefined;
+    if (!socket || seen.has(socket)) return;
+    seen.add(socket);
+    enlargeReceiveBuffer(socket);
+  });
 }

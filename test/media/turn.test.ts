@@ -167,12 +167,21 @@ test('a bad turnUrl is refused with 40107 and a reason; the endpoint keeps worki
 
 test('coturn allocated and relayed; nothing is left running', async () => {
   // coturn logs each allocation's traffic with its peers when the allocation ends
-  // (the peers delete theirs on close, RFC 8656 §7): media went both ways through it.
+  // (its client deletes it on close, RFC 8656 §7): media went both ways through it.
   const relayed = (): number[][] => [...turn.log().matchAll(/peer usage: .*rp=(\d+), rb=(\d+), sp=(\d+), sb=(\d+)/g)]
     .map((m) => m.slice(1).map(Number)).filter(([rp, rb, sp, sb]) => rp! > 20 && rb! > 2000 && sp! > 20 && sb! > 2000);
   await until(() => relayed().length >= 2, 3000, `coturn to report relayed media for both peers:\n${turn.log()}`);
   if (process.env.TURN_DEBUG) console.log(turn.log());
   assert.match(turn.log(), /ALLOCATE processed, success/, 'coturn granted allocations');
+  // Every allocation, Fluo's too, is gone from the server before coturn stops: deleted
+  // by its client (a Refresh with lifetime 0, RFC 8656 §7.2; over TCP the connection's
+  // close also ends it, RFC 6062 §5.3), not left to time out 600 s later.
+  const sessions = (re: RegExp): string[] => [...new Set([...turn.log().matchAll(re)].map((m) => m[1]!))].sort();
+  const allocated = (): string[] => sessions(/session (\d+): realm <[^>]*> user <[^>]*>: incoming packet ALLOCATE processed, success/g);
+  const deleted = (): string[] => sessions(/session (\d+): delete: realm=/g);
+  await until(() => allocated().length > 0 && deleted().join() === allocated().join(), 5000, 'every allocation deleted')
+    .catch((e: Error) => { throw new Error(`${e.message}; allocated ${allocated().join(' ')}, deleted ${deleted().join(' ')}\n${turn.log()}`); });
+  assert.ok(allocated().length >= 4, `the peers' and Fluo's allocations, in both tests: ${allocated().join(' ')}`);
   peers.stop();
   await turn.stop();
   // Children (coturn, the wrtc agent) must be gone, and no socket or timer left open.

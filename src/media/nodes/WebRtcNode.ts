@@ -12,6 +12,7 @@ import { offeredH264, rtxFormats, h264Acceptable, h264Profile, fmtpParams, packe
 import { FlowMonitor } from './FlowMonitor.ts';
 import { webrtcStats } from './webrtcStats.ts';
 import { ForwardingSender } from './ForwardingSender.ts';
+import { deleteTurnAllocations } from './turnAllocations.ts';
 import { enlargeIceReceiveBuffers } from './receiveBuffers.ts';
 import { IceGuard } from './IceGuard.ts';
 import { CandidatePolicy } from './CandidatePolicy.ts';
@@ -560,7 +561,9 @@ export class WebRtcNode extends SdpNode {
       try { ch.close(); } catch { /* closing anyway */ }
     }
     this.#channels.clear();
-    this.#pc.close().catch(() => undefined);
+    // TURN allocations are deleted on the server first: werift would leave them there.
+    const pc = this.#pc;
+    void deleteTurnAllocations(pc).catch(() => 0).finally(() => pc.close().catch(() => undefined));
   }
 }
 

@@ -97,6 +97,10 @@ test('gatherCandidates is idempotent; end-of-candidates ignored; malformed candi
   await new Promise((r) => setTimeout(r, 200));
   assert.equal(c.events.filter((e) => e.params?.value.object === a && e.params.value.type === 'IceGatheringDone').length, 1);
   assert.match((await call(a, 'getLocalSessionDescriptor')).result?.value as string, /a=candidate:/);
+  // gatherCandidates before the SDP step: the offer carries what was gathered (KMD doc).
+  const b = await webrtc();
+  await call(b, 'gatherCandidates');
+  assert.match((await call(b, 'generateOffer')).result?.value as string, /^a=candidate:/m);
 });
 
 test('iceTcp, externalIPv4 and networkInterfaces shape the announced candidates, in events and SDP alike', async () => {
@@ -105,11 +109,15 @@ test('iceTcp, externalIPv4 and networkInterfaces shape the announced candidates,
     await setup(a);
     for (const type of ['IceCandidateFound', 'IceGatheringDone']) await c.ok('subscribe', { object: a, type, sessionId: sid });
     const offer = (await call(a, 'generateOffer')).result?.value as string;
+    // As in Kurento: no candidates in an SDP made before gatherCandidates...
+    assert.doesNotMatch(offer, /^a=candidate:/m);
     await call(a, 'gatherCandidates');
     await c.waitEvent((e) => e.params?.value.object === a && e.params.value.type === 'IceGatheringDone', 10_000);
     const events = c.events.filter((e) => e.params?.value.object === a && e.params.value.type === 'IceCandidateFound')
       .map((e) => String((e.params!.value.data.candidate as Record<string, unknown>).candidate));
-    return { events, sdp: offer.split(/\r?\n/).filter((l) => l.startsWith('a=candidate:')) };
+    // ...and all of them in the local descriptor once gathering is done.
+    const local = (await call(a, 'getLocalSessionDescriptor')).result?.value as string;
+    return { events, sdp: local.split(/\r?\n/).filter((l) => l.startsWith('a=candidate:')) };
   };
   // Kurento's default: ICE-TCP passive candidates besides UDP (RFC 6544).
   const plain = await gather(async () => undefined);

@@ -7,7 +7,7 @@ import type { MediaNode, EmitFn } from './MediaNode.ts';
 import { SdpNode } from './SdpNode.ts';
 import { codecKey, codecsCompatible, type DataMessage, type MediaPacket, type RtpCodecInfo } from './MediaPacket.ts';
 import { peerConfig, iceConfig, codecs, rtx, type IceSettings } from './webrtcConfig.ts';
-import { withoutTransportCc, withMids, withStreamMsid } from './sdpMunging.ts';
+import { withoutCandidates, withoutTransportCc, withMids, withStreamMsid } from './sdpMunging.ts';
 import { offeredH264, rtxFormats, h264Acceptable, h264Profile, fmtpParams, packetizationMode, withoutUnacceptableH264 } from './h264.ts';
 import { FlowMonitor } from './FlowMonitor.ts';
 import { webrtcStats } from './webrtcStats.ts';
@@ -182,6 +182,8 @@ export class WebRtcNode extends SdpNode {
   #maybeGatheringDone(): void {
     if (this.#gatherRequested && this.#gatheringDone && !this.#gatherDoneSent) {
       this.#gatherDoneSent = true;
+      // getLocalSessionDescriptor now gives the SDP with its candidates (#localSdp).
+      if (this.#pc.localDescription) this.emit('LocalDescriptionUpdated', { sdp: this.#localSdp() });
       this.emit('IceGatheringDone', {});
     }
   }
@@ -457,9 +459,16 @@ export class WebRtcNode extends SdpNode {
     return this.#localSdp();
   }
 
-  /** Our SDP as the peer gets it (werift keeps its own copy without the stream msid). */
+  /**
+   * Our SDP as the peer gets it (werift keeps its own copy without the stream msid).
+   * Until `gatherCandidates`, without candidates: Kurento gathers only when asked, so
+   * its offer or answer made before then has none, and they reach the application as
+   * IceCandidateFound; after it (KMS's check_exchange_candidates_on_sdp), the SDP
+   * carries those gathered so far.
+   */
   #localSdp(): string {
-    return this.#announce.announceSdp(withStreamMsid(this.#pc.localDescription!.sdp, this.#streamId));
+    const sdp = this.#announce.announceSdp(withStreamMsid(this.#pc.localDescription!.sdp, this.#streamId));
+    return this.#gatherRequested ? sdp : withoutCandidates(sdp);
   }
 
   /**

@@ -7,6 +7,11 @@ export function withoutTransportCc(sdp: string): string {
     .replace(/^a=extmap:\d+(\/\w+)? http:\/\/www\.ietf\.org\/id\/draft-holmer-rmcat-transport-wide-cc-extensions-01\r?\n/gm, '');
 }
 
+/** Drops the a=candidate and a=end-of-candidates lines (RFC 8839 §5.1, RFC 8840 §8.2). */
+export function withoutCandidates(sdp: string): string {
+  return sdp.replace(/^a=(candidate:|end-of-candidates).*\r?\n/gm, '');
+}
+
 /**
  * Gives every m-section an `a=mid` (RFC 5888) when the offer has none: plain RTP/AVP
  * offers (old Android clients) carry no mid, and Kurento still answers them.

@@ -13,7 +13,7 @@ import { FlowMonitor } from './FlowMonitor.ts';
 import { webrtcStats } from './webrtcStats.ts';
 import { ForwardingSender } from './ForwardingSender.ts';
 import { deleteTurnAllocations } from './turnAllocations.ts';
-import { ignoreHandshakesOnceConnected } from './dtlsClientGuard.ts';
+import { guardFinishedHandshake } from './dtlsGuard.ts';
 import { enlargeIceReceiveBuffers } from './receiveBuffers.ts';
 import { IceGuard } from './IceGuard.ts';
 import { CandidatePolicy } from './CandidatePolicy.ts';
@@ -164,7 +164,7 @@ export class WebRtcNode extends SdpNode {
       if (this.#watchedDtls.has(t)) continue;
       this.#watchedDtls.add(t);
       const report = (state: string): void => {
-        if (state === 'connected') ignoreHandshakesOnceConnected(t);
+        if (state === 'connected') guardFinishedHandshake(t);
         this.emit('DtlsConnectionStateChange', { streamId: '1', componentId: '1', connectionId: this.id, state: state.toUpperCase() });
       };
       report(t.state);

@@ -1,0 +1,43 @@
+import type { RTCDtlsTransport } from 'werift';
+
+/** werift's DTLS socket as the guard reads it (private in werift's types). */
+interface DtlsSocketLike {
+  connected?: boolean;
+  onHandleHandshakes?: (assembled: Array<{ msg_type: number }>) => Promise<void>;
+}
+
+const guarded = new WeakSet<object>();
+/** HandshakeType client_hello (RFC 5246 §7.4). */
+const CLIENT_HELLO = 1;
+
+/**
+ * Makes werift's DTLS socket ignore the handshake messages that would undo a finished
+ * handshake. In DTLS 1.2 repeats of earlier flights are discarded once a side holds
+ * the peer's Finished (RFC 6347 §4.2.4), and WebRTC peers never renegotiate; werift
+ * does otherwise, each time on copies a network may deliver late or twice:
+ *  - as the client (Fluo answers an offer: werift answers a=setup:active, RFC 8842
+ *    §5.3, which is how every Kurento tutorial connects), werift only skips a
+ *    ServerHello after connecting: a copy of the server's flight 4 split over
+ *    datagrams made it run flight 5 again with a new key exchange and replace the
+ *    record keys the server still uses. The client has nothing left to answer, so
+ *    every handshake message is dropped;
+ *  - as the server (Fluo offers), a ClientHello after connecting reset its whole
+ *    state (werift's `renegotiation`) and with it the record keys. ClientHellos are
+ *    dropped; the rest goes on, so a repeated client flight 5 still gets flight 6 again.
+ * Either way the data channel went dead (test/media/dtls-retransmission.test.ts).
+ * Call once the transport is connected. True when the guard was set.
+ */
+export function guardFinishedHandshake(transport: RTCDtlsTransport): boolean {
+  const role = transport.role;
+  if (role !== 'client' && role !== 'server') return false;
+  const socket = (transport as unknown as { dtls?: DtlsSocketLike }).dtls;
+  const inner = socket?.onHandleHandshakes;
+  if (!socket || !inner || guarded.has(socket)) return false;
+  guarded.add(socket);
+  socket.onHandleHandshakes = (assembled) => {
+    if (!socket.connected) return inner.call(socket, assembled);
+    const rest = role === 'client' ? [] : assembled.filter((h) => h.msg_type !== CLIENT_HELLO);
+    return rest.length ? inner.call(socket, rest) : Promise.resolve();
+  };
+  return true;
+}

@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
-import { startFluo, RpcClient } from '../helpers/fluo.ts';
+import { startFluo, RpcClient, sleep } from '../helpers/fluo.ts';
 import { RemotePeers, until } from '../helpers/RemotePeers.ts';
 
 const peers = new RemotePeers();
@@ -141,4 +141,61 @@ test('RtpEndpoint SDP errors and unsupported crypto', async () => {
   const bad = await c.request('invoke', { object: r2, operation: 'processOffer', operationParams: { offer: sdp(5000, 'sendrecv', ['a=crypto:1 AES_256_CM_HMAC_SHA1_80 inline:' + Buffer.alloc(46).toString('base64')], 'RTP/SAVP') }, sessionId: sid });
   assert.equal(bad.error?.code, 40207);
   await c.ok('release', { object: P, sessionId: sid });
+});
+
+/** A minimal RTP packet (RFC 3550 §5.1): VP8's payload type 96, a 20-byte payload. */
+function rtpPacket(seq: number, ssrc: number): Buffer {
+  const b = Buffer.alloc(32);
+  b[0] = 0x80;
+  b[1] = 96;
+  b.writeUInt16BE(seq & 0xffff, 2);
+  b.writeUInt32BE(seq * 3000, 4);
+  b.writeUInt32BE(ssrc, 8);
+  b[12] = 0x10; // VP8 payload descriptor: start of partition
+  return b;
+}
+
+test('COMEDIA: an offer without an address gets Fluo\'s media at the address its RTP came from; a stranger is ignored', async () => {
+  const P = await create('MediaPipeline', {});
+  const rtp = await create('RtpEndpoint', { mediaPipeline: P });
+  await invoke(rtp, 'connect', { sink: rtp }); // loopback: what the peer sends comes back
+  // No usable address (c=0.0.0.0, port 9), as a peer behind NAT offers (COMEDIA, RFC 4145).
+  const offer = ['v=0', 'o=- 1 1 IN IP4 0.0.0.0', 's=comedia', 'c=IN IP4 0.0.0.0', 't=0 0',
+    'm=video 9 RTP/AVP 96', 'a=rtpmap:96 VP8/90000', 'a=direction:active', 'a=sendrecv', ''].join('\r\n');
+  const answer = (await invoke(rtp, 'processOffer', { offer })) as string;
+  const port = Number(/m=video (\d+) RTP\/AVP/.exec(answer)?.[1]);
+  assert.ok(port > 0, answer);
+  const open = async (address: string): Promise<{ sock: dgram.Socket; got: Buffer[] }> => {
+    const sock = dgram.createSocket('udp4');
+    const got: Buffer[] = [];
+    sock.on('message', (m) => got.push(m));
+    await new Promise<void>((r) => sock.bind(0, address, () => r()));
+    return { sock, got };
+  };
+  const peer = await open('127.0.0.1');
+  // Another loopback address (all of 127/8 is local on Linux) stands for a stranger.
+  const stranger = await open('127.0.0.2');
+  try {
+    for (let i = 0; i < 40; i++) {
+      peer.sock.send(rtpPacket(1000 + i, 0x1234), port, '127.0.0.1');
+      if (i === 20) for (let j = 0; j < 10; j++) stranger.sock.send(rtpPacket(5000 + j, 0x9999), port, '127.0.0.1');
+      await sleep(5);
+    }
+    await until(() => peer.got.length >= 30, 5_000, `RTP back at the latched address (${peer.got.length})`);
+    assert.ok(peer.got.every((m) => m[0]! >> 6 === 2 && (m[1]! & 0x7f) === 96), 'RTP with the answered payload type');
+    assert.equal(stranger.got.length, 0, 'nothing goes to the stranger');
+    // The stranger's packets were neither latched onto nor forwarded.
+    const ssrcs = new Set(peer.got.map((m) => m.readUInt32BE(8)));
+    assert.equal(ssrcs.size, 1, 'one outgoing stream');
+    await sleep(200);
+    assert.ok(peer.got.length <= 40, `only the peer's 40 packets came back (${peer.got.length})`);
+    const stats = (await invoke(rtp, 'getStats', { mediaType: 'VIDEO' })) as Record<string, Record<string, unknown>>;
+    const inbound = Object.values(stats).find((s) => s.type === 'inboundrtp');
+    assert.equal(Number(inbound?.packetsReceived), 40, `the peer's packets counted: ${JSON.stringify(inbound)}`);
+    assert.equal(Number(inbound?.packetsDropped), 10, 'the stranger\'s dropped and counted');
+  } finally {
+    peer.sock.close();
+    stranger.sock.close();
+    await c.ok('release', { object: P, sessionId: sid });
+  }
 });

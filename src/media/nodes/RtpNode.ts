@@ -155,7 +155,9 @@ export class RtpNode extends SdpNode {
 
   #onPacket(s: Stream, raw: Buffer, rinfo: dgram.RemoteInfo, onRtcpPort: boolean): void {
     if (this.closed || raw.length < 12 || raw[0]! >> 6 !== 2) { s.dropped++; return; }
-    if (s.remote && !s.comedia && (rinfo.address !== s.remote.address)) { s.dropped++; return; }
+    // Only the peer's address may send: the announced one, or under COMEDIA the one
+    // latched to (before the latch anyone may be the peer).
+    if (s.remote && (!s.comedia || s.latched) && rinfo.address !== s.remote.address) { s.dropped++; return; }
     if (s.comedia && !s.latched && !onRtcpPort && !isRtcp(raw)) {
       s.remote = { address: rinfo.address, port: rinfo.port, rtcpPort: rinfo.port + 1 };
       s.latched = true;

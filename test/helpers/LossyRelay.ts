@@ -34,6 +34,11 @@ export interface LossyRelayOptions {
   seed?: number;
   /** Fluo's candidate, if known already (else `setTarget`). */
   target?: Address;
+  /**
+   * Which DTLS datagrams (RFC 7983: first byte 20-63) to lose, asked of each one with
+   * its direction: a handshake flight that goes missing on the way.
+   */
+  dropDtls?: (toward: 'peer' | 'fluo', datagram: Buffer) => boolean;
 }
 
 /** What the relay saw of one SSRC going to the peer. */
@@ -72,6 +77,8 @@ export interface RelayCounters {
   readonly strangerSources: Set<string>;
   /** Datagrams from Fluo before the peer's address was known. */
   noPeerYet: number;
+  /** DTLS datagrams lost on purpose (`dropDtls`), by direction. */
+  dtlsDropped: { toPeer: number; toFluo: number };
 }
 
 type Class = 'stun' | 'dtls' | 'rtp' | 'rtcp' | 'other';
@@ -103,13 +110,14 @@ const emptyClasses = () => ({ stun: 0, dtls: 0, rtp: 0, rtcp: 0, other: 0 });
 export class LossyRelay {
   /** Fraction of Fluo -> peer RTP dropped from now on. */
   lossRate: number;
-  readonly counters: RelayCounters = { toPeer: emptyClasses(), toFluo: emptyClasses(), strangers: 0, strangerSources: new Set(), noPeerYet: 0 };
+  readonly counters: RelayCounters = { toPeer: emptyClasses(), toFluo: emptyClasses(), strangers: 0, strangerSources: new Set(), noPeerYet: 0, dtlsDropped: { toPeer: 0, toFluo: 0 } };
   /** Fluo -> peer RTP by SSRC. */
   readonly ssrcs = new Map<number, SsrcCounters>();
   readonly #peerSide: dgram.Socket;
   readonly #fluoSide: dgram.Socket;
   readonly #seed: number;
   readonly #loss = new Map<number, LossState>();
+  readonly #dropDtls: ((toward: 'peer' | 'fluo', datagram: Buffer) => boolean) | undefined;
   #target: Address | undefined;
   #peer: Address | undefined;
   #closing: Promise<void> | undefined;
@@ -121,6 +129,7 @@ export class LossyRelay {
     this.lossRate = o.lossRate ?? 0;
     this.#seed = o.seed ?? 1;
     this.#target = o.target;
+    this.#dropDtls = o.dropDtls;
     peerSide.on('message', (d, r) => this.#fromPeer(d, r));
     fluoSide.on('message', (d, r) => this.#fromFluo(d, r));
     // A send to a closed port gives ECONNREFUSED on some systems: a lossy link shrugs.
@@ -217,7 +226,12 @@ export class LossyRelay {
   #fromPeer(d: Buffer, from: dgram.RemoteInfo): void {
     if (this.#closing) return;
     this.#peer = { address: from.address, port: from.port };
-    this.counters.toFluo[classify(d)]++;
+    const kind = classify(d);
+    this.counters.toFluo[kind]++;
+    if (kind === 'dtls' && this.#dropDtls?.('fluo', d)) {
+      this.counters.dtlsDropped.toFluo++;
+      return;
+    }
     const t = this.#target;
     if (t) this.#fluoSide.send(d, t.port, t.address);
   }
@@ -237,6 +251,10 @@ export class LossyRelay {
     }
     const kind = classify(d);
     this.counters.toPeer[kind]++;
+    if (kind === 'dtls' && this.#dropDtls?.('peer', d)) {
+      this.counters.dtlsDropped.toPeer++;
+      return;
+    }
     if (kind === 'rtp' && d.length >= 12) {
       const ssrc = d.readUInt32BE(8);
       const seq = d.readUInt16BE(2);

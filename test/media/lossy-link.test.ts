@@ -11,7 +11,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { startFluo, RpcClient, sleep } from '../helpers/fluo.ts';
 import { RemotePeers, until } from '../helpers/RemotePeers.ts';
-import { LossyRelay, type Address } from '../helpers/LossyRelay.ts';
+import { LossyRelay } from '../helpers/LossyRelay.ts';
+import { parseCandidate, signalThroughRelay } from '../helpers/throughRelay.ts';
 import { mediaSkipReason } from '../helpers/netns.ts';
 
 const LOSS = 0.04;
@@ -27,19 +28,6 @@ function udpPorts(): number[] {
     try { text = readFileSync(f, 'utf8'); } catch { return []; }
     return text.trim().split('\n').slice(1).map((l) => parseInt(l.trim().split(/\s+/)[1]!.split(':')[1]!, 16));
   });
-}
-
-/** RFC 8839 §5.1 candidate-attribute: transport, address, port and type of a candidate line. */
-const CANDIDATE = /^((?:a=)?candidate:\S+ \d+ (\S+) \d+ )(\S+) (\d+)( typ (\S+).*)$/i;
-
-function parseCandidate(line: string): { transport: string; address: string; port: number; type: string } | undefined {
-  const m = CANDIDATE.exec(line.trim());
-  return m ? { transport: m[2]!.toLowerCase(), address: m[3]!, port: Number(m[4]), type: m[6]!.toLowerCase() } : undefined;
-}
-
-/** The same candidate line with another address and port. */
-function withAddress(line: string, a: Address): string {
-  return line.trim().replace(CANDIDATE, (_all, head: string, _t, _addr, _port, tail: string) => `${head}${a.address} ${a.port}${tail}`);
 }
 
 /** The media and RTX SSRCs of the video section's a=ssrc-group:FID (RFC 5576 §4.2, RFC 4588 §8.7). */
@@ -77,45 +65,13 @@ test('NACK and RTX across a lossy link: the viewer keeps decoding, Fluo retransm
     const publisher = await peers.create({ shade: 200 });
     await publisher.connectTo(c, pub, sid);
 
-    // The viewer, signalled by hand so that every address it learns of Fluo is the relay's.
+    // The viewer, signalled so that every address it learns of Fluo is the relay's.
     const viewer = await peers.create({ recvOnly: true });
-    for (const type of ['IceCandidateFound', 'NewCandidatePairSelected']) await c.ok('subscribe', { object: view, type, sessionId: sid });
-    const notRelayed: string[] = [];
-    c.onEvent((e) => {
-      const v = e.params?.value;
-      if (v?.object !== view || v.type !== 'IceCandidateFound') return;
-      const cand = v.data.candidate as { candidate: string; sdpMid: string; sdpMLineIndex: number };
-      const p = parseCandidate(cand.candidate);
-      // One UDP host candidate of Fluo's goes to the viewer, as the relay's address.
-      if (!relay.target && p && p.transport === 'udp' && p.type === 'host' && !p.address.includes(':')) {
-        relay.setTarget({ address: p.address, port: p.port });
-        void viewer.call('addCandidate', { ...cand, candidate: withAddress(cand.candidate, relay.peerSide) });
-      } else {
-        notRelayed.push(cand.candidate); // TCP ones, and any other
-      }
-    });
-    // The viewer's first UDP candidate reaches Fluo as the relay's other socket, the
-    // address Fluo will see it at (a known candidate, not a peer-reflexive one).
-    let viewerCandidate: string | undefined;
-    peers.onCandidate(viewer.id, (cand) => {
-      const line = String(cand.candidate ?? '');
-      const p = parseCandidate(line);
-      if (viewerCandidate || !p || p.transport !== 'udp') return;
-      viewerCandidate = line;
-      void c.request('invoke', {
-        object: view, operation: 'addIceCandidate', sessionId: sid,
-        operationParams: { candidate: { ...cand, candidate: withAddress(line, relay.fluoSide) } },
-      });
-    });
-    const offer = (await viewer.call('offer')) as string;
-    const answer = (await invoke(view, 'processOffer', { offer })) as string;
+    await c.ok('subscribe', { object: view, type: 'NewCandidatePairSelected', sessionId: sid });
+    const { fluoSdp: answer, notRelayed } = await signalThroughRelay({ c, sessionId: sid, endpoint: view, peers, peer: viewer, relay });
     const fid = videoFid(answer);
     assert.ok(fid, 'Fluo announces its video and RTX SSRCs in an a=ssrc-group:FID');
     assert.match(answer, /a=rtpmap:\d+ rtx\/90000/);
-    // Fluo's answer carries its candidates too (werift gathered them for the local
-    // description): the viewer must know only the relay's address.
-    await viewer.call('setAnswer', { sdp: answer.replace(/^a=(candidate|end-of-candidates).*\r?\n/gm, '') });
-    await invoke(view, 'gatherCandidates');
 
     // ICE through the relay: the checks passed with the relay's address, which is the
     // pair Fluo selected (IceGuard would drop media from any other address).

@@ -14,6 +14,7 @@ import { webrtcStats } from './webrtcStats.ts';
 import { ForwardingSender } from './ForwardingSender.ts';
 import { deleteTurnAllocations } from './turnAllocations.ts';
 import { guardFinishedHandshake } from './dtlsGuard.ts';
+import { renumberRetransmissions } from './dtlsRetransmission.ts';
 import { enlargeIceReceiveBuffers } from './receiveBuffers.ts';
 import { IceGuard } from './IceGuard.ts';
 import { CandidatePolicy } from './CandidatePolicy.ts';
@@ -164,6 +165,9 @@ export class WebRtcNode extends SdpNode {
       if (this.#watchedDtls.has(t)) continue;
       this.#watchedDtls.add(t);
       const report = (state: string): void => {
+        // werift makes its DTLS socket right after announcing 'connecting', and sends
+        // its first flight 100 ms later: the next microtask finds the socket, in time.
+        if (state === 'connecting') queueMicrotask(() => renumberRetransmissions(t));
         if (state === 'connected') guardFinishedHandshake(t);
         this.emit('DtlsConnectionStateChange', { streamId: '1', componentId: '1', connectionId: this.id, state: state.toUpperCase() });
       };

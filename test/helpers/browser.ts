@@ -3,7 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { before, after } from 'node:test';
 import { chromium, type BrowserContext } from 'playwright-core';
+import { startFluo } from './fluo.ts';
 
 /** Chromium flags for media tests (DEVELOPERS.md): fake camera, loopback ICE allowed. */
 export const CHROMIUM_ARGS = [
@@ -33,4 +35,30 @@ export async function blankPage(): Promise<{ url: string; close: () => Promise<v
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+export interface ChromiumFixture {
+  fluo: Awaited<ReturnType<typeof startFluo>>;
+  browser: Awaited<ReturnType<typeof launchChromium>>;
+  page: Awaited<ReturnType<typeof blankPage>>;
+}
+
+/**
+ * Fluo, a headless Chromium and a blank page for the tests of one file: started in a
+ * `before` hook and stopped in an `after` hook (node:test), read through the object
+ * returned once the tests run.
+ */
+export function chromiumAgainstFluo(): ChromiumFixture {
+  const f = {} as Partial<ChromiumFixture>;
+  before(async () => {
+    f.fluo = await startFluo();
+    f.browser = await launchChromium();
+    f.page = await blankPage();
+  });
+  after(async () => {
+    await f.browser?.close();
+    await f.page?.close();
+    await f.fluo?.stop();
+  });
+  return f as ChromiumFixture;
 }

@@ -2,31 +2,23 @@
  * Headless Chromium (fake camera) against a Fluo WebRtcEndpoint in loopback, driven
  * over JSON-RPC: VP8 and H.264 (packetization-mode 1) come back and decode.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startFluo, RpcClient } from '../helpers/fluo.ts';
-import { launchChromium, blankPage } from '../helpers/browser.ts';
+import { RpcClient } from '../helpers/fluo.ts';
+import { chromiumAgainstFluo } from '../helpers/browser.ts';
 import type { Page } from 'playwright-core';
 
-let fluo: Awaited<ReturnType<typeof startFluo>>;
-let browser: Awaited<ReturnType<typeof launchChromium>>;
-let page: Awaited<ReturnType<typeof blankPage>>;
-before(async () => {
-  fluo = await startFluo();
-  browser = await launchChromium();
-  page = await blankPage();
-});
-after(async () => { await browser.close(); await page.close(); await fluo.stop(); });
+const env = chromiumAgainstFluo();
 
 async function loopback(codec: 'VP8' | 'H264'): Promise<{ framesDecoded: number; codec: string; width: number }> {
-  const c = await RpcClient.open(fluo.url);
+  const c = await RpcClient.open(env.fluo.url);
   const sid = (await c.ok('connect')).sessionId!;
   const P = (await c.ok('create', { type: 'MediaPipeline', sessionId: sid })).value as string;
   const ep = (await c.ok('create', { type: 'WebRtcEndpoint', constructorParams: { mediaPipeline: P }, sessionId: sid })).value as string;
   await c.ok('invoke', { object: ep, operation: 'connect', operationParams: { sink: ep }, sessionId: sid });
   await c.ok('subscribe', { object: ep, type: 'IceCandidateFound', sessionId: sid });
-  const tab: Page = await browser.context.newPage();
-  await tab.goto(page.url);
+  const tab: Page = await env.browser.context.newPage();
+  await tab.goto(env.page.url);
   await tab.exposeFunction('sendCandidate', (cand: unknown) => c.request('invoke', { object: ep, operation: 'addIceCandidate', operationParams: { candidate: cand }, sessionId: sid }));
   c.onEvent((e) => {
     const v = e.params?.value;

@@ -14,23 +14,15 @@
  * makes reaches Fluo as a peer-reflexive candidate.
  */
 import { readFileSync } from 'node:fs';
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { startFluo, RpcClient } from '../helpers/fluo.ts';
-import { launchChromium, blankPage } from '../helpers/browser.ts';
+import { RpcClient } from '../helpers/fluo.ts';
+import { chromiumAgainstFluo } from '../helpers/browser.ts';
 import { videoLuma } from '../helpers/videoLuma.ts';
 import { waitFor } from '../helpers/netns.ts';
 
-let fluo: Awaited<ReturnType<typeof startFluo>>;
-let browser: Awaited<ReturnType<typeof launchChromium>>;
-let page: Awaited<ReturnType<typeof blankPage>>;
-before(async () => {
-  fluo = await startFluo();
-  browser = await launchChromium();
-  page = await blankPage();
-});
-after(async () => { await browser.close(); await page.close(); await fluo.stop(); });
+const env = chromiumAgainstFluo();
 
 /** One TCP socket of this network namespace, from /proc/net/tcp (RFC 793 states as the kernel numbers them). */
 interface TcpSocket { localPort: number; remotePort: number; state: number; inode: number }
@@ -95,10 +87,10 @@ interface PeerView {
 
 test('Chromium reaches Fluo over ICE-TCP only: the camera comes back, TCP pairs are selected, release closes the TCP sockets', async () => {
   const t0 = Date.now();
-  const c = await RpcClient.open(fluo.url);
+  const c = await RpcClient.open(env.fluo.url);
   const sid = (await c.ok('connect')).sessionId!;
-  const tab: Page = await browser.context.newPage();
-  await tab.goto(page.url);
+  const tab: Page = await env.browser.context.newPage();
+  await tab.goto(env.page.url);
   const listenBefore = listening().length;
 
   const P = (await c.ok('create', { type: 'MediaPipeline', sessionId: sid })).value as string;

@@ -1,6 +1,6 @@
 import {
   RTCPeerConnection, RtcpPayloadSpecificFeedback, ReceiverEstimatedMaxBitrate, RTCIceCandidate, RTCRtpCodecParameters,
-  type RTCRtpTransceiver, type RTCDataChannel, type MediaStreamTrack,
+  type RTCRtpTransceiver, type MediaStreamTrack,
 } from 'werift';
 import { KurentoError } from '../../core/KurentoError.ts';
 import type { MediaNode, EmitFn } from './MediaNode.ts';
@@ -14,6 +14,7 @@ import { webrtcStats } from './webrtcStats.ts';
 import { ForwardingSender } from './ForwardingSender.ts';
 import { deleteTurnAllocations } from './turnAllocations.ts';
 import { guardFinishedHandshake } from './dtlsGuard.ts';
+import { DataChannels } from './DataChannels.ts';
 import { renumberRetransmissions } from './dtlsRetransmission.ts';
 import { enlargeIceReceiveBuffers } from './receiveBuffers.ts';
 import { IceGuard } from './IceGuard.ts';
@@ -84,7 +85,7 @@ export class WebRtcNode extends SdpNode {
    */
   #audioLane: OutLane | null | undefined;
   #videoLane: OutLane | null | undefined;
-  readonly #channels = new Map<number, RTCDataChannel>();
+  readonly #channels: DataChannels;
   readonly #bw = new BandwidthPolicy();
   /** MediaStream id of everything this endpoint sends (one stream: lip sync across audio and video). */
   readonly #streamId = `fluo-${Math.random().toString(36).slice(2, 12)}`;
@@ -108,6 +109,13 @@ export class WebRtcNode extends SdpNode {
       rtcp: () => this.#markMedia(),
     });
     this.#guard = new IceGuard(this.#pc);
+    this.#channels = new DataChannels({
+      emit: (name, data) => this.emit(name, data),
+      message: (msg) => {
+        this.#flow.packet('in', 'DATA');
+        this.forwardData(msg);
+      },
+    });
     this.#announce = new CandidatePolicy(this.#ice);
     this.#flow = new FlowMonitor((dir, kind, state) => this.emit(dir === 'in' ? 'MediaFlowInStateChanged' : 'MediaFlowOutStateChanged', { state, padName: 'default', mediaType: kind }));
     this.#wire();
@@ -155,7 +163,7 @@ export class WebRtcNode extends SdpNode {
       }
     });
     pc.onTrack.subscribe((track) => this.#onTrack(track));
-    pc.onDataChannel.subscribe((ch) => this.#addChannel(ch));
+    pc.onDataChannel.subscribe((ch) => this.#channels.add(ch));
   }
 
   readonly #watchedDtls = new WeakSet<object>();
@@ -343,33 +351,8 @@ export class WebRtcNode extends SdpNode {
 
   // ---- data channels -------------------------------------------------------------
 
-  #addChannel(ch: RTCDataChannel): void {
-    const register = (): void => {
-      const id = ch.id ?? -1;
-      if (this.#channels.has(id)) return;
-      this.#channels.set(id, ch);
-      this.emit('DataChannelOpened', { channelId: id });
-    };
-    if (ch.readyState === 'open') register();
-    else ch.stateChanged.subscribe((s) => { if (s === 'open') register(); });
-    ch.stateChanged.subscribe((s) => {
-      if (s === 'closed' && this.#channels.get(ch.id ?? -1) === ch) {
-        this.#channels.delete(ch.id ?? -1);
-        this.emit('DataChannelClosed', { channelId: ch.id ?? -1 });
-      }
-    });
-    ch.onMessage.subscribe((data) => {
-      this.#flow.packet('in', 'DATA');
-      this.forwardData({ label: ch.label, data: typeof data === 'string' ? data : Buffer.from(data) });
-    });
-  }
-
   override deliverData(msg: DataMessage): void {
-    const open = [...this.#channels.values()].filter((c) => c.readyState === 'open');
-    const ch = open.find((c) => c.label === msg.label) ?? open[0];
-    if (!ch) return;
-    this.#flow.packet('out', 'DATA');
-    ch.send(msg.data);
+    if (this.#channels.send(msg)) this.#flow.packet('out', 'DATA');
   }
 
   // ---- operations from the control plane -----------------------------------------
@@ -386,13 +369,8 @@ export class WebRtcNode extends SdpNode {
         this.#maybeGatheringDone();
         return null;
       case 'addIceCandidate': return this.#addIceCandidate(a);
-      case 'createDataChannel': return this.#createDataChannel(a);
-      case 'closeDataChannel': {
-        const ch = this.#channels.get(Number(a.channelId));
-        if (!ch) throw new KurentoError('MEDIA_OBJECT_ILLEGAL_PARAM_ERROR', `No data channel with id ${String(a.channelId)}`);
-        ch.close();
-        return null;
-      }
+      case 'createDataChannel': this.#channels.create(this.#pc, a); return null;
+      case 'closeDataChannel': this.#channels.close(Number(a.channelId)); return null;
       case 'setProperty':
         if (a.name === 'rembParams') this.#bw.estimator.setParams((a.value ?? {}) as Partial<RembParams>);
         else if (this.#bw.set(String(a.name), Number(a.value))) this.#reportUpstream();
@@ -502,7 +480,7 @@ export class WebRtcNode extends SdpNode {
     const dir = this.#opts.recvonly ? 'recvonly' : this.#opts.sendonly ? 'sendonly' : 'sendrecv';
     if (a.offerToReceiveAudio !== false || !this.#opts.recvonly) this.#pc.addTransceiver('audio', { direction: dir });
     if (a.offerToReceiveVideo !== false || !this.#opts.recvonly) this.#pc.addTransceiver('video', { direction: dir });
-    if (this.#opts.useDataChannels) this.#addChannel(this.#pc.createDataChannel('fluo'));
+    if (this.#opts.useDataChannels) this.#channels.add(this.#pc.createDataChannel('fluo'));
     try {
       const offer = await this.#pc.createOffer();
       await this.#pc.setLocalDescription({ type: 'offer', sdp: withoutTransportCc(offer.sdp) });
@@ -556,26 +534,12 @@ export class WebRtcNode extends SdpNode {
     for (const c of this.#remoteCandidates.splice(0)) await this.#addRemote(c).catch(() => undefined);
   }
 
-  async #createDataChannel(a: Record<string, Wire>): Promise<Wire> {
-    const ch = this.#pc.createDataChannel(String(a.label ?? ''), {
-      ordered: a.ordered !== false,
-      ...(Number(a.maxPacketLifeTime) >= 0 ? { maxPacketLifeTime: Number(a.maxPacketLifeTime) } : {}),
-      ...(Number(a.maxRetransmits) >= 0 ? { maxRetransmits: Number(a.maxRetransmits) } : {}),
-      protocol: String(a.protocol ?? ''),
-    });
-    this.#addChannel(ch);
-    return null;
-  }
-
   protected override onClose(): void {
     if (this.#rembTimer) clearInterval(this.#rembTimer);
     this.#rembTimer = undefined;
     this.#out.close();
     this.#flow.close();
-    for (const ch of this.#channels.values()) {
-      try { ch.close(); } catch { /* closing anyway */ }
-    }
-    this.#channels.clear();
+    this.#channels.closeAll();
     // TURN allocations are deleted on the server first: werift would leave them there.
     const pc = this.#pc;
     void deleteTurnAllocations(pc).catch(() => 0).finally(() => pc.close().catch(() => undefined));

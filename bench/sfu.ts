@@ -13,6 +13,11 @@
  * --pin confines Fluo's whole process (media worker, main thread, GC and libuv threads)
  * to CPU 0 and everything else (this driver, the subscribers, ffmpeg, the publisher) to
  * the other CPUs, so "per core" is what one core carried, not a quotient.
+ * First frame: the time from Fluo's answer to the subscriber's first whole VP8 keyframe
+ * (the first picture it could show). Fluo asks the source for a keyframe for every new
+ * sink; the live `webrtc` publisher answers it at once, while the `rtp` one replays a
+ * file and cannot, so there the wait is the file's keyframe interval (2 s; about 1 s
+ * median): a property of that source, as it would be with KMS.
  * Prints forwarded packets/s, Fluo CPU µs per forwarded packet, loss, first-packet
  * time, and memory per idle WebRtcEndpoint, with the conditions.
  */
@@ -190,9 +195,10 @@ async function main(): Promise<void> {
     // sockets from loss inside a process; the subscribers' CPU says if the load generator
     // was the limit.
     // Cost: Fluo's process CPU plus softirq; with --pin, CPU 0's busy time (see kernelTicks).
-    console.log(`subscribers  forwarded pkt/s  Fluo CPU %core  softirq %core  ${pin ? 'CPU 0 busy %  ' : ''}µs/forwarded pkt: cost [Fluo user, kernel; softirq]  loss %  first packet ms (new subs, median)  publisher video kbps  subscribers CPU %core  kernel UDP drops rcv/snd`);
+    console.log(`subscribers  forwarded pkt/s  Fluo CPU %core  softirq %core  ${pin ? 'CPU 0 busy %  ' : ''}µs/forwarded pkt: cost [Fluo user, kernel; softirq]  loss %  first packet / first whole keyframe ms (new subs, median)  publisher video kbps  subscribers CPU %core  kernel UDP drops rcv/snd`);
     for (const n of steps) {
       const times = (await ask(subsProc, { op: 'add', url, pipeline: P, source: pub, count: n - total })) as number[];
+      const added = { from: total, to: n };
       total = n;
       await new Promise((r) => setTimeout(r, 2000));
       // Printed before the window, so an outside profiler (perf record -p) can attach to it.
@@ -218,7 +224,9 @@ async function main(): Promise<void> {
       const got = after.reduce((s, x, i) => s + x.packets - (before[i]?.packets ?? 0), 0);
       const exp = after.reduce((s, x, i) => s + x.expected - (before[i]?.expected ?? 0), 0);
       const loss = exp > 0 ? Math.max(0, (exp - got) / exp) * 100 : 0;
-      const sorted = times.filter(Number.isFinite).sort((a, b) => a - b);
+      const median = (xs: number[]): number => xs.filter(Number.isFinite).sort((a, b) => a - b)[Math.floor(xs.filter(Number.isFinite).length / 2)] ?? NaN;
+      const firstPacket = median(times);
+      const firstFrame = median((await ask(subsProc, { op: 'frames', ...added })) as number[]);
       const softirq = k1.softirq - k0.softirq;
       const cost = pin ? k1.cpu0Busy - k0.cpu0Busy : cpu + softirq;
       const us = (x: number): string => ((x * 1e6) / Math.max(got, 1)).toFixed(1);
@@ -226,7 +234,7 @@ async function main(): Promise<void> {
         String(n).padStart(11), (got / elapsed).toFixed(0).padStart(15), ((cpu / elapsed) * 100).toFixed(0).padStart(14),
         ((softirq / elapsed) * 100).toFixed(0).padStart(13), ...(pin ? [((cost / elapsed) * 100).toFixed(0).padStart(12)] : []),
         `${us(cost)} [${us(user)}, ${us(sys)}; ${us(softirq)}]`.padStart(47), loss.toFixed(2).padStart(6),
-        (sorted[Math.floor(sorted.length / 2)] ?? NaN).toFixed(0).padStart(35), kbps.toFixed(0).padStart(20),
+        `${firstPacket.toFixed(0)} / ${firstFrame.toFixed(0)}`.padStart(44), kbps.toFixed(0).padStart(20),
         ((100 * (sub1.user + sub1.sys - sub0.user - sub0.sys)) / elapsed).toFixed(0).padStart(21),
         `${drops1.rcvbuf - drops0.rcvbuf}/${drops1.sndbuf - drops0.sndbuf}`.padStart(25),
       ].join('  '));

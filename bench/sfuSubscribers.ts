@@ -6,16 +6,42 @@
  * werift does ICE, DTLS and RTCP; the RTP packets themselves are counted at the socket
  * from their headers, which SRTP leaves in clear (RFC 3711 §3.1), and go no further:
  * decrypting and parsing them in werift cost ~40 µs each, so at a few hundred
- * subscribers this process, not Fluo, was the limit.
+ * subscribers this process, not Fluo, was the limit. Until a subscriber holds its first
+ * whole VP8 keyframe (the first frame it could show), its packets also go through
+ * werift, which decrypts them, so that moment can be told.
  */
 import { RTCPeerConnection, useNACK, usePLI, useREMB, RTCRtpCodecParameters } from 'werift';
 import { RpcClient } from '../test/helpers/fluo.ts';
 
-interface Sub { pc: RTCPeerConnection; packets: number; expected: number; lastSeq: Map<number, number>; firstAt: number }
+interface Sub {
+  pc: RTCPeerConnection; packets: number; expected: number; lastSeq: Map<number, number>; firstAt: number;
+  /** RTP timestamp of the keyframe being received, then when its last packet came (0: not yet). */
+  keyframeTs: number | undefined; firstFrameAt: number;
+}
 const subs: Sub[] = [];
 let rpc: RpcClient | undefined;
 let sid = '';
 
+/**
+ * Whether a VP8 RTP payload starts a keyframe (RFC 7741 §4.2-4.3): the payload descriptor
+ * says start of partition 0, and the first bit of the VP8 payload header (P) is 0.
+ */
+function vp8KeyframeStart(p: Buffer): boolean {
+  if (p.length < 1 || !(p[0]! & 0x10) || (p[0]! & 0x07) !== 0) return false;
+  let at = 1;
+  if (p[0]! & 0x80) {
+    const x = p[at++] ?? 0;
+    if (x & 0x80) at += (p[at] ?? 0) & 0x80 ? 2 : 1; // PictureID, 7 or 15 bits
+    if (x & 0x40) at += 1; // TL0PICIDX
+    if (x & 0x30) at += 1; // TID/KEYIDX
+  }
+  return at < p.length && (p[at]! & 0x01) === 0;
+}
+
+/** Subscribers' answer times (performance.now()), to tell their first packet and frame from. */
+const answeredAt = new Map<Sub, number>();
+
+/** Adds `count` subscribers; resolves with the median-able times from answer to first packet of each. */
 async function add(url: string, pipeline: string, source: string, count: number): Promise<number[]> {
   if (!rpc) {
     rpc = await RpcClient.open(url);
@@ -34,9 +60,14 @@ async function add(url: string, pipeline: string, source: string, count: number)
         audio: [new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48000, channels: 2 })],
       },
     });
-    const sub: Sub = { pc, packets: 0, expected: 0, lastSeq: new Map(), firstAt: 0 };
+    const sub: Sub = { pc, packets: 0, expected: 0, lastSeq: new Map(), firstAt: 0, keyframeTs: undefined, firstFrameAt: 0 };
     subs.push(sub);
-    pc.addTransceiver('video', { direction: 'recvonly' });
+    const video = pc.addTransceiver('video', { direction: 'recvonly' });
+    video.onTrack.subscribe((track) => track.onReceiveRtp.subscribe((rtp) => {
+      if (sub.firstFrameAt) return;
+      if (sub.keyframeTs === undefined && vp8KeyframeStart(rtp.payload)) sub.keyframeTs = rtp.header.timestamp;
+      if (sub.keyframeTs === rtp.header.timestamp && rtp.header.marker) sub.firstFrameAt = performance.now();
+    }));
     pc.addTransceiver('audio', { direction: 'recvonly' });
     await c.ok('subscribe', { object: ep, type: 'IceCandidateFound', sessionId: sid });
     c.onEvent((e) => {
@@ -53,6 +84,7 @@ async function add(url: string, pipeline: string, source: string, count: number)
     const t0 = performance.now();
     await pc.setRemoteDescription({ type: 'answer', sdp: answer });
     await c.ok('invoke', { object: ep, operation: 'gatherCandidates', sessionId: sid });
+    answeredAt.set(sub, t0);
     const end = t0 + 5000;
     while (!sub.firstAt && performance.now() < end) await new Promise((r) => setTimeout(r, 5));
     times.push(sub.firstAt ? sub.firstAt - t0 : NaN);
@@ -86,15 +118,21 @@ function countAtSocket(pc: RTCPeerConnection, sub: Sub): void {
     if (!receive) continue;
     p.datagramReceived = (data, addr) => {
       const b1 = data[1]!;
-      if (data.length >= 12 && data[0]! >> 6 === 2 && (b1 < 192 || b1 > 223)) count(sub, data);
-      else receive(data, addr);
+      if (data.length >= 12 && data[0]! >> 6 === 2 && (b1 < 192 || b1 > 223)) {
+        count(sub, data);
+        if (!sub.firstFrameAt) receive(data, addr);
+      } else {
+        receive(data, addr);
+      }
     };
   }
 }
 
-process.on('message', (m: { id: number; op: string; url: string; pipeline: string; source: string; count: number }) => {
+process.on('message', (m: { id: number; op: string; url: string; pipeline: string; source: string; count: number; from: number; to: number }) => {
   const reply = (value: unknown): void => { process.send?.({ id: m.id, value }); };
   if (m.op === 'add') add(m.url, m.pipeline, m.source, m.count).then(reply, (e: Error) => reply({ error: e.message }));
   else if (m.op === 'counts') reply(subs.map((s) => ({ packets: s.packets, expected: s.expected })));
+  // Answer to first whole keyframe of subscribers [from, to), NaN for those still without one.
+  else if (m.op === 'frames') reply(subs.slice(m.from, m.to).map((s) => (s.firstFrameAt ? s.firstFrameAt - (answeredAt.get(s) ?? NaN) : NaN)));
 });
 process.send?.({ ready: true });

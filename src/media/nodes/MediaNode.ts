@@ -20,6 +20,12 @@ export class MediaNode {
   #closed = false;
   /** Set while the pipeline's latencyStats is on (MediaHost 'setLatencyStats'). */
   latency: LatencyMeter | undefined;
+  /**
+   * Since when (performance.now()) this node can take media from its sources: a
+   * keyframe sent before then never reached it. Elements without a transport of their
+   * own always can; a WebRtcEndpoint only once its peer is connected.
+   */
+  readySince = 0;
 
   constructor(id: string, emit: EmitFn) {
     this.id = id;
@@ -78,7 +84,10 @@ export class MediaNode {
 
   /** Graph hooks: a sink was added/removed, or our source changed. */
   sinkAdded(kind: MediaKind, sink: MediaNode): void {
-    if (kind === 'VIDEO') this.requestKeyframe(sink);
+    // A sink that cannot take media yet asks when it can (WebRtcNode, once connected):
+    // a keyframe now would be lost on it, and the sender may then refuse the useful
+    // request a moment later (libwebrtc honours one per 300 ms).
+    if (kind === 'VIDEO' && sink.readySince <= performance.now()) this.requestKeyframe(sink);
   }
 
   sinkRemoved(_kind: MediaKind, _sink: MediaNode): void {}

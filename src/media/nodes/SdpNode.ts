@@ -25,9 +25,12 @@ export abstract class SdpNode extends MediaNode {
     return super.call(op, args);
   }
 
-  override requestKeyframe(_from: MediaNode): void {
+  override requestKeyframe(from: MediaNode): void {
     const now = performance.now();
-    if (now - this.#lastKeyframeRequest < KEYFRAME_INTERVAL_MS) {
+    // Coalesced only when the asking sink could take the keyframe the last request
+    // brings: a sink that became ready since (a viewer whose DTLS just came up) would
+    // otherwise wait for the next one, and its first picture with it.
+    if (now - this.#lastKeyframeRequest < KEYFRAME_INTERVAL_MS && from.readySince <= this.#lastKeyframeRequest) {
       this.#keyframeRequestsCoalesced++;
       return;
     }

@@ -99,6 +99,7 @@ export class WebRtcNode extends SdpNode {
       ice: (o.ice ?? {}) as IceSettings, minPort: o.minPort as string | null, maxPort: o.maxPort as string | null,
     };
     this.#ice = this.#opts.ice;
+    this.readySince = Infinity; // until the peer is connected
     this.#pc = new RTCPeerConnection(peerConfig(this.#ice, { min: Number(this.#opts.minPort) || undefined, max: Number(this.#opts.maxPort) || undefined }));
     this.#out = new ForwardingSender(this.#pc, {
       keyframe: () => this.sources.get('VIDEO')?.requestKeyframe(this),
@@ -151,9 +152,11 @@ export class WebRtcNode extends SdpNode {
         this.#startRemb();
         // Packets forwarded before DTLS was up were dropped: ask the source for a fresh
         // keyframe so this peer's decoder can start at once.
+        this.readySince = performance.now();
         this.sources.get('VIDEO')?.requestKeyframe(this);
       } else if ((s === 'disconnected' || s === 'failed' || s === 'closed') && this.#connected) {
         this.#connected = false;
+        this.readySince = Infinity;
         this.emit('ConnectionStateChanged', { oldState: 'CONNECTED', newState: 'DISCONNECTED' });
         if (this.#mediaConnected) {
           this.#mediaConnected = false;

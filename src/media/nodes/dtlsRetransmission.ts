@@ -46,10 +46,12 @@ export function renumberRetransmissions(transport: RTCDtlsTransport): boolean {
   let sent: WeakSet<Buffer> | undefined = new WeakSet();
   let epoch0Seq = -1;
   cipher.encryptPacket = (pkt) => {
+    // After the handshake (application data: SCTP) nothing is kept.
+    if (!plaintexts || socket.connected) return encrypt(pkt);
     const h = pkt.recordLayerHeader;
     const before: RecordLike = { recordLayerHeader: { ...h, protocolVersion: { ...h.protocolVersion } }, fragment: Buffer.from(pkt.fragment) };
     const out = encrypt(pkt);
-    if (plaintexts && !socket.connected) plaintexts.set(out.fragment.toString('hex'), before);
+    plaintexts.set(out.fragment.toString('hex'), before);
     return out;
   };
   ctx.send = (buf, addr) => {

@@ -43,6 +43,13 @@ test('loopback: the picture comes back and changes; events and states as in Kure
   for (const t of ['ConnectionStateChanged', 'MediaFlowInStateChanged', 'MediaFlowOutStateChanged', 'MediaStateChanged', 'NewCandidatePairSelected', 'IceComponentStateChanged', 'DtlsConnectionStateChange']) {
     assert.ok(types.includes(t), `${t} raised`);
   }
+  // ICE states in Kurento's order: CONNECTED right after NewCandidatePairSelected, which
+  // is raised once for the pair.
+  const ice = c.events.filter((e) => e.params?.value.object === ep && (e.params.value.type === 'NewCandidatePairSelected' || e.params.value.type === 'IceComponentStateChanged'))
+    .map((e) => (e.params!.value.type === 'NewCandidatePairSelected' ? 'PAIR' : String(e.params!.value.data.state)));
+  const connected = ice.indexOf('CONNECTED');
+  assert.ok(connected > 0 && ice[connected - 1] === 'PAIR', `ICE events: ${ice.join(' ')}`);
+  assert.equal(ice.filter((x) => x === 'PAIR').length, 1, `one NewCandidatePairSelected: ${ice.join(' ')}`);
   assert.equal((await c.ok('invoke', { object: ep, operation: 'getConnectionState', sessionId: sid })).value, 'CONNECTED');
   assert.equal((await c.ok('invoke', { object: ep, operation: 'getMediaState', sessionId: sid })).value, 'CONNECTED');
   assert.equal((await c.ok('invoke', { object: ep, operation: 'isMediaFlowingIn', operationParams: { mediaType: 'VIDEO' }, sessionId: sid })).value, true);

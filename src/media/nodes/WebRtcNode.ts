@@ -90,6 +90,8 @@ export class WebRtcNode extends SdpNode {
   /** MediaStream id of everything this endpoint sends (one stream: lip sync across audio and video). */
   readonly #streamId = `fluo-${Math.random().toString(36).slice(2, 12)}`;
   #rembTimer: NodeJS.Timeout | undefined;
+  /** The candidate pair last announced in NewCandidatePairSelected. */
+  #selectedPair: object | undefined;
 
   constructor(id: string, emit: EmitFn, options: Wire) {
     super(id, emit);
@@ -141,8 +143,10 @@ export class WebRtcNode extends SdpNode {
       else this.#pendingCandidates.push(cand);
     });
     pc.iceConnectionStateChange.subscribe((s) => {
-      this.emit('IceComponentStateChanged', { streamId: 1, componentId: 1, state: ICE_STATE[s] ?? 'DISCONNECTED' });
+      // The selected pair first: Kurento's CONNECTED "happens right after the event
+      // NewCandidatePairSelected" (libnice's new-selected-pair, then component-state).
       if (s === 'connected' || s === 'completed') this.#pairSelected();
+      this.emit('IceComponentStateChanged', { streamId: 1, componentId: 1, state: ICE_STATE[s] ?? 'DISCONNECTED' });
     });
     pc.connectionStateChange.subscribe((s) => {
       if (s === 'connected' && !this.#connected) {
@@ -187,10 +191,12 @@ export class WebRtcNode extends SdpNode {
     }
   }
 
+  /** NewCandidatePairSelected, once per pair selected (not again when ICE goes on from connected to completed). */
   #pairSelected(): void {
     const conn = this.#pc.iceTransports[0]?.connection;
     const pair = conn?.nominated;
-    if (!pair) return;
+    if (!pair || pair === this.#selectedPair) return;
+    this.#selectedPair = pair;
     this.emit('NewCandidatePairSelected', {
       candidatePair: { streamId: '1', componentId: 1, localCandidate: `candidate:${pair.localCandidate.toSdp()}`, remoteCandidate: `candidate:${pair.remoteCandidate.toSdp()}` },
     });

@@ -112,3 +112,25 @@ export function activeResources(): string[] {
   return (process as unknown as { getActiveResourcesInfo(): string[] }).getActiveResourcesInfo()
     .filter((r) => !['TTYWrap', 'PipeWrap', 'FSReqCallback'].includes(r));
 }
+
+/** What `withEndpoint` hands its test: the client, its session, a pipeline and a WebRtcEndpoint in it. */
+export interface EndpointSession { c: RpcClient; sid: string; P: string; ep: string }
+
+/**
+ * Runs `fn` against an in-process Fluo with one session, one pipeline and one
+ * WebRtcEndpoint (`constructorParams` added to its mediaPipeline), then closes the
+ * client and stops Fluo, whatever `fn` did.
+ */
+export async function withEndpoint<T>(constructorParams: Record<string, unknown>, fn: (s: EndpointSession) => Promise<T>): Promise<T> {
+  const fluo = await startFluo();
+  const c = await RpcClient.open(fluo.url);
+  try {
+    const sid = (await c.ok('connect')).sessionId!;
+    const P = (await c.ok('create', { type: 'MediaPipeline', sessionId: sid })).value as string;
+    const ep = (await c.ok('create', { type: 'WebRtcEndpoint', constructorParams: { mediaPipeline: P, ...constructorParams }, sessionId: sid })).value as string;
+    return await fn({ c, sid, P, ep });
+  } finally {
+    await c.close();
+    await fluo.stop();
+  }
+}

@@ -8,7 +8,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import crypto from 'node:crypto';
-import { startFluo, RpcClient } from '../helpers/fluo.ts';
+import { withEndpoint } from '../helpers/fluo.ts';
 import { RemotePeers, until } from '../helpers/RemotePeers.ts';
 
 const peers = new RemotePeers();
@@ -50,12 +50,7 @@ function hostile(kind: number): Buffer {
 }
 
 test('a flood of malformed RTP, RTCP, STUN and DTLS from a stranger disturbs nothing', { timeout: 60_000 }, async () => {
-  const fluo = await startFluo();
-  const c = await RpcClient.open(fluo.url);
-  try {
-    const sid = (await c.ok('connect')).sessionId!;
-    const P = (await c.ok('create', { type: 'MediaPipeline', sessionId: sid })).value as string;
-    const ep = (await c.ok('create', { type: 'WebRtcEndpoint', constructorParams: { mediaPipeline: P }, sessionId: sid })).value as string;
+  await withEndpoint({}, async ({ c, sid, P, ep }) => {
     await c.ok('subscribe', { object: ep, type: 'Error', sessionId: sid });
     await c.ok('subscribe', { object: P, type: 'Error', sessionId: sid });
     await c.ok('invoke', { object: ep, operation: 'connect', operationParams: { sink: ep }, sessionId: sid });
@@ -109,8 +104,5 @@ test('a flood of malformed RTP, RTCP, STUN and DTLS from a stranger disturbs not
     await c.ok('release', { object: P2, sessionId: sid });
     await c.ok('release', { object: P, sessionId: sid });
     await peer.close();
-  } finally {
-    await c.close();
-    await fluo.stop();
-  }
+  });
 });

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { startFluo, RpcClient, activeResources, sleep, type RpcMessage } from '../helpers/fluo.ts';
+import { startFluo, RpcClient, activeResources, sleep, withEndpoint, type RpcMessage } from '../helpers/fluo.ts';
 import { RemotePeers, until } from '../helpers/RemotePeers.ts';
 import { startCoturn, type Coturn } from '../helpers/coturn.ts';
 
@@ -44,7 +44,7 @@ async function loopbackThroughTurn(url: string, setTurnUrl?: string): Promise<Ou
         iceServers: [{ urls: `turn:127.0.0.1:${turn.port}?transport=udp`, username: turn.user, credential: turn.password }],
         iceTransportPolicy: 'relay',
       },
-    });
+  });
     await peer.connectTo(c, ep, sid);
     await until(async () => (await peer.received()).frames >= 30, 15_000, '30 frames back through the relay');
     const ofEp = (type: string) => (m: RpcMessage): boolean => m.params?.value.object === ep && m.params.value.type === type;
@@ -95,7 +95,7 @@ function freePort(): Promise<number> {
     const s = net.createServer().listen(0, '127.0.0.1', () => {
       const p = (s.address() as net.AddressInfo).port;
       s.close(() => resolve(p));
-    });
+  });
   });
 }
 
@@ -105,7 +105,7 @@ test('KMS_TURN_URL in the environment of a Fluo process (TURN over TCP to coturn
   const turnUrl = `${turn.user}:${turn.password}@127.0.0.1:${turn.port}?transport=tcp`;
   const child = spawn(process.execPath, ['--import', 'tsx', main, '--port', String(port)], {
     stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KMS_TURN_URL: turnUrl, GST_DEBUG: '1' },
-  });
+ });
   let output = '';
   child.stdout.on('data', (d: Buffer) => { output += d.toString(); });
   child.stderr.on('data', (d: Buffer) => { output += d.toString(); });
@@ -136,12 +136,7 @@ test('KMS_TURN_URL in the environment of a Fluo process (TURN over TCP to coturn
 });
 
 test('a bad turnUrl is refused with 40107 and a reason; the endpoint keeps working', async () => {
-  const fluo = await startFluo();
-  const c = await RpcClient.open(fluo.url);
-  try {
-    const sid = (await c.ok('connect')).sessionId!;
-    const P = (await c.ok('create', { type: 'MediaPipeline', sessionId: sid })).value as string;
-    const ep = (await c.ok('create', { type: 'WebRtcEndpoint', constructorParams: { mediaPipeline: P }, sessionId: sid })).value as string;
+  await withEndpoint({}, async ({ c, sid, P, ep }) => {
     const set = (turnUrl: string) => c.request('invoke', { object: ep, operation: 'setTurnUrl', operationParams: { turnUrl }, sessionId: sid });
     for (const [bad, why] of [
       ['127.0.0.1:3478', /no 'user:password@'/],
@@ -159,10 +154,7 @@ test('a bad turnUrl is refused with 40107 and a reason; the endpoint keeps worki
     // Clearing TURN (an empty URL, as Kurento takes it) is fine.
     assert.equal((await set('')).error, undefined);
     await c.ok('release', { object: P, sessionId: sid });
-  } finally {
-    await c.close();
-    await fluo.stop();
-  }
+  });
 });
 
 test('coturn allocated and relayed; nothing is left running', async () => {

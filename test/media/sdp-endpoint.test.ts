@@ -125,15 +125,23 @@ test('iceTcp, externalIPv4 and networkInterfaces shape the announced candidates,
   assert.ok(plain.events.some((l) => / udp .* 127\.0\.0\.1 \d+ typ host/i.test(l)));
   const noTcp = await gather((ep) => call(ep, 'setIceTcp', { iceTcp: false }));
   assert.ok(noTcp.events.length > 0 && !noTcp.events.some((l) => / tcp /i.test(l)), 'iceTcp off: UDP only');
-  // externalIPv4: every host IPv4 candidate carries the public address (nothing is sent there).
+  // externalIPv4/IPv6: every host candidate of that family carries the public address
+  // (nothing is sent there); the other family's are left as they are.
+  const v4host = (l: string): boolean => /typ host/.test(l) && / \d+\.\d+\.\d+\.\d+ \d+ typ/.test(l);
+  const v6host = (l: string): boolean => /typ host/.test(l) && / [0-9a-f]*:[0-9a-f:]* \d+ typ/i.test(l);
   const ext = await gather((ep) => call(ep, 'setExternalIPv4', { externalIPv4: '198.51.100.7' }));
-  for (const l of [...ext.events, ...ext.sdp].filter((x) => /typ host/.test(x))) assert.match(l, / 198\.51\.100\.7 \d+ typ host/);
+  for (const l of [...ext.events, ...ext.sdp].filter(v4host)) assert.match(l, / 198\.51\.100\.7 \d+ typ host/);
+  assert.ok([...ext.events, ...ext.sdp].filter(v6host).every((l) => / ::1 \d+ typ host/.test(l)), 'IPv6 host candidates untouched');
   assert.ok(ext.events.length > 0 && ext.sdp.length > 0);
+  const ext6 = await gather((ep) => call(ep, 'setExternalIPv6', { externalIPv6: '2001:db8::7' }));
+  assert.ok(ext6.events.some(v6host), `IPv6 host candidates: ${ext6.events.join(' | ')}`);
+  for (const l of [...ext6.events, ...ext6.sdp].filter(v6host)) assert.match(l, / 2001:db8::7 \d+ typ host/);
+  assert.ok([...ext6.events, ...ext6.sdp].filter(v4host).every((l) => / 127\.0\.0\.1 \d+ typ host/.test(l)), 'IPv4 host candidates untouched');
   // networkInterfaces: an interface that does not exist leaves no host candidate.
   const none = await gather((ep) => call(ep, 'setNetworkInterfaces', { networkInterfaces: 'nosuchif0' }));
   assert.deepEqual([...none.events, ...none.sdp].filter((l) => /typ host/.test(l)), []);
   const lo = await gather((ep) => call(ep, 'setNetworkInterfaces', { networkInterfaces: 'lo' }));
-  assert.ok(lo.events.length > 0 && lo.events.every((l) => / 127\.0\.0\.1 /.test(l)));
+  assert.ok(lo.events.length > 0 && lo.events.every((l) => / (127\.0\.0\.1|::1) /.test(l)), `on lo only: ${lo.events.join(' | ')}`);
 });
 
 test('a plain RTP/AVP offer (Android SDP) still gets an answer; audio-only BUNDLE answered with opus', async () => {

@@ -93,7 +93,9 @@ export function iceConfig(ice: IceSettings): Pick<PeerConfig, 'iceServers' | 'ic
 export function peerConfig(ice: IceSettings, ports: { min?: number; max?: number }): Partial<PeerConfig> {
   const wantsLoopback = interfaceNames(ice).includes('lo') || onlyLoopback();
   const extra: string[] = [];
-  if (wantsLoopback) extra.push('127.0.0.1');
+  // werift leaves loopback out of its host addresses; 'lo' (or a machine with nothing
+  // else) asks for it, in both families.
+  if (wantsLoopback) extra.push('127.0.0.1', '::1');
   // externalIPv4/IPv6 are not bound: they replace the host candidates' addresses in
   // what the peer is told (CandidatePolicy), as Kurento documents them.
   return {
@@ -102,6 +104,8 @@ export function peerConfig(ice: IceSettings, ports: { min?: number; max?: number
     ...iceConfig(ice),
     iceAdditionalHostAddresses: extra.length ? extra : undefined,
     icePortRange: ports.min && ports.max && ports.max >= ports.min ? [ports.min, ports.max] : undefined,
-    iceUseIpv6: false,
+    // IPv6 host candidates too, as Kurento gathers on every interface of both families
+    // (its ipv4/ipv6 test variants connect with one family's candidates only).
+    iceUseIpv6: true,
   };
 }

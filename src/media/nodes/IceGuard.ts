@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import net from 'node:net';
 import type { RTCPeerConnection } from 'werift';
 import { forEachIceProtocol } from './iceProtocols.ts';
 import { STUN } from './stun.ts';
@@ -192,6 +193,29 @@ function authentic(cipher: CipherLike, data: Buffer, at: number, length: number)
 }
 
 /** IPv4-mapped IPv6 addresses from a dual-stack socket name the same host. */
-function sameHost(a: string, b: string): boolean {
-  return a === b || a.replace(/^::ffff:/, '') === b.replace(/^::ffff:/, '');
+/**
+ * Whether two spellings name the same address: a candidate's address is as the peer
+ * wrote it (RFC 8839 allows any IPv6 text form, RFC 4291 §2.2: upper case, leading
+ * zeros, uncompressed), a datagram's source as the kernel reports it (RFC 5952's
+ * canonical form, or IPv4-mapped on a dual-stack socket).
+ */
+export function sameHost(a: string, b: string): boolean {
+  return a === b || canonicalHost(a) === canonicalHost(b);
+}
+
+/** Canonical text of addresses seen lately (per datagram on the drop path, so kept). */
+const canonical = new Map<string, string>();
+
+function canonicalHost(h: string): string {
+  let c = canonical.get(h);
+  if (c !== undefined) return c;
+  const unmapped = h.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '');
+  c = unmapped.toLowerCase();
+  if (net.isIPv6(unmapped)) {
+    // The WHATWG URL serializer writes IPv6 as RFC 5952 does.
+    try { c = new URL(`http://[${unmapped}]`).hostname.slice(1, -1); } catch { /* a zone id: compared as written */ }
+  }
+  if (canonical.size >= 1024) canonical.clear();
+  canonical.set(h, c);
+  return c;
 }

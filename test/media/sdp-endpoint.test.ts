@@ -159,6 +159,10 @@ test('a plain RTP/AVP offer (Android SDP) still gets an answer; audio-only BUNDL
     'a=setup:actpass', 'a=mid:0', 'a=sendrecv', 'a=rtcp-mux', 'a=rtpmap:111 opus/48000/2', ''].join('\r\n');
   const ans = (await call(b, 'processOffer', { offer: opus })).result?.value as string;
   assert.match(ans, /a=rtpmap:111 opus\/48000\/2/);
+  // The answer keeps the offer's codec-name case (KMS check_codec_sdp).
+  const c2 = await webrtc();
+  const upper = (await call(c2, 'processOffer', { offer: opus.replace('opus/48000/2', 'OPUS/48000/2') })).result?.value as string;
+  assert.match(upper, /a=rtpmap:111 OPUS\/48000\/2/, upper);
 });
 
 test('H.264 answered with the offered profile-level-id and packetization mode (RFC 6184 §8.2.2)', async () => {

@@ -79,6 +79,8 @@ export interface RelayCounters {
   noPeerYet: number;
   /** DTLS datagrams lost on purpose (`dropDtls`), by direction. */
   dtlsDropped: { toPeer: number; toFluo: number };
+  /** Datagrams from Fluo that reached the relay while it was `cut`, by class. */
+  toPeerWhileCut: { stun: number; dtls: number; rtp: number; rtcp: number; other: number };
 }
 
 type Class = 'stun' | 'dtls' | 'rtp' | 'rtcp' | 'other';
@@ -110,7 +112,12 @@ const emptyClasses = () => ({ stun: 0, dtls: 0, rtp: 0, rtcp: 0, other: 0 });
 export class LossyRelay {
   /** Fraction of Fluo -> peer RTP dropped from now on. */
   lossRate: number;
-  readonly counters: RelayCounters = { toPeer: emptyClasses(), toFluo: emptyClasses(), strangers: 0, strangerSources: new Set(), noPeerYet: 0, dtlsDropped: { toPeer: 0, toFluo: 0 } };
+  /**
+   * While true, nothing crosses either way (the peer vanished: a cable pulled, a laptop
+   * closed); what Fluo still sends is counted in `counters.toPeerWhileCut`.
+   */
+  cut = false;
+  readonly counters: RelayCounters = { toPeer: emptyClasses(), toFluo: emptyClasses(), strangers: 0, strangerSources: new Set(), noPeerYet: 0, dtlsDropped: { toPeer: 0, toFluo: 0 }, toPeerWhileCut: emptyClasses() };
   /** Fluo -> peer RTP by SSRC. */
   readonly ssrcs = new Map<number, SsrcCounters>();
   readonly #peerSide: dgram.Socket;
@@ -224,7 +231,7 @@ export class LossyRelay {
   }
 
   #fromPeer(d: Buffer, from: dgram.RemoteInfo): void {
-    if (this.#closing) return;
+    if (this.#closing || this.cut) return;
     this.#peer = { address: from.address, port: from.port };
     const kind = classify(d);
     this.counters.toFluo[kind]++;
@@ -250,6 +257,10 @@ export class LossyRelay {
       return;
     }
     const kind = classify(d);
+    if (this.cut) {
+      this.counters.toPeerWhileCut[kind]++;
+      return;
+    }
     this.counters.toPeer[kind]++;
     if (kind === 'dtls' && this.#dropDtls?.('peer', d)) {
       this.counters.dtlsDropped.toPeer++;

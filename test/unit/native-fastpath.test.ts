@@ -94,6 +94,15 @@ test('SelectedPairRoute sends on a plain UDP selected pair, and leaves TURN, clo
     assert.equal(SelectedPairRoute.of({ nominated: { ...pair, protocol: { type: 'tcp', transport: { type: 'tcp' } } } }).send(Buffer.from('x')), false);
     assert.equal(SelectedPairRoute.of({}).send(Buffer.from('x')), false);
     assert.equal(SelectedPairRoute.of(connection, null).send(Buffer.from('x')), false, 'no addon, no route');
+    // Consent expired (RFC 7675 §5.1): dropped, on no path at all.
+    let consent = false;
+    const withConsent = { nominated: pair, canSendApplicationData: () => consent };
+    const guarded = SelectedPairRoute.of(withConsent);
+    assert.equal(guarded.send(Buffer.from('no consent')), true, 'nothing left to do');
+    consent = true;
+    assert.equal(guarded.send(Buffer.from('consent')), true);
+    await once(rx, 'message');
+    assert.deepEqual(got.map((g) => g.msg.toString()), ['srtp', 'consent'], 'only what had consent arrived');
     // A new selected pair makes the route stale.
     connection.nominated = { ...pair };
     assert.equal(route.follows(connection), false);

@@ -9,6 +9,8 @@ interface PairLike {
 }
 export interface ConnectionLike {
   readonly nominated?: PairLike;
+  /** werift-ice: a pair is selected and its consent is fresh (RFC 7675). */
+  canSendApplicationData?(): boolean;
 }
 
 /** sendto(2) errors that mean "the socket's buffer is full now": the packet is dropped, as a congested link would. */
@@ -24,13 +26,15 @@ const ENOBUFS = -105;
  */
 export class SelectedPairRoute {
   readonly #pair: PairLike | undefined;
+  readonly #connection: ConnectionLike;
   readonly #fd: (() => number | undefined) | undefined;
   readonly #to: Buffer | undefined;
   readonly #native: FastPath | undefined;
   /** Packets the socket refused because its send buffer was full. */
   dropped = 0;
 
-  private constructor(pair: PairLike | undefined, native: FastPath | undefined) {
+  private constructor(connection: ConnectionLike, pair: PairLike | undefined, native: FastPath | undefined) {
+    this.#connection = connection;
     this.#pair = pair;
     this.#native = native;
     const t = pair?.protocol.transport;
@@ -41,7 +45,7 @@ export class SelectedPairRoute {
 
   /** The route for a connection's selected pair now (one without a socket when there is none); `native` null: no fast path. */
   static of(connection: ConnectionLike, native: FastPath | null = fastPath ?? null): SelectedPairRoute {
-    return new SelectedPairRoute(connection.nominated, native ?? undefined);
+    return new SelectedPairRoute(connection, connection.nominated, native ?? undefined);
   }
 
   /** Whether this route still describes the connection's selected pair. */
@@ -54,6 +58,7 @@ export class SelectedPairRoute {
    * buffer), false when this route cannot send it and the caller should use werift's path.
    */
   send(packet: Buffer): boolean {
+    if (!this.#consented()) return true;
     const fd = this.#liveFd();
     return fd !== undefined && this.#settled(this.#native!.sendTo(fd, packet, packet.length, this.#to!));
   }
@@ -66,11 +71,22 @@ export class SelectedPairRoute {
    * protect it in TypeScript and use werift's path.
    */
   sendProtected(srtp: SrtpEncryptor, header: Buffer, headerLength: number, source: Buffer, payloadOffset: number, payloadLength: number): number {
+    if (!this.#consented()) return 0;
     const fd = this.#liveFd();
     if (fd === undefined) return -1;
     const r = srtp.sendProtected(header, headerLength, source, payloadOffset, payloadLength, fd, this.#to!);
     if (r === undefined) return -1;
     return r >= 0 ? r : this.#settled(r) ? 0 : -1;
+  }
+
+  /**
+   * Whether media may go to the peer: an agent "MUST cease transmission" on a pair
+   * whose consent expired (RFC 7675 §5.1). werift checks it on its own send path; the
+   * fast path bypasses that path, so it asks too. Packets without consent are dropped
+   * whichever path would have taken them.
+   */
+  #consented(): boolean {
+    return this.#connection.canSendApplicationData?.() !== false;
   }
 
   /** The socket's descriptor while this route can send on it (socket open, transport not closed). */

@@ -3,7 +3,8 @@
  * ICE answer any more). Fluo keeps sending while consent lasts, then (RFC 7675: consent
  * expires 30 s after the last answered check) reports the ICE component FAILED, the
  * connection DISCONNECTED and the media session terminated, and stops sending to that
- * address: "an agent MUST cease transmission" (§5.1), on its native fast path too.
+ * address: "an agent MUST cease transmission" (§5.1), on its native fast path too; its
+ * media then no longer flows out (MediaFlowOutStateChanged NOT_FLOWING).
  * The link is a LossyRelay that stops relaying; what Fluo still sends reaches it and is
  * counted.
  */
@@ -24,7 +25,7 @@ test('a viewer whose link is cut: FAILED, DISCONNECTED and MediaSessionTerminate
     await withEndpoint({}, async ({ c, sid, P, ep: publisher }) => {
       const viewerEp = (await c.ok('create', { type: 'WebRtcEndpoint', constructorParams: { mediaPipeline: P }, sessionId: sid })).value as string;
       await c.ok('invoke', { object: publisher, operation: 'connect', operationParams: { sink: viewerEp }, sessionId: sid });
-      for (const type of ['IceComponentStateChanged', 'ConnectionStateChanged', 'MediaSessionTerminated', 'MediaStateChanged']) {
+      for (const type of ['IceComponentStateChanged', 'ConnectionStateChanged', 'MediaSessionTerminated', 'MediaStateChanged', 'MediaFlowOutStateChanged']) {
         await c.ok('subscribe', { object: viewerEp, type, sessionId: sid });
       }
       const pub = await peers.create({});
@@ -57,6 +58,9 @@ test('a viewer whose link is cut: FAILED, DISCONNECTED and MediaSessionTerminate
       assert.equal(after3s.rtp - before.rtp, 0, 'no RTP after consent expired');
       assert.equal(after3s.rtcp - before.rtcp, 0, 'no RTCP after consent expired');
       assert.equal((await c.ok('invoke', { object: viewerEp, operation: 'getConnectionState', sessionId: sid })).value, 'DISCONNECTED');
+      // What no longer leaves no longer counts as flowing out.
+      await c.waitEvent(ofViewer('MediaFlowOutStateChanged', (d) => d.state === 'NOT_FLOWING' && d.mediaType === 'VIDEO'), 5_000);
+      assert.equal((await c.ok('invoke', { object: viewerEp, operation: 'isMediaFlowingOut', operationParams: { mediaType: 'VIDEO' }, sessionId: sid })).value, false);
       await c.ok('release', { object: P, sessionId: sid });
       await pub.close();
       await viewer.close();

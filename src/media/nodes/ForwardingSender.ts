@@ -89,12 +89,14 @@ export class ForwardingSender {
 
   /**
    * Sends one forwarded RTP packet on `tr` with the payload type negotiated for it.
-   * Dropped (as werift's sender did) until DTLS is up: the peer could not decrypt it.
+   * Dropped (as werift's sender did) until DTLS is up: the peer could not decrypt it;
+   * and once ICE consent expired. True when the packet went out (MediaFlowOut counts
+   * those).
    */
-  send(tr: RTCRtpTransceiver, payloadType: number, clockRate: number, src: Buffer): void {
-    if (this.#closed) return;
+  send(tr: RTCRtpTransceiver, payloadType: number, clockRate: number, src: Buffer): boolean {
+    if (this.#closed) return false;
     const dtls = tr.dtlsTransport;
-    if (!dtls || dtls.state !== 'connected' || !dtls.srtpStarted) return;
+    if (!dtls || dtls.state !== 'connected' || !dtls.srtpStarted) return false;
     const b = this.#bound.get(tr.sender) ?? this.#bind(tr, clockRate);
     if (b.dtls !== dtls || b.session !== dtls.srtp) {
       b.srtp = this.#encryptor(dtls);
@@ -102,18 +104,21 @@ export class ForwardingSender {
       b.session = dtls.srtp;
     }
     const srtp = b.srtp;
-    if (!srtp) return;
+    if (!srtp) return false;
     const stream = b.stream;
     const headerLength = stream.prepare(src, payloadType);
-    if (!headerLength) return;
+    if (!headerLength) return false;
     const sent = this.#route(dtls).sendProtected(srtp, stream.header, headerLength, src, stream.payloadOffset, stream.payloadLength);
     if (sent > 0) {
       dtls.bytesSent += sent;
       dtls.packetsSent++;
-    } else if (sent < 0) {
-      const out = srtp.protect(stream.header.subarray(0, headerLength), src.subarray(stream.payloadOffset));
-      if (out) this.#put(dtls, out);
+      return true;
     }
+    if (sent < 0) {
+      const out = srtp.protect(stream.header.subarray(0, headerLength), src.subarray(stream.payloadOffset));
+      return out ? this.#put(dtls, out) : false;
+    }
+    return false;
   }
 
   /** The figures of the stream sending on `ssrc`, for getStats. */
@@ -222,10 +227,14 @@ export class ForwardingSender {
    * the pair is plain UDP (SelectedPairRoute), else werift's connection, which relays
    * over TURN or frames for ICE-TCP. The transport's counters stay true for getStats.
    */
-  #put(dtls: RTCDtlsTransport, pkt: Buffer): void {
+  /** Sends an SRTP packet made in TypeScript: on the fast route, else werift's. False without ICE consent. */
+  #put(dtls: RTCDtlsTransport, pkt: Buffer): boolean {
+    const route = this.#route(dtls);
+    if (!route.consented) return false;
     dtls.bytesSent += pkt.length;
     dtls.packetsSent++;
-    if (!this.#route(dtls).send(pkt)) dtls.iceTransport.connection.send(pkt).catch(ignore);
+    if (!route.send(pkt)) dtls.iceTransport.connection.send(pkt).catch(ignore);
+    return true;
   }
 
   /** The route of a transport's selected pair, made anew when the pair changes. */

@@ -58,7 +58,7 @@ export class SelectedPairRoute {
    * buffer), false when this route cannot send it and the caller should use werift's path.
    */
   send(packet: Buffer): boolean {
-    if (!this.#consented()) return true;
+    if (!this.consented) return true;
     const fd = this.#liveFd();
     return fd !== undefined && this.#settled(this.#native!.sendTo(fd, packet, packet.length, this.#to!));
   }
@@ -71,7 +71,7 @@ export class SelectedPairRoute {
    * protect it in TypeScript and use werift's path.
    */
   sendProtected(srtp: SrtpEncryptor, header: Buffer, headerLength: number, source: Buffer, payloadOffset: number, payloadLength: number): number {
-    if (!this.#consented()) return 0;
+    if (!this.consented) return 0;
     const fd = this.#liveFd();
     if (fd === undefined) return -1;
     const r = srtp.sendProtected(header, headerLength, source, payloadOffset, payloadLength, fd, this.#to!);
@@ -85,7 +85,7 @@ export class SelectedPairRoute {
    * fast path bypasses that path, so it asks too. Packets without consent are dropped
    * whichever path would have taken them.
    */
-  #consented(): boolean {
+  get consented(): boolean {
     return this.#connection.canSendApplicationData?.() !== false;
   }
 

@@ -276,8 +276,9 @@ export class WebRtcNode extends SdpNode {
       this.#codecMismatch(kind, pkt.codec, lane.ours);
       return;
     }
-    this.#flow.packet('out', kind);
-    this.#out.send(lane.transceiver, lane.payloadType, lane.clockRate, pkt.buf);
+    // MediaFlowOut counts what leaves, not what was offered: nothing before DTLS is up
+    // or after the peer's consent expired.
+    if (this.#out.send(lane.transceiver, lane.payloadType, lane.clockRate, pkt.buf)) this.#flow.packet('out', kind);
   }
 
   /** After an SDP step: the transceivers, their directions or codecs may have changed. */

@@ -1,6 +1,6 @@
 /**
  * Headless Chromium (fake camera) against a Fluo WebRtcEndpoint in loopback, driven
- * over JSON-RPC: VP8 and H.264 (packetization-mode 1) come back and decode.
+ * over JSON-RPC: VP8, VP9 and H.264 (packetization-mode 1) come back and decode.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,7 +10,7 @@ import type { Page } from 'playwright-core';
 
 const env = chromiumAgainstFluo();
 
-async function loopback(codec: 'VP8' | 'H264'): Promise<{ framesDecoded: number; codec: string; width: number }> {
+async function loopback(codec: 'VP8' | 'VP9' | 'H264'): Promise<{ framesDecoded: number; codec: string; width: number }> {
   const c = await RpcClient.open(env.fluo.url);
   const sid = (await c.ok('connect')).sessionId!;
   const P = (await c.ok('create', { type: 'MediaPipeline', sessionId: sid })).value as string;
@@ -65,6 +65,12 @@ test('Chromium loopback with VP8', async () => {
   const r = await loopback('VP8');
   assert.ok(r.framesDecoded > 30, `frames decoded: ${r.framesDecoded}`);
   assert.equal(r.codec, 'video/VP8');
+});
+
+test('Chromium loopback with VP9', async () => {
+  const r = await loopback('VP9');
+  assert.ok(r.framesDecoded > 30, `frames decoded: ${r.framesDecoded}`);
+  assert.equal(r.codec, 'video/VP9');
 });
 
 test('Chromium loopback with H.264 (packetization-mode 1)', async () => {

@@ -1,6 +1,7 @@
 /**
  * Headless Chromium (fake camera) against a Fluo WebRtcEndpoint in loopback, driven
- * over JSON-RPC: VP8, VP9 and H.264 (packetization-mode 1) come back and decode.
+ * over JSON-RPC: VP8, VP9 and H.264 (packetization-mode 1) come back and decode, and
+ * the audio with Opus, PCMU or PCMA.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,7 +11,7 @@ import type { Page } from 'playwright-core';
 
 const env = chromiumAgainstFluo();
 
-async function loopback(codec: 'VP8' | 'VP9' | 'H264'): Promise<{ framesDecoded: number; codec: string; width: number }> {
+async function loopback(codec: 'VP8' | 'VP9' | 'H264', audio: 'opus' | 'PCMU' | 'PCMA' = 'opus'): Promise<{ framesDecoded: number; codec: string; width: number; audioCodec: string; audioPackets: number }> {
   const c = await RpcClient.open(env.fluo.url);
   const sid = (await c.ok('connect')).sessionId!;
   const P = (await c.ok('create', { type: 'MediaPipeline', sessionId: sid })).value as string;
@@ -31,13 +32,16 @@ async function loopback(codec: 'VP8' | 'VP9' | 'H264'): Promise<{ framesDecoded:
     for (const t of stream.getTracks()) pc.addTrack(t, stream);
     const vt = pc.getTransceivers().find((t) => t.sender.track?.kind === 'video')!;
     const caps = RTCRtpReceiver.getCapabilities('video')!.codecs;
-    vt.setCodecPreferences([...caps.filter((c) => c.mimeType === `video/${want}` && (want !== 'H264' || /packetization-mode=1/.test(c.sdpFmtpLine ?? ''))), ...caps.filter((c) => c.mimeType !== `video/${want}`)]);
+    vt.setCodecPreferences([...caps.filter((c) => c.mimeType === `video/${want.video}` && (want.video !== 'H264' || /packetization-mode=1/.test(c.sdpFmtpLine ?? ''))), ...caps.filter((c) => c.mimeType !== `video/${want.video}`)]);
+    const at = pc.getTransceivers().find((t) => t.sender.track?.kind === 'audio')!;
+    const acaps = RTCRtpReceiver.getCapabilities('audio')!.codecs;
+    at.setCodecPreferences([...acaps.filter((c) => c.mimeType.toLowerCase() === `audio/${want.audio.toLowerCase()}`), ...acaps.filter((c) => c.mimeType.toLowerCase() !== `audio/${want.audio.toLowerCase()}`)]);
     pc.onicecandidate = (e) => { if (e.candidate) void (window as unknown as { sendCandidate(c: unknown): void }).sendCandidate(e.candidate.toJSON()); };
     pc.ontrack = (e) => { if (e.track.kind === 'video') (document.getElementById('remote') as HTMLVideoElement).srcObject = new MediaStream([e.track]); };
     const o = await pc.createOffer();
     await pc.setLocalDescription(o);
     return o.sdp!;
-  }, codec);
+  }, { video: codec, audio });
   const answer = (await c.ok('invoke', { object: ep, operation: 'processOffer', operationParams: { offer }, sessionId: sid })).value as string;
   await tab.evaluate((sdp) => (window as unknown as { pc: RTCPeerConnection }).pc.setRemoteDescription({ type: 'answer', sdp }), answer);
   await c.ok('invoke', { object: ep, operation: 'gatherCandidates', sessionId: sid });
@@ -47,10 +51,15 @@ async function loopback(codec: 'VP8' | 'VP9' | 'H264'): Promise<{ framesDecoded:
     for (;;) {
       await new Promise((r) => setTimeout(r, 250));
       const stats = await pc.getStats();
-      let framesDecoded = 0; let codecId = ''; let width = 0;
-      stats.forEach((s) => { if (s.type === 'inbound-rtp' && s.kind === 'video') { framesDecoded = s.framesDecoded ?? 0; codecId = s.codecId; width = s.frameWidth ?? 0; } });
+      let framesDecoded = 0; let codecId = ''; let width = 0; let audioCodecId = ''; let audioPackets = 0;
+      stats.forEach((s) => {
+        if (s.type === 'inbound-rtp' && s.kind === 'video') { framesDecoded = s.framesDecoded ?? 0; codecId = s.codecId; width = s.frameWidth ?? 0; }
+        if (s.type === 'inbound-rtp' && s.kind === 'audio') { audioCodecId = s.codecId; audioPackets = s.packetsReceived ?? 0; }
+      });
+      // No inner named functions here: tsx would wrap them in a helper the page lacks.
       const codec = codecId ? (stats.get(codecId) as { mimeType?: string } | undefined)?.mimeType ?? '' : '';
-      if (framesDecoded > 30 || Date.now() > end) return { framesDecoded, codec, width };
+      const audioCodec = audioCodecId ? (stats.get(audioCodecId) as { mimeType?: string } | undefined)?.mimeType ?? '' : '';
+      if ((framesDecoded > 30 && audioPackets > 50) || Date.now() > end) return { framesDecoded, codec, width, audioCodec, audioPackets };
     }
   });
   const video = await tab.evaluate(() => { const v = document.getElementById('remote') as HTMLVideoElement; return { t: v.currentTime, w: v.videoWidth }; });
@@ -65,12 +74,22 @@ test('Chromium loopback with VP8', async () => {
   const r = await loopback('VP8');
   assert.ok(r.framesDecoded > 30, `frames decoded: ${r.framesDecoded}`);
   assert.equal(r.codec, 'video/VP8');
+  assert.equal(r.audioCodec, 'audio/opus');
+  assert.ok(r.audioPackets > 50, `Opus packets back: ${r.audioPackets}`);
 });
 
 test('Chromium loopback with VP9', async () => {
   const r = await loopback('VP9');
   assert.ok(r.framesDecoded > 30, `frames decoded: ${r.framesDecoded}`);
   assert.equal(r.codec, 'video/VP9');
+});
+
+test('Chromium loopback with G.711 audio (PCMU, then PCMA)', async () => {
+  for (const audio of ['PCMU', 'PCMA'] as const) {
+    const r = await loopback('VP8', audio);
+    assert.equal(r.audioCodec, `audio/${audio}`);
+    assert.ok(r.audioPackets > 50, `${audio} packets back: ${r.audioPackets}`);
+  }
 });
 
 test('Chromium loopback with H.264 (packetization-mode 1)', async () => {

@@ -25,11 +25,11 @@ const installed = new WeakSet<object>();
  * last flight (ChangeCipherSpec + Finished) was lost, libwebrtc never saw our repeated
  * flight 5, so never repeated its flight 6, and the handshake stalled for good
  * (test/media/dtls-handshake-loss.test.ts). Plaintext records (epoch 0) are renumbered
- * past the highest epoch-0 number sent, werift's counter included; encrypted ones (the Finished, epoch 1) are
- * encrypted again from their plaintext, kept as werift encrypted them, with the next
- * number of werift's own counter, so its later records do not reuse it. Only datagrams
- * sent again during the handshake are touched. Call when the transport starts
- * connecting, before the first flight (werift waits 100 ms before it).
+ * past the highest epoch-0 number sent, werift's counter included; encrypted ones (the
+ * Finished, epoch 1) are encrypted again from their plaintext, kept as werift encrypted
+ * them, with the next number of werift's own counter, so its later records do not
+ * reuse it. Only datagrams sent again during the handshake are touched. Call when the
+ * transport starts connecting, before the first flight (werift waits 100 ms before it).
  */
 export function renumberRetransmissions(transport: RTCDtlsTransport): boolean {
   const socket = (transport as unknown as { dtls?: DtlsSocketLike }).dtls;

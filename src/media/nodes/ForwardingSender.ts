@@ -226,8 +226,8 @@ export class ForwardingSender {
    * One SRTP packet onto the selected candidate pair, through the native fast path when
    * the pair is plain UDP (SelectedPairRoute), else werift's connection, which relays
    * over TURN or frames for ICE-TCP. The transport's counters stay true for getStats.
+   * False when the pair has no ICE consent (nothing is sent on any path).
    */
-  /** Sends an SRTP packet made in TypeScript: on the fast route, else werift's. False without ICE consent. */
   #put(dtls: RTCDtlsTransport, pkt: Buffer): boolean {
     const route = this.#route(dtls);
     if (!route.consented) return false;

@@ -1,8 +1,7 @@
-import crypto from 'node:crypto';
 import net from 'node:net';
 import type { RTCPeerConnection } from 'werift';
 import { forEachIceProtocol } from './iceProtocols.ts';
-import { STUN } from './stun.ts';
+import { STUN, messageIntegrity } from './stun.ts';
 
 /** What IceGuard dropped, by reason (reported in the transport stats). */
 export interface IceGuardCounters {
@@ -132,11 +131,7 @@ export class IceGuard {
     const ufrag = user.slice(0, user.indexOf(':') >>> 0);
     const password = ufrag === conn.localUsername ? conn.localPassword : conn.userHistory?.[ufrag];
     if (!password || !user.includes(':')) return this.#drop('unauthenticatedStun');
-    // RFC 5389 §15.4: HMAC-SHA1 over the message up to MESSAGE-INTEGRITY, with the
-    // header's length covering the message up to and including that attribute.
-    const head = Buffer.from(m.subarray(0, mi));
-    head.writeUInt16BE(mi - STUN.HEADER + 24, 2);
-    const mac = crypto.createHmac('sha1', password).update(head).digest();
+    const mac = messageIntegrity(password, m.subarray(0, mi));
     return mac.equals(m.subarray(mi + 4, mi + 24)) ? true : this.#drop('unauthenticatedStun');
   }
 
@@ -192,7 +187,6 @@ function authentic(cipher: CipherLike, data: Buffer, at: number, length: number)
   }
 }
 
-/** IPv4-mapped IPv6 addresses from a dual-stack socket name the same host. */
 /**
  * Whether two spellings name the same address: a candidate's address is as the peer
  * wrote it (RFC 8839 allows any IPv6 text form, RFC 4291 §2.2: upper case, leading

@@ -3,7 +3,7 @@ import type dgram from 'node:dgram';
 import zlib from 'node:zlib';
 import type { RTCPeerConnection } from 'werift';
 import { forEachIceProtocol } from './iceProtocols.ts';
-import { STUN } from './stun.ts';
+import { STUN, messageIntegrity } from './stun.ts';
 
 /** The parts of werift-ice's TURN client an allocation's deletion reads (private in werift's types). */
 interface TurnClientLike {
@@ -53,8 +53,7 @@ export function refreshToDelete(username: string, realm: string, nonce: Buffer, 
   header.writeUInt16BE(STUN.REFRESH_REQUEST, 0);
   header.writeUInt32BE(STUN.MAGIC_COOKIE, 4);
   crypto.randomFillSync(header, 8, 12);
-  header.writeUInt16BE(body.length + 24, 2);
-  const mac = crypto.createHmac('sha1', key).update(header).update(body).digest();
+  const mac = messageIntegrity(key, Buffer.concat([header, body]));
   const withMac = Buffer.concat([header, body, attr(STUN.ATTR_MESSAGE_INTEGRITY, mac)]);
   withMac.writeUInt16BE(body.length + 24 + 8, 2);
   const fingerprint = Buffer.alloc(4);

@@ -4,6 +4,7 @@
  * relay's peer side, Fluo learns the peer's first UDP candidate as the relay's Fluo
  * side, and no other candidate reaches either (Fluo's SDP loses its a=candidate lines).
  */
+import { withoutCandidates } from '../../src/media/nodes/sdpMunging.ts';
 import type { RpcClient } from './fluo.ts';
 import type { Address, LossyRelay } from './LossyRelay.ts';
 import type { RemotePeer, RemotePeers } from './RemotePeers.ts';
@@ -20,8 +21,6 @@ export function parseCandidate(line: string): { transport: string; address: stri
 export function withAddress(line: string, a: Address): string {
   return line.trim().replace(CANDIDATE, (_all, head: string, _t, _addr, _port, tail: string) => `${head}${a.address} ${a.port}${tail}`);
 }
-
-const withoutCandidates = (sdp: string): string => sdp.replace(/^a=(candidate|end-of-candidates).*\r?\n/gm, '');
 
 export interface RelayedSession {
   /** Fluo's SDP (its answer, or its offer when `fluoOffers`). */

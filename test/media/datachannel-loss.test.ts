@@ -7,7 +7,7 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startFluo, RpcClient } from '../helpers/fluo.ts';
+import { withEndpoint } from '../helpers/fluo.ts';
 import { RemotePeers, until } from '../helpers/RemotePeers.ts';
 import { LossyRelay } from '../helpers/LossyRelay.ts';
 import { signalThroughRelay } from '../helpers/throughRelay.ts';
@@ -21,8 +21,6 @@ const APPLICATION_DATA = 23;
 const MESSAGES = 100;
 
 test('a data channel across a link losing 10% of its datagrams each way delivers every message, in order', { skip: mediaSkipReason(), timeout: 60_000 }, async () => {
-  const fluo = await startFluo();
-  const c = await RpcClient.open(fluo.url);
   const seen = { peer: 0, fluo: 0 };
   const dropped = { peer: 0, fluo: 0 };
   const relay = await LossyRelay.open({
@@ -34,25 +32,22 @@ test('a data channel across a link losing 10% of its datagrams each way delivers
     },
   });
   try {
-    const sid = (await c.ok('connect')).sessionId!;
-    const P = (await c.ok('create', { type: 'MediaPipeline', sessionId: sid })).value as string;
-    const ep = (await c.ok('create', { type: 'WebRtcEndpoint', constructorParams: { mediaPipeline: P, useDataChannels: true }, sessionId: sid })).value as string;
-    await c.ok('invoke', { object: ep, operation: 'connect', operationParams: { sink: ep }, sessionId: sid });
-    const peer = await peers.create({});
-    await peer.call('createDataChannel', { label: 'chat' });
-    await signalThroughRelay({ c, sessionId: sid, endpoint: ep, peers, peer, relay });
-    await until(() => peer.openChannels.has('chat'), 20_000, 'the channel to open');
-    const t0 = Date.now();
-    for (let i = 0; i < MESSAGES; i++) await peer.call('sendData', { label: 'chat', data: `message ${i}` });
-    await until(() => peer.messages.length >= MESSAGES, 30_000, `${MESSAGES} echoes`);
-    console.log(`# ${MESSAGES} messages echoed in ${Date.now() - t0} ms across the relay; application-data datagrams lost toward Fluo ${dropped.fluo} of ${seen.fluo}, toward the peer ${dropped.peer} of ${seen.peer}`);
-    assert.ok(dropped.fluo > 0 && dropped.peer > 0, 'datagrams were lost both ways');
-    assert.deepEqual(peer.messages.map((m) => m.data), Array.from({ length: MESSAGES }, (_, i) => `message ${i}`), 'every message, once, in order');
-    await c.ok('release', { object: P, sessionId: sid });
-    await peer.close();
+    await withEndpoint({ useDataChannels: true }, async ({ c, sid, P, ep }) => {
+      await c.ok('invoke', { object: ep, operation: 'connect', operationParams: { sink: ep }, sessionId: sid });
+      const peer = await peers.create({});
+      await peer.call('createDataChannel', { label: 'chat' });
+      await signalThroughRelay({ c, sessionId: sid, endpoint: ep, peers, peer, relay });
+      await until(() => peer.openChannels.has('chat'), 20_000, 'the channel to open');
+      const t0 = Date.now();
+      for (let i = 0; i < MESSAGES; i++) await peer.call('sendData', { label: 'chat', data: `message ${i}` });
+      await until(() => peer.messages.length >= MESSAGES, 30_000, `${MESSAGES} echoes`);
+      console.log(`# ${MESSAGES} messages echoed in ${Date.now() - t0} ms across the relay; application-data datagrams lost toward Fluo ${dropped.fluo} of ${seen.fluo}, toward the peer ${dropped.peer} of ${seen.peer}`);
+      assert.ok(dropped.fluo > 0 && dropped.peer > 0, 'datagrams were lost both ways');
+      assert.deepEqual(peer.messages.map((m) => m.data), Array.from({ length: MESSAGES }, (_, i) => `message ${i}`), 'every message, once, in order');
+      await c.ok('release', { object: P, sessionId: sid });
+      await peer.close();
+    });
   } finally {
     await relay.close();
-    await c.close();
-    await fluo.stop();
   }
 });

@@ -8,14 +8,12 @@
  * own socket, once the data channel is open, as a network that duplicates or a peer
  * whose retransmission timer fired would; the channel must keep echoing.
  */
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RTCPeerConnection, type RTCDataChannel } from 'werift';
-import { startFluo, RpcClient, sleep } from '../helpers/fluo.ts';
+import { withEndpoint, sleep } from '../helpers/fluo.ts';
+import { forEachIceProtocol } from '../../src/media/nodes/iceProtocols.ts';
 import { until } from '../helpers/RemotePeers.ts';
-
-const closers: Array<() => Promise<unknown>> = [];
-after(async () => { for (const close of closers.reverse()) await close().catch(() => undefined); });
 
 /** werift-ice's host protocols and their UDP transports (private in werift's types). */
 interface SendingTransport { send(data: Buffer, addr?: [string, number]): Promise<void> }
@@ -23,18 +21,16 @@ interface ProtocolLike { transport?: SendingTransport }
 
 /** Wraps the peer's ICE transports so each DTLS handshake datagram it sends (RFC 7983: first byte 20-22) is kept. */
 function recordHandshakes(pc: RTCPeerConnection, kept: Array<{ data: Buffer; addr: [string, number]; via: SendingTransport }>, seen: WeakSet<object>): void {
-  for (const t of pc.iceTransports) {
-    for (const p of (t.connection as unknown as { protocols?: ProtocolLike[] }).protocols ?? []) {
-      const tr = p.transport;
-      if (!tr || seen.has(tr)) continue;
-      seen.add(tr);
-      const send = tr.send.bind(tr);
-      tr.send = (data, addr) => {
-        if (addr && data[0]! >= 20 && data[0]! <= 22) kept.push({ data: Buffer.from(data), addr, via: tr });
-        return send(data, addr);
-      };
-    }
-  }
+  forEachIceProtocol<ProtocolLike>(pc, (p) => {
+    const tr = p.transport;
+    if (!tr || seen.has(tr)) return;
+    seen.add(tr);
+    const send = tr.send.bind(tr);
+    tr.send = (data, addr) => {
+      if (addr && data[0]! >= 20 && data[0]! <= 22) kept.push({ data: Buffer.from(data), addr, via: tr });
+      return send(data, addr);
+    };
+  });
 }
 
 /**
@@ -42,67 +38,65 @@ function recordHandshakes(pc: RTCPeerConnection, kept: Array<{ data: Buffer; add
  * open, and an echo before and after. `fluoOffers`: Fluo is the DTLS server (it offers
  * actpass, werift answers active), else the client.
  */
-async function repeatedFlights(fluoOffers: boolean): Promise<void> {
-  const fluo = await startFluo();
-  closers.push(() => fluo.stop());
-  const c = await RpcClient.open(fluo.url);
-  closers.push(() => c.close());
-  const sid = (await c.ok('connect')).sessionId!;
-  const P = (await c.ok('create', { type: 'MediaPipeline', sessionId: sid })).value as string;
-  const ep = (await c.ok('create', { type: 'WebRtcEndpoint', constructorParams: { mediaPipeline: P, useDataChannels: true }, sessionId: sid })).value as string;
-  await c.ok('invoke', { object: ep, operation: 'connect', operationParams: { sink: ep }, sessionId: sid });
-  for (const type of ['IceCandidateFound', 'DtlsConnectionStateChange']) await c.ok('subscribe', { object: ep, type, sessionId: sid });
+function repeatedFlights(fluoOffers: boolean): Promise<void> {
+  return withEndpoint({ useDataChannels: true }, async ({ c, sid, P, ep }) => {
+    await c.ok('invoke', { object: ep, operation: 'connect', operationParams: { sink: ep }, sessionId: sid });
+    for (const type of ['IceCandidateFound', 'DtlsConnectionStateChange']) await c.ok('subscribe', { object: ep, type, sessionId: sid });
 
-  const pc = new RTCPeerConnection({ iceAdditionalHostAddresses: ['127.0.0.1'], iceUseIpv6: false });
-  closers.push(() => pc.close());
-  const kept: Array<{ data: Buffer; addr: [string, number]; via: SendingTransport }> = [];
-  const seen = new WeakSet<object>();
-  pc.onIceCandidate.subscribe((cand) => {
-    recordHandshakes(pc, kept, seen);
-    if (cand) void c.request('invoke', { object: ep, operation: 'addIceCandidate', operationParams: { candidate: cand.toJSON() }, sessionId: sid });
-  });
-  c.onEvent((e) => {
-    const v = e.params?.value;
-    if (v?.object === ep && v.type === 'IceCandidateFound') pc.addIceCandidate(v.data.candidate as { candidate: string }).catch(() => undefined);
-  });
-  const echoes: string[] = [];
-  let channel: RTCDataChannel | undefined;
-  const use = (ch: RTCDataChannel): void => {
-    channel = ch;
-    ch.onMessage.subscribe((m) => echoes.push(m.toString()));
-  };
-  if (fluoOffers) {
-    pc.onDataChannel.subscribe(use);
-    const offer = (await c.ok('invoke', { object: ep, operation: 'generateOffer', sessionId: sid })).value as string;
-    assert.match(offer, /^a=setup:actpass/m);
-    await pc.setRemoteDescription({ type: 'offer', sdp: offer });
-    await pc.setLocalDescription(await pc.createAnswer());
-    recordHandshakes(pc, kept, seen);
-    assert.match(pc.localDescription!.sdp, /^a=setup:active/m, 'the peer answers as the DTLS client: Fluo is the server');
-    await c.ok('invoke', { object: ep, operation: 'processAnswer', operationParams: { answer: pc.localDescription!.sdp }, sessionId: sid });
-  } else {
-    use(pc.createDataChannel('chat'));
-    await pc.setLocalDescription(await pc.createOffer());
-    recordHandshakes(pc, kept, seen);
-    const answer = (await c.ok('invoke', { object: ep, operation: 'processOffer', operationParams: { offer: pc.localDescription!.sdp }, sessionId: sid })).value as string;
-    assert.match(answer, /^a=setup:active/m, 'Fluo answers as the DTLS client');
-    await pc.setRemoteDescription({ type: 'answer', sdp: answer });
-  }
-  await c.ok('invoke', { object: ep, operation: 'gatherCandidates', sessionId: sid });
-  await until(() => channel?.readyState === 'open', 10_000, 'the data channel to open');
-  channel!.send('before');
-  await until(() => echoes.includes('before'), 5_000, 'the first echo');
+    const pc = new RTCPeerConnection({ iceAdditionalHostAddresses: ['127.0.0.1'], iceUseIpv6: false });
+    try {
+      const kept: Array<{ data: Buffer; addr: [string, number]; via: SendingTransport }> = [];
+      const seen = new WeakSet<object>();
+      pc.onIceCandidate.subscribe((cand) => {
+        recordHandshakes(pc, kept, seen);
+        if (cand) void c.request('invoke', { object: ep, operation: 'addIceCandidate', operationParams: { candidate: cand.toJSON() }, sessionId: sid });
+      });
+      c.onEvent((e) => {
+        const v = e.params?.value;
+        if (v?.object === ep && v.type === 'IceCandidateFound') pc.addIceCandidate(v.data.candidate as { candidate: string }).catch(() => undefined);
+      });
+      const echoes: string[] = [];
+      let channel: RTCDataChannel | undefined;
+      const use = (ch: RTCDataChannel): void => {
+        channel = ch;
+        ch.onMessage.subscribe((m) => echoes.push(m.toString()));
+      };
+      if (fluoOffers) {
+        pc.onDataChannel.subscribe(use);
+        const offer = (await c.ok('invoke', { object: ep, operation: 'generateOffer', sessionId: sid })).value as string;
+        assert.match(offer, /^a=setup:actpass/m);
+        await pc.setRemoteDescription({ type: 'offer', sdp: offer });
+        await pc.setLocalDescription(await pc.createAnswer());
+        recordHandshakes(pc, kept, seen);
+        assert.match(pc.localDescription!.sdp, /^a=setup:active/m, 'the peer answers as the DTLS client: Fluo is the server');
+        await c.ok('invoke', { object: ep, operation: 'processAnswer', operationParams: { answer: pc.localDescription!.sdp }, sessionId: sid });
+      } else {
+        use(pc.createDataChannel('chat'));
+        await pc.setLocalDescription(await pc.createOffer());
+        recordHandshakes(pc, kept, seen);
+        const answer = (await c.ok('invoke', { object: ep, operation: 'processOffer', operationParams: { offer: pc.localDescription!.sdp }, sessionId: sid })).value as string;
+        assert.match(answer, /^a=setup:active/m, 'Fluo answers as the DTLS client');
+        await pc.setRemoteDescription({ type: 'answer', sdp: answer });
+      }
+      await c.ok('invoke', { object: ep, operation: 'gatherCandidates', sessionId: sid });
+      await until(() => channel?.readyState === 'open', 10_000, 'the data channel to open');
+      channel!.send('before');
+      await until(() => echoes.includes('before'), 5_000, 'the first echo');
 
-  // The peer's flights again, each datagram as it was sent.
-  assert.ok(kept.filter((k) => k.data[0] === 22).length >= 2, `the peer's handshake datagrams were seen (${kept.length})`);
-  for (const k of kept.splice(0)) await k.via.send(k.data, k.addr);
-  await sleep(500);
-  channel!.send('after');
-  await until(() => echoes.includes('after'), 5_000, 'an echo after the repeated flights');
-  const states = c.events.filter((e) => e.params?.value.object === ep && e.params.value.type === 'DtlsConnectionStateChange')
-    .map((e) => String(e.params!.value.data.state));
-  assert.equal(states.at(-1), 'CONNECTED', `DTLS states: ${states.join(' ')}`);
-  await c.ok('release', { object: P, sessionId: sid });
+      // The peer's flights again, each datagram as it was sent.
+      assert.ok(kept.filter((k) => k.data[0] === 22).length >= 2, `the peer's handshake datagrams were seen (${kept.length})`);
+      for (const k of kept.splice(0)) await k.via.send(k.data, k.addr);
+      await sleep(500);
+      channel!.send('after');
+      await until(() => echoes.includes('after'), 5_000, 'an echo after the repeated flights');
+      const states = c.events.filter((e) => e.params?.value.object === ep && e.params.value.type === 'DtlsConnectionStateChange')
+        .map((e) => String(e.params!.value.data.state));
+      assert.equal(states.at(-1), 'CONNECTED', `DTLS states: ${states.join(' ')}`);
+      await c.ok('release', { object: P, sessionId: sid });
+    } finally {
+      await pc.close();
+    }
+  });
 }
 
 test('Fluo as the DTLS client (it answered): the server\'s flights repeated after the handshake change nothing', () => repeatedFlights(false));

@@ -224,7 +224,10 @@ async function main(): Promise<void> {
       const got = after.reduce((s, x, i) => s + x.packets - (before[i]?.packets ?? 0), 0);
       const exp = after.reduce((s, x, i) => s + x.expected - (before[i]?.expected ?? 0), 0);
       const loss = exp > 0 ? Math.max(0, (exp - got) / exp) * 100 : 0;
-      const median = (xs: number[]): number => xs.filter(Number.isFinite).sort((a, b) => a - b)[Math.floor(xs.filter(Number.isFinite).length / 2)] ?? NaN;
+      const median = (xs: number[]): number => {
+        const finite = xs.filter(Number.isFinite).sort((a, b) => a - b);
+        return finite[Math.floor(finite.length / 2)] ?? NaN;
+      };
       const firstPacket = median(times);
       const firstFrame = median((await ask(subsProc, { op: 'frames', ...added })) as number[]);
       const softirq = k1.softirq - k0.softirq;

@@ -15,6 +15,8 @@ import { RpcClient } from '../test/helpers/fluo.ts';
 
 interface Sub {
   pc: RTCPeerConnection; packets: number; expected: number; lastSeq: Map<number, number>; firstAt: number;
+  /** When Fluo's answer came (performance.now()): first packet and first frame count from it. */
+  answeredAt: number;
   /** RTP timestamp of the keyframe being received, then when its last packet came (0: not yet). */
   keyframeTs: number | undefined; firstFrameAt: number;
 }
@@ -38,9 +40,6 @@ function vp8KeyframeStart(p: Buffer): boolean {
   return at < p.length && (p[at]! & 0x01) === 0;
 }
 
-/** Subscribers' answer times (performance.now()), to tell their first packet and frame from. */
-const answeredAt = new Map<Sub, number>();
-
 /** Adds `count` subscribers; resolves with the median-able times from answer to first packet of each. */
 async function add(url: string, pipeline: string, source: string, count: number): Promise<number[]> {
   if (!rpc) {
@@ -60,7 +59,7 @@ async function add(url: string, pipeline: string, source: string, count: number)
         audio: [new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48000, channels: 2 })],
       },
     });
-    const sub: Sub = { pc, packets: 0, expected: 0, lastSeq: new Map(), firstAt: 0, keyframeTs: undefined, firstFrameAt: 0 };
+    const sub: Sub = { pc, packets: 0, expected: 0, lastSeq: new Map(), firstAt: 0, answeredAt: NaN, keyframeTs: undefined, firstFrameAt: 0 };
     subs.push(sub);
     const video = pc.addTransceiver('video', { direction: 'recvonly' });
     video.onTrack.subscribe((track) => track.onReceiveRtp.subscribe((rtp) => {
@@ -84,7 +83,7 @@ async function add(url: string, pipeline: string, source: string, count: number)
     const t0 = performance.now();
     await pc.setRemoteDescription({ type: 'answer', sdp: answer });
     await c.ok('invoke', { object: ep, operation: 'gatherCandidates', sessionId: sid });
-    answeredAt.set(sub, t0);
+    sub.answeredAt = t0;
     const end = t0 + 5000;
     while (!sub.firstAt && performance.now() < end) await new Promise((r) => setTimeout(r, 5));
     times.push(sub.firstAt ? sub.firstAt - t0 : NaN);
@@ -133,6 +132,6 @@ process.on('message', (m: { id: number; op: string; url: string; pipeline: strin
   if (m.op === 'add') add(m.url, m.pipeline, m.source, m.count).then(reply, (e: Error) => reply({ error: e.message }));
   else if (m.op === 'counts') reply(subs.map((s) => ({ packets: s.packets, expected: s.expected })));
   // Answer to first whole keyframe of subscribers [from, to), NaN for those still without one.
-  else if (m.op === 'frames') reply(subs.slice(m.from, m.to).map((s) => (s.firstFrameAt ? s.firstFrameAt - (answeredAt.get(s) ?? NaN) : NaN)));
+  else if (m.op === 'frames') reply(subs.slice(m.from, m.to).map((s) => (s.firstFrameAt ? s.firstFrameAt - s.answeredAt : NaN)));
 });
 process.send?.({ ready: true });

@@ -17,7 +17,7 @@ export class MediaNode {
   readonly sinks: Record<MediaKind, Set<MediaNode>> = { AUDIO: new Set(), VIDEO: new Set(), DATA: new Set() };
   /** The one upstream node per media kind (one source per sink input). */
   readonly sources = new Map<MediaKind, MediaNode>();
-  #closed = false;
+  #closing: Promise<void> | undefined;
   /** Set while the pipeline's latencyStats is on (MediaHost 'setLatencyStats'). */
   latency: LatencyMeter | undefined;
   /**
@@ -33,7 +33,7 @@ export class MediaNode {
   }
 
   get closed(): boolean {
-    return this.#closed;
+    return this.#closing !== undefined;
   }
 
   /** A packet from the source of `kind`. Default: pass it on unchanged (PassThrough). */
@@ -103,12 +103,19 @@ export class MediaNode {
     throw new KurentoError('NOT_IMPLEMENTED', `media operation '${op}' is not supported by this element`);
   }
 
-  /** Frees sockets and timers. Idempotent; links are removed by the host. */
-  close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.onClose();
+  /**
+   * Frees sockets and timers. Idempotent; links are removed by the host. The promise
+   * settles once every socket is closed (some close asynchronously, as werift's do).
+   */
+  close(): Promise<void> {
+    if (this.#closing) return this.#closing;
+    try {
+      this.#closing = Promise.resolve(this.onClose());
+    } catch (err) {
+      this.#closing = Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    return this.#closing;
   }
 
-  protected onClose(): void {}
+  protected onClose(): void | Promise<void> {}
 }

@@ -1,6 +1,6 @@
 import { KurentoError } from '../../core/KurentoError.ts';
 import { MediaNode, type EmitFn } from '../nodes/MediaNode.ts';
-import type { FromWorker, MediaKind, ToWorker, Wire } from './protocol.ts';
+import type { FromWorker, MediaKind, PipelineMessage, Wire } from './protocol.ts';
 import { createNode } from '../nodes/createNode.ts';
 import { LatencyMeter } from '../nodes/LatencyMeter.ts';
 
@@ -14,6 +14,8 @@ type Pipeline = Map<string, MediaNode>;
 export class MediaHost {
   readonly #pipelines = new Map<string, Pipeline>();
   readonly #latencyOn = new Set<string>();
+  /** Closes still under way (werift closes its sockets asynchronously). */
+  readonly #closing = new Set<Promise<void>>();
   readonly #send: (m: FromWorker) => void;
 
   constructor(send: (m: FromWorker) => void) {
@@ -24,7 +26,7 @@ export class MediaHost {
     return this.#pipelines.size;
   }
 
-  handle(m: ToWorker): void {
+  handle(m: PipelineMessage): void {
     let result: Promise<Wire>;
     try {
       result = Promise.resolve(this.#dispatch(m.pipeline, m.element, m.op, m.args));
@@ -118,7 +120,7 @@ export class MediaHost {
       node.sources.delete(kind);
     }
     p.delete(element);
-    safeClose(node);
+    this.#close(node);
   }
 
   /** MediaPipeline.latencyStats: every element of the pipeline measures, or none does. */
@@ -139,12 +141,29 @@ export class MediaHost {
   closeAll(): void {
     for (const id of [...this.#pipelines.keys()]) this.#releasePipeline(id);
   }
-}
 
-function safeClose(node: MediaNode): void {
-  try {
-    node.close();
-  } catch {
+  /**
+   * Releases every pipeline and waits (at most `timeoutMs`) until the nodes released
+   * so far have closed their sockets. The worker must not be terminated before: Node
+   * 20 aborts the whole process when a UDP datagram arrives on a worker whose
+   * JavaScript was already stopped (FATAL ERROR "v8::FromJust Maybe value is Nothing"
+   * in UDPWrap::OnRecv), and a peer may well still be sending.
+   */
+  async stop(timeoutMs: number): Promise<boolean> {
+    this.closeAll();
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), timeoutMs); });
+    const done = Promise.allSettled([...this.#closing]).then(() => true);
+    const closed = await Promise.race([done, timedOut]);
+    clearTimeout(timer);
+    return closed;
+  }
+
+  /** Closes a node; its socket closing is waited for by `stop`. */
+  #close(node: MediaNode): void {
     // A node that fails to close must not stop the others from closing.
+    const closing = node.close().catch(() => undefined);
+    this.#closing.add(closing);
+    void closing.then(() => this.#closing.delete(closing));
   }
 }

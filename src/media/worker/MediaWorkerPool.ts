@@ -112,7 +112,7 @@ export class MediaWorkerPool {
     w.worker = undefined;
     w.ready = undefined;
     worker.removeAllListeners('exit');
-    void worker.terminate();
+    void stopWorker(worker);
   }
 
   #ensure(entry: WorkerEntry): Promise<Worker> {
@@ -171,7 +171,34 @@ export class MediaWorkerPool {
     }
   }
 
-  /** Test hook and operator tool: kills the worker hosting `pipeline`. */
+  /**
+   * What keeps each running worker's event loop alive (UDPWrap, TCPServerWrap, Timeout,
+   * ...), one list per running worker: with no pipelines, a worker must hold no socket.
+   */
+  async workerResources(): Promise<string[][]> {
+    const running = this.#workers.flatMap((w) => (w.worker ? [w.worker] : []));
+    return Promise.all(running.map((worker) => new Promise<string[]>((resolve) => {
+      const id = this.#nextId++;
+      const onMessage = (m: FromWorker): void => {
+        if (m.t !== 'resources' || m.id !== id) return;
+        worker.off('message', onMessage);
+        worker.off('exit', onExit);
+        resolve(m.list);
+      };
+      const onExit = (): void => {
+        worker.off('message', onMessage);
+        resolve([]);
+      };
+      worker.on('message', onMessage);
+      worker.once('exit', onExit);
+      worker.postMessage({ t: 'resources', id } satisfies ToWorker);
+    })));
+  }
+
+  /**
+   * Test hook and operator tool: kills the worker hosting `pipeline` at once, as a
+   * crash would, without releasing its media first (see `stopWorker` for the risk).
+   */
   async crashWorkerOf(pipeline: string): Promise<void> {
     const w = this.#pipelines.get(pipeline)?.worker.worker;
     if (w) await w.terminate();
@@ -183,11 +210,41 @@ export class MediaWorkerPool {
       if (w.idleTimer) clearTimeout(w.idleTimer);
       const worker = w.worker;
       w.worker = undefined;
-      if (worker) await worker.terminate();
+      if (worker) await stopWorker(worker);
     }));
     for (const p of this.#pending.values()) p.reject(new KurentoError('UNEXPECTED_ERROR', 'Media workers are stopped'));
     this.#pending.clear();
   }
+}
+
+/** How long a worker gets to close its sockets before it is terminated anyway (ms). */
+const STOP_GRACE_MS = 3_000;
+
+/**
+ * Stops a worker after it has released its media and closed its sockets. Terminating
+ * a worker with a UDP socket still open can abort the whole process: Node 20 calls into
+ * the stopped JavaScript for a datagram that arrives meanwhile (UDPWrap::OnRecv,
+ * FATAL ERROR "v8::FromJust Maybe value is Nothing").
+ */
+async function stopWorker(worker: Worker): Promise<void> {
+  await new Promise<void>((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      worker.off('message', onMessage);
+      worker.off('exit', done);
+      resolve();
+    };
+    const onMessage = (m: FromWorker): void => {
+      if (m.t !== 'stopped') return;
+      if (!m.closed) log.warn('a media worker was stopped before all of its sockets had closed');
+      done();
+    };
+    const timer = setTimeout(done, STOP_GRACE_MS);
+    worker.on('message', onMessage);
+    worker.on('exit', done);
+    worker.postMessage({ t: 'stop' } satisfies ToWorker);
+  });
+  await worker.terminate();
 }
 
 function isErrorType(t: string): t is ErrorType {

@@ -6,7 +6,18 @@ import type { FromWorker, ToWorker } from './protocol.ts';
 if (!parentPort) throw new Error('worker-main must run in a worker thread');
 const port = parentPort;
 const host = new MediaHost((m: FromWorker) => port.postMessage(m));
-port.on('message', (m: ToWorker) => host.handle(m));
+const STOP_TIMEOUT_MS = 2_000;
+port.on('message', (m: ToWorker) => {
+  if (m.t === 'stop') void host.stop(STOP_TIMEOUT_MS).then((closed) => port.postMessage({ t: 'stopped', closed } satisfies FromWorker));
+  else if (m.t === 'resources') {
+    // A handle being closed is listed until its close callback has run (after the
+    // current loop iteration): answer from a timer, once those have run.
+    setTimeout(() => {
+      const list = process.getActiveResourcesInfo().filter((r) => r !== 'MessagePort');
+      port.postMessage({ t: 'resources', id: m.id, list } satisfies FromWorker);
+    }, 0);
+  } else host.handle(m);
+});
 port.on('close', () => host.closeAll());
 // A bug in one node's asynchronous callback must not take the worker's other pipelines down.
 process.on('uncaughtException', (err) => {

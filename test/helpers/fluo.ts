@@ -113,13 +113,33 @@ export function activeResources(): string[] {
     .filter((r) => !['TTYWrap', 'PipeWrap', 'FSReqCallback'].includes(r));
 }
 
+/** Socket handles (UDP, TCP, TCP servers) the running media workers still hold. */
+export async function workerSockets(server: FluoServer): Promise<string[]> {
+  return (await server.media.workerResources()).flat().filter((r) => /^(UDP|TCP)/.test(r));
+}
+
+/**
+ * Waits until the media workers hold no socket (a release closes werift's sockets
+ * asynchronously) and fails with what is left after `timeoutMs`.
+ */
+export async function assertNoWorkerSockets(server: FluoServer, timeoutMs = 5_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  let left = await workerSockets(server);
+  while (left.length && Date.now() < end) {
+    await sleep(50);
+    left = await workerSockets(server);
+  }
+  if (left.length) throw new Error(`sockets left in the media workers after release: ${left.join(', ')}`);
+}
+
 /** What `withEndpoint` hands its test: the client, its session, a pipeline and a WebRtcEndpoint in it. */
-export interface EndpointSession { c: RpcClient; sid: string; P: string; ep: string }
+export interface EndpointSession { c: RpcClient; sid: string; P: string; ep: string; server: FluoServer }
 
 /**
  * Runs `fn` against an in-process Fluo with one session, one pipeline and one
  * WebRtcEndpoint (`constructorParams` added to its mediaPipeline), then closes the
- * client and stops Fluo, whatever `fn` did.
+ * client and stops Fluo, whatever `fn` did. When `fn` succeeds, the pipeline is
+ * released (if `fn` did not) and the media workers must be left without a socket.
  */
 export async function withEndpoint<T>(constructorParams: Record<string, unknown>, fn: (s: EndpointSession) => Promise<T>): Promise<T> {
   const fluo = await startFluo();
@@ -128,7 +148,10 @@ export async function withEndpoint<T>(constructorParams: Record<string, unknown>
     const sid = (await c.ok('connect')).sessionId!;
     const P = (await c.ok('create', { type: 'MediaPipeline', sessionId: sid })).value as string;
     const ep = (await c.ok('create', { type: 'WebRtcEndpoint', constructorParams: { mediaPipeline: P, ...constructorParams }, sessionId: sid })).value as string;
-    return await fn({ c, sid, P, ep });
+    const result = await fn({ c, sid, P, ep, server: fluo.server });
+    await c.request('release', { object: P, sessionId: sid });
+    await assertNoWorkerSockets(fluo.server);
+    return result;
   } finally {
     await c.close();
     await fluo.stop();

@@ -18,6 +18,7 @@ import { DataChannels } from './DataChannels.ts';
 import { renumberRetransmissions } from './dtlsRetransmission.ts';
 import { enlargeIceReceiveBuffers } from './receiveBuffers.ts';
 import { IceGuard } from './IceGuard.ts';
+import { DtlsTransportKeeper } from './DtlsTransportKeeper.ts';
 import { CandidatePolicy } from './CandidatePolicy.ts';
 import { BandwidthPolicy } from './BandwidthPolicy.ts';
 import { REMB_UPDATE_MS, type RembParams } from './RembEstimator.ts';
@@ -92,6 +93,7 @@ export class WebRtcNode extends SdpNode {
   #rembTimer: NodeJS.Timeout | undefined;
   /** The candidate pair last announced in NewCandidatePairSelected. */
   #selectedPair: object | undefined;
+  readonly #transports: DtlsTransportKeeper;
 
   constructor(id: string, emit: EmitFn, options: Wire) {
     super(id, emit);
@@ -103,6 +105,7 @@ export class WebRtcNode extends SdpNode {
     this.#ice = this.#opts.ice;
     this.readySince = Infinity; // until the peer is connected
     this.#pc = new RTCPeerConnection(peerConfig(this.#ice, { min: Number(this.#opts.minPort) || undefined, max: Number(this.#opts.maxPort) || undefined }));
+    this.#transports = new DtlsTransportKeeper(this.#pc);
     this.#out = new ForwardingSender(this.#pc, {
       keyframe: () => this.sources.get('VIDEO')?.requestKeyframe(this),
       bandwidth: (bps) => {
@@ -444,6 +447,7 @@ export class WebRtcNode extends SdpNode {
       // werift copies the offer's rtcp-fb lines; transport-cc must not be answered (see
       // webrtcConfig.codecs), so the peer falls back to REMB-driven bandwidth estimation.
       await this.#pc.setLocalDescription({ type: 'answer', sdp: withoutTransportCc(answer.sdp) });
+      this.#transports.note();
       this.#resetLanes();
     } catch (err) {
       throw new KurentoError('SDP_END_POINT_PROCESS_OFFER_ERROR', `Cannot answer the offer: ${(err as Error).message}`);
@@ -494,6 +498,7 @@ export class WebRtcNode extends SdpNode {
     try {
       const offer = await this.#pc.createOffer();
       await this.#pc.setLocalDescription({ type: 'offer', sdp: withoutTransportCc(offer.sdp) });
+      this.#transports.note();
       this.#resetLanes();
     } catch (err) {
       throw new KurentoError('SDP_END_POINT_GENERATE_OFFER_ERROR', `Cannot generate an offer: ${(err as Error).message}`);
@@ -506,6 +511,8 @@ export class WebRtcNode extends SdpNode {
     this.#checkSdp(answer, 'answer');
     try {
       await this.#pc.setRemoteDescription({ type: 'answer', sdp: answer });
+      // The transports of m-sections the answer bundled onto another are of no use now.
+      await this.#transports.stopUnused();
       this.#resetLanes();
     } catch (err) {
       throw new KurentoError('SDP_PARSE_ERROR', `Error processing the SDP answer: ${(err as Error).message}`);
@@ -544,7 +551,7 @@ export class WebRtcNode extends SdpNode {
     for (const c of this.#remoteCandidates.splice(0)) await this.#addRemote(c).catch(() => undefined);
   }
 
-  protected override onClose(): void {
+  protected override onClose(): Promise<void> {
     if (this.#rembTimer) clearInterval(this.#rembTimer);
     this.#rembTimer = undefined;
     this.#out.close();
@@ -552,7 +559,8 @@ export class WebRtcNode extends SdpNode {
     this.#channels.closeAll();
     // TURN allocations are deleted on the server first: werift would leave them there.
     const pc = this.#pc;
-    void deleteTurnAllocations(pc).catch(() => 0).finally(() => pc.close().catch(() => undefined));
+    const transports = this.#transports;
+    return deleteTurnAllocations(pc).catch(() => 0).then(() => pc.close()).catch(() => undefined).then(() => transports.stopAll());
   }
 }
 

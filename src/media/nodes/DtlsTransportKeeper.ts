@@ -6,7 +6,8 @@ import type { RTCDtlsTransport, RTCPeerConnection } from 'werift';
  * onto the group's transport (RFC 9143 §7.3.3: the other transports are then no longer
  * used), but never stops it: its sockets stay bound and keep answering connectivity
  * checks until the process ends, and `close()` does not reach it either. An offer of
- * audio, video and data thus left four sockets behind per released endpoint.
+ * audio, video and data thus left two transports behind per released endpoint: with
+ * IPv6 and ICE-TCP on, 4 UDP sockets and 4 TCP listeners.
  */
 export class DtlsTransportKeeper {
   readonly #pc: RTCPeerConnection;

@@ -113,23 +113,24 @@ export function activeResources(): string[] {
     .filter((r) => !['TTYWrap', 'PipeWrap', 'FSReqCallback'].includes(r));
 }
 
-/** Socket handles (UDP, TCP, TCP servers) the running media workers still hold. */
+/** Socket handles (UDP, TCP, TCP servers) the running media workers hold. */
 export async function workerSockets(server: FluoServer): Promise<string[]> {
   return (await server.media.workerResources()).flat().filter((r) => /^(UDP|TCP)/.test(r));
 }
 
 /**
- * Waits until the media workers hold no socket (a release closes werift's sockets
- * asynchronously) and fails with what is left after `timeoutMs`.
+ * Waits until the media workers hold nothing that keeps a loop alive, neither socket
+ * nor timer (a release closes werift's sockets asynchronously), and fails with what is
+ * left after `timeoutMs`.
  */
-export async function assertNoWorkerSockets(server: FluoServer, timeoutMs = 5_000): Promise<void> {
+export async function assertWorkersIdle(server: FluoServer, timeoutMs = 5_000): Promise<void> {
   const end = Date.now() + timeoutMs;
-  let left = await workerSockets(server);
+  let left = (await server.media.workerResources()).flat();
   while (left.length && Date.now() < end) {
     await sleep(50);
-    left = await workerSockets(server);
+    left = (await server.media.workerResources()).flat();
   }
-  if (left.length) throw new Error(`sockets left in the media workers after release: ${left.join(', ')}`);
+  if (left.length) throw new Error(`left in the media workers after release: ${left.join(', ')}`);
 }
 
 /** What `withEndpoint` hands its test: the client, its session, a pipeline and a WebRtcEndpoint in it. */
@@ -139,7 +140,7 @@ export interface EndpointSession { c: RpcClient; sid: string; P: string; ep: str
  * Runs `fn` against an in-process Fluo with one session, one pipeline and one
  * WebRtcEndpoint (`constructorParams` added to its mediaPipeline), then closes the
  * client and stops Fluo, whatever `fn` did. When `fn` succeeds, the pipeline is
- * released (if `fn` did not) and the media workers must be left without a socket.
+ * released (if `fn` did not) and the media workers must be left without a socket or timer.
  */
 export async function withEndpoint<T>(constructorParams: Record<string, unknown>, fn: (s: EndpointSession) => Promise<T>): Promise<T> {
   const fluo = await startFluo();
@@ -150,7 +151,7 @@ export async function withEndpoint<T>(constructorParams: Record<string, unknown>
     const ep = (await c.ok('create', { type: 'WebRtcEndpoint', constructorParams: { mediaPipeline: P, ...constructorParams }, sessionId: sid })).value as string;
     const result = await fn({ c, sid, P, ep, server: fluo.server });
     await c.request('release', { object: P, sessionId: sid });
-    await assertNoWorkerSockets(fluo.server);
+    await assertWorkersIdle(fluo.server);
     return result;
   } finally {
     await c.close();

@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
-import { startFluo, RpcClient, sleep } from '../helpers/fluo.ts';
+import { startFluo, RpcClient, sleep, assertWorkersIdle } from '../helpers/fluo.ts';
 import { RemotePeers, until } from '../helpers/RemotePeers.ts';
 
 const peers = new RemotePeers();
@@ -71,6 +71,7 @@ test('GStreamer VP8 RTP into an RtpEndpoint reaches a WebRTC viewer', async () =
   assert.ok(Object.values(stats).some((s) => s.type === 'inboundrtp' && Number(s.packetsReceived) > 0));
   await c.ok('release', { object: P, sessionId: sid });
   await viewer.close();
+  await assertWorkersIdle(fluo.server);
 });
 
 test('a WebRTC peer through an RtpEndpoint (Fluo offers) is decoded by GStreamer', async () => {
@@ -93,6 +94,7 @@ test('a WebRTC peer through an RtpEndpoint (Fluo offers) is decoded by GStreamer
   assert.equal(code, 0, 'GStreamer decoded 30 frames and finished');
   await c.ok('release', { object: P, sessionId: sid });
   await publisher.close();
+  await assertWorkersIdle(fluo.server);
 });
 
 test('SRTP with SDES keys between two RtpEndpoints carries a WebRTC stream', async () => {

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startFluo, RpcClient } from '../helpers/fluo.ts';
+import { startFluo, RpcClient, assertWorkersIdle } from '../helpers/fluo.ts';
 import { RemotePeers, until, type RemotePeer } from '../helpers/RemotePeers.ts';
 
 const peers = new RemotePeers();
@@ -96,6 +96,8 @@ test('one presenter to ten viewers; a late viewer sees a picture within 2 s; sou
   for (const p of [presenter, late, other, ...viewers]) await p.peer.close();
   // Releasing the pipeline closed every ICE socket of its 13 endpoints in the worker.
   await until(() => udpSockets() <= socketsBefore, 5_000, `UDP sockets back to ${socketsBefore} (now ${udpSockets()})`);
+  // No TCP listener, timer or socket of theirs is left in the worker either.
+  await assertWorkersIdle(fluo.server);
 });
 
 test('data channels: text sent by the peer comes back over a loopback DATA connection', async () => {

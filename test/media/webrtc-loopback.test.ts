@@ -5,7 +5,7 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startFluo, RpcClient, activeResources } from '../helpers/fluo.ts';
+import { startFluo, RpcClient, activeResources, assertWorkersIdle } from '../helpers/fluo.ts';
 import { RemotePeers, until } from '../helpers/RemotePeers.ts';
 
 const peers = new RemotePeers();
@@ -96,6 +96,7 @@ test('loopback: the picture comes back and changes; events and states as in Kure
   // Releasing in the middle of media is safe and frees everything.
   await c.ok('release', { object: P, sessionId: sid });
   await peer.close();
+  await assertWorkersIdle(fluo.server);
   await c.close();
   await fluo.stop();
   await new Promise((r) => setTimeout(r, 100));

@@ -15,7 +15,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { RTCPeerConnection } from 'werift';
-import { startFluo, RpcClient, workerSockets, assertNoWorkerSockets, withEndpoint } from '../helpers/fluo.ts';
+import { startFluo, RpcClient, workerSockets, assertWorkersIdle, withEndpoint } from '../helpers/fluo.ts';
 
 const ROUNDS = 6;
 
@@ -104,7 +104,7 @@ test('Fluo stops while peers flood its endpoints\' UDP ports; the process lives 
   console.log(`# ${ROUNDS} stops under traffic, ${total} datagrams sent at Fluo's sockets`);
 });
 
-test('releasing everything leaves the media workers without sockets', async () => {
+test('releasing everything leaves the media workers without sockets or timers', async () => {
   const fluo = await startFluo();
   const c = await RpcClient.open(fluo.url);
   try {
@@ -116,7 +116,7 @@ test('releasing everything leaves the media workers without sockets', async () =
     }
     assert.ok((await workerSockets(fluo.server)).length > 0, 'the endpoints have sockets');
     await c.ok('release', { object: P, sessionId: sid });
-    await assertNoWorkerSockets(fluo.server);
+    await assertWorkersIdle(fluo.server);
   } finally {
     await c.close();
     await fluo.stop();

@@ -10,12 +10,13 @@ const STOP_TIMEOUT_MS = 2_000;
 port.on('message', (m: ToWorker) => {
   if (m.t === 'stop') void host.stop(STOP_TIMEOUT_MS).then((closed) => port.postMessage({ t: 'stopped', closed } satisfies FromWorker));
   else if (m.t === 'resources') {
-    // A handle being closed is listed until its close callback has run (after the
-    // current loop iteration): answer from a timer, once those have run.
-    setTimeout(() => {
+    // A handle being closed is listed until its close callback has run (at the end of
+    // the current loop iteration), and a timer while its callback runs: answer from an
+    // immediate of the next iteration.
+    setTimeout(() => setImmediate(() => {
       const list = process.getActiveResourcesInfo().filter((r) => r !== 'MessagePort');
       port.postMessage({ t: 'resources', id: m.id, list } satisfies FromWorker);
-    }, 0);
+    }), 0);
   } else host.handle(m);
 });
 port.on('close', () => host.closeAll());

@@ -185,7 +185,9 @@ export class WebRtcNode extends SdpNode {
       const report = (state: string): void => {
         // werift makes its DTLS socket right after announcing 'connecting', and sends
         // its first flight 100 ms later: the next microtask finds the socket, in time.
-        if (state === 'connecting') queueMicrotask(() => renumberRetransmissions(t));
+        // The guard goes on then too: it acts from the moment the socket holds the
+        // peer's Finished, which is before the transport reports 'connected'.
+        if (state === 'connecting') queueMicrotask(() => { renumberRetransmissions(t); guardFinishedHandshake(t); });
         if (state === 'connected') guardFinishedHandshake(t);
         this.emit('DtlsConnectionStateChange', { streamId: '1', componentId: '1', connectionId: this.id, state: state.toUpperCase() });
       };

@@ -4,6 +4,11 @@ import type { RTCDtlsTransport } from 'werift';
 interface DtlsSocketLike {
   connected?: boolean;
   onHandleHandshakes?: (assembled: Array<{ msg_type: number }>) => Promise<void>;
+  flight5?: Flight5Like;
+}
+/** werift's client flight 5 (ClientKeyExchange ... Finished) as the guard wraps it. */
+interface Flight5Like {
+  exec: () => Promise<void>;
 }
 
 const guarded = new WeakSet<object>();
@@ -25,7 +30,10 @@ const CLIENT_HELLO = 1;
  *    state (werift's `renegotiation`) and with it the record keys. ClientHellos are
  *    dropped; the rest goes on, so a repeated client flight 5 still gets flight 6 again.
  * Either way the data channel went dead (test/media/dtls-retransmission.test.ts).
- * Call once the transport is connected. True when the guard was set.
+ * Call as soon as werift has made the socket (DTLS 'connecting'): werift marks the
+ * socket connected when it holds the peer's Finished, a while before the transport
+ * says 'connected', and copies arriving in between are to be dropped too. True when
+ * the guard was set.
  */
 export function guardFinishedHandshake(transport: RTCDtlsTransport): boolean {
   const role = transport.role;
@@ -34,10 +42,34 @@ export function guardFinishedHandshake(transport: RTCDtlsTransport): boolean {
   const inner = socket?.onHandleHandshakes;
   if (!socket || !inner || guarded.has(socket)) return false;
   guarded.add(socket);
+  if (role === 'client') holdFlight5AfterFinished(socket);
   socket.onHandleHandshakes = (assembled) => {
     if (!socket.connected) return inner.call(socket, assembled);
     const rest = role === 'client' ? [] : assembled.filter((h) => h.msg_type !== CLIENT_HELLO);
     return rest.length ? inner.call(socket, rest) : Promise.resolve();
   };
   return true;
+}
+
+/**
+ * werift's client makes a new flight 5 for each copy of the server's flight 4 and runs
+ * it once the copy's ServerHelloDone is handled, after awaits. When the server's
+ * Finished arrived during those awaits, the late run started a new key exchange after
+ * the handshake and retransmitted it for 27.5 s (nothing answers it), holding the
+ * worker's timers long after a release. A flight 5 that starts once the socket holds
+ * the server's Finished does nothing.
+ */
+function holdFlight5AfterFinished(socket: DtlsSocketLike): void {
+  let current = socket.flight5;
+  Object.defineProperty(socket, 'flight5', {
+    configurable: true,
+    enumerable: true,
+    get: () => current,
+    set: (flight: Flight5Like | undefined) => {
+      current = flight;
+      if (!flight || typeof flight.exec !== 'function') return;
+      const exec = flight.exec.bind(flight);
+      flight.exec = () => (socket.connected ? Promise.resolve() : exec());
+    },
+  });
 }

@@ -6,7 +6,9 @@
  * process down: Node 20 aborts the whole process (FATAL ERROR "v8::FromJust Maybe value
  * is Nothing" in UDPWrap::OnRecv) when a datagram reaches a UDP socket of a worker
  * thread whose JavaScript was already terminated, so the workers close their sockets
- * before they are terminated (MediaWorkerPool stopWorker). That abort was seen in CI
+ * before they are terminated (MediaWorkerPool stopWorker). (3) A release in the middle
+ * of a DTLS handshake ends werift's flight retransmissions, which closing the transport
+ * did not (they went on for up to 27.5 s). That abort was seen in CI
  * about once in six runs of dtls-retransmission.test.ts (a peer still sending to the
  * sockets werift had forgotten); the flood below did not bring it out on this
  * machine, so it guards the stop path under traffic rather than reproducing the race.
@@ -15,7 +17,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { RTCPeerConnection } from 'werift';
-import { startFluo, RpcClient, workerSockets, assertWorkersIdle, withEndpoint } from '../helpers/fluo.ts';
+import { startFluo, RpcClient, workerSockets, assertWorkersIdle, withEndpoint, sleep } from '../helpers/fluo.ts';
+import { forEachIceProtocol } from '../../src/media/nodes/iceProtocols.ts';
 
 const ROUNDS = 6;
 
@@ -122,3 +125,47 @@ test('releasing everything leaves the media workers without sockets or timers', 
     await fluo.stop();
   }
 });
+
+/** werift-ice's per-candidate protocol, as far as the deaf peer below wraps it. */
+interface Receiving { datagramReceived?: (data: Buffer, addr: unknown) => void }
+
+test('a release in the middle of a DTLS handshake ends its retransmissions', () =>
+  withEndpoint({}, async ({ c, sid, P, ep, server }) => {
+    const pc = new RTCPeerConnection({ iceAdditionalHostAddresses: ['127.0.0.1'], iceUseIpv6: false });
+    try {
+      pc.addTransceiver('video', { direction: 'sendrecv' });
+      pc.onIceCandidate.subscribe((cand) => {
+        if (cand) void c.request('invoke', { object: ep, operation: 'addIceCandidate', operationParams: { candidate: cand.toJSON() }, sessionId: sid });
+      });
+      c.onEvent((e) => {
+        const v = e.params?.value;
+        if (v?.object === ep && v.type === 'IceCandidateFound') pc.addIceCandidate(v.data.candidate as { candidate: string }).catch(() => undefined);
+      });
+      await c.ok('subscribe', { object: ep, type: 'IceCandidateFound', sessionId: sid });
+      // The peer does ICE but never hears DTLS (RFC 7983: first byte 20-63), so Fluo,
+      // the DTLS client here, keeps retransmitting its first flight.
+      const deaf = new WeakSet<object>();
+      const deafen = (): void => forEachIceProtocol<Receiving>(pc, (p) => {
+        const receive = p.datagramReceived?.bind(p);
+        if (!receive || deaf.has(p)) return;
+        deaf.add(p);
+        p.datagramReceived = (data, addr) => { if (data[0]! < 20 || data[0]! > 63) receive(data, addr); };
+      });
+      await pc.setLocalDescription(await pc.createOffer());
+      deafen();
+      const answer = (await c.ok('invoke', { object: ep, operation: 'processOffer', operationParams: { offer: pc.localDescription!.sdp }, sessionId: sid })).value as string;
+      await pc.setRemoteDescription({ type: 'answer', sdp: answer });
+      deafen();
+      await c.ok('invoke', { object: ep, operation: 'gatherCandidates', sessionId: sid });
+      await sleep(4_000);
+      assert.equal(pc.dtlsTransports[0]?.state, 'connecting', 'the handshake is still going on');
+      assert.ok((await server.media.workerResources()).flat().includes('Timeout'), 'Fluo retransmits');
+      await c.ok('release', { object: P, sessionId: sid });
+      const released = Date.now();
+      // werift's longest sleep between two sends is 5.5 s; the loop ends when it wakes.
+      await assertWorkersIdle(server, 6_000);
+      console.log(`# workers idle ${Date.now() - released} ms after a release in the middle of the handshake`);
+    } finally {
+      await pc.close();
+    }
+  }));

@@ -36,5 +36,22 @@ export class DtlsTransportKeeper {
     const all = [...this.#known];
     this.#known.clear();
     await Promise.allSettled(all.map((t) => t.stop()));
+    for (const t of all) endRetransmissions(t);
   }
+}
+
+/** werift's DTLS socket and handshake state, as far as `endRetransmissions` reads them (private in werift's types). */
+interface DtlsStateLike {
+  dtls?: { dtls?: { flight: number } };
+}
+
+/**
+ * A werift DTLS flight is retransmitted, up to 10 times over 27.5 s, until the
+ * handshake state reaches the flight that answers it; closing the transport does not
+ * end it (nor its timer). A flight number past every flight makes each such loop end
+ * when it next wakes.
+ */
+function endRetransmissions(t: RTCDtlsTransport): void {
+  const state = (t as unknown as DtlsStateLike).dtls?.dtls;
+  if (state) state.flight = Number.MAX_SAFE_INTEGER;
 }

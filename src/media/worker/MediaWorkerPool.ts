@@ -177,22 +177,10 @@ export class MediaWorkerPool {
    */
   async workerResources(): Promise<string[][]> {
     const running = this.#workers.flatMap((w) => (w.worker ? [w.worker] : []));
-    return Promise.all(running.map((worker) => new Promise<string[]>((resolve) => {
+    return Promise.all(running.map((worker) => {
       const id = this.#nextId++;
-      const onMessage = (m: FromWorker): void => {
-        if (m.t !== 'resources' || m.id !== id) return;
-        worker.off('message', onMessage);
-        worker.off('exit', onExit);
-        resolve(m.list);
-      };
-      const onExit = (): void => {
-        worker.off('message', onMessage);
-        resolve([]);
-      };
-      worker.on('message', onMessage);
-      worker.once('exit', onExit);
-      worker.postMessage({ t: 'resources', id } satisfies ToWorker);
-    })));
+      return answerOf(worker, { t: 'resources', id }, (m) => (m.t === 'resources' && m.id === id ? m.list : undefined), []);
+    }));
   }
 
   /**
@@ -227,24 +215,35 @@ const STOP_GRACE_MS = 3_000;
  * FATAL ERROR "v8::FromJust Maybe value is Nothing").
  */
 async function stopWorker(worker: Worker): Promise<void> {
-  await new Promise<void>((resolve) => {
-    const done = (): void => {
+  // Only the worker's own answer can say its sockets had not closed; silence (an exit,
+  // the grace time) leaves nothing to report.
+  const closed = await answerOf(worker, { t: 'stop' }, (m) => (m.t === 'stopped' ? m.closed : undefined), true, STOP_GRACE_MS);
+  if (!closed) log.warn('a media worker was stopped before all of its sockets had closed');
+  await worker.terminate();
+}
+
+/**
+ * Posts `message` to a worker and resolves with what `pick` takes from the first
+ * message it accepts; with `fallback` if the worker exits first or `timeoutMs` passes.
+ */
+function answerOf<T>(worker: Worker, message: ToWorker, pick: (m: FromWorker) => T | undefined, fallback: T, timeoutMs?: number): Promise<T> {
+  return new Promise<T>((resolve) => {
+    const done = (value: T): void => {
       clearTimeout(timer);
       worker.off('message', onMessage);
-      worker.off('exit', done);
-      resolve();
+      worker.off('exit', onExit);
+      resolve(value);
     };
     const onMessage = (m: FromWorker): void => {
-      if (m.t !== 'stopped') return;
-      if (!m.closed) log.warn('a media worker was stopped before all of its sockets had closed');
-      done();
+      const value = pick(m);
+      if (value !== undefined) done(value);
     };
-    const timer = setTimeout(done, STOP_GRACE_MS);
+    const onExit = (): void => done(fallback);
+    const timer = timeoutMs === undefined ? undefined : setTimeout(onExit, timeoutMs);
     worker.on('message', onMessage);
-    worker.on('exit', done);
-    worker.postMessage({ t: 'stop' } satisfies ToWorker);
+    worker.on('exit', onExit);
+    worker.postMessage(message);
   });
-  await worker.terminate();
 }
 
 function isErrorType(t: string): t is ErrorType {

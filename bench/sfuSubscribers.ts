@@ -12,6 +12,7 @@
  */
 import { RTCPeerConnection, useNACK, usePLI, useREMB, RTCRtpCodecParameters } from 'werift';
 import { RpcClient } from '../test/helpers/fluo.ts';
+import { trickleIce, interceptReceived } from '../test/helpers/weriftPeer.ts';
 
 interface Sub {
   pc: RTCPeerConnection; packets: number; expected: number; lastSeq: Map<number, number>; firstAt: number;
@@ -68,14 +69,7 @@ async function add(url: string, pipeline: string, source: string, count: number)
       if (sub.keyframeTs === rtp.header.timestamp && rtp.header.marker) sub.firstFrameAt = performance.now();
     }));
     pc.addTransceiver('audio', { direction: 'recvonly' });
-    await c.ok('subscribe', { object: ep, type: 'IceCandidateFound', sessionId: sid });
-    c.onEvent((e) => {
-      const v = e.params?.value;
-      if (v?.object === ep && v.type === 'IceCandidateFound') pc.addIceCandidate(v.data.candidate as { candidate: string }).catch(() => undefined);
-    });
-    pc.onIceCandidate.subscribe((cand) => {
-      if (cand) void c.request('invoke', { object: ep, operation: 'addIceCandidate', operationParams: { candidate: cand.toJSON() }, sessionId: sid });
-    });
+    await trickleIce(c, sid, ep, pc);
     const offer = await pc.createOffer();
     await pc.setLocalDescription(offer);
     countAtSocket(pc, sub);
@@ -103,28 +97,20 @@ function count(sub: Sub, data: Buffer): void {
   if (last === undefined || (gap > 0 && gap < 1000)) sub.lastSeq.set(ssrc, seq);
 }
 
-/** werift-ice's host UDP protocols, which call their receive method through `this`. */
-interface Receiving { datagramReceived?: (data: Buffer, addr: unknown) => void }
-
 /**
  * Takes RTP (RFC 7983: first byte 128-191, and not an RTCP packet type 192-223 in the
  * second) out of the peer's host sockets before werift sees it; the rest goes on.
  */
 function countAtSocket(pc: RTCPeerConnection, sub: Sub): void {
-  const protocols = (pc.iceTransports[0]?.connection as unknown as { protocols?: Receiving[] } | undefined)?.protocols ?? [];
-  for (const p of protocols) {
-    const receive = p.datagramReceived?.bind(p);
-    if (!receive) continue;
-    p.datagramReceived = (data, addr) => {
-      const b1 = data[1]!;
-      if (data.length >= 12 && data[0]! >> 6 === 2 && (b1 < 192 || b1 > 223)) {
-        count(sub, data);
-        if (!sub.firstFrameAt) receive(data, addr);
-      } else {
-        receive(data, addr);
-      }
-    };
-  }
+  interceptReceived(pc, new WeakSet(), (data, addr, pass) => {
+    const b1 = data[1]!;
+    if (data.length >= 12 && data[0]! >> 6 === 2 && (b1 < 192 || b1 > 223)) {
+      count(sub, data);
+      if (!sub.firstFrameAt) pass(data, addr);
+    } else {
+      pass(data, addr);
+    }
+  });
 }
 
 process.on('message', (m: { id: number; op: string; url: string; pipeline: string; source: string; count: number; from: number; to: number }) => {

@@ -14,6 +14,7 @@ import { RTCPeerConnection, type RTCDataChannel } from 'werift';
 import { withEndpoint, sleep } from '../helpers/fluo.ts';
 import { forEachIceProtocol } from '../../src/media/nodes/iceProtocols.ts';
 import { until } from '../helpers/RemotePeers.ts';
+import { trickleIce } from '../helpers/weriftPeer.ts';
 
 /** werift-ice's host protocols and their UDP transports (private in werift's types). */
 interface SendingTransport { send(data: Buffer, addr?: [string, number]): Promise<void> }
@@ -41,20 +42,14 @@ function recordHandshakes(pc: RTCPeerConnection, kept: Array<{ data: Buffer; add
 function repeatedFlights(fluoOffers: boolean): Promise<void> {
   return withEndpoint({ useDataChannels: true }, async ({ c, sid, P, ep }) => {
     await c.ok('invoke', { object: ep, operation: 'connect', operationParams: { sink: ep }, sessionId: sid });
-    for (const type of ['IceCandidateFound', 'DtlsConnectionStateChange']) await c.ok('subscribe', { object: ep, type, sessionId: sid });
+    await c.ok('subscribe', { object: ep, type: 'DtlsConnectionStateChange', sessionId: sid });
 
     const pc = new RTCPeerConnection({ iceAdditionalHostAddresses: ['127.0.0.1'], iceUseIpv6: false });
     try {
       const kept: Array<{ data: Buffer; addr: [string, number]; via: SendingTransport }> = [];
       const seen = new WeakSet<object>();
-      pc.onIceCandidate.subscribe((cand) => {
-        recordHandshakes(pc, kept, seen);
-        if (cand) void c.request('invoke', { object: ep, operation: 'addIceCandidate', operationParams: { candidate: cand.toJSON() }, sessionId: sid });
-      });
-      c.onEvent((e) => {
-        const v = e.params?.value;
-        if (v?.object === ep && v.type === 'IceCandidateFound') pc.addIceCandidate(v.data.candidate as { candidate: string }).catch(() => undefined);
-      });
+      pc.onIceCandidate.subscribe(() => recordHandshakes(pc, kept, seen));
+      await trickleIce(c, sid, ep, pc);
       const echoes: string[] = [];
       let channel: RTCDataChannel | undefined;
       const use = (ch: RTCDataChannel): void => {

@@ -18,7 +18,7 @@ import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { RTCPeerConnection } from 'werift';
 import { startFluo, RpcClient, workerSockets, assertWorkersIdle, withEndpoint, sleep } from '../helpers/fluo.ts';
-import { forEachIceProtocol } from '../../src/media/nodes/iceProtocols.ts';
+import { trickleIce, interceptReceived } from '../helpers/weriftPeer.ts';
 
 const ROUNDS = 6;
 
@@ -107,50 +107,28 @@ test('Fluo stops while peers flood its endpoints\' UDP ports; the process lives 
   console.log(`# ${ROUNDS} stops under traffic, ${total} datagrams sent at Fluo's sockets`);
 });
 
-test('releasing everything leaves the media workers without sockets or timers', async () => {
-  const fluo = await startFluo();
-  const c = await RpcClient.open(fluo.url);
-  try {
-    const sid = (await c.ok('connect')).sessionId!;
-    const P = (await c.ok('create', { type: 'MediaPipeline', sessionId: sid })).value as string;
-    for (const type of ['WebRtcEndpoint', 'RtpEndpoint', 'PassThrough']) {
+test('releasing everything leaves the media workers without sockets or timers', () =>
+  withEndpoint({}, async ({ c, sid, P, ep, server }) => {
+    await c.ok('invoke', { object: ep, operation: 'generateOffer', sessionId: sid });
+    for (const type of ['RtpEndpoint', 'PassThrough']) {
       const e = (await c.ok('create', { type, constructorParams: { mediaPipeline: P }, sessionId: sid })).value as string;
       if (type !== 'PassThrough') await c.ok('invoke', { object: e, operation: 'generateOffer', sessionId: sid });
     }
-    assert.ok((await workerSockets(fluo.server)).length > 0, 'the endpoints have sockets');
+    assert.ok((await workerSockets(server)).length > 0, 'the endpoints have sockets');
     await c.ok('release', { object: P, sessionId: sid });
-    await assertWorkersIdle(fluo.server);
-  } finally {
-    await c.close();
-    await fluo.stop();
-  }
-});
-
-/** werift-ice's per-candidate protocol, as far as the deaf peer below wraps it. */
-interface Receiving { datagramReceived?: (data: Buffer, addr: unknown) => void }
+    await assertWorkersIdle(server);
+  }));
 
 test('a release in the middle of a DTLS handshake ends its retransmissions', () =>
   withEndpoint({}, async ({ c, sid, P, ep, server }) => {
     const pc = new RTCPeerConnection({ iceAdditionalHostAddresses: ['127.0.0.1'], iceUseIpv6: false });
     try {
       pc.addTransceiver('video', { direction: 'sendrecv' });
-      pc.onIceCandidate.subscribe((cand) => {
-        if (cand) void c.request('invoke', { object: ep, operation: 'addIceCandidate', operationParams: { candidate: cand.toJSON() }, sessionId: sid });
-      });
-      c.onEvent((e) => {
-        const v = e.params?.value;
-        if (v?.object === ep && v.type === 'IceCandidateFound') pc.addIceCandidate(v.data.candidate as { candidate: string }).catch(() => undefined);
-      });
-      await c.ok('subscribe', { object: ep, type: 'IceCandidateFound', sessionId: sid });
+      await trickleIce(c, sid, ep, pc);
       // The peer does ICE but never hears DTLS (RFC 7983: first byte 20-63), so Fluo,
       // the DTLS client here, keeps retransmitting its first flight.
       const deaf = new WeakSet<object>();
-      const deafen = (): void => forEachIceProtocol<Receiving>(pc, (p) => {
-        const receive = p.datagramReceived?.bind(p);
-        if (!receive || deaf.has(p)) return;
-        deaf.add(p);
-        p.datagramReceived = (data, addr) => { if (data[0]! < 20 || data[0]! > 63) receive(data, addr); };
-      });
+      const deafen = (): void => interceptReceived(pc, deaf, (data, addr, pass) => { if (data[0]! < 20 || data[0]! > 63) pass(data, addr); });
       await pc.setLocalDescription(await pc.createOffer());
       deafen();
       const answer = (await c.ok('invoke', { object: ep, operation: 'processOffer', operationParams: { offer: pc.localDescription!.sdp }, sessionId: sid })).value as string;

@@ -7,7 +7,7 @@
 import crypto from 'node:crypto';
 import { SrtpSession, RtpHeader } from 'werift';
 import { fastPath } from '../src/media/native/fastpath.ts';
-import { SrtpEncryptor, SRTP_AES128_CM_HMAC_SHA1_80, SRTP_AEAD_AES_128_GCM, srtpKeyLengths } from '../src/media/srtp/SrtpEncryptor.ts';
+import { SrtpEncryptor, SRTP_AES128_CM_HMAC_SHA1_80, SRTP_AEAD_AES_128_GCM, srtpKeyLengths } from '../src/media/rtp/SrtpEncryptor.ts';
 
 const N = 100_000;
 for (const [name, profile] of [['AES_CM_128_HMAC_SHA1_80', SRTP_AES128_CM_HMAC_SHA1_80], ['AEAD_AES_128_GCM', SRTP_AEAD_AES_128_GCM]] as const) {

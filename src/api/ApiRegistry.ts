@@ -1,4 +1,4 @@
-import { KurentoError } from '../core/KurentoError.ts';
+import { KurentoError } from '../shared/KurentoError.ts';
 import type {
   ComplexTypeDef, EventDef, JsonValue, MethodDef, ModuleDef, ParamDef, PropertyDef, RemoteClassDef,
 } from './types.ts';

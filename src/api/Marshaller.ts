@@ -1,4 +1,4 @@
-import { KurentoError } from '../core/KurentoError.ts';
+import { KurentoError } from '../shared/KurentoError.ts';
 import type { ApiRegistry } from './ApiRegistry.ts';
 import type { JsonValue, ParamDef, TypeRef } from './types.ts';
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { ConfigError } from './ConfigError.ts';
 import { parseIni } from './parseIni.ts';
 import { parseJsonc } from './parseJsonc.ts';
-import { parseTurnUrl, redactTurnUrl, TURN_URL_FORM } from './turnUrl.ts';
+import { parseTurnUrl, redactTurnUrl, TURN_URL_FORM } from '../shared/turnUrl.ts';
 
 export type ModulesConfig = Record<string, Record<string, string>>;
 

@@ -1,9 +1,9 @@
-import { KurentoError } from './KurentoError.ts';
+import { KurentoError } from '../shared/KurentoError.ts';
 import { MediaObject } from './MediaObject.ts';
 import { DEFAULT_DESCRIPTION, ElementConnection, MEDIA_TYPES, type MediaType } from './ElementConnection.ts';
 import { renderDot } from './renderDot.ts';
 import type { Params } from './types.ts';
-import type { Wire } from '../media/worker/protocol.ts';
+import type { Wire } from '../shared/workerProtocol.ts';
 
 export type FlowState = 'FLOWING' | 'NOT_FLOWING';
 

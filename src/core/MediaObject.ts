@@ -1,14 +1,14 @@
-import { KurentoError } from './KurentoError.ts';
+import { KurentoError } from '../shared/KurentoError.ts';
 import type { CallContext, ObjectHost, ObjectInit, ObjectSettings, Params } from './types.ts';
 import type { MediaPipeline } from './MediaPipeline.ts';
 
 /**
  * Base of every remote object (KMD `MediaObject`). Holds identity, the parent/child
- * tree, name and tags, and the generic property store the dispatcher reads and
+ * tree, name and tags, and the generic property store the router reads and
  * writes for `get<Prop>`/`set<Prop>`.
  *
  * Operations the KMD declares are implemented as methods with exactly the KMD name
- * and the signature `(params, ctx)`; the dispatcher only calls a method after the
+ * and the signature `(params, ctx)`; the router only calls a method after the
  * API registry has confirmed the operation exists for the class, so internal helpers
  * are never reachable from the wire.
  */
@@ -57,7 +57,7 @@ export class MediaObject {
     return [...this.#children.values()];
   }
 
-  /** Generic property store, used by the dispatcher for properties without own accessors. */
+  /** Generic property store, used by the router for properties without own accessors. */
   getProperty(name: string): unknown {
     switch (name) {
       case 'id': return this.id;

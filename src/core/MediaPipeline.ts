@@ -1,7 +1,7 @@
 import { MediaObject } from './MediaObject.ts';
 import { renderDot } from './renderDot.ts';
 import type { Params } from './types.ts';
-import type { Wire } from '../media/worker/protocol.ts';
+import type { Wire } from '../shared/workerProtocol.ts';
 
 /** What a child needs to receive the media events of its node. */
 interface MediaEventTarget extends MediaObject {

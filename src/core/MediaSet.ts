@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { KurentoError } from './KurentoError.ts';
+import { KurentoError } from '../shared/KurentoError.ts';
 import type { MediaObject } from './MediaObject.ts';
 import type { ObjectRef } from '../api/Marshaller.ts';
 

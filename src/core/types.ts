@@ -1,7 +1,7 @@
 import type { ApiRegistry } from '../api/ApiRegistry.ts';
 import type { Marshaller } from '../api/Marshaller.ts';
 import type { MediaObject } from './MediaObject.ts';
-import type { Wire } from '../media/worker/protocol.ts';
+import type { Wire } from '../shared/workerProtocol.ts';
 
 /** The control plane's view of the media workers (implemented by MediaWorkerPool). */
 export interface MediaPlane {

@@ -1,7 +1,7 @@
 import { SdpEndpoint } from './SdpEndpoint.ts';
 import type { Params } from '../core/types.ts';
-import type { Wire } from '../media/worker/protocol.ts';
-import { DEFAULT_BANDWIDTH } from '../media/nodes/BandwidthPolicy.ts';
+import type { Wire } from '../shared/workerProtocol.ts';
+import { DEFAULT_BANDWIDTH } from '../shared/bandwidth.ts';
 
 /** Properties whose value the media node applies (bitrate limits, MTU, REMB), Kurento names. */
 const MEDIA_PROPERTIES = new Set([
@@ -24,7 +24,7 @@ export class BaseRtpEndpoint extends SdpEndpoint {
   /**
    * The defaults the KMD documents in prose for the bitrate properties (kbps), which its
    * JSON does not carry: getMaxVideoSendBandwidth answers 500 as with KMS. They are
-   * the media node's (media/nodes/BandwidthPolicy.ts DEFAULT_BANDWIDTH), so the getters
+   * the media node's (shared/bandwidth.ts DEFAULT_BANDWIDTH), so the getters
    * and the REMB rules cannot disagree.
    */
   override getProperty(name: string): unknown {

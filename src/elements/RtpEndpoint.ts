@@ -1,10 +1,10 @@
 import { BaseRtpEndpoint } from './BaseRtpEndpoint.ts';
 import type { ObjectInit, Params } from '../core/types.ts';
-import type { Wire } from '../media/worker/protocol.ts';
+import type { Wire } from '../shared/workerProtocol.ts';
 
 /**
  * KMD `RtpEndpoint`: plain RTP, or SRTP with SDES keys (constructor `crypto`), over UDP,
- * negotiated with SDP both ways. The media node is RtpNode.
+ * negotiated with SDP both ways. The media node is RtpEndpointNode.
  */
 export class RtpEndpoint extends BaseRtpEndpoint {
   constructor(init: ObjectInit, params: Params) {

@@ -1,7 +1,7 @@
-import { KurentoError } from '../core/KurentoError.ts';
+import { KurentoError } from '../shared/KurentoError.ts';
 import { SessionEndpoint } from './SessionEndpoint.ts';
 import type { Params } from '../core/types.ts';
-import type { Wire } from '../media/worker/protocol.ts';
+import type { Wire } from '../shared/workerProtocol.ts';
 
 type Negotiation = 'idle' | 'busy' | 'offered' | 'done';
 

@@ -1,4 +1,4 @@
-import { KurentoError } from '../core/KurentoError.ts';
+import { KurentoError } from '../shared/KurentoError.ts';
 import { MediaElement } from '../core/MediaElement.ts';
 import type { ObjectInit, Params } from '../core/types.ts';
 

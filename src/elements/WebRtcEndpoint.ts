@@ -1,8 +1,8 @@
-import { KurentoError } from '../core/KurentoError.ts';
-import { parseTurnUrl, redactTurnUrl, TURN_URL_FORM } from '../config/turnUrl.ts';
+import { KurentoError } from '../shared/KurentoError.ts';
+import { parseTurnUrl, redactTurnUrl, TURN_URL_FORM } from '../shared/turnUrl.ts';
 import { BaseRtpEndpoint } from './BaseRtpEndpoint.ts';
 import type { ObjectInit, Params } from '../core/types.ts';
-import type { Wire } from '../media/worker/protocol.ts';
+import type { Wire } from '../shared/workerProtocol.ts';
 
 /** `WebRtcEndpoint.conf.ini` keys (Kurento names) that seed the ICE properties. */
 const CONFIG_KEYS: ReadonlyArray<[prop: string, key: string, kind: 'string' | 'int' | 'boolean']> = [
@@ -20,7 +20,7 @@ const ICE_PROPERTIES = new Set(CONFIG_KEYS.map(([p]) => p));
 
 /**
  * KMD `WebRtcEndpoint`: ICE, DTLS-SRTP and data channels towards a browser or any
- * WebRTC peer. The transport lives in the media worker (WebRtcNode); this class holds
+ * WebRTC peer. The transport lives in the media worker (WebRtcEndpointNode); this class holds
  * the Kurento-visible state and checks (conformance notes f).
  */
 export class WebRtcEndpoint extends BaseRtpEndpoint {

@@ -1,4 +1,4 @@
-import type { ObjectFactory } from '../core/Dispatcher.ts';
+import type { ObjectFactory } from '../core/OperationRouter.ts';
 import { MediaPipeline } from '../core/MediaPipeline.ts';
 import { PassThrough } from './PassThrough.ts';
 import { PlayerEndpoint } from './PlayerEndpoint.ts';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { KurentoError } from '../core/KurentoError.ts';
-import { SERVER_MANAGER_ID, type Dispatcher } from '../core/Dispatcher.ts';
+import { KurentoError } from '../shared/KurentoError.ts';
+import { SERVER_MANAGER_ID, type OperationRouter } from '../core/OperationRouter.ts';
 import type { JsonValue } from '../api/types.ts';
 import { errorToJsonRpc, isUnexpected } from './errorToJsonRpc.ts';
 import { RequestCache } from './RequestCache.ts';
@@ -15,7 +15,7 @@ type Result = JsonValue | undefined;
 type MethodFn = (params: Obj, conn: RpcConnection, sid: string | undefined) => Result | Promise<Result>;
 
 export interface JsonRpcOptions {
-  readonly dispatcher: Dispatcher;
+  readonly router: OperationRouter;
   readonly disableRequestCache: boolean;
   readonly requestCacheTimeout: number;
   readonly maxMessageSize: number;
@@ -26,13 +26,13 @@ const log = Logger.get('KurentoJsonRpc');
 /**
  * Kurento Protocol over JSON-RPC 2.0: framing, sessions, the duplicate-request cache,
  * transactions with `newref:` and error mapping. It sees remote objects only through
- * the Dispatcher; it never touches media. Behaviour follows KMS's ServerMethods
+ * the OperationRouter; it never touches media. Behaviour follows KMS's ServerMethods
  * (conformance notes a.1-a.8).
  */
 export class JsonRpcHandler {
   readonly sessions = new SessionTable();
   readonly serverId = randomUUID();
-  readonly #d: Dispatcher;
+  readonly #d: OperationRouter;
   readonly #cache: RequestCache | undefined;
   readonly #maxMessageSize: number;
   readonly #methods: Record<string, MethodFn>;
@@ -40,7 +40,7 @@ export class JsonRpcHandler {
   readonly #held = new Map<RpcConnection, string[]>();
 
   constructor(opts: JsonRpcOptions) {
-    this.#d = opts.dispatcher;
+    this.#d = opts.router;
     this.#cache = opts.disableRequestCache ? undefined : new RequestCache(opts.requestCacheTimeout);
     this.#maxMessageSize = opts.maxMessageSize;
     this.#methods = {

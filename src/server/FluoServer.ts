@@ -1,7 +1,7 @@
 import { ApiRegistry } from '../api/ApiRegistry.ts';
 import { Marshaller } from '../api/Marshaller.ts';
 import { ALL_MODULES } from '../api/modules/index.ts';
-import { Dispatcher, SERVER_MANAGER_ID } from '../core/Dispatcher.ts';
+import { OperationRouter, SERVER_MANAGER_ID } from '../core/OperationRouter.ts';
 import { JsonRpcHandler } from '../rpc/JsonRpcHandler.ts';
 import { ServerManager } from '../elements/ServerManager.ts';
 import { builtFactories } from '../elements/index.ts';
@@ -13,13 +13,13 @@ import { Logger } from '../log/Logger.ts';
 const log = Logger.get('KurentoMediaServer');
 
 /**
- * Wires the control plane together: API registry, dispatcher (objects), JSON-RPC
+ * Wires the control plane together: API registry, router (objects), JSON-RPC
  * handler (protocol) and WebSocket transport. Owns the session garbage collector.
  */
 export class FluoServer {
   readonly config: FluoConfig;
   readonly api = new ApiRegistry(ALL_MODULES);
-  readonly dispatcher: Dispatcher;
+  readonly router: OperationRouter;
   readonly rpc: JsonRpcHandler;
   readonly media: MediaWorkerPool;
   readonly #transport: WebSocketTransport;
@@ -31,7 +31,7 @@ export class FluoServer {
     const factories = builtFactories();
     let rpc: JsonRpcHandler | undefined;
     this.media = new MediaWorkerPool(config.mediaWorkers);
-    this.dispatcher = new Dispatcher({
+    this.router = new OperationRouter({
       media: this.media,
       api: this.api,
       marshaller: new Marshaller(this.api),
@@ -41,7 +41,7 @@ export class FluoServer {
       maxObjectsPerSession: config.resources.maxObjectsPerSession,
     });
     this.rpc = rpc = new JsonRpcHandler({
-      dispatcher: this.dispatcher,
+      router: this.router,
       disableRequestCache: config.resources.disableRequestCache,
       requestCacheTimeout: config.resources.requestCacheTimeout,
       maxMessageSize: config.resources.maxMessageSize,
@@ -51,18 +51,18 @@ export class FluoServer {
       byModule.set(m.name, m.remoteClasses.filter((c) => factories.has(c.name)).map((c) => c.name));
     }
     const manager = new ServerManager(
-      { id: SERVER_MANAGER_ID, typeName: 'ServerManager', host: this.dispatcher, settings: { modules: config.modules } },
+      { id: SERVER_MANAGER_ID, typeName: 'ServerManager', host: this.router, settings: { modules: config.modules } },
       {},
       {
-        mediaSet: this.dispatcher.mediaSet,
+        mediaSet: this.router.mediaSet,
         factoriesByModule: byModule,
         moduleVersions: new Map(this.api.modules().map((m) => [m.name, m.version])),
         kmdJson: (name) => this.api.kmdJson(name),
         metadata: JSON.stringify({ server: 'Fluo', node: process.version }),
-        onLifecycle: (fn) => this.dispatcher.onLifecycle(fn),
+        onLifecycle: (fn) => this.router.onLifecycle(fn),
       },
     );
-    this.dispatcher.registerPinned(manager);
+    this.router.registerPinned(manager);
     this.#transport = new WebSocketTransport({
       host: config.websocket.host,
       port: config.websocket.port,
@@ -91,9 +91,9 @@ export class FluoServer {
 
   /** One GC round: sessions with no live connection and no keep-alive lose their objects. */
   collectGarbage(): void {
-    for (const sid of this.rpc.sessions.collect(this.dispatcher.mediaSet.sessions())) {
+    for (const sid of this.rpc.sessions.collect(this.router.mediaSet.sessions())) {
       log.info(`session ${sid} expired: releasing what only it held`);
-      this.dispatcher.closeSession(sid, false);
+      this.router.closeSession(sid, false);
     }
   }
 
@@ -101,7 +101,7 @@ export class FluoServer {
     if (this.#gcTimer) clearInterval(this.#gcTimer);
     this.#gcTimer = undefined;
     await this.#transport.stop();
-    this.dispatcher.shutdown();
+    this.router.shutdown();
     await this.media.close();
   }
 }

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { ApiRegistry } from '../../src/api/ApiRegistry.ts';
 import { Marshaller, type ObjectRef } from '../../src/api/Marshaller.ts';
 import { ALL_MODULES } from '../../src/api/modules/index.ts';
-import { KurentoError } from '../../src/core/KurentoError.ts';
+import { KurentoError } from '../../src/shared/KurentoError.ts';
 
 const api = new ApiRegistry(ALL_MODULES);
 const m = new Marshaller(api);

@@ -5,9 +5,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseIceServers } from 'werift';
-import { parseTurnUrl, redactTurnUrl } from '../../src/config/turnUrl.ts';
+import { parseTurnUrl, redactTurnUrl } from '../../src/shared/turnUrl.ts';
 import { applyEnvironment } from '../../src/config/modulesConfig.ts';
-import { iceServers } from '../../src/media/nodes/webrtcConfig.ts';
+import { iceServers } from '../../src/media/webrtc/webrtcConfig.ts';
 
 const ok = (url: string) => {
   const r = parseTurnUrl(url);

@@ -7,11 +7,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { RTCPeerConnection } from 'werift';
-import { IceGuard } from '../../src/media/nodes/IceGuard.ts';
-import { RtpSendStream } from '../../src/media/nodes/RtpSendStream.ts';
-import { SrtpEncryptor, SRTP_AEAD_AES_128_GCM } from '../../src/media/srtp/SrtpEncryptor.ts';
-import { withoutUnacceptableH264, offeredH264, h264Compatible } from '../../src/media/nodes/h264.ts';
-import { withStreamMsid, withMids } from '../../src/media/nodes/sdpMunging.ts';
+import { IceGuard } from '../../src/media/webrtc/IceGuard.ts';
+import { RtpSendStream } from '../../src/media/rtp/RtpSendStream.ts';
+import { SrtpEncryptor, SRTP_AEAD_AES_128_GCM } from '../../src/media/rtp/SrtpEncryptor.ts';
+import { withoutUnacceptableH264, offeredH264, h264Compatible } from '../../src/media/graph/h264.ts';
+import { withStreamMsid, withMids } from '../../src/media/webrtc/sdpMunging.ts';
 import { rng, mutate, randomBytes } from '../helpers/fuzz.ts';
 
 const N = 100_000;

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
-import { KurentoError } from '../../src/core/KurentoError.ts';
+import { KurentoError } from '../../src/shared/KurentoError.ts';
 import { parsePlainSdp } from '../../src/media/rtpEndpoint/PlainSdp.ts';
 import { asksKeyframe, isRtcp } from '../../src/media/rtpEndpoint/rtcp.ts';
 import { parseJsonc } from '../../src/config/parseJsonc.ts';

@@ -4,7 +4,7 @@
  * relay's peer side, Fluo learns the peer's first UDP candidate as the relay's Fluo
  * side, and no other candidate reaches either (Fluo's SDP loses its a=candidate lines).
  */
-import { withoutCandidates } from '../../src/media/nodes/sdpMunging.ts';
+import { withoutCandidates } from '../../src/media/webrtc/sdpMunging.ts';
 import type { RpcClient } from './fluo.ts';
 import type { Address, LossyRelay } from './LossyRelay.ts';
 import type { RemotePeer, RemotePeers } from './RemotePeers.ts';

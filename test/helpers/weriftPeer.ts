@@ -4,7 +4,7 @@
  * receive.
  */
 import type { RTCPeerConnection } from 'werift';
-import { forEachIceProtocol } from '../../src/media/nodes/iceProtocols.ts';
+import { forEachIceProtocol } from '../../src/media/webrtc/iceProtocols.ts';
 import type { RpcClient } from './fluo.ts';
 
 /**

@@ -4,7 +4,7 @@
  * offers). A LossyRelay between the peer and Fluo loses the first datagram that carries
  * a chosen part of the handshake, once; the endpoint is its own sink, so frames coming
  * back to the peer prove the handshake completed and SRTP keys agree. Before Fluo
- * renumbered werift's retransmissions (src/media/nodes/dtlsRetransmission.ts), a lost
+ * renumbered werift's retransmissions (src/media/webrtc/dtlsRetransmission.ts), a lost
  * server flight 6 stalled the handshake for good, the peer dropping werift's byte-equal
  * repeats of flight 5 as replays.
  */

@@ -3,7 +3,7 @@
  * (RFC 6347 §4.2.4: they are discarded). werift did not: as the client (Fluo answers
  * an offer, a=setup:active) it ran flight 5 again with new keys on a late copy of the
  * server's flight 4, and as the server (Fluo offers) a late ClientHello reset its
- * state; either way the data channel went dead (src/media/nodes/dtlsGuard.ts). Here a
+ * state; either way the data channel went dead (src/media/webrtc/dtlsGuard.ts). Here a
  * werift peer sends every handshake datagram of its own again, byte for byte, from its
  * own socket, once the data channel is open, as a network that duplicates or a peer
  * whose retransmission timer fired would; the channel must keep echoing.
@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RTCPeerConnection, type RTCDataChannel } from 'werift';
 import { withEndpoint, sleep } from '../helpers/fluo.ts';
-import { forEachIceProtocol } from '../../src/media/nodes/iceProtocols.ts';
+import { forEachIceProtocol } from '../../src/media/webrtc/iceProtocols.ts';
 import { until } from '../helpers/RemotePeers.ts';
 import { trickleIce } from '../helpers/weriftPeer.ts';
 

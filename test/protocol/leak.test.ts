@@ -36,7 +36,7 @@ test('1,000 create/connect/release cycles: empty registry, flat heap', async () 
   for (let i = 0; i < 1000; i++) await cycle();
   c.events.length = 0;
   const afterHeap = heapUsed();
-  const d = fluo.server.dispatcher;
+  const d = fluo.server.router;
   assert.equal(d.mediaSet.size, 1, 'only the ServerManager remains');
   assert.equal(d.mediaSet.pipelines().length, 0);
   assert.equal(d.subscriptions.size, 0);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BandwidthPolicy, MIN_REMB_BPS } from '../../src/media/nodes/BandwidthPolicy.ts';
+import { BandwidthPolicy, MIN_REMB_BPS } from '../../src/media/rtp/BandwidthPolicy.ts';
 
 test('a source with no sinks sends its own estimate, starting at rembOnConnect, within the recv bounds', () => {
   const p = new BandwidthPolicy();

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type os from 'node:os';
-import { CandidatePolicy } from '../../src/media/nodes/CandidatePolicy.ts';
+import { CandidatePolicy } from '../../src/media/webrtc/CandidatePolicy.ts';
 
 const IFACES = {
   eth0: [{ address: '10.0.0.5', family: 'IPv4' }, { address: 'fd00::5', family: 'IPv6' }],

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FlowMonitor, FLOW_TIMEOUT_MS } from '../../src/media/nodes/FlowMonitor.ts';
+import { FlowMonitor, FLOW_TIMEOUT_MS } from '../../src/media/graph/FlowMonitor.ts';
 
 test('FLOWING on the first packet of each direction and type, NOT_FLOWING after the quiet period, then FLOWING again', () => {
   let now = 10_000;

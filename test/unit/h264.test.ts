@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { h264Profile, h264Compatible, h264Acceptable, packetizationMode, offeredH264 } from '../../src/media/nodes/h264.ts';
-import { codecsCompatible } from '../../src/media/nodes/MediaPacket.ts';
+import { h264Profile, h264Compatible, h264Acceptable, packetizationMode, offeredH264 } from '../../src/media/graph/h264.ts';
+import { codecsCompatible } from '../../src/media/graph/MediaPacket.ts';
 
 test('profiles from profile-level-id (RFC 6184 §8.1)', () => {
   assert.equal(h264Profile('42e01f'), 'constrained-baseline');

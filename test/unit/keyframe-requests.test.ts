@@ -6,12 +6,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SdpNode, KEYFRAME_INTERVAL_MS } from '../../src/media/nodes/SdpNode.ts';
-import { MediaNode } from '../../src/media/nodes/MediaNode.ts';
-import type { Wire } from '../../src/media/worker/protocol.ts';
+import { SdpEndpointNode, KEYFRAME_INTERVAL_MS } from '../../src/media/sdp/SdpEndpointNode.ts';
+import { MediaNode } from '../../src/media/graph/MediaNode.ts';
+import type { Wire } from '../../src/shared/workerProtocol.ts';
 
-/** An SdpNode whose peer is a counter of the keyframe requests (PLI) it was sent. */
-class CountingPeer extends SdpNode {
+/** An SdpEndpointNode whose peer is a counter of the keyframe requests (PLI) it was sent. */
+class CountingPeer extends SdpEndpointNode {
   sent = 0;
   protected processOffer(): Promise<string> { return Promise.resolve(''); }
   protected generateOffer(): Promise<string> { return Promise.resolve(''); }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { once } from 'node:events';
 import { fastPath, udpAddress, socketFd } from '../../src/media/native/fastpath.ts';
-import { SelectedPairRoute } from '../../src/media/nodes/SelectedPairRoute.ts';
+import { SelectedPairRoute } from '../../src/media/webrtc/SelectedPairRoute.ts';
 
 /** Two bound sockets of a family on loopback, and what the second receives. */
 async function sockets(type: 'udp4' | 'udp6'): Promise<{ tx: dgram.Socket; rx: dgram.Socket; got: Array<{ msg: Buffer; port: number }> }> {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import fs from 'node:fs';
 import { once } from 'node:events';
-import { enlargeReceiveBuffer, MEDIA_RECEIVE_BUFFER_BYTES } from '../../src/media/nodes/receiveBuffers.ts';
+import { enlargeReceiveBuffer, MEDIA_RECEIVE_BUFFER_BYTES } from '../../src/media/rtp/receiveBuffers.ts';
 
 test('media sockets get a receive buffer for keyframe bursts, as large as the kernel allows', async () => {
   const s = dgram.createSocket('udp4');

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RembEstimator, DEFAULT_REMB_PARAMS } from '../../src/media/nodes/RembEstimator.ts';
+import { RembEstimator, DEFAULT_REMB_PARAMS } from '../../src/media/rtp/RembEstimator.ts';
 
 /** Feeds `n` packets starting at `seq`, skipping every `lossEvery`-th one (0 = no loss). */
 function feed(e: RembEstimator, seq: number, n: number, lossEvery = 0): number {

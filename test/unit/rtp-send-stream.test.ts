@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { SrtpSession, RtpHeader, RtpPacket, unwrapRtx } from 'werift';
-import { SrtpEncryptor, SRTP_AES128_CM_HMAC_SHA1_80 } from '../../src/media/srtp/SrtpEncryptor.ts';
-import { RtpSendStream } from '../../src/media/nodes/RtpSendStream.ts';
+import { SrtpEncryptor, SRTP_AES128_CM_HMAC_SHA1_80 } from '../../src/media/rtp/SrtpEncryptor.ts';
+import { RtpSendStream } from '../../src/media/rtp/RtpSendStream.ts';
 
 const key = crypto.randomBytes(16);
 const salt = crypto.randomBytes(14);

@@ -1,7 +1,7 @@
 /** IceGuard's address comparison: a candidate's address as the peer wrote it against a datagram's source. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { sameHost } from '../../src/media/nodes/IceGuard.ts';
+import { sameHost } from '../../src/media/webrtc/IceGuard.ts';
 
 test('sameHost: one address in its different spellings, and different addresses apart', () => {
   for (const [a, b] of [

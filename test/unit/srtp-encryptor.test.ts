@@ -4,7 +4,7 @@ import crypto from 'node:crypto';
 import { SrtpSession, RtpHeader, RtpPacket } from 'werift';
 import {
   SrtpEncryptor, SRTP_AES128_CM_HMAC_SHA1_80, SRTP_AEAD_AES_128_GCM, srtpKeyLengths, type SrtpProfileId,
-} from '../../src/media/srtp/SrtpEncryptor.ts';
+} from '../../src/media/rtp/SrtpEncryptor.ts';
 import { fastPath, type FastPath } from '../../src/media/native/fastpath.ts';
 
 /** Each profile through the TypeScript path and, when built, the native one (native/fastpath.c). */

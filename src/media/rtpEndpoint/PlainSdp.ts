@@ -1,4 +1,4 @@
-import { KurentoError } from '../../core/KurentoError.ts';
+import { KurentoError } from '../../shared/KurentoError.ts';
 
 export type Direction = 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
 

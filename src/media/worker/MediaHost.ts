@@ -1,8 +1,8 @@
-import { KurentoError } from '../../core/KurentoError.ts';
-import { MediaNode, type EmitFn } from '../nodes/MediaNode.ts';
-import type { FromWorker, MediaKind, PipelineMessage, Wire } from './protocol.ts';
-import { createNode } from '../nodes/createNode.ts';
-import { LatencyMeter } from '../nodes/LatencyMeter.ts';
+import { KurentoError } from '../../shared/KurentoError.ts';
+import { MediaNode, type EmitFn } from '../graph/MediaNode.ts';
+import type { FromWorker, MediaKind, PipelineMessage, Wire } from '../../shared/workerProtocol.ts';
+import { createNode } from '../graph/createNode.ts';
+import { LatencyMeter } from '../graph/LatencyMeter.ts';
 
 type Pipeline = Map<string, MediaNode>;
 

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { KurentoError, ErrorCodes, type ErrorType } from '../../core/KurentoError.ts';
-import type { FromWorker, ToWorker, Wire } from './protocol.ts';
+import { KurentoError, ErrorCodes, type ErrorType } from '../../shared/KurentoError.ts';
+import type { FromWorker, ToWorker, Wire } from '../../shared/workerProtocol.ts';
 import { Logger } from '../../log/Logger.ts';
 
 const log = Logger.get('FluoMediaWorkers');

@@ -1,6 +1,6 @@
 import { parentPort } from 'node:worker_threads';
 import { MediaHost } from './MediaHost.ts';
-import type { FromWorker, ToWorker } from './protocol.ts';
+import type { FromWorker, ToWorker } from '../../shared/workerProtocol.ts';
 
 /** Entry point of a media worker thread: one MediaHost behind the message interface. */
 if (!parentPort) throw new Error('worker-main must run in a worker thread');

@@ -1,8 +1,8 @@
 import type { RTCPeerConnection } from 'werift';
-import type { FlowMonitor } from './FlowMonitor.ts';
-import type { RtpSendStreamStats } from './RtpSendStream.ts';
+import type { FlowMonitor } from '../graph/FlowMonitor.ts';
+import type { RtpSendStreamStats } from '../rtp/RtpSendStream.ts';
 import type { IceGuardCounters } from './IceGuard.ts';
-import type { Wire } from '../worker/protocol.ts';
+import type { Wire } from '../../shared/workerProtocol.ts';
 
 type Obj = Record<string, Wire>;
 

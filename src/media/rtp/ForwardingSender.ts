@@ -4,9 +4,9 @@ import {
   RTP_EXTENSION_URI,
   type RTCPeerConnection, type RTCRtpTransceiver, type RTCRtpSender, type RTCDtlsTransport, type RtcpPacket, type SrtpSession,
 } from 'werift';
-import { SrtpEncryptor, SRTP_AES128_CM_HMAC_SHA1_80, SRTP_AEAD_AES_128_GCM, srtpKeyLengths } from '../srtp/SrtpEncryptor.ts';
+import { SrtpEncryptor, SRTP_AES128_CM_HMAC_SHA1_80, SRTP_AEAD_AES_128_GCM, srtpKeyLengths } from './SrtpEncryptor.ts';
 import { RtpSendStream, type RtpSendStreamStats } from './RtpSendStream.ts';
-import { SelectedPairRoute, type ConnectionLike } from './SelectedPairRoute.ts';
+import { SelectedPairRoute, type ConnectionLike } from '../webrtc/SelectedPairRoute.ts';
 
 /** NACK history of a video stream: about 3 s of 1.5 Mbps VP8 (RFC 4585 §6.2.1). */
 const VIDEO_HISTORY = 512;
@@ -46,7 +46,7 @@ export interface FeedbackHooks {
 }
 
 /**
- * The send half of a WebRtcNode's RTP, beside werift's RTCRtpSender: forwarded packets
+ * The send half of a WebRtcEndpointNode's RTP, beside werift's RTCRtpSender: forwarded packets
  * are rewritten and SRTP-protected once each by Fluo's own code (RtpSendStream,
  * SrtpEncryptor, with the keys werift's DTLS exported) and put straight on the ICE
  * connection's selected pair. werift keeps ICE, DTLS, receiving and data channels; the

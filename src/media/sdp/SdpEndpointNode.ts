@@ -1,15 +1,15 @@
-import { MediaNode } from './MediaNode.ts';
-import type { Wire } from '../worker/protocol.ts';
+import { MediaNode } from '../graph/MediaNode.ts';
+import type { Wire } from '../../shared/workerProtocol.ts';
 
 /** Minimum time between two keyframe requests sent to a peer (coalesces many sinks). */
 export const KEYFRAME_INTERVAL_MS = 300;
 
 /**
- * What the media sides of SdpEndpoints (WebRtcNode, RtpNode) share: the SDP operations
+ * What the media sides of SdpEndpoints (WebRtcEndpointNode, RtpEndpointNode) share: the SDP operations
  * the control plane calls, stats, and keyframe requests rate-limited towards the peer
  * (many sinks asking at once cost the sender one keyframe, RFC 4585 §3.5.2 spirit).
  */
-export abstract class SdpNode extends MediaNode {
+export abstract class SdpEndpointNode extends MediaNode {
   #lastKeyframeRequest = -Infinity;
   #keyframeRequestsSent = 0;
   #keyframeRequestsCoalesced = 0;

@@ -1,4 +1,4 @@
-import type { Wire } from '../worker/protocol.ts';
+import type { Wire } from '../../shared/workerProtocol.ts';
 
 type Kind = 'AUDIO' | 'VIDEO';
 

@@ -1,6 +1,6 @@
 import type dgram from 'node:dgram';
 import type { RTCPeerConnection } from 'werift';
-import { forEachIceProtocol } from './iceProtocols.ts';
+import { forEachIceProtocol } from '../webrtc/iceProtocols.ts';
 
 /**
  * Receive buffer asked for on every media UDP socket. A publisher's keyframe arrives as

@@ -1,4 +1,4 @@
-import { KurentoError } from './KurentoError.ts';
+import { KurentoError } from '../shared/KurentoError.ts';
 import { MediaSet } from './MediaSet.ts';
 import { MediaObject } from './MediaObject.ts';
 import { Subscriptions } from './Subscriptions.ts';
@@ -13,7 +13,7 @@ export type ObjectFactory = new (init: ObjectInit, params: Params) => MediaObjec
 /** Where events go: the RPC layer turns them into `onEvent` frames for one session. */
 export type EventDelivery = (sessionId: string, value: { data: JsonValue; object: string; type: string }) => void;
 
-export interface DispatcherOptions {
+export interface OperationRouterOptions {
   readonly api: ApiRegistry;
   readonly marshaller: Marshaller;
   readonly media: MediaPlane;
@@ -31,7 +31,7 @@ export const SERVER_MANAGER_ID = 'manager_ServerManager';
  * registry says what an operation is (method, getter, setter), the Marshaller checks
  * and converts its parameters, and the implementation's method of the same name runs.
  */
-export class Dispatcher implements ObjectHost {
+export class OperationRouter implements ObjectHost {
   readonly api: ApiRegistry;
   readonly marshaller: Marshaller;
   readonly media: MediaPlane;
@@ -44,7 +44,7 @@ export class Dispatcher implements ObjectHost {
   /** Observers of object lifetime (ServerManager's ObjectCreated/ObjectDestroyed). */
   readonly #lifecycle = new Set<(kind: 'created' | 'destroyed', obj: MediaObject) => void>();
 
-  constructor(opts: DispatcherOptions) {
+  constructor(opts: OperationRouterOptions) {
     this.api = opts.api;
     this.marshaller = opts.marshaller;
     this.media = opts.media;

@@ -1,16 +1,16 @@
-import { KurentoError } from '../../core/KurentoError.ts';
+import { KurentoError } from '../../shared/KurentoError.ts';
 import { MediaNode, type EmitFn } from './MediaNode.ts';
-import type { Wire } from '../worker/protocol.ts';
-import { WebRtcNode } from './WebRtcNode.ts';
-import { RtpNode } from './RtpNode.ts';
+import type { Wire } from '../../shared/workerProtocol.ts';
+import { WebRtcEndpointNode } from '../webrtc/WebRtcEndpointNode.ts';
+import { RtpEndpointNode } from '../rtpEndpoint/RtpEndpointNode.ts';
 
 type NodeCtor = new (id: string, emit: EmitFn, options: Wire) => MediaNode;
 
 /** Media-plane implementations by KMD class name. */
 const NODES: Record<string, NodeCtor> = {
   PassThrough: MediaNode,
-  WebRtcEndpoint: WebRtcNode,
-  RtpEndpoint: RtpNode,
+  WebRtcEndpoint: WebRtcEndpointNode,
+  RtpEndpoint: RtpEndpointNode,
 };
 
 export function registerNode(kind: string, ctor: NodeCtor): void {

@@ -1,5 +1,5 @@
-import { KurentoError } from '../../core/KurentoError.ts';
-import type { MediaKind, Wire } from '../worker/protocol.ts';
+import { KurentoError } from '../../shared/KurentoError.ts';
+import type { MediaKind, Wire } from '../../shared/workerProtocol.ts';
 import type { DataMessage, MediaPacket } from './MediaPacket.ts';
 import { LatencyMeter } from './LatencyMeter.ts';
 
@@ -84,7 +84,7 @@ export class MediaNode {
 
   /** Graph hooks: a sink was added/removed, or our source changed. */
   sinkAdded(kind: MediaKind, sink: MediaNode): void {
-    // A sink that cannot take media yet asks when it can (WebRtcNode, once connected):
+    // A sink that cannot take media yet asks when it can (WebRtcEndpointNode, once connected):
     // a keyframe now would be lost on it, and the sender may then refuse the useful
     // request a moment later (libwebrtc honours one per 300 ms).
     if (kind === 'VIDEO' && sink.readySince <= performance.now()) this.requestKeyframe(sink);

@@ -1,6 +1,6 @@
 import type dgram from 'node:dgram';
 import { fastPath, socketFd, udpAddress, type FastPath } from '../native/fastpath.ts';
-import type { SrtpEncryptor } from '../srtp/SrtpEncryptor.ts';
+import type { SrtpEncryptor } from '../rtp/SrtpEncryptor.ts';
 
 /** The parts of werift-ice's Connection and CandidatePair the route reads (private in werift's types). */
 interface PairLike {

@@ -1,7 +1,7 @@
 import type { RTCDataChannel, RTCPeerConnection } from 'werift';
-import { KurentoError } from '../../core/KurentoError.ts';
-import type { Wire } from '../worker/protocol.ts';
-import type { DataMessage } from './MediaPacket.ts';
+import { KurentoError } from '../../shared/KurentoError.ts';
+import type { Wire } from '../../shared/workerProtocol.ts';
+import type { DataMessage } from '../graph/MediaPacket.ts';
 
 /** What the endpoint is told of its channels. */
 export interface DataChannelEvents {

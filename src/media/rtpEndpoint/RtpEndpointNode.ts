@@ -1,17 +1,17 @@
 import dgram from 'node:dgram';
-import { enlargeReceiveBuffer } from './receiveBuffers.ts';
+import { enlargeReceiveBuffer } from '../rtp/receiveBuffers.ts';
 import os from 'node:os';
 import crypto from 'node:crypto';
 import { RtpPacket, SrtcpSession, SrtpSession } from 'werift';
-import { KurentoError } from '../../core/KurentoError.ts';
-import type { EmitFn } from './MediaNode.ts';
-import { SdpNode } from './SdpNode.ts';
-import { codecKey, codecsCompatible, type MediaPacket, type RtpCodecInfo } from './MediaPacket.ts';
-import { FlowMonitor } from './FlowMonitor.ts';
-import { buildPlainSdp, parsePlainSdp, type Direction, type LocalMedia, type SdpCodec, type SdpMedia } from '../rtpEndpoint/PlainSdp.ts';
-import { StreamRewriter } from '../rtpEndpoint/StreamRewriter.ts';
-import { asksKeyframe, isRtcp, pli, senderReport } from '../rtpEndpoint/rtcp.ts';
-import type { Wire } from '../worker/protocol.ts';
+import { KurentoError } from '../../shared/KurentoError.ts';
+import type { EmitFn } from '../graph/MediaNode.ts';
+import { SdpEndpointNode } from '../sdp/SdpEndpointNode.ts';
+import { codecKey, codecsCompatible, type MediaPacket, type RtpCodecInfo } from '../graph/MediaPacket.ts';
+import { FlowMonitor } from '../graph/FlowMonitor.ts';
+import { buildPlainSdp, parsePlainSdp, type Direction, type LocalMedia, type SdpCodec, type SdpMedia } from './PlainSdp.ts';
+import { StreamRewriter } from './StreamRewriter.ts';
+import { asksKeyframe, isRtcp, pli, senderReport } from './rtcp.ts';
+import type { Wire } from '../../shared/workerProtocol.ts';
 
 type Kind = 'AUDIO' | 'VIDEO';
 
@@ -50,7 +50,7 @@ interface Stream {
  * COMEDIA latching to the first sender when the peer asks for it or announced no
  * address; packets from other addresses are dropped and counted.
  */
-export class RtpNode extends SdpNode {
+export class RtpEndpointNode extends SdpEndpointNode {
   readonly #streams: Stream[] = [];
   readonly #flow: FlowMonitor;
   readonly #useIpv6: boolean;

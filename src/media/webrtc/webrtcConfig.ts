@@ -2,7 +2,7 @@ import os from 'node:os';
 import {
   RTCRtpCodecParameters, useNACK, usePLI, useFIR, useREMB, useSdesMid, type PeerConfig,
 } from 'werift';
-import { parseTurnUrl } from '../../config/turnUrl.ts';
+import { parseTurnUrl } from '../../shared/turnUrl.ts';
 
 /** ICE settings of a WebRtcEndpoint (Kurento property names). */
 export interface IceSettings {
@@ -82,7 +82,7 @@ export function interfaceNames(ice: IceSettings): string[] {
 
 /**
  * The werift settings a WebRtcEndpoint's setters may still change before gathering
- * (WebRtcNode applies them again on setIce): ICE servers, and ICE-TCP (RFC 6544)
+ * (WebRtcEndpointNode applies them again on setIce): ICE servers, and ICE-TCP (RFC 6544)
  * passive candidates, on unless iceTcp is 0 (Kurento's default: 1).
  */
 export function iceConfig(ice: IceSettings): Pick<PeerConfig, 'iceServers' | 'iceUseTcp'> {

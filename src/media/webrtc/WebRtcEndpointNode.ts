@@ -2,27 +2,27 @@ import {
   RTCPeerConnection, RtcpPayloadSpecificFeedback, ReceiverEstimatedMaxBitrate, RTCIceCandidate, RTCRtpCodecParameters,
   type RTCRtpTransceiver, type MediaStreamTrack,
 } from 'werift';
-import { KurentoError } from '../../core/KurentoError.ts';
-import type { MediaNode, EmitFn } from './MediaNode.ts';
-import { SdpNode } from './SdpNode.ts';
-import { codecKey, codecsCompatible, type DataMessage, type MediaPacket, type RtpCodecInfo } from './MediaPacket.ts';
+import { KurentoError } from '../../shared/KurentoError.ts';
+import type { MediaNode, EmitFn } from '../graph/MediaNode.ts';
+import { SdpEndpointNode } from '../sdp/SdpEndpointNode.ts';
+import { codecKey, codecsCompatible, type DataMessage, type MediaPacket, type RtpCodecInfo } from '../graph/MediaPacket.ts';
 import { peerConfig, iceConfig, codecs, rtx, type IceSettings } from './webrtcConfig.ts';
 import { withoutCandidates, withoutTransportCc, withMids, withStreamMsid } from './sdpMunging.ts';
-import { offeredH264, rtxFormats, h264Acceptable, h264Profile, fmtpParams, packetizationMode, withoutUnacceptableH264 } from './h264.ts';
-import { FlowMonitor } from './FlowMonitor.ts';
+import { offeredH264, rtxFormats, h264Acceptable, h264Profile, fmtpParams, packetizationMode, withoutUnacceptableH264 } from '../graph/h264.ts';
+import { FlowMonitor } from '../graph/FlowMonitor.ts';
 import { webrtcStats } from './webrtcStats.ts';
-import { ForwardingSender } from './ForwardingSender.ts';
+import { ForwardingSender } from '../rtp/ForwardingSender.ts';
 import { deleteTurnAllocations } from './turnAllocations.ts';
 import { guardFinishedHandshake } from './dtlsGuard.ts';
 import { DataChannels } from './DataChannels.ts';
 import { renumberRetransmissions } from './dtlsRetransmission.ts';
-import { enlargeIceReceiveBuffers } from './receiveBuffers.ts';
+import { enlargeIceReceiveBuffers } from '../rtp/receiveBuffers.ts';
 import { IceGuard } from './IceGuard.ts';
 import { DtlsTransportKeeper } from './DtlsTransportKeeper.ts';
 import { CandidatePolicy } from './CandidatePolicy.ts';
-import { BandwidthPolicy } from './BandwidthPolicy.ts';
-import { REMB_UPDATE_MS, type RembParams } from './RembEstimator.ts';
-import type { Wire } from '../worker/protocol.ts';
+import { BandwidthPolicy } from '../rtp/BandwidthPolicy.ts';
+import { REMB_UPDATE_MS, type RembParams } from '../rtp/RembEstimator.ts';
+import type { Wire } from '../../shared/workerProtocol.ts';
 
 type Kind = 'AUDIO' | 'VIDEO';
 
@@ -35,7 +35,7 @@ interface Options {
   maxPort: string | null;
 }
 
-/** The sending side of one media type, as `deliver` uses it (see WebRtcNode.#videoLane). */
+/** The sending side of one media type, as `deliver` uses it (see WebRtcEndpointNode.#videoLane). */
 interface OutLane {
   readonly transceiver: RTCRtpTransceiver;
   readonly payloadType: number;
@@ -60,7 +60,7 @@ const ICE_STATE: Record<string, string> = {
  * answers and sender reports. Candidates are reported only after `gatherCandidates`,
  * as Kurento does.
  */
-export class WebRtcNode extends SdpNode {
+export class WebRtcEndpointNode extends SdpEndpointNode {
   readonly #pc: RTCPeerConnection;
   readonly #opts: Options;
   #ice: IceSettings;

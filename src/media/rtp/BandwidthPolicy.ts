@@ -1,19 +1,8 @@
 import { RembEstimator, type RembParams } from './RembEstimator.ts';
+import { DEFAULT_BANDWIDTH, type BandwidthSettings } from '../../shared/bandwidth.ts';
 
 /** Kurento's floor for the REMB an endpoint sends (BaseRtpEndpoint.minVideoRecvBandwidth doc). */
 export const MIN_REMB_BPS = 30_000;
-
-/** The bitrate properties of a BaseRtpEndpoint in kbps, with the KMD's documented defaults. */
-export interface BandwidthSettings {
-  minVideoRecvBandwidth: number;
-  maxVideoRecvBandwidth: number;
-  minVideoSendBandwidth: number;
-  maxVideoSendBandwidth: number;
-}
-
-export const DEFAULT_BANDWIDTH: Readonly<BandwidthSettings> = {
-  minVideoRecvBandwidth: 0, maxVideoRecvBandwidth: 0, minVideoSendBandwidth: 100, maxVideoSendBandwidth: 500,
-};
 
 /**
  * The bitrate rules of one endpoint, as Kurento documents them for BaseRtpEndpoint and

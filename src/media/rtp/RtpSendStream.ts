@@ -1,7 +1,7 @@
 import { RtcpSrPacket, RtcpSenderInfo } from 'werift';
 import { StreamRewriter } from '../rtpEndpoint/StreamRewriter.ts';
 import { ntpFromMs } from '../rtpEndpoint/rtcp.ts';
-import type { SrtpEncryptor } from '../srtp/SrtpEncryptor.ts';
+import type { SrtpEncryptor } from './SrtpEncryptor.ts';
 
 /**
  * Where the payload of an RTP packet starts (after CSRCs and the extension block,

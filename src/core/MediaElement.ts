@@ -3,9 +3,10 @@ import { MediaObject } from './MediaObject.ts';
 import { DEFAULT_DESCRIPTION, ElementConnection, MEDIA_TYPES, type MediaType } from './ElementConnection.ts';
 import { renderDot } from './renderDot.ts';
 import type { Params } from './types.ts';
-import type { Wire } from '../shared/workerProtocol.ts';
+import type { EventMessage } from '../shared/workerProtocol.ts';
 
-export type FlowState = 'FLOWING' | 'NOT_FLOWING';
+export type { FlowState } from '../shared/workerProtocol.ts';
+import type { FlowState } from '../shared/workerProtocol.ts';
 
 /**
  * KMD `MediaElement`: a node of the pipeline graph. The graph rules follow Kurento
@@ -24,51 +25,31 @@ export class MediaElement extends MediaObject {
   readonly #sourceConnections = new Map<string, ElementConnection>();
   readonly #flowIn = new Map<string, FlowState>();
   readonly #flowOut = new Map<string, FlowState>();
-  /** True once this element has a node in the pipeline's media worker. */
-  #hasMedia = false;
+  /** Per media type, whether the media graph transcodes this element's input. */
+  readonly #transcoding = new Map<MediaType, boolean>();
 
   // ---- media plane -------------------------------------------------------------
 
-  /**
-   * Creates this element's node in its pipeline's media worker. Subclasses with media
-   * call it from their constructor; calls are ordered with later links and operations.
-   */
-  protected createMedia(kind: string, options: Wire = null): void {
-    const pipeline = this.pipeline;
-    if (!pipeline) return;
-    pipeline.ensureMedia();
-    this.#hasMedia = true;
-    this.host.media.post(pipeline.id, '', 'create', { element: this.id, kind, options });
-  }
-
-  get hasMedia(): boolean {
-    return this.#hasMedia;
-  }
-
-  /** Runs an operation on this element's media node and waits for the answer. */
-  protected mediaCall(op: string, args: Wire = null): Promise<Wire> {
-    return this.host.media.call(this.pipeline!.id, this.id, op, args);
-  }
-
   /** An event raised by this element's media node (canonical Kurento name). */
-  mediaEvent(name: string, data: Wire): void {
-    const d = (data && typeof data === 'object' && !Array.isArray(data) ? data : {}) as Record<string, Wire>;
-    if (name === 'MediaFlowInStateChanged' || name === 'MediaFlowOutStateChanged') {
-      this.setFlow(name === 'MediaFlowInStateChanged' ? 'in' : 'out', d.mediaType as MediaType, d.state as FlowState, typeof d.padName === 'string' ? d.padName : DEFAULT_DESCRIPTION);
-      return;
+  override mediaEvent(event: EventMessage): void {
+    switch (event.name) {
+      case 'MediaFlowInStateChanged':
+      case 'MediaFlowOutStateChanged':
+        this.setFlow(event.name === 'MediaFlowInStateChanged' ? 'in' : 'out', event.data.mediaType, event.data.state, event.data.padName || DEFAULT_DESCRIPTION);
+        return;
+      case 'MediaTranscodingStateChanged':
+        this.#transcoding.set(event.data.mediaType, event.data.state === 'TRANSCODING');
+        break;
     }
-    if (name === 'Error') {
-      this.emitError(String(d.type), Number(d.errorCode), String(d.description));
-      return;
-    }
-    this.emit(name, d);
+    super.mediaEvent(event);
   }
 
   /** Mirrors an edge into the media worker (both ends must have media). */
-  #mirror(conn: ElementConnection, op: 'link' | 'unlink'): void {
-    if (conn.source !== this || !this.#hasMedia || !conn.sink.#hasMedia) return;
-    this.host.media.post(this.pipeline!.id, '', op, {
-      source: conn.source.id, sink: conn.sink.id, kind: conn.type, sinkDescription: conn.sinkDescription,
+  #mirror(conn: ElementConnection, t: 'link' | 'unlink'): void {
+    if (conn.source !== this || !this.hasMedia || !conn.sink.hasMedia) return;
+    this.host.media.send({
+      t, pipeline: this.pipeline!.id,
+      edge: { source: conn.source.id, sink: conn.sink.id, kind: conn.type, sourceDescription: conn.sourceDescription, sinkDescription: conn.sinkDescription },
     });
   }
 
@@ -173,9 +154,10 @@ export class MediaElement extends MediaObject {
     return this.#flowOut.get(`${String(p.mediaType)}/${descriptionOf(p.sourceMediaDescription)}`) === 'FLOWING';
   }
 
-  isMediaTranscoding(_p: Params): boolean {
-    // Fluo forwards; nothing in this element transcodes unless a subclass says so.
-    return false;
+  /** Whether an input of this type goes through a transcoder (MediaTranscodingStateChanged from the media graph). */
+  isMediaTranscoding(p: Params): boolean {
+    const types = p.mediaType === undefined || p.mediaType === null ? MEDIA_TYPES : [p.mediaType as MediaType];
+    return types.some((t) => this.#transcoding.get(t) === true);
   }
 
   /** Records a flow-state change and raises MediaFlowIn/OutStateChanged when it changes. */
@@ -192,7 +174,7 @@ export class MediaElement extends MediaObject {
   /** ElementStats from the media plane (input latency while latencyStats is on). */
   async getStats(p: Params): Promise<Record<string, unknown>> {
     if (!this.hasMedia || !this.pipeline?.mediaAttached) return {};
-    return ((await this.mediaCall('getStats', { mediaType: (p.mediaType as string | undefined) ?? null })) ?? {}) as Record<string, unknown>;
+    return (await this.mediaCall('getStats', { mediaType: (p.mediaType as string | undefined) ?? null })) ?? {};
   }
 
   getGstreamerDot(_p: Params): string {
@@ -211,11 +193,6 @@ export class MediaElement extends MediaObject {
     for (const conn of [...this.#sinkConnections]) this.removeConnection(conn);
     for (const conn of [...this.#sourceConnections.values()]) conn.source.removeConnection(conn);
     super.release();
-  }
-
-  protected override onRelease(): void {
-    const pipeline = this.pipeline;
-    if (this.#hasMedia && pipeline?.mediaAttached) this.host.media.post(pipeline.id, '', 'release', { element: this.id });
   }
 }
 

@@ -1,6 +1,7 @@
 import { KurentoError } from '../shared/KurentoError.ts';
 import type { CallContext, ObjectHost, ObjectInit, ObjectSettings, Params } from './types.ts';
 import type { MediaPipeline } from './MediaPipeline.ts';
+import type { CreateMessage, EventMessage, NodeKind, NodeOptions, OpArgs, OpName, OpResult } from '../shared/workerProtocol.ts';
 
 /**
  * Base of every remote object (KMD `MediaObject`). Holds identity, the parent/child
@@ -25,6 +26,8 @@ export class MediaObject {
   /** Values of KMD properties that have no dedicated getter/setter. */
   readonly #props = new Map<string, unknown>();
   #released = false;
+  /** The kind of this object's node in its pipeline's media worker, once it has one. */
+  #mediaKind: NodeKind | undefined;
   name: string;
   sendTagsInEvents = false;
 
@@ -123,6 +126,50 @@ export class MediaObject {
     this.emit('Error', { description, errorCode, type });
   }
 
+  // ---- media plane -------------------------------------------------------------
+
+  /**
+   * Creates this object's node in its pipeline's media worker. Elements and hubs with
+   * media call it from their constructor (KMD: a Hub is a MediaObject with media too);
+   * the create is ordered with later links and operations.
+   */
+  protected createMedia<K extends NodeKind>(kind: K, options: NodeOptions<K>): void {
+    const pipeline = this.pipeline;
+    if (!pipeline) return;
+    pipeline.ensureMedia();
+    pipeline.registerMedia(this);
+    this.#mediaKind = kind;
+    this.host.media.send({ t: 'create', pipeline: pipeline.id, object: this.id, kind, options } as CreateMessage);
+  }
+
+  get hasMedia(): boolean {
+    return this.#mediaKind !== undefined;
+  }
+
+  /** Runs an operation on this object's media node and waits for the answer. */
+  protected mediaCall<O extends OpName>(op: O, args: OpArgs<O>): Promise<OpResult<O>> {
+    return this.host.media.call(this.pipeline!.id, this.id, op, args);
+  }
+
+  /** Runs an operation on this object's media node without waiting (failures come back as `Error`). */
+  protected mediaPost<O extends OpName>(op: O, args: OpArgs<O>): void {
+    if (this.hasMedia) this.host.media.post(this.pipeline!.id, this.id, op, args);
+  }
+
+  /** An event raised by this object's media node (canonical Kurento name). */
+  mediaEvent(event: EventMessage): void {
+    if (event.name === 'Error') this.emitError(event.data.type, event.data.errorCode, event.data.description);
+    else this.emit(event.name, event.data);
+  }
+
+  /** Frees this object's media node (once, on release). */
+  #releaseMedia(): void {
+    const pipeline = this.pipeline;
+    if (this.#mediaKind === undefined || !pipeline) return;
+    pipeline.unregisterMedia(this);
+    if (pipeline.mediaAttached) this.host.media.send({ t: 'release', pipeline: pipeline.id, object: this.id });
+  }
+
   // ---- lifetime ----------------------------------------------------------------
 
   /**
@@ -134,6 +181,7 @@ export class MediaObject {
     for (const child of [...this.#children.values()]) child.release();
     this.#released = true;
     try {
+      this.#releaseMedia();
       this.onRelease();
     } finally {
       if (this.parent) this.parent.#children.delete(this.id);

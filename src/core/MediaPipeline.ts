@@ -1,12 +1,7 @@
 import { MediaObject } from './MediaObject.ts';
 import { renderDot } from './renderDot.ts';
 import type { Params } from './types.ts';
-import type { Wire } from '../shared/workerProtocol.ts';
-
-/** What a child needs to receive the media events of its node. */
-interface MediaEventTarget extends MediaObject {
-  mediaEvent?(name: string, data: Wire): void;
-}
+import type { EventMessage } from '../shared/workerProtocol.ts';
 
 /**
  * KMD `MediaPipeline`: the container of elements. It owns every element created in it;
@@ -15,44 +10,54 @@ interface MediaEventTarget extends MediaObject {
  */
 export class MediaPipeline extends MediaObject {
   #mediaAttached = false;
+  /**
+   * The objects of this pipeline that own a media node, by id: media events are routed
+   * by the id of their object, which need not be a child of the pipeline (a HubPort's
+   * parent is its Hub).
+   */
+  readonly #mediaObjects = new Map<string, MediaObject>();
 
-  /** Places this pipeline on a media worker (once), routing node events to children. */
+  /** Places this pipeline on a media worker (once), routing node events to their objects. */
   ensureMedia(): void {
     if (this.#mediaAttached) return;
     this.#mediaAttached = true;
     this.host.media.attach(
       this.id,
-      (element, name, data) => {
-        const target = (element === this.id ? this : this.children.find((c) => c.id === element)) as MediaEventTarget | undefined;
-        target?.mediaEvent?.(name, data);
-      },
+      (event) => (event.object === this.id ? this : this.#mediaObjects.get(event.object))?.mediaEvent(event),
       (reason) => {
         this.#mediaAttached = false;
         // Kurento reports asynchronous failures with the Error event (KMD MediaObject).
-        for (const child of this.children) child.emitError('MEDIA_WORKER_CRASHED', 40003, reason);
+        for (const obj of descendants(this)) obj.emitError('MEDIA_WORKER_CRASHED', 40003, reason);
         this.emitError('MEDIA_WORKER_CRASHED', 40003, reason);
       },
     );
-    if (this.latencyStats) this.host.media.post(this.id, '', 'setLatencyStats', { on: true });
+    if (this.latencyStats) this.host.media.send({ t: 'setLatencyStats', pipeline: this.id, on: true });
+  }
+
+  registerMedia(obj: MediaObject): void {
+    this.#mediaObjects.set(obj.id, obj);
+  }
+
+  unregisterMedia(obj: MediaObject): void {
+    this.#mediaObjects.delete(obj.id);
   }
 
   protected override propertyChanged(name: string, value: unknown): void {
-    if (name === 'latencyStats' && this.#mediaAttached) this.host.media.post(this.id, '', 'setLatencyStats', { on: value === true });
+    if (name === 'latencyStats' && this.#mediaAttached) this.host.media.send({ t: 'setLatencyStats', pipeline: this.id, on: value === true });
   }
 
   get mediaAttached(): boolean {
     return this.#mediaAttached;
   }
 
-  mediaEvent(name: string, data: Wire): void {
-    if (name === 'Error' && data && typeof data === 'object' && !Array.isArray(data)) {
-      this.emitError(String(data.type), Number(data.errorCode), String(data.description));
-    }
+  /** Only `Error` is raised on the pipeline itself (a failed graph operation). */
+  override mediaEvent(event: EventMessage): void {
+    if (event.name === 'Error') super.mediaEvent(event);
   }
 
   protected override onRelease(): void {
     if (!this.#mediaAttached) return;
-    this.host.media.post(this.id, '', 'releasePipeline', null);
+    this.host.media.send({ t: 'releasePipeline', pipeline: this.id });
     this.host.media.detach(this.id);
     this.#mediaAttached = false;
   }
@@ -75,4 +80,9 @@ export class MediaPipeline extends MediaObject {
     void import('node:fs').then((fs) =>
       fs.promises.writeFile(`${dir}/${this.id.replace(/[^\w.-]/g, '_')}.dot`, dot).catch(() => undefined));
   }
+}
+
+/** Every object under `root` (children, their children, ...). */
+function descendants(root: MediaObject): MediaObject[] {
+  return root.children.flatMap((c) => [c, ...descendants(c)]);
 }

@@ -234,9 +234,14 @@ export class OperationRouter implements ObjectHost {
   }
 }
 
+/**
+ * An object's parent is the media object its constructor takes: the pipeline for an
+ * element or a hub, the Hub for a HubPort (KMS HubPortImpl is built with its hub as
+ * parent, so `getParent` answers the hub and releasing the hub releases its ports).
+ */
 function parentOf(values: unknown[]): MediaObject | undefined {
   for (const v of values) {
-    if (v instanceof MediaObject) return v.pipeline ?? v;
+    if (v instanceof MediaObject) return v;
   }
   return undefined;
 }

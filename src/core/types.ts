@@ -1,13 +1,16 @@
 import type { ApiRegistry } from '../api/ApiRegistry.ts';
 import type { Marshaller } from '../api/Marshaller.ts';
 import type { MediaObject } from './MediaObject.ts';
-import type { Wire } from '../shared/workerProtocol.ts';
+import type { EventMessage, OpArgs, OpName, OpResult, PipelineMessage } from '../shared/workerProtocol.ts';
 
 /** The control plane's view of the media workers (implemented by MediaWorkerPool). */
 export interface MediaPlane {
-  attach(pipeline: string, onEvent: (element: string, name: string, data: Wire) => void, onCrash: (reason: string) => void): void;
-  call(pipeline: string, element: string, op: string, args?: Wire): Promise<Wire>;
-  post(pipeline: string, element: string, op: string, args?: Wire): void;
+  /** Places a pipeline on a worker; its nodes' events come to `onEvent`, routed by object id. */
+  attach(pipeline: string, onEvent: (event: EventMessage) => void, onCrash: (reason: string) => void): void;
+  call<O extends OpName>(pipeline: string, object: string, op: O, args: OpArgs<O>): Promise<OpResult<O>>;
+  post<O extends OpName>(pipeline: string, object: string, op: O, args: OpArgs<O>): void;
+  /** Graph messages (create, link, release, ...), in order with the operations. */
+  send(message: PipelineMessage): void;
   detach(pipeline: string): void;
 }
 

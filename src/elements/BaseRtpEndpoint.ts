@@ -1,6 +1,6 @@
 import { SdpEndpoint } from './SdpEndpoint.ts';
 import type { Params } from '../core/types.ts';
-import type { Wire } from '../shared/workerProtocol.ts';
+import type { EventMessage, Wire } from '../shared/workerProtocol.ts';
 import { DEFAULT_BANDWIDTH } from '../shared/bandwidth.ts';
 
 /** Properties whose value the media node applies (bitrate limits, MTU, REMB), Kurento names. */
@@ -41,29 +41,25 @@ export class BaseRtpEndpoint extends SdpEndpoint {
   }
 
   async requestKeyframe(_p: Params): Promise<void> {
-    await this.mediaCall('requestKeyframe');
+    await this.mediaCall('requestKeyframe', {});
   }
 
   override async getStats(p: Params): Promise<Record<string, unknown>> {
-    const stats = (await this.mediaCall('getStats', { mediaType: (p.mediaType as string | undefined) ?? null, latency: this.pipeline?.latencyStats ?? false })) as Record<string, unknown>;
-    return stats ?? {};
+    return (await this.mediaCall('getStats', { mediaType: (p.mediaType as string | undefined) ?? null, latency: this.pipeline?.latencyStats ?? false })) ?? {};
   }
 
   protected override propertyChanged(name: string, value: unknown): void {
-    if (MEDIA_PROPERTIES.has(name) && this.hasMedia) {
-      this.host.media.post(this.pipeline!.id, this.id, 'setProperty', { name, value: value as Wire });
-    }
+    if (MEDIA_PROPERTIES.has(name)) this.mediaPost('setProperty', { name, value: value as Wire });
   }
 
-  override mediaEvent(name: string, data: Wire): void {
-    const d = (data ?? {}) as Record<string, Wire>;
-    if (name === 'ConnectionStateChanged') {
-      if (d.newState === this.#connectionState) return;
-      this.#connectionState = d.newState as 'DISCONNECTED' | 'CONNECTED';
-    } else if (name === 'MediaStateChanged') {
-      if (d.newState === this.#mediaState) return;
-      this.#mediaState = d.newState as 'DISCONNECTED' | 'CONNECTED';
+  override mediaEvent(event: EventMessage): void {
+    if (event.name === 'ConnectionStateChanged') {
+      if (event.data.newState === this.#connectionState) return;
+      this.#connectionState = event.data.newState;
+    } else if (event.name === 'MediaStateChanged') {
+      if (event.data.newState === this.#mediaState) return;
+      this.#mediaState = event.data.newState;
     }
-    super.mediaEvent(name, data);
+    super.mediaEvent(event);
   }
 }

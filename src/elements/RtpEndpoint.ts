@@ -1,6 +1,6 @@
 import { BaseRtpEndpoint } from './BaseRtpEndpoint.ts';
 import type { ObjectInit, Params } from '../core/types.ts';
-import type { Wire } from '../shared/workerProtocol.ts';
+import type { SdesOptions } from '../shared/workerProtocol.ts';
 
 /**
  * KMD `RtpEndpoint`: plain RTP, or SRTP with SDES keys (constructor `crypto`), over UDP,
@@ -11,7 +11,7 @@ export class RtpEndpoint extends BaseRtpEndpoint {
     super(init);
     const ports = init.settings.modules.BaseRtpEndpoint ?? {};
     this.createMedia('RtpEndpoint', {
-      crypto: (params.crypto ?? null) as Wire,
+      crypto: (params.crypto ?? null) as SdesOptions | null,
       useIpv6: params.useIpv6 === true,
       minPort: ports.minPort ?? null,
       maxPort: ports.maxPort ?? null,

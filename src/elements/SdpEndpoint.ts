@@ -1,7 +1,7 @@
 import { KurentoError } from '../shared/KurentoError.ts';
 import { SessionEndpoint } from './SessionEndpoint.ts';
 import type { Params } from '../core/types.ts';
-import type { Wire } from '../shared/workerProtocol.ts';
+import type { OfferOptions } from '../shared/workerProtocol.ts';
 
 type Negotiation = 'idle' | 'busy' | 'offered' | 'done';
 
@@ -22,7 +22,7 @@ export class SdpEndpoint extends SessionEndpoint {
     }
     this.#state = 'busy';
     try {
-      const offer = String(await this.mediaCall('generateOffer', (p.options ?? {}) as Wire));
+      const offer = await this.mediaCall('generateOffer', (p.options ?? {}) as OfferOptions);
       this.#local = offer;
       this.#state = 'offered';
       return offer;
@@ -40,7 +40,7 @@ export class SdpEndpoint extends SessionEndpoint {
     }
     this.#state = 'busy';
     try {
-      const answer = String(await this.mediaCall('processOffer', { offer }));
+      const answer = await this.mediaCall('processOffer', { offer });
       this.#remote = offer;
       this.#local = answer;
       this.#state = 'done';
@@ -62,7 +62,7 @@ export class SdpEndpoint extends SessionEndpoint {
     }
     this.#state = 'busy';
     try {
-      const local = String(await this.mediaCall('processAnswer', { answer }));
+      const local = await this.mediaCall('processAnswer', { answer });
       this.#remote = answer;
       this.#local = local || this.#local;
       this.#state = 'done';

@@ -2,7 +2,7 @@ import { KurentoError } from '../shared/KurentoError.ts';
 import { parseTurnUrl, redactTurnUrl, TURN_URL_FORM } from '../shared/turnUrl.ts';
 import { BaseRtpEndpoint } from './BaseRtpEndpoint.ts';
 import type { ObjectInit, Params } from '../core/types.ts';
-import type { Wire } from '../shared/workerProtocol.ts';
+import type { EventMessage, IceSettings, MediaEvents } from '../shared/workerProtocol.ts';
 
 /** `WebRtcEndpoint.conf.ini` keys (Kurento names) that seed the ICE properties. */
 const CONFIG_KEYS: ReadonlyArray<[prop: string, key: string, kind: 'string' | 'int' | 'boolean']> = [
@@ -25,9 +25,9 @@ const ICE_PROPERTIES = new Set(CONFIG_KEYS.map(([p]) => p));
  */
 export class WebRtcEndpoint extends BaseRtpEndpoint {
   readonly #useDataChannels: boolean;
-  readonly #pairs: Record<string, Wire>[] = [];
-  readonly #ice = new Map<string, Record<string, Wire>>();
-  readonly #dtls = new Map<string, Record<string, Wire>>();
+  readonly #pairs: Array<MediaEvents['NewCandidatePairSelected']['candidatePair']> = [];
+  readonly #ice = new Map<string, { streamId: string; componentId: number; state: string }>();
+  readonly #dtls = new Map<string, MediaEvents['DtlsConnectionStateChange']>();
 
   constructor(init: ObjectInit, params: Params) {
     super(init);
@@ -51,13 +51,13 @@ export class WebRtcEndpoint extends BaseRtpEndpoint {
     });
   }
 
-  #iceSettings(): Wire {
-    const out: Record<string, Wire> = {};
+  #iceSettings(): IceSettings {
+    const out: Record<string, unknown> = {};
     for (const p of ICE_PROPERTIES) {
       const v = this.getProperty(p);
-      if (v !== undefined) out[p] = v as Wire;
+      if (v !== undefined) out[p] = v;
     }
-    return out;
+    return out as IceSettings;
   }
 
   /**
@@ -77,15 +77,15 @@ export class WebRtcEndpoint extends BaseRtpEndpoint {
   }
 
   protected override propertyChanged(name: string, value: unknown): void {
-    if (ICE_PROPERTIES.has(name) && this.hasMedia) {
-      this.host.media.post(this.pipeline!.id, this.id, 'setIce', this.#iceSettings());
+    if (ICE_PROPERTIES.has(name)) {
+      this.mediaPost('setIce', this.#iceSettings());
       return;
     }
     super.propertyChanged(name, value);
   }
 
   async gatherCandidates(_p: Params): Promise<void> {
-    await this.mediaCall('gatherCandidates');
+    await this.mediaCall('gatherCandidates', {});
   }
 
   async addIceCandidate(p: Params): Promise<void> {
@@ -114,34 +114,35 @@ export class WebRtcEndpoint extends BaseRtpEndpoint {
     await this.mediaCall('closeDataChannel', { channelId: p.channelId as number });
   }
 
-  getICECandidatePairs(): Record<string, Wire>[] {
+  getICECandidatePairs(): Array<MediaEvents['NewCandidatePairSelected']['candidatePair']> {
     return this.#pairs;
   }
 
-  getIceConnectionState(): Record<string, Wire>[] {
+  getIceConnectionState(): Array<{ streamId: string; componentId: number; state: string }> {
     return [...this.#ice.values()];
   }
 
-  getDtlsConnectionState(): Record<string, Wire>[] {
+  getDtlsConnectionState(): Array<MediaEvents['DtlsConnectionStateChange']> {
     return [...this.#dtls.values()];
   }
 
-  override mediaEvent(name: string, data: Wire): void {
-    const d = (data ?? {}) as Record<string, Wire>;
-    switch (name) {
+  override mediaEvent(event: EventMessage): void {
+    switch (event.name) {
       case 'NewCandidatePairSelected':
-        this.#pairs.push(d.candidatePair as Record<string, Wire>);
+        this.#pairs.push(event.data.candidatePair);
         break;
-      case 'IceComponentStateChanged':
-        this.#ice.set(`${String(d.streamId)}/${String(d.componentId)}`, { streamId: String(d.streamId), componentId: d.componentId ?? 1, state: d.state ?? 'DISCONNECTED' });
+      case 'IceComponentStateChanged': {
+        const d = event.data;
+        this.#ice.set(`${d.streamId}/${d.componentId}`, { streamId: String(d.streamId), componentId: d.componentId ?? 1, state: d.state ?? 'DISCONNECTED' });
         break;
+      }
       case 'DtlsConnectionStateChange':
-        this.#dtls.set(String(d.connectionId), d);
+        this.#dtls.set(event.data.connectionId, event.data);
         break;
       case 'LocalDescriptionUpdated':
-        this.updateLocalDescriptor(String(d.sdp));
+        this.updateLocalDescriptor(event.data.sdp);
         return;
     }
-    super.mediaEvent(name, data);
+    super.mediaEvent(event);
   }
 }

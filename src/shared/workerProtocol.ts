@@ -1,46 +1,198 @@
 /**
- * The narrow message interface between the control plane (main thread) and a media
- * worker. The control plane says what exists and how it is linked; the worker moves
- * packets and reports events. No JSON-RPC crosses this line, and no packet does.
+ * The seam between the control plane (main thread) and a media worker, as one table of
+ * typed messages both sides derive from (as mediasoup derives both of its sides from
+ * one schema). The control plane says what exists and how it is linked; the worker
+ * moves packets and reports events. No JSON-RPC crosses this line, and no packet does.
+ *
+ * - `NodeKinds`: every kind of media node, with its creation options and the operations
+ *   it answers. A kind is the KMD class name of the object that owns the node.
+ * - `MediaOps`: every operation, with its arguments and its result.
+ * - `MediaEvents`: every event a node raises, with its data (Kurento's canonical event
+ *   names and fields, plus Fluo's internal `LocalDescriptionUpdated`).
  */
 
 /** Plain data only (structured-clone safe). */
 export type Wire = null | boolean | number | string | Wire[] | { [k: string]: Wire };
+type Empty = Record<string, never>;
 
 export type MediaKind = 'AUDIO' | 'VIDEO' | 'DATA';
+export type FlowState = 'FLOWING' | 'NOT_FLOWING';
+
+// ---- creation options ------------------------------------------------------------
+
+/** WebRtcEndpoint ICE settings (Kurento property names). */
+export interface IceSettings {
+  stunServerAddress?: string;
+  stunServerPort?: number;
+  turnUrl?: string;
+  networkInterfaces?: string;
+  externalIPv4?: string;
+  externalIPv6?: string;
+  iceTcp?: boolean;
+}
+
+export interface WebRtcEndpointOptions {
+  recvonly: boolean;
+  sendonly: boolean;
+  useDataChannels: boolean;
+  certificateKeyType: string;
+  ice: IceSettings;
+  minPort: string | null;
+  maxPort: string | null;
+}
+
+/** KMD SDES, as the RtpEndpoint constructor takes it. */
+export interface SdesOptions {
+  crypto?: string;
+  key?: string;
+  keyBase64?: string;
+}
+
+export interface RtpEndpointOptions {
+  useIpv6: boolean;
+  crypto: SdesOptions | null;
+  minPort: string | null;
+  maxPort: string | null;
+}
+
+// ---- operations ------------------------------------------------------------------
+
+/** KMD OfferOptions. */
+export interface OfferOptions {
+  offerToReceiveAudio?: boolean;
+  offerToReceiveVideo?: boolean;
+}
+
+export interface IceCandidateArgs {
+  candidate: string;
+  sdpMid?: string;
+  sdpMLineIndex?: number;
+}
+
+export interface DataChannelArgs {
+  label: string;
+  ordered: boolean;
+  maxPacketLifeTime: number;
+  maxRetransmits: number;
+  protocol: string;
+}
+
+/** Stats keyed by stats id, each a KMD Stats value with its `__type__`. */
+export type StatsMap = Record<string, Wire>;
+
+export interface MediaOps {
+  getStats: { args: { mediaType: string | null; latency?: boolean }; result: StatsMap };
+  processOffer: { args: { offer: string }; result: string };
+  generateOffer: { args: OfferOptions; result: string };
+  processAnswer: { args: { answer: string }; result: string };
+  requestKeyframe: { args: Empty; result: null };
+  /** A BaseRtpEndpoint bitrate property (kbps) or rembParams. */
+  setProperty: { args: { name: string; value: Wire }; result: null };
+  gatherCandidates: { args: Empty; result: null };
+  addIceCandidate: { args: IceCandidateArgs; result: null };
+  createDataChannel: { args: DataChannelArgs; result: null };
+  closeDataChannel: { args: { channelId: number }; result: null };
+  setIce: { args: IceSettings; result: null };
+}
+
+export type OpName = keyof MediaOps;
+export type OpArgs<O extends OpName> = MediaOps[O]['args'];
+export type OpResult<O extends OpName> = MediaOps[O]['result'];
+
+type SdpOps = 'processOffer' | 'generateOffer' | 'processAnswer' | 'requestKeyframe' | 'setProperty';
+
+/** Every kind of media node: its options and the operations it answers. */
+export interface NodeKinds {
+  PassThrough: { options: Empty; ops: 'getStats' };
+  WebRtcEndpoint: { options: WebRtcEndpointOptions; ops: 'getStats' | SdpOps | 'gatherCandidates' | 'addIceCandidate' | 'createDataChannel' | 'closeDataChannel' | 'setIce' };
+  RtpEndpoint: { options: RtpEndpointOptions; ops: 'getStats' | SdpOps };
+}
+
+export type NodeKind = keyof NodeKinds;
+export type NodeOptions<K extends NodeKind> = NodeKinds[K]['options'];
+
+/** The handlers a node of kind K must have: one per operation, typed by the table. */
+export type OpHandlers<O extends OpName> = { [P in O]: (args: OpArgs<P>) => OpResult<P> | Promise<OpResult<P>> };
+export type NodeOpHandlers<K extends NodeKind> = OpHandlers<NodeKinds[K]['ops']>;
+
+// ---- events ----------------------------------------------------------------------
+
+type StateChange = {
+  oldState: 'CONNECTED' | 'DISCONNECTED';
+  newState: 'CONNECTED' | 'DISCONNECTED';
+};
+
+export interface MediaEvents {
+  MediaFlowInStateChanged: { state: FlowState; padName: string; mediaType: MediaKind };
+  MediaFlowOutStateChanged: { state: FlowState; padName: string; mediaType: MediaKind };
+  MediaTranscodingStateChanged: { state: 'TRANSCODING' | 'NOT_TRANSCODING'; binName: string; mediaType: MediaKind };
+  /** Kurento's Error event: `type` is a Kurento error type name. */
+  Error: { description: string; errorCode: number; type: string };
+  ConnectionStateChanged: StateChange;
+  MediaStateChanged: StateChange;
+  MediaSessionStarted: Empty;
+  MediaSessionTerminated: Empty;
+  IceCandidateFound: { candidate: { candidate: string; sdpMid: string; sdpMLineIndex: number } };
+  IceGatheringDone: Empty;
+  IceComponentStateChanged: { streamId: number; componentId: number; state: string };
+  NewCandidatePairSelected: { candidatePair: { streamId: string; componentId: number; localCandidate: string; remoteCandidate: string } };
+  DtlsConnectionStateChange: { streamId: string; componentId: string; connectionId: string; state: string };
+  DataChannelOpened: { channelId: number };
+  DataChannelClosed: { channelId: number };
+  /** Fluo's own: the SDP `getLocalSessionDescriptor` answers now carries candidates. */
+  LocalDescriptionUpdated: { sdp: string };
+}
+
+export type MediaEventName = keyof MediaEvents;
+export type EmitFn = <N extends MediaEventName>(name: N, data: MediaEvents[N]) => void;
+
+// ---- messages --------------------------------------------------------------------
+
+/** One edge of a pipeline's graph: one media kind from a source pad to a sink pad. */
+export interface EdgeSpec {
+  source: string;
+  sink: string;
+  kind: MediaKind;
+  sourceDescription: string;
+  sinkDescription: string;
+}
+
+/** Creates the media node of an object (an element or a hub) of a pipeline. */
+export type CreateMessage = { [K in NodeKind]: { t: 'create'; pipeline: string; object: string; kind: K; options: NodeOptions<K> } }[NodeKind];
+
+export type CallMessage = { [O in OpName]: { t: 'call'; id: number; pipeline: string; object: string; op: O; args: OpArgs<O> } }[OpName];
+export type PostMessage = { [O in OpName]: { t: 'post'; pipeline: string; object: string; op: O; args: OpArgs<O> } }[OpName];
+
+/** Messages that address one pipeline, handled in order by the worker's MediaHost. */
+export type PipelineMessage =
+  | CreateMessage
+  /** Runs an operation on a node; answered by a Reply with the same id. */
+  | CallMessage
+  /** Same, no answer expected: a failure comes back as the node's `Error` event. */
+  | PostMessage
+  | { t: 'release'; pipeline: string; object: string }
+  | { t: 'link'; pipeline: string; edge: EdgeSpec }
+  | { t: 'unlink'; pipeline: string; edge: EdgeSpec }
+  | { t: 'releasePipeline'; pipeline: string }
+  /** MediaPipeline.latencyStats switched on or off. */
+  | { t: 'setLatencyStats'; pipeline: string; on: boolean };
 
 export type ToWorker =
-  /** Runs `op` on element `element` of pipeline `pipeline`; answered by a Reply with the same id. */
-  | { t: 'call'; id: number; pipeline: string; element: string; op: string; args: Wire }
-  /** Same, no answer expected. */
-  | { t: 'post'; pipeline: string; element: string; op: string; args: Wire }
+  | PipelineMessage
   /** Release everything and close every socket; answered by `stopped` (the worker is then terminated). */
   | { t: 'stop' }
   /** What keeps the worker's event loop alive (sockets, timers); answered by `resources`. */
   | { t: 'resources'; id: number };
 
-/** Messages that address one pipeline. */
-export type PipelineMessage = Extract<ToWorker, { t: 'call' | 'post' }>;
+export type EventMessage = { [N in MediaEventName]: { t: 'event'; pipeline: string; object: string; name: N; data: MediaEvents[N] } }[MediaEventName];
 
 export type FromWorker =
   | { t: 'reply'; id: number; ok: true; value: Wire }
   | { t: 'reply'; id: number; ok: false; error: { type: string; message: string } }
-  /** An element raised an event (canonical Kurento event name and its own properties). */
-  | { t: 'event'; pipeline: string; element: string; name: string; data: Wire }
+  /** A node raised an event (canonical Kurento event name and its own properties). */
+  | EventMessage
   | { t: 'ready' }
   /** Answer to `stop`: `closed` false when some socket had not closed in time. */
   | { t: 'stopped'; closed: boolean }
   /** process.getActiveResourcesInfo() of the worker, by handle type, its own message port left out. */
   | { t: 'resources'; id: number; list: string[] };
-
-/** Operations every pipeline understands on the pseudo-element `''` (the pipeline itself). */
-export interface PipelineOps {
-  /** Creates the media part of an element: `kind` is the KMD class name. */
-  create: { element: string; kind: string; options: Wire };
-  release: { element: string };
-  link: { source: string; sink: string; kind: MediaKind; sinkDescription: string };
-  unlink: { source: string; sink: string; kind: MediaKind; sinkDescription: string };
-  releasePipeline: Record<string, never>;
-  /** MediaPipeline.latencyStats switched on or off. */
-  setLatencyStats: { on: boolean };
-}

@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SdpEndpointNode, KEYFRAME_INTERVAL_MS } from '../../src/media/sdp/SdpEndpointNode.ts';
 import { MediaNode } from '../../src/media/graph/MediaNode.ts';
+import { MediaGraph } from '../../src/media/graph/MediaGraph.ts';
 import type { Wire } from '../../src/shared/workerProtocol.ts';
 
 /** An SdpEndpointNode whose peer is a counter of the keyframe requests (PLI) it was sent. */
@@ -21,17 +22,20 @@ class CountingPeer extends SdpEndpointNode {
 }
 
 const stats = async (n: CountingPeer): Promise<Record<string, number>> =>
-  ((await n.call('getStats', {})) as Record<string, Record<string, number>>)[n.id]!;
+  ((await n.call('getStats', { mediaType: null })) as Record<string, Record<string, number>>)[n.id]!;
 
 test('keyframe requests: one per interval, a newly ready sink is not coalesced, a sink not ready does not ask', async () => {
   const source = new CountingPeer('source', () => undefined);
   const ready = new MediaNode('ready', () => undefined);
   const later = new MediaNode('later', () => undefined);
   later.readySince = Infinity; // a WebRtcEndpoint whose peer is not connected yet
+  const graph = new MediaGraph('pipeline', () => () => undefined);
+  for (const n of [source, ready, later]) graph.add(n);
+  const connect = (sink: MediaNode) => graph.link({ source: source.id, sink: sink.id, kind: 'VIDEO', sourceDescription: 'default', sinkDescription: 'default' });
 
-  source.sinkAdded('VIDEO', later);
+  connect(later);
   assert.equal(source.sent, 0, 'a sink that cannot receive yet does not ask when connected to its source');
-  source.sinkAdded('VIDEO', ready);
+  connect(ready);
   assert.equal(source.sent, 1, 'a ready sink asks at once');
   for (let i = 0; i < 10; i++) source.requestKeyframe(ready);
   assert.equal(source.sent, 1, 'its repeats within the interval are coalesced');

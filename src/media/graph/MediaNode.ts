@@ -1,22 +1,40 @@
 import { KurentoError } from '../../shared/KurentoError.ts';
-import type { MediaKind, Wire } from '../../shared/workerProtocol.ts';
-import type { DataMessage, MediaPacket } from './MediaPacket.ts';
+import type { EmitFn, MediaKind, NodeKind, NodeOpHandlers, OpArgs, OpName, OpResult, Wire } from '../../shared/workerProtocol.ts';
+import type { DataMessage, MediaPacket, RtpCodecInfo } from './MediaPacket.ts';
+import type { Edge } from './Edge.ts';
 import { LatencyMeter } from './LatencyMeter.ts';
 
-export type EmitFn = (name: string, data: Wire) => void;
+export type { EmitFn } from '../../shared/workerProtocol.ts';
+
+/** Formats a node takes or gives on one media kind: a list, or any format at all. */
+export type FormatSet = readonly RtpCodecInfo[] | 'any';
+
+/** What a node may tell its graph. */
+export interface GraphHooks {
+  /** The node's accepted or produced formats changed (a negotiation): routes are decided again. */
+  formatsChanged(node: MediaNode): void;
+}
+
+type AnyHandlers = Partial<Record<OpName, (args: never) => unknown>>;
 
 /**
- * The media-plane side of an element, living in a media worker. It knows its links
- * (mirrored from the control plane's graph), moves packets downstream and feedback
- * (keyframe requests, bandwidth) upstream. It never sees JSON-RPC.
+ * The media-plane side of a media object (an element, later a hub), living in a media
+ * worker. Its edges belong to the worker's MediaGraph, which fills `outputs` and
+ * `inputs`; the node moves packets downstream along its output edges and feedback
+ * (keyframe requests, bandwidth) upstream along its input edges. It declares the
+ * formats it accepts and produces, and the graph decides per edge whether a packet is
+ * forwarded as is (or, with the engine, transcoded); a node never sees JSON-RPC.
  */
 export class MediaNode {
   readonly id: string;
+  readonly kind: NodeKind;
   protected readonly emit: EmitFn;
-  /** Downstream nodes per media kind. */
-  readonly sinks: Record<MediaKind, Set<MediaNode>> = { AUDIO: new Set(), VIDEO: new Set(), DATA: new Set() };
-  /** The one upstream node per media kind (one source per sink input). */
-  readonly sources = new Map<MediaKind, MediaNode>();
+  /** Output edges per media kind, in link order (filled by MediaGraph). */
+  readonly outputs: Record<MediaKind, Edge[]> = { AUDIO: [], VIDEO: [], DATA: [] };
+  /** Input edges by `kind/sinkDescription`: one source per sink input (filled by MediaGraph). */
+  readonly inputs = new Map<string, Edge>();
+  /** Set by the graph the node is placed in. */
+  graph: GraphHooks | undefined;
   #closing: Promise<void> | undefined;
   /** Set while the pipeline's latencyStats is on (MediaHost 'setLatencyStats'). */
   latency: LatencyMeter | undefined;
@@ -27,13 +45,41 @@ export class MediaNode {
    */
   readySince = 0;
 
-  constructor(id: string, emit: EmitFn) {
+  constructor(id: string, emit: EmitFn, kind: NodeKind = 'PassThrough') {
     this.id = id;
     this.emit = emit;
+    this.kind = kind;
   }
 
   get closed(): boolean {
     return this.#closing !== undefined;
+  }
+
+  // ---- formats -------------------------------------------------------------------
+
+  /** What this node can take on `kind`. Default: anything (it passes packets on). */
+  accepts(_kind: 'AUDIO' | 'VIDEO'): FormatSet {
+    return 'any';
+  }
+
+  /** What this node may send on `kind`. Default: what its own source sends. */
+  produces(kind: 'AUDIO' | 'VIDEO', seen: Set<MediaNode> = new Set()): FormatSet {
+    const up = this.input(kind)?.source;
+    if (!up || seen.has(this)) return [];
+    seen.add(this);
+    return up.produces(kind, seen);
+  }
+
+  /** Tells the graph that a negotiation changed what this node accepts or produces. */
+  protected formatsChanged(): void {
+    this.graph?.formatsChanged(this);
+  }
+
+  // ---- packets -------------------------------------------------------------------
+
+  /** The edge feeding this node's default input of `kind`. */
+  input(kind: MediaKind): Edge | undefined {
+    return this.inputs.get(`${kind}/default`);
   }
 
   /** A packet from the source of `kind`. Default: pass it on unchanged (PassThrough). */
@@ -46,17 +92,52 @@ export class MediaNode {
   }
 
   protected forward(kind: 'AUDIO' | 'VIDEO', pkt: MediaPacket): void {
-    for (const s of this.sinks[kind]) {
-      const meter = s.latency;
-      if (!meter) {
-        s.deliver(kind, pkt);
-        continue;
-      }
-      meter.input(kind, performance.now() - pkt.at);
-      s.deliver(kind, pkt);
-      // Delivery is synchronous: when deliver returns, an endpoint has sent the packet.
-      meter.output(kind, performance.now() - pkt.at);
-    }
+    for (const e of this.outputs[kind]) e.carry(kind, pkt);
+  }
+
+  protected forwardData(msg: DataMessage): void {
+    for (const e of this.outputs.DATA) e.sink.deliverData(msg);
+  }
+
+  /** A sink asks for a keyframe. Default: ask our own source (PassThrough). */
+  requestKeyframe(from: MediaNode): void {
+    this.input('VIDEO')?.requestKeyframe(from);
+  }
+
+  /** A sink reports the bitrate it can take (REMB). Default: pass the estimate upstream. */
+  reportBandwidth(from: MediaNode, bps: number): void {
+    this.input('VIDEO')?.reportBandwidth(from, bps);
+  }
+
+  // ---- graph hooks ---------------------------------------------------------------
+
+  /** An output edge was added. */
+  outputAdded(edge: Edge): void {
+    // A sink that cannot take media yet asks when it can (WebRtcEndpointNode, once
+    // connected): a keyframe now would be lost on it, and the sender may then refuse
+    // the useful request a moment later (libwebrtc honours one per 300 ms).
+    if (edge.kind === 'VIDEO' && edge.sink.readySince <= performance.now()) this.requestKeyframe(edge.sink);
+  }
+
+  outputRemoved(_edge: Edge): void {}
+
+  /** An input edge was added (replacing the one before on the same input) or removed (`edge` undefined). */
+  inputChanged(_kind: MediaKind, _edge: Edge | undefined): void {}
+
+  // ---- operations ----------------------------------------------------------------
+
+  /** This node's operations, by name, typed by the protocol table (workerProtocol.ts). */
+  protected operations(): AnyHandlers {
+    return { getStats: (a: OpArgs<'getStats'>) => ({ [this.id]: this.elementStats(a.mediaType ?? null) }) } satisfies Partial<NodeOpHandlers<'PassThrough'>>;
+  }
+
+  #ops: AnyHandlers | undefined;
+
+  /** Runs an operation from the control plane. */
+  async call<O extends OpName>(op: O, args: OpArgs<O>): Promise<OpResult<O>> {
+    const handler = (this.#ops ??= this.operations())[op] as ((a: OpArgs<O>) => OpResult<O> | Promise<OpResult<O>>) | undefined;
+    if (!handler) throw new KurentoError('NOT_IMPLEMENTED', `media operation '${op}' is not supported by ${this.kind}`);
+    return handler(args ?? ({} as OpArgs<O>));
   }
 
   /** Element stats (KMD ElementStats); endpoints add their transport figures. */
@@ -68,43 +149,10 @@ export class MediaNode {
     };
   }
 
-  protected forwardData(msg: DataMessage): void {
-    for (const s of this.sinks.DATA) s.deliverData(msg);
-  }
-
-  /** A sink asks for a keyframe. Default: ask our own source (PassThrough). */
-  requestKeyframe(from: MediaNode): void {
-    this.sources.get('VIDEO')?.requestKeyframe(from);
-  }
-
-  /** A sink reports the bitrate it can take (REMB). Default: pass the estimate upstream. */
-  reportBandwidth(from: MediaNode, bps: number): void {
-    this.sources.get('VIDEO')?.reportBandwidth(from, bps);
-  }
-
-  /** Graph hooks: a sink was added/removed, or our source changed. */
-  sinkAdded(kind: MediaKind, sink: MediaNode): void {
-    // A sink that cannot take media yet asks when it can (WebRtcEndpointNode, once connected):
-    // a keyframe now would be lost on it, and the sender may then refuse the useful
-    // request a moment later (libwebrtc honours one per 300 ms).
-    if (kind === 'VIDEO' && sink.readySince <= performance.now()) this.requestKeyframe(sink);
-  }
-
-  sinkRemoved(_kind: MediaKind, _sink: MediaNode): void {}
-
-  sourceChanged(_kind: MediaKind, _source: MediaNode | undefined): void {}
-
-  /** An element-specific operation from the control plane. */
-  async call(op: string, args: Wire): Promise<Wire> {
-    if (op === 'getStats') {
-      const mediaType = ((args ?? {}) as Record<string, Wire>).mediaType;
-      return { [this.id]: this.elementStats(typeof mediaType === 'string' ? mediaType : null) };
-    }
-    throw new KurentoError('NOT_IMPLEMENTED', `media operation '${op}' is not supported by this element`);
-  }
+  // ---- lifetime ------------------------------------------------------------------
 
   /**
-   * Frees sockets and timers. Idempotent; links are removed by the host. The promise
+   * Frees sockets and timers. Idempotent; edges are removed by the graph. The promise
    * settles once every socket is closed (some close asynchronously, as werift's do).
    */
   close(): Promise<void> {

@@ -1,4 +1,4 @@
-import { h264Compatible } from './h264.ts';
+import { h264Compatible, h264Profile, fmtpParams, packetizationMode } from './h264.ts';
 
 /** A codec as negotiated on one side (names compared case-insensitively, RFC 4855 §3). */
 export interface RtpCodecInfo {
@@ -34,9 +34,16 @@ export function codecKey(c: RtpCodecInfo): string {
 /**
  * Whether a sink negotiated with `sink` can carry packets of `source` unchanged: same
  * codec and clock rate, and for H.264 the same packetization mode and a profile the
- * sink decodes (h264.ts). Fluo forwards without transcoding, so anything else is refused.
+ * sink decodes (h264.ts). Anything else needs a transcoder (MediaGraph.route).
  */
 export function codecsCompatible(source: RtpCodecInfo, sink: RtpCodecInfo): boolean {
   if (codecKey(source) !== codecKey(sink)) return false;
   return source.name.toLowerCase() !== 'h264' || h264Compatible(source.fmtp, sink.fmtp);
+}
+
+/** A codec in words for error messages; H.264 with its profile and packetization mode. */
+export function describeCodec(c: RtpCodecInfo): string {
+  const base = `${c.name}/${c.clockRate}`;
+  if (c.name.toLowerCase() !== 'h264') return base;
+  return `${base} (${h264Profile(fmtpParams(c.fmtp).get('profile-level-id'))}, packetization-mode ${packetizationMode(c.fmtp)})`;
 }

@@ -1,24 +1,16 @@
-import { KurentoError } from '../../shared/KurentoError.ts';
-import { MediaNode, type EmitFn } from './MediaNode.ts';
-import type { Wire } from '../../shared/workerProtocol.ts';
+import type { EmitFn, NodeKind, NodeOptions } from '../../shared/workerProtocol.ts';
+import type { MediaNode } from './MediaNode.ts';
+import { PassThroughNode } from './PassThroughNode.ts';
 import { WebRtcEndpointNode } from '../webrtc/WebRtcEndpointNode.ts';
 import { RtpEndpointNode } from '../rtpEndpoint/RtpEndpointNode.ts';
 
-type NodeCtor = new (id: string, emit: EmitFn, options: Wire) => MediaNode;
-
-/** Media-plane implementations by KMD class name. */
-const NODES: Record<string, NodeCtor> = {
-  PassThrough: MediaNode,
-  WebRtcEndpoint: WebRtcEndpointNode,
-  RtpEndpoint: RtpEndpointNode,
+/** Media-plane implementations by node kind (the KMD class name), typed by the protocol table. */
+const NODES: { [K in NodeKind]: (id: string, emit: EmitFn, options: NodeOptions<K>) => MediaNode } = {
+  PassThrough: (id, emit) => new PassThroughNode(id, emit),
+  WebRtcEndpoint: (id, emit, options) => new WebRtcEndpointNode(id, emit, options),
+  RtpEndpoint: (id, emit, options) => new RtpEndpointNode(id, emit, options),
 };
 
-export function registerNode(kind: string, ctor: NodeCtor): void {
-  NODES[kind] = ctor;
-}
-
-export function createNode(kind: string, id: string, emit: EmitFn, options: Wire): MediaNode {
-  const Ctor = Object.hasOwn(NODES, kind) ? NODES[kind] : undefined;
-  if (!Ctor) throw new KurentoError('NOT_IMPLEMENTED', `no media implementation for ${kind}`);
-  return new Ctor(id, emit, options);
+export function createNode<K extends NodeKind>(kind: K, id: string, emit: EmitFn, options: NodeOptions<K>): MediaNode {
+  return NODES[kind](id, emit, options);
 }

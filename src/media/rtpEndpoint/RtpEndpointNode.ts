@@ -4,14 +4,14 @@ import os from 'node:os';
 import crypto from 'node:crypto';
 import { RtpPacket, SrtcpSession, SrtpSession } from 'werift';
 import { KurentoError } from '../../shared/KurentoError.ts';
-import type { EmitFn } from '../graph/MediaNode.ts';
+import type { EmitFn, FormatSet } from '../graph/MediaNode.ts';
 import { SdpEndpointNode } from '../sdp/SdpEndpointNode.ts';
-import { codecKey, codecsCompatible, type MediaPacket, type RtpCodecInfo } from '../graph/MediaPacket.ts';
+import { codecsCompatible, type MediaPacket, type RtpCodecInfo } from '../graph/MediaPacket.ts';
 import { FlowMonitor } from '../graph/FlowMonitor.ts';
 import { buildPlainSdp, parsePlainSdp, type Direction, type LocalMedia, type SdpCodec, type SdpMedia } from './PlainSdp.ts';
 import { StreamRewriter } from './StreamRewriter.ts';
 import { asksKeyframe, isRtcp, pli, senderReport } from './rtcp.ts';
-import type { Wire } from '../../shared/workerProtocol.ts';
+import type { NodeOpHandlers, OfferOptions, RtpEndpointOptions, Wire } from '../../shared/workerProtocol.ts';
 
 type Kind = 'AUDIO' | 'VIDEO';
 
@@ -62,15 +62,13 @@ export class RtpEndpointNode extends SdpEndpointNode {
   #localKey = crypto.randomBytes(30);
   #timer: NodeJS.Timeout | undefined;
   #connected = false;
-  readonly #warned = new Set<string>();
   readonly #ports: { min: number; max: number };
 
-  constructor(id: string, emit: EmitFn, options: Wire) {
-    super(id, emit);
-    const o = (options ?? {}) as Record<string, Wire>;
+  constructor(id: string, emit: EmitFn, o: RtpEndpointOptions) {
+    super(id, emit, 'RtpEndpoint');
     this.#useIpv6 = o.useIpv6 === true;
-    const crypto = (o.crypto ?? null) as Record<string, Wire> | null;
-    this.#sdes = { requested: !!crypto && Object.keys(crypto).length > 0, keyBase64: (crypto?.keyBase64 as string | undefined) ?? undefined };
+    const crypto = o.crypto ?? null;
+    this.#sdes = { requested: !!crypto && Object.keys(crypto).length > 0, keyBase64: crypto?.keyBase64 ?? undefined };
     if (crypto?.crypto && crypto.crypto !== 'AES_128_CM_HMAC_SHA1_80') {
       throw new KurentoError('SDP_CONFIGURATION_ERROR', `Crypto suite ${String(crypto.crypto)} is not supported; use AES_128_CM_HMAC_SHA1_80`);
     }
@@ -171,7 +169,7 @@ export class RtpEndpointNode extends SdpEndpointNode {
       }
       if (asksKeyframe(rtcp)) {
         s.pliReceived++;
-        this.sources.get('VIDEO')?.requestKeyframe(this);
+        this.input('VIDEO')?.requestKeyframe(this);
       }
       return;
     }
@@ -195,17 +193,11 @@ export class RtpEndpointNode extends SdpEndpointNode {
   }
 
   override deliver(kind: Kind, pkt: MediaPacket): void {
-    const s = this.#streams.find((x) => x.kind === kind && (x.local.direction === 'sendrecv' || x.local.direction === 'sendonly'));
+    const s = this.#sending(kind);
     if (!s || !s.remote || this.closed) return;
-    const want = codecKey(pkt.codec);
+    // The graph forwards only formats this endpoint accepts (MediaGraph.route).
     const pt = [...s.byPt].find(([, c]) => codecsCompatible(pkt.codec, c))?.[0];
-    if (pt === undefined) {
-      if (!this.#warned.has(want)) {
-        this.#warned.add(want);
-        this.emit('Error', { description: `The source sends ${pkt.codec.name}/${pkt.codec.clockRate}, which this RtpEndpoint did not negotiate; Fluo does not transcode yet`, errorCode: 40005, type: 'UNSUPPORTED_MEDIA_TYPE' });
-      }
-      return;
-    }
+    if (pt === undefined) return;
     s.rewriter ??= new StreamRewriter(crypto.randomBytes(4).readUInt32BE(0), pkt.codec.clockRate);
     const out = Buffer.from(pkt.buf);
     s.rewriter.rewrite(out, pt);
@@ -246,10 +238,23 @@ export class RtpEndpointNode extends SdpEndpointNode {
     this.#timer.unref();
   }
 
-  protected override async otherCall(op: string, a: Record<string, Wire>): Promise<Wire> {
+  protected override operations(): NodeOpHandlers<'RtpEndpoint'> {
     // Bitrate properties have no effect on a plain RTP peer without REMB.
-    if (op === 'setProperty') return null;
-    return super.otherCall(op, a);
+    return { ...super.operations(), setProperty: () => null };
+  }
+
+  #sending(kind: Kind): Stream | undefined {
+    return this.#streams.find((x) => x.kind === kind && (x.local.direction === 'sendrecv' || x.local.direction === 'sendonly'));
+  }
+
+  /** The codecs negotiated for sending `kind` to the peer. */
+  override accepts(kind: Kind): FormatSet {
+    return [...(this.#sending(kind)?.byPt.values() ?? [])];
+  }
+
+  /** The codecs the peer may send on `kind`. */
+  override produces(kind: Kind): FormatSet {
+    return this.#streams.filter((x) => x.kind === kind && (x.local.direction === 'sendrecv' || x.local.direction === 'recvonly')).flatMap((x) => [...x.byPt.values()]);
   }
 
   #sdp(): string {
@@ -268,12 +273,14 @@ export class RtpEndpointNode extends SdpEndpointNode {
       this.#setRemote(s, m);
     }
     if (this.#streams.length === 0) throw new KurentoError('SDP_END_POINT_PROCESS_OFFER_ERROR', 'The offer has no audio or video Fluo can use');
+    this.formatsChanged();
     return this.#sdp();
   }
 
-  protected async generateOffer(a: Record<string, Wire>): Promise<string> {
+  protected async generateOffer(a: OfferOptions): Promise<string> {
     if (a.offerToReceiveAudio !== false) await this.#addStream('AUDIO', SUPPORTED.audio, 'sendrecv');
     if (a.offerToReceiveVideo !== false) await this.#addStream('VIDEO', SUPPORTED.video, 'sendrecv');
+    this.formatsChanged();
     return this.#sdp();
   }
 
@@ -288,6 +295,7 @@ export class RtpEndpointNode extends SdpEndpointNode {
       s.local.direction = m.direction === 'sendonly' ? 'recvonly' : m.direction === 'recvonly' ? 'sendonly' : m.direction;
       this.#setRemote(s, m);
     }
+    this.formatsChanged();
     return this.#sdp();
   }
 

@@ -1,5 +1,8 @@
 import { MediaNode } from '../graph/MediaNode.ts';
-import type { Wire } from '../../shared/workerProtocol.ts';
+import type { NodeOpHandlers, OfferOptions, StatsMap, Wire } from '../../shared/workerProtocol.ts';
+
+/** The operations every SdpEndpoint node answers (the protocol table's SdpOps). */
+type SdpHandlers = Pick<NodeOpHandlers<'RtpEndpoint'>, 'getStats' | 'processOffer' | 'generateOffer' | 'processAnswer' | 'requestKeyframe'>;
 
 /** Minimum time between two keyframe requests sent to a peer (coalesces many sinks). */
 export const KEYFRAME_INTERVAL_MS = 300;
@@ -15,15 +18,11 @@ export abstract class SdpEndpointNode extends MediaNode {
   #keyframeRequestsCoalesced = 0;
 
   protected abstract processOffer(offer: string): Promise<string>;
-  protected abstract generateOffer(options: Record<string, Wire>): Promise<string>;
+  protected abstract generateOffer(options: OfferOptions): Promise<string>;
   protected abstract processAnswer(answer: string): Promise<string>;
   protected abstract stats(mediaType: string | null): Wire | Promise<Wire>;
   /** Sends the actual keyframe request (PLI) to the peer; false when it cannot yet. */
   protected abstract sendKeyframeRequest(): boolean;
-  /** Operations of the subclass beyond the SDP ones. */
-  protected otherCall(op: string, args: Record<string, Wire>): Promise<Wire> {
-    return super.call(op, args);
-  }
 
   override requestKeyframe(from: MediaNode): void {
     const now = performance.now();
@@ -40,8 +39,8 @@ export abstract class SdpEndpointNode extends MediaNode {
     }
   }
 
-  async #statsWithElement(mediaType: string | null): Promise<Wire> {
-    const out = ((await this.stats(mediaType)) ?? {}) as Record<string, Wire>;
+  async #statsWithElement(mediaType: string | null): Promise<StatsMap> {
+    const out = ((await this.stats(mediaType)) ?? {}) as StatsMap;
     // Fluo's additions to EndpointStats: keyframe requests sent to the peer, and those
     // coalesced by the rate limit (a PLI flood from sinks shows here, not at the peer).
     out[this.id] = {
@@ -51,15 +50,14 @@ export abstract class SdpEndpointNode extends MediaNode {
     return out;
   }
 
-  override async call(op: string, args: Wire): Promise<Wire> {
-    const a = (args ?? {}) as Record<string, Wire>;
-    switch (op) {
-      case 'processOffer': return this.processOffer(String(a.offer));
-      case 'generateOffer': return this.generateOffer(a);
-      case 'processAnswer': return this.processAnswer(String(a.answer));
-      case 'requestKeyframe': this.requestKeyframe(this); return null;
-      case 'getStats': return this.#statsWithElement((a.mediaType as string | null) ?? null);
-      default: return this.otherCall(op, a);
-    }
+  protected override operations(): SdpHandlers {
+    return {
+      ...super.operations(),
+      processOffer: (a) => this.processOffer(String(a.offer)),
+      generateOffer: (a) => this.generateOffer(a),
+      processAnswer: (a) => this.processAnswer(String(a.answer)),
+      requestKeyframe: () => { this.requestKeyframe(this); return null; },
+      getStats: (a) => this.#statsWithElement(a.mediaType ?? null),
+    };
   }
 }

@@ -1,6 +1,6 @@
 import type { RTCDataChannel, RTCPeerConnection } from 'werift';
 import { KurentoError } from '../../shared/KurentoError.ts';
-import type { Wire } from '../../shared/workerProtocol.ts';
+import type { DataChannelArgs } from '../../shared/workerProtocol.ts';
 import type { DataMessage } from '../graph/MediaPacket.ts';
 
 /** What the endpoint is told of its channels. */
@@ -45,7 +45,7 @@ export class DataChannels {
   }
 
   /** KMD WebRtcEndpoint.createDataChannel; the parameters were checked by the element. */
-  create(pc: RTCPeerConnection, a: Record<string, Wire>): void {
+  create(pc: RTCPeerConnection, a: DataChannelArgs): void {
     this.add(pc.createDataChannel(String(a.label ?? ''), {
       ordered: a.ordered !== false,
       ...(Number(a.maxPacketLifeTime) >= 0 ? { maxPacketLifeTime: Number(a.maxPacketLifeTime) } : {}),

@@ -3,12 +3,13 @@ import {
   type RTCRtpTransceiver, type MediaStreamTrack,
 } from 'werift';
 import { KurentoError } from '../../shared/KurentoError.ts';
-import type { MediaNode, EmitFn } from '../graph/MediaNode.ts';
+import type { MediaNode, EmitFn, FormatSet } from '../graph/MediaNode.ts';
+import type { Edge } from '../graph/Edge.ts';
 import { SdpEndpointNode } from '../sdp/SdpEndpointNode.ts';
-import { codecKey, codecsCompatible, type DataMessage, type MediaPacket, type RtpCodecInfo } from '../graph/MediaPacket.ts';
+import type { DataMessage, MediaPacket, RtpCodecInfo } from '../graph/MediaPacket.ts';
 import { peerConfig, iceConfig, codecs, rtx, type IceSettings } from './webrtcConfig.ts';
 import { withoutCandidates, withoutTransportCc, withMids, withStreamMsid } from './sdpMunging.ts';
-import { offeredH264, rtxFormats, h264Acceptable, h264Profile, fmtpParams, packetizationMode, withoutUnacceptableH264 } from '../graph/h264.ts';
+import { offeredH264, rtxFormats, h264Acceptable, withoutUnacceptableH264 } from '../graph/h264.ts';
 import { FlowMonitor } from '../graph/FlowMonitor.ts';
 import { webrtcStats } from './webrtcStats.ts';
 import { ForwardingSender } from '../rtp/ForwardingSender.ts';
@@ -22,18 +23,9 @@ import { DtlsTransportKeeper } from './DtlsTransportKeeper.ts';
 import { CandidatePolicy } from './CandidatePolicy.ts';
 import { BandwidthPolicy } from '../rtp/BandwidthPolicy.ts';
 import { REMB_UPDATE_MS, type RembParams } from '../rtp/RembEstimator.ts';
-import type { Wire } from '../../shared/workerProtocol.ts';
+import type { IceCandidateArgs, MediaEvents, MediaKind, NodeOpHandlers, OfferOptions, Wire, WebRtcEndpointOptions } from '../../shared/workerProtocol.ts';
 
 type Kind = 'AUDIO' | 'VIDEO';
-
-interface Options {
-  recvonly: boolean;
-  sendonly: boolean;
-  useDataChannels: boolean;
-  ice: IceSettings;
-  minPort: string | null;
-  maxPort: string | null;
-}
 
 /** The sending side of one media type, as `deliver` uses it (see WebRtcEndpointNode.#videoLane). */
 interface OutLane {
@@ -41,9 +33,6 @@ interface OutLane {
   readonly payloadType: number;
   readonly clockRate: number;
   readonly ours: RtpCodecInfo;
-  /** The last source codec seen, and whether this lane can carry it. */
-  source: RtpCodecInfo | undefined;
-  compatible: boolean;
 }
 
 /** Kurento IceComponentState names for werift's ICE connection states. */
@@ -62,12 +51,12 @@ const ICE_STATE: Record<string, string> = {
  */
 export class WebRtcEndpointNode extends SdpEndpointNode {
   readonly #pc: RTCPeerConnection;
-  readonly #opts: Options;
+  readonly #opts: WebRtcEndpointOptions;
   #ice: IceSettings;
   #gatherRequested = false;
   #gatheringDone = false;
   #gatherDoneSent = false;
-  readonly #pendingCandidates: Wire[] = [];
+  readonly #pendingCandidates: Array<MediaEvents['IceCandidateFound']['candidate']> = [];
   readonly #remoteCandidates: Array<{ candidate: string; sdpMid?: string; sdpMLineIndex?: number }> = [];
   #haveRemote = false;
   #connected = false;
@@ -78,11 +67,10 @@ export class WebRtcEndpointNode extends SdpEndpointNode {
   readonly #guard: IceGuard;
   readonly #enlarged = new WeakSet<object>();
   #announce: CandidatePolicy;
-  readonly #codecWarned = new Set<string>();
   /**
    * Per media type, what `deliver` needs of the transceiver that sends it (null: none
-   * sends), and the verdict on the last source codec seen. Read for every packet to every
-   * sink, so kept instead of searched; cleared whenever an SDP changes the transceivers.
+   * sends). Read for every packet to every sink, so kept instead of searched; cleared
+   * whenever an SDP changes the transceivers.
    */
   #audioLane: OutLane | null | undefined;
   #videoLane: OutLane | null | undefined;
@@ -95,19 +83,15 @@ export class WebRtcEndpointNode extends SdpEndpointNode {
   #selectedPair: object | undefined;
   readonly #transports: DtlsTransportKeeper;
 
-  constructor(id: string, emit: EmitFn, options: Wire) {
-    super(id, emit);
-    const o = (options ?? {}) as Record<string, Wire>;
-    this.#opts = {
-      recvonly: o.recvonly === true, sendonly: o.sendonly === true, useDataChannels: o.useDataChannels === true,
-      ice: (o.ice ?? {}) as IceSettings, minPort: o.minPort as string | null, maxPort: o.maxPort as string | null,
-    };
+  constructor(id: string, emit: EmitFn, options: WebRtcEndpointOptions) {
+    super(id, emit, 'WebRtcEndpoint');
+    this.#opts = { ...options, ice: options.ice ?? {} };
     this.#ice = this.#opts.ice;
     this.readySince = Infinity; // until the peer is connected
     this.#pc = new RTCPeerConnection(peerConfig(this.#ice, { min: Number(this.#opts.minPort) || undefined, max: Number(this.#opts.maxPort) || undefined }));
     this.#transports = new DtlsTransportKeeper(this.#pc);
     this.#out = new ForwardingSender(this.#pc, {
-      keyframe: () => this.sources.get('VIDEO')?.requestKeyframe(this),
+      keyframe: () => this.input('VIDEO')?.requestKeyframe(this),
       bandwidth: (bps) => {
         this.#bw.peerRemb(bps);
         this.#reportUpstream();
@@ -141,7 +125,7 @@ export class WebRtcEndpointNode extends SdpEndpointNode {
       const j = c.toJSON();
       const line = j.candidate ? this.#announce.announce(j.candidate) : j.candidate;
       if (line === undefined) return; // not on the configured networkInterfaces
-      const cand: Wire = { candidate: line, sdpMid: j.sdpMid ?? '0', sdpMLineIndex: j.sdpMLineIndex ?? 0 };
+      const cand = { candidate: line, sdpMid: j.sdpMid ?? '0', sdpMLineIndex: j.sdpMLineIndex ?? 0 };
       if (this.#gatherRequested) this.emit('IceCandidateFound', { candidate: cand });
       else this.#pendingCandidates.push(cand);
     });
@@ -160,7 +144,7 @@ export class WebRtcEndpointNode extends SdpEndpointNode {
         // Packets forwarded before DTLS was up were dropped: ask the source for a fresh
         // keyframe so this peer's decoder can start at once.
         this.readySince = performance.now();
-        this.sources.get('VIDEO')?.requestKeyframe(this);
+        this.input('VIDEO')?.requestKeyframe(this);
       } else if ((s === 'disconnected' || s === 'failed' || s === 'closed') && this.#connected) {
         this.#connected = false;
         this.readySince = Infinity;
@@ -265,31 +249,44 @@ export class WebRtcEndpointNode extends SdpEndpointNode {
 
   override deliver(kind: Kind, pkt: MediaPacket): void {
     if (this.closed) return;
+    // The graph forwards only formats this endpoint accepts (MediaGraph.route).
+    const lane = this.#lane(kind);
+    // MediaFlowOut counts what leaves, not what was offered: nothing before DTLS is up
+    // or after the peer's consent expired.
+    if (lane && this.#out.send(lane.transceiver, lane.payloadType, lane.clockRate, pkt.buf)) this.#flow.packet('out', kind);
+  }
+
+  #lane(kind: Kind): OutLane | null {
     let lane = kind === 'VIDEO' ? this.#videoLane : this.#audioLane;
     if (lane === undefined) {
       lane = this.#laneFor(kind);
       if (kind === 'VIDEO') this.#videoLane = lane;
       else this.#audioLane = lane;
     }
-    if (!lane) return;
-    // Decided once per (source codec, negotiated codec) pair, not per packet.
-    if (lane.source !== pkt.codec) {
-      lane.source = pkt.codec;
-      lane.compatible = codecsCompatible(pkt.codec, lane.ours);
-    }
-    if (!lane.compatible) {
-      this.#codecMismatch(kind, pkt.codec, lane.ours);
-      return;
-    }
-    // MediaFlowOut counts what leaves, not what was offered: nothing before DTLS is up
-    // or after the peer's consent expired.
-    if (this.#out.send(lane.transceiver, lane.payloadType, lane.clockRate, pkt.buf)) this.#flow.packet('out', kind);
+    return lane;
+  }
+
+  /** The one codec negotiated for sending `kind` (none before an SDP step, or when the peer only sends). */
+  override accepts(kind: Kind): FormatSet {
+    const lane = this.#lane(kind);
+    return lane ? [lane.ours] : [];
+  }
+
+  /** The codecs the peer may send on `kind`, as negotiated. */
+  override produces(kind: Kind): FormatSet {
+    const k = kind === 'AUDIO' ? 'audio' : 'video';
+    return this.#pc.getTransceivers()
+      .filter((t) => t.kind === k && (t.currentDirection === 'sendrecv' || t.currentDirection === 'recvonly'))
+      .flatMap((t) => t.codecs)
+      .map((p) => ({ name: p.mimeType.split('/')[1] ?? p.mimeType, clockRate: p.clockRate, channels: p.channels, fmtp: p.parameters }))
+      .filter((c) => !/^(rtx|red|ulpfec)$/i.test(c.name));
   }
 
   /** After an SDP step: the transceivers, their directions or codecs may have changed. */
   #resetLanes(): void {
     this.#audioLane = undefined;
     this.#videoLane = undefined;
+    this.formatsChanged();
   }
 
   #laneFor(kind: Kind): OutLane | null {
@@ -297,23 +294,10 @@ export class WebRtcEndpointNode extends SdpEndpointNode {
     const codec = tr?.sender.codec;
     if (!tr || !codec) return null;
     const ours: RtpCodecInfo = { name: codec.mimeType.split('/')[1] ?? '', clockRate: codec.clockRate, fmtp: codec.parameters };
-    return { transceiver: tr, payloadType: codec.payloadType, clockRate: codec.clockRate, ours, source: undefined, compatible: false };
+    return { transceiver: tr, payloadType: codec.payloadType, clockRate: codec.clockRate, ours };
   }
 
-  #codecMismatch(kind: Kind, src: RtpCodecInfo, ours: RtpCodecInfo): void {
-    const key = `${kind}:${codecKey(src)}:${src.fmtp ?? ''}`;
-    if (this.#codecWarned.has(key)) return;
-    this.#codecWarned.add(key);
-    // Fluo forwards; transcoding comes with the media engine. Say so, never send garbage.
-    this.emit('MediaTranscodingStateChanged', { state: 'NOT_TRANSCODING', binName: 'default', mediaType: kind });
-    this.emit('Error', {
-      description: `The source sends ${describeCodec(src)} but this endpoint negotiated ${describeCodec(ours)}; Fluo does not transcode yet, ${kind} is not forwarded`,
-      errorCode: 40005, type: 'UNSUPPORTED_MEDIA_TYPE',
-    });
-  }
-
-  override sourceChanged(kind: 'AUDIO' | 'VIDEO' | 'DATA', _source: MediaNode | undefined): void {
-    if (kind !== 'DATA') this.#codecWarned.clear();
+  override inputChanged(kind: MediaKind, _edge: Edge | undefined): void {
     if (kind === 'VIDEO') this.#reportUpstream();
   }
 
@@ -329,13 +313,13 @@ export class WebRtcEndpointNode extends SdpEndpointNode {
     this.#bw.sinkReport(from, bps);
   }
 
-  override sinkRemoved(kind: 'AUDIO' | 'VIDEO' | 'DATA', sink: MediaNode): void {
-    if (kind === 'VIDEO') this.#bw.sinkGone(sink);
+  override outputRemoved(edge: Edge): void {
+    if (edge.kind === 'VIDEO') this.#bw.sinkGone(edge.sink);
   }
 
   /** As a sink: tell the video source what this endpoint's peer can take (BandwidthPolicy). */
   #reportUpstream(): void {
-    this.sources.get('VIDEO')?.reportBandwidth(this, this.#bw.upstreamReport());
+    this.input('VIDEO')?.reportBandwidth(this, this.#bw.upstreamReport());
   }
 
   #startRemb(): void {
@@ -376,23 +360,25 @@ export class WebRtcEndpointNode extends SdpEndpointNode {
     return webrtcStats(this.#pc, this.id, mediaType, this.#flow, (ssrc) => this.#out.outbound(ssrc), this.#guard.counters, this.#out.sendBufferDrops);
   }
 
-  protected override async otherCall(op: string, a: Record<string, Wire>): Promise<Wire> {
-    switch (op) {
-      case 'gatherCandidates':
+  protected override operations(): NodeOpHandlers<'WebRtcEndpoint'> {
+    return {
+      ...super.operations(),
+      gatherCandidates: () => {
         this.#gatherRequested = true;
-        for (const c of this.#pendingCandidates.splice(0)) this.emit('IceCandidateFound', { candidate: c });
+        for (const candidate of this.#pendingCandidates.splice(0)) this.emit('IceCandidateFound', { candidate });
         this.#maybeGatheringDone();
         return null;
-      case 'addIceCandidate': return this.#addIceCandidate(a);
-      case 'createDataChannel': this.#channels.create(this.#pc, a); return null;
-      case 'closeDataChannel': this.#channels.close(Number(a.channelId)); return null;
-      case 'setProperty':
+      },
+      addIceCandidate: (a) => this.#addIceCandidate(a),
+      createDataChannel: (a) => { this.#channels.create(this.#pc, a); return null; },
+      closeDataChannel: (a) => { this.#channels.close(Number(a.channelId)); return null; },
+      setProperty: (a) => {
         if (a.name === 'rembParams') this.#bw.estimator.setParams((a.value ?? {}) as Partial<RembParams>);
         else if (this.#bw.set(String(a.name), Number(a.value))) this.#reportUpstream();
         return null;
-      case 'setIce': this.#setIce(a as IceSettings); return null;
-      default: return super.otherCall(op, a);
-    }
+      },
+      setIce: (a) => { this.#setIce(a); return null; },
+    };
   }
 
   /**
@@ -492,7 +478,7 @@ export class WebRtcEndpointNode extends SdpEndpointNode {
     ];
   }
 
-  protected async generateOffer(a: Record<string, Wire>): Promise<string> {
+  protected async generateOffer(a: OfferOptions): Promise<string> {
     const dir = this.#opts.recvonly ? 'recvonly' : this.#opts.sendonly ? 'sendonly' : 'sendrecv';
     if (a.offerToReceiveAudio !== false || !this.#opts.recvonly) this.#pc.addTransceiver('audio', { direction: dir });
     if (a.offerToReceiveVideo !== false || !this.#opts.recvonly) this.#pc.addTransceiver('video', { direction: dir });
@@ -525,8 +511,8 @@ export class WebRtcEndpointNode extends SdpEndpointNode {
     return this.#localSdp();
   }
 
-  async #addIceCandidate(a: Record<string, Wire>): Promise<Wire> {
-    const c = { candidate: String(a.candidate ?? ''), sdpMid: a.sdpMid as string | undefined, sdpMLineIndex: a.sdpMLineIndex as number | undefined };
+  async #addIceCandidate(a: IceCandidateArgs): Promise<null> {
+    const c = { candidate: String(a.candidate ?? ''), sdpMid: a.sdpMid, sdpMLineIndex: a.sdpMLineIndex };
     // An empty candidate is end-of-candidates (RFC 8838 §8.2): nothing to add.
     if (c.candidate.trim() === '') return null;
     if (!/^(a=)?candidate:\S+ \d+ (udp|tcp) \d+ \S+ \d+ typ \w+/i.test(c.candidate.trim())) {
@@ -564,11 +550,4 @@ export class WebRtcEndpointNode extends SdpEndpointNode {
     const transports = this.#transports;
     return deleteTurnAllocations(pc).catch(() => 0).then(() => pc.close()).catch(() => undefined).then(() => transports.stopAll());
   }
-}
-
-/** A codec in words for error messages; H.264 with its profile and packetization mode. */
-function describeCodec(c: RtpCodecInfo): string {
-  const base = `${c.name}/${c.clockRate}`;
-  if (c.name.toLowerCase() !== 'h264') return base;
-  return `${base} (${h264Profile(fmtpParams(c.fmtp).get('profile-level-id'))}, packetization-mode ${packetizationMode(c.fmtp)})`;
 }

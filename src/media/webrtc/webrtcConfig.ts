@@ -3,17 +3,10 @@ import {
   RTCRtpCodecParameters, useNACK, usePLI, useFIR, useREMB, useSdesMid, type PeerConfig,
 } from 'werift';
 import { parseTurnUrl } from '../../shared/turnUrl.ts';
+import type { IceSettings } from '../../shared/workerProtocol.ts';
 
-/** ICE settings of a WebRtcEndpoint (Kurento property names). */
-export interface IceSettings {
-  stunServerAddress?: string;
-  stunServerPort?: number;
-  turnUrl?: string;
-  networkInterfaces?: string;
-  externalIPv4?: string;
-  externalIPv6?: string;
-  iceTcp?: boolean;
-}
+/** ICE settings of a WebRtcEndpoint (Kurento property names), declared with the protocol. */
+export type { IceSettings };
 
 /**
  * Codecs Fluo negotiates with WebRTC peers. Video feedback is nack, nack pli, ccm fir

@@ -1,19 +1,19 @@
 import { KurentoError } from '../../shared/KurentoError.ts';
-import { MediaNode, type EmitFn } from '../graph/MediaNode.ts';
-import type { FromWorker, MediaKind, PipelineMessage, Wire } from '../../shared/workerProtocol.ts';
+import type { EmitFn, FromWorker, NodeKind, NodeKinds, PipelineMessage, Wire } from '../../shared/workerProtocol.ts';
+import type { MediaNode } from '../graph/MediaNode.ts';
+import { MediaGraph } from '../graph/MediaGraph.ts';
 import { createNode } from '../graph/createNode.ts';
-import { LatencyMeter } from '../graph/LatencyMeter.ts';
 
-type Pipeline = Map<string, MediaNode>;
+/** Node kinds this worker builds (guarding the message table at run time). */
+const KINDS: ReadonlySet<string> = new Set<NodeKind>(['PassThrough', 'WebRtcEndpoint', 'RtpEndpoint'] satisfies Array<keyof NodeKinds>);
 
 /**
- * The worker side of the media interface: owns the pipelines placed on this worker,
- * their nodes and links. Every operation is contained: a failing node answers an
- * error (or raises `Error`), never takes the worker down.
+ * The worker side of the media interface: owns the graphs of the pipelines placed on
+ * this worker. Every operation is contained: a failing node answers an error (or raises
+ * `Error`), never takes the worker down.
  */
 export class MediaHost {
-  readonly #pipelines = new Map<string, Pipeline>();
-  readonly #latencyOn = new Set<string>();
+  readonly #graphs = new Map<string, MediaGraph>();
   /** Closes still under way (werift closes its sockets asynchronously). */
   readonly #closing = new Set<Promise<void>>();
   readonly #send: (m: FromWorker) => void;
@@ -23,13 +23,13 @@ export class MediaHost {
   }
 
   get pipelineCount(): number {
-    return this.#pipelines.size;
+    return this.#graphs.size;
   }
 
   handle(m: PipelineMessage): void {
     let result: Promise<Wire>;
     try {
-      result = Promise.resolve(this.#dispatch(m.pipeline, m.element, m.op, m.args));
+      result = Promise.resolve(this.#dispatch(m));
     } catch (err) {
       result = Promise.reject(err);
     }
@@ -40,106 +40,65 @@ export class MediaHost {
           ? { type: err.type, message: err.message }
           : { type: 'UNEXPECTED_ERROR', message: err instanceof Error ? err.message : String(err) };
         if (m.t === 'call') this.#send({ t: 'reply', id: m.id, ok: false, error });
-        else this.#send({ t: 'event', pipeline: m.pipeline, element: m.element || m.pipeline, name: 'Error', data: { description: error.message, errorCode: 40003, type: error.type } });
+        else {
+          const object = 'object' in m ? m.object : m.pipeline;
+          this.#send({ t: 'event', pipeline: m.pipeline, object, name: 'Error', data: { description: error.message, errorCode: 40003, type: error.type } });
+        }
       },
     );
   }
 
-  #dispatch(pipelineId: string, element: string, op: string, args: Wire): Wire | Promise<Wire> {
-    const a = (args ?? {}) as Record<string, Wire>;
-    if (element === '') {
-      switch (op) {
-        case 'create': return this.#create(pipelineId, String(a.element), String(a.kind), a.options ?? null);
-        case 'release': this.#release(pipelineId, String(a.element)); return null;
-        case 'link': return this.#link(pipelineId, a, true);
-        case 'unlink': return this.#link(pipelineId, a, false);
-        case 'releasePipeline': this.#releasePipeline(pipelineId); return null;
-        case 'setLatencyStats': this.#setLatencyStats(pipelineId, a.on === true); return null;
-        default: throw new KurentoError('NOT_IMPLEMENTED', `pipeline operation '${op}'`);
+  #dispatch(m: PipelineMessage): Wire | Promise<Wire> {
+    switch (m.t) {
+      case 'create': this.#create(m.pipeline, m.object, m.kind, m.options); return null;
+      case 'release': this.#release(m.pipeline, m.object); return null;
+      case 'link': this.#graphs.get(m.pipeline)?.link(m.edge); return null;
+      case 'unlink': this.#graphs.get(m.pipeline)?.unlink(m.edge); return null;
+      case 'releasePipeline': this.#releasePipeline(m.pipeline); return null;
+      case 'setLatencyStats': this.#graphs.get(m.pipeline)?.setLatencyStats(m.on); return null;
+      case 'call':
+      case 'post': {
+        const node = this.#graphs.get(m.pipeline)?.node(m.object);
+        if (!node) throw new KurentoError('MEDIA_OBJECT_NOT_FOUND', `Object '${m.object}' not found in the media plane`);
+        return node.call(m.op, m.args) as Promise<Wire>;
       }
     }
-    const node = this.#pipelines.get(pipelineId)?.get(element);
-    if (!node) throw new KurentoError('MEDIA_OBJECT_NOT_FOUND', `Object '${element}' not found in the media plane`);
-    return node.call(op, args);
   }
 
-  #create(pipelineId: string, element: string, kind: string, options: Wire): Promise<Wire> | Wire {
-    let p = this.#pipelines.get(pipelineId);
-    if (!p) this.#pipelines.set(pipelineId, (p = new Map()));
-    if (p.has(element)) return null;
-    const emit: EmitFn = (name, data) => this.#send({ t: 'event', pipeline: pipelineId, element, name, data });
-    const node = createNode(kind, element, emit, options);
-    if (this.#latencyOn.has(pipelineId)) node.latency = new LatencyMeter();
-    p.set(element, node);
-    return null;
-  }
-
-  #link(pipelineId: string, a: Record<string, Wire>, add: boolean): null {
-    const p = this.#pipelines.get(pipelineId);
-    const src = p?.get(String(a.source));
-    const sink = p?.get(String(a.sink));
-    const kind = a.kind as MediaKind;
-    if (!src || !sink) return null;
-    if (add) {
-      const old = sink.sources.get(kind);
-      if (old && old !== src) {
-        old.sinks[kind].delete(sink);
-        old.sinkRemoved(kind, sink);
-      }
-      src.sinks[kind].add(sink);
-      sink.sources.set(kind, src);
-      sink.sourceChanged(kind, src);
-      src.sinkAdded(kind, sink);
-    } else if (sink.sources.get(kind) === src) {
-      src.sinks[kind].delete(sink);
-      sink.sources.delete(kind);
-      src.sinkRemoved(kind, sink);
-      sink.sourceChanged(kind, undefined);
+  #graph(pipelineId: string): MediaGraph {
+    let g = this.#graphs.get(pipelineId);
+    if (!g) {
+      g = new MediaGraph(pipelineId, (object) => this.#emitter(pipelineId, object));
+      this.#graphs.set(pipelineId, g);
     }
-    return null;
+    return g;
   }
 
-  #release(pipelineId: string, element: string): void {
-    const p = this.#pipelines.get(pipelineId);
-    const node: MediaNode | undefined = p?.get(element);
-    if (!p || !node) return;
-    for (const kind of ['AUDIO', 'VIDEO', 'DATA'] as const) {
-      const sinks: MediaNode[] = [...node.sinks[kind]];
-      for (const sinkNode of sinks) {
-        if (sinkNode.sources.get(kind) === node) {
-          sinkNode.sources.delete(kind);
-          sinkNode.sourceChanged(kind, undefined);
-        }
-      }
-      node.sinks[kind].clear();
-      const src = node.sources.get(kind);
-      if (src) {
-        src.sinks[kind].delete(node);
-        src.sinkRemoved(kind, node);
-      }
-      node.sources.delete(kind);
-    }
-    p.delete(element);
-    this.#close(node);
+  #emitter(pipeline: string, object: string): EmitFn {
+    return (name, data) => this.#send({ t: 'event', pipeline, object, name, data } as FromWorker);
   }
 
-  /** MediaPipeline.latencyStats: every element of the pipeline measures, or none does. */
-  #setLatencyStats(pipelineId: string, on: boolean): void {
-    if (on) this.#latencyOn.add(pipelineId);
-    else this.#latencyOn.delete(pipelineId);
-    for (const node of this.#pipelines.get(pipelineId)?.values() ?? []) node.latency = on ? node.latency ?? new LatencyMeter() : undefined;
+  #create(pipelineId: string, object: string, kind: NodeKind, options: NodeKinds[NodeKind]['options']): void {
+    if (!KINDS.has(kind)) throw new KurentoError('NOT_IMPLEMENTED', `no media implementation for ${String(kind)}`);
+    const g = this.#graph(pipelineId);
+    if (g.node(object)) return;
+    g.add(createNode(kind, object, this.#emitter(pipelineId, object), options as never));
+  }
+
+  #release(pipelineId: string, object: string): void {
+    const node = this.#graphs.get(pipelineId)?.remove(object);
+    if (node) this.#close(node);
   }
 
   #releasePipeline(pipelineId: string): void {
-    this.#latencyOn.delete(pipelineId);
-    const p = this.#pipelines.get(pipelineId);
-    if (!p) return;
-    for (const id of [...p.keys()]) this.#release(pipelineId, id);
-    this.#pipelines.delete(pipelineId);
+    const g = this.#graphs.get(pipelineId);
+    if (!g) return;
+    for (const node of g.nodes()) this.#release(pipelineId, node.id);
+    this.#graphs.delete(pipelineId);
   }
 
   closeAll(): void {
-    for (const id of [...this.#pipelines.keys()]) this.#releasePipeline(id);
+    for (const id of [...this.#graphs.keys()]) this.#releasePipeline(id);
   }
 
   /**

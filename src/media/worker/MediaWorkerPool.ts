@@ -1,12 +1,13 @@
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { KurentoError, ErrorCodes, type ErrorType } from '../../shared/KurentoError.ts';
-import type { FromWorker, ToWorker, Wire } from '../../shared/workerProtocol.ts';
+import type { EventMessage, FromWorker, OpArgs, OpName, OpResult, PipelineMessage, ToWorker, Wire } from '../../shared/workerProtocol.ts';
 import { Logger } from '../../log/Logger.ts';
 
 const log = Logger.get('FluoMediaWorkers');
 
-export type MediaEventHandler = (element: string, name: string, data: Wire) => void;
+/** An event of a node of the pipeline, routed by the id of the object that owns the node. */
+export type MediaEventHandler = (event: EventMessage) => void;
 
 interface PipelineEntry {
   worker: WorkerEntry;
@@ -64,27 +65,28 @@ export class MediaWorkerPool {
     this.#pipelines.set(pipeline, { worker: w, onEvent, onCrash });
   }
 
-  /** Sends an operation to the pipeline's worker and waits for the answer. */
-  async call(pipeline: string, element: string, op: string, args: Wire = null): Promise<Wire> {
+  /** Runs an operation on a node of the pipeline and waits for the answer. */
+  async call<O extends OpName>(pipeline: string, object: string, op: O, args: OpArgs<O>): Promise<OpResult<O>> {
     const entry = this.#pipelines.get(pipeline);
     if (!entry) throw new KurentoError('MEDIA_OBJECT_NOT_FOUND', `Pipeline '${pipeline}' has no media worker`);
     const worker = await this.#ensure(entry.worker);
     const id = this.#nextId++;
-    return new Promise<Wire>((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject, pipeline });
-      const msg: ToWorker = { t: 'call', id, pipeline, element, op, args };
-      worker.postMessage(msg);
+    return new Promise<OpResult<O>>((resolve, reject) => {
+      this.#pending.set(id, { resolve: resolve as (v: Wire) => void, reject, pipeline });
+      worker.postMessage({ t: 'call', id, pipeline, object, op, args } as ToWorker);
     });
   }
 
-  /** Fire-and-forget operation (graph updates); errors come back as `Error` events. */
-  post(pipeline: string, element: string, op: string, args: Wire = null): void {
-    const entry = this.#pipelines.get(pipeline);
+  /** Runs an operation on a node without waiting; a failure comes back as the node's `Error` event. */
+  post<O extends OpName>(pipeline: string, object: string, op: O, args: OpArgs<O>): void {
+    this.send({ t: 'post', pipeline, object, op, args } as PipelineMessage);
+  }
+
+  /** Sends a graph message (create, link, release, ...) to the pipeline's worker, in order with the others. */
+  send(message: PipelineMessage): void {
+    const entry = this.#pipelines.get(message.pipeline);
     if (!entry) return;
-    void this.#ensure(entry.worker).then((w) => {
-      const msg: ToWorker = { t: 'post', pipeline, element, op, args };
-      w.postMessage(msg);
-    }, () => undefined);
+    void this.#ensure(entry.worker).then((w) => w.postMessage(message), () => undefined);
   }
 
   /** Forgets a pipeline after its media was released in the worker. */
@@ -147,7 +149,7 @@ export class MediaWorkerPool {
       if (m.ok) p.resolve(m.value);
       else p.reject(new KurentoError(isErrorType(m.error.type) ? m.error.type : 'UNEXPECTED_ERROR', m.error.message));
     } else if (m.t === 'event') {
-      this.#pipelines.get(m.pipeline)?.onEvent(m.element, m.name, m.data);
+      this.#pipelines.get(m.pipeline)?.onEvent(m);
     }
   }
 

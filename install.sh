@@ -18,9 +18,16 @@ done
 # tutorials), Firefox ESR (the tutorials' Firefox tests, test/examples/firefox.test.ts),
 # coturn (TURN tests), openssl (test certificates), iproute2/util-linux (private network
 # namespaces for media tests), g++/make/python3 (node-gyp, for the native fast path).
+# The engine (src/engine) drives GStreamer through node-gtk: the gir1.2-* typelibs at run
+# time, libgirepository1.0-dev/libcairo2-dev/pkg-config for node-gtk's native build
+# (../shared/reference/engine-host-notes.md, "Install"); gstreamer1.0-opencv/opencv-data
+# for the filters, gstreamer1.0-x for textoverlay, qrencode for the zbar test images.
 PACKAGES=(
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-nice
+  gstreamer1.0-opencv opencv-data gstreamer1.0-x
+  gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0 gir1.2-gst-plugins-bad-1.0
+  libgirepository1.0-dev libcairo2-dev pkg-config qrencode
   ffmpeg chromium chromium-driver firefox-esr coturn openssl iproute2 util-linux ca-certificates
   g++ make python3
 )
@@ -53,6 +60,18 @@ if [ -f "$node_prefix/include/node/node_api.h" ]; then
   npm run --silent build:native -- --nodedir="$node_prefix"
 else
   npm run --silent build:native
+fi
+
+# node-gtk (the engine's GStreamer binding) is a native addon that .npmrc's
+# ignore-scripts kept `npm ci` from building. node-pre-gyp would first try to download a
+# prebuilt binary (none exists for Node 20, and nothing may be downloaded): build from
+# source against this Node's headers, two jobs (70-90 s on 2 cores). Skipped when the
+# binding already loads.
+if ! node -e "require('node-gtk')" >/dev/null 2>&1; then
+  echo "install.sh: building node-gtk (about 90 s)"
+  if [ -f "$node_prefix/include/node/node_api.h" ]; then export npm_config_nodedir="$node_prefix"; fi
+  npm_config_build_from_source=true JOBS=2 npm rebuild node-gtk --ignore-scripts=false --loglevel=error >/dev/null
+  node -e "require('node-gtk').require('Gst', '1.0').init(null)"
 fi
 
 if [ "$start" -eq 1 ]; then exec npm start; fi

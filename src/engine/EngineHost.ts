@@ -1,0 +1,469 @@
+/**
+ * The engine child's GStreamer side: one GstPipeline per caller pipeline id, one GstBin
+ * per caller bin, links by pad name, bus messages out as `EngineEvent`s. Runs on the
+ * child's only JS thread, inside GLib's main loop (engine-main.ts).
+ *
+ * Rules kept (../shared/reference/engine-host-notes.md, each from a failure seen there):
+ * - no JavaScript on streaming threads: the only pad probes are upstream-event probes on
+ *   udpsrc src pads (keyframe requests), called for upstream events only, never per buffer;
+ * - quiesce before a state change: those probes are removed and 50 ms pass before a bin or
+ *   pipeline goes to NULL (a pending cross-thread callback deadlocked setState(NULL));
+ * - bus messages through a signal watch, never a sync handler;
+ * - compositor-style request pads: the input goes to NULL before its pad is unlinked and released.
+ */
+import type {
+  BinPort, EngineAction, EngineArgs, EngineEvent, EngineResult, PadRef, PipelineStats, QueryResult, Where,
+} from './protocol.ts';
+import { EngineError } from './EngineError.ts';
+import {
+  CLOCK_TIME_NONE, factoryName, GObj, Gst, GstVideo, jsToJson, padsOf, readProperty, stateName, stateValue,
+  structureToJson, walkElements,
+} from './gst.ts';
+
+interface Probe { pad: GObj; id: bigint | number }
+
+interface BinEntry {
+  name: string;
+  bin: GObj;
+  probes: Probe[];
+}
+
+/** A request pad made by `link`, and the ghost pad that exposes it on its bin. */
+interface RequestPad { bin: string; element: GObj; pad: GObj; ghost: GObj }
+
+interface LinkEntry {
+  fromBin: string;
+  toBin: string;
+  srcPad: GObj;
+  sinkPad: GObj;
+  requests: RequestPad[];
+}
+
+interface PipelineEntry {
+  id: string;
+  pipeline: GObj;
+  bus: GObj;
+  busHandler: number;
+  bins: Map<string, BinEntry>;
+  links: LinkEntry[];
+}
+
+const QUIESCE_MS = 50;
+const NAME = /^[A-Za-z0-9_.:-]{1,128}$/;
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export class EngineHost {
+  private readonly pipelines = new Map<string, PipelineEntry>();
+
+  constructor(private readonly emit: (event: EngineEvent) => void) {}
+
+  get pipelineCount(): number {
+    return this.pipelines.size;
+  }
+
+  async addBin(a: EngineArgs<'addBin'>): Promise<EngineResult<'addBin'>> {
+    checkName('pipeline', a.pipeline);
+    checkName('bin', a.bin);
+    if (typeof a.description !== 'string' || !a.description.trim()) throw new EngineError('BAD_REQUEST', 'empty bin description');
+    const p = this.pipelines.get(a.pipeline) ?? this.createPipeline(a.pipeline);
+    if (p.bins.has(a.bin)) throw new EngineError('EXISTS', `bin ${a.bin} already in pipeline ${a.pipeline}`);
+    let bin: GObj;
+    try {
+      // ghost_unlinked_pads=TRUE: the bin's unlinked pads become its ports (GStreamerFilter pattern).
+      bin = Gst.parseBinFromDescription(a.description, true);
+    } catch (e) {
+      throw new EngineError('PARSE_ERROR', `bin ${a.bin}: ${(e as Error).message}`);
+    }
+    if (!bin) throw new EngineError('PARSE_ERROR', `bin ${a.bin}: the description gave no bin`);
+    bin.setName(a.bin);
+    const entry: BinEntry = { name: a.bin, bin, probes: [] };
+    for (const { path, element } of walkElements(bin)) {
+      if (factoryName(element) === 'udpsrc') entry.probes.push(this.watchKeyframeRequests(p.id, a.bin, path, element));
+    }
+    p.pipeline.add(bin);
+    p.bins.set(a.bin, entry);
+    if (bin.syncStateWithParent() === false || bin.getState(0)[0] === Gst.StateChangeReturn.FAILURE) {
+      await this.dropBin(p, entry);
+      throw new EngineError('STATE_CHANGE_FAILED', `bin ${a.bin} could not reach the pipeline's state (a port in use, a device missing: see the error event)`);
+    }
+    const pads = { sink: [] as string[], src: [] as string[] };
+    for (const pad of padsOf(bin)) (pad.direction === Gst.PadDirection.SRC ? pads.src : pads.sink).push(pad.getName());
+    return { pads, ports: portsOf(bin) };
+  }
+
+  async removeBin(a: EngineArgs<'removeBin'>): Promise<EngineResult<'removeBin'>> {
+    const p = this.pipeline(a.pipeline);
+    await this.dropBin(p, this.bin(p, a.bin));
+    return {};
+  }
+
+  async removePipeline(a: EngineArgs<'removePipeline'>): Promise<EngineResult<'removePipeline'>> {
+    await this.dropPipeline(this.pipeline(a.pipeline));
+    return {};
+  }
+
+  link(a: EngineArgs<'link'>): EngineResult<'link'> {
+    const p = this.pipeline(a.pipeline);
+    if (a.from.bin === a.to.bin) throw new EngineError('BAD_REQUEST', 'a bin cannot be linked to itself');
+    const requests: RequestPad[] = [];
+    try {
+      const srcPad = this.padFor(p, a.from, Gst.PadDirection.SRC, requests);
+      const sinkPad = this.padFor(p, a.to, Gst.PadDirection.SINK, requests);
+      const r: number = srcPad.link(sinkPad);
+      if (r !== Gst.PadLinkReturn.OK) {
+        throw new EngineError('LINK_FAILED', `${a.from.bin}:${srcPad.getName()} -> ${a.to.bin}:${sinkPad.getName()}: ${linkReturnName(r)}`);
+      }
+      p.links.push({ fromBin: a.from.bin, toBin: a.to.bin, srcPad, sinkPad, requests });
+      const real = (ghost: GObj) => requests.find((q) => q.ghost === ghost)?.pad.getName() ?? ghost.getName();
+      return { fromPad: real(srcPad), toPad: real(sinkPad) };
+    } catch (e) {
+      for (const q of requests) releaseRequest(p, q);
+      throw e;
+    }
+  }
+
+  async unlink(a: EngineArgs<'unlink'>): Promise<EngineResult<'unlink'>> {
+    const p = this.pipeline(a.pipeline);
+    const matches = (ref: PadRef, pad: GObj, bin: string) =>
+      ref.bin === bin && (ref.pad === undefined || ref.pad.includes('%') || ref.pad === pad.getName() || ref.pad === pad.getTarget?.()?.getName());
+    const i = p.links.findIndex((l) => matches(a.from, l.srcPad, l.fromBin) && matches(a.to, l.sinkPad, l.toBin));
+    if (i < 0) throw new EngineError('NO_SUCH_PAD', `no link ${a.from.bin} -> ${a.to.bin} in pipeline ${a.pipeline}`);
+    const [l] = p.links.splice(i, 1);
+    if (l.requests.length) {
+      // engine-host-notes: the input goes to NULL before its request pad is unlinked and released.
+      const input = p.bins.get(l.fromBin);
+      if (input) { await this.quiesce(input); input.bin.setLockedState(true); input.bin.setState(Gst.State.NULL); }
+    }
+    l.srcPad.unlink(l.sinkPad);
+    for (const q of l.requests) releaseRequest(p, q);
+    return {};
+  }
+
+  setProperty(a: EngineArgs<'setProperty'>): EngineResult<'setProperty'> {
+    const target = this.propertyTarget(a);
+    if (readProperty(target, a.name) === undefined) throw new EngineError('NO_SUCH_PROPERTY', `${describe(a)} has no property ${a.name}`);
+    // gst_util_set_object_arg parses the value as gst-launch does (enum nicks, caps, 64-bit numbers).
+    Gst.utilSetObjectArg(target, a.name, String(a.value));
+    return {};
+  }
+
+  getProperty(a: EngineArgs<'getProperty'>): EngineResult<'getProperty'> {
+    const value = readProperty(this.propertyTarget(a), a.name);
+    if (value === undefined) throw new EngineError('NO_SUCH_PROPERTY', `${describe(a)} has no property ${a.name}`);
+    return { value: jsToJson(value) };
+  }
+
+  async action(a: EngineArgs<'action'>): Promise<EngineResult<'action'>> {
+    const p = this.pipeline(a.pipeline);
+    const entry = a.bin === undefined ? null : this.bin(p, a.bin);
+    const target: GObj = entry ? entry.bin : p.pipeline;
+    const act: EngineAction = a.action;
+    switch (act?.kind) {
+      case 'state': {
+        if (!['NULL', 'READY', 'PAUSED', 'PLAYING'].includes(act.state)) throw new EngineError('BAD_REQUEST', `unknown state ${String(act.state)}`);
+        if (act.state === 'NULL' && entry) await this.quiesce(entry);
+        // A bin given its own state must not follow the pipeline's next change.
+        if (entry) entry.bin.setLockedState(true);
+        if (target.setState(stateValue(act.state)) === Gst.StateChangeReturn.FAILURE) {
+          throw new EngineError('STATE_CHANGE_FAILED', `${a.bin ?? a.pipeline} could not go to ${act.state}`);
+        }
+        return {};
+      }
+      case 'seek': {
+        if (!(act.positionMs >= 0)) throw new EngineError('BAD_REQUEST', 'seek needs positionMs >= 0');
+        const flags = Gst.SeekFlags.FLUSH | (act.accurate ? Gst.SeekFlags.ACCURATE : Gst.SeekFlags.KEY_UNIT);
+        if (!target.seekSimple(Gst.Format.TIME, flags, BigInt(Math.round(act.positionMs * 1e6)))) {
+          throw new EngineError('ENGINE_ERROR', `seek to ${act.positionMs} ms refused by ${a.bin ?? a.pipeline}`);
+        }
+        return {};
+      }
+      case 'query': return { query: queryTimes(target) };
+      case 'eos': {
+        if (act.element && !entry) throw new EngineError('BAD_REQUEST', 'eos into an element needs its bin');
+        const el = act.element && entry ? this.element(entry, act.element) : null;
+        const sink = el?.getStaticPad('sink');
+        const ok = sink ? sink.sendEvent(Gst.Event.newEos()) : (el ?? target).sendEvent(Gst.Event.newEos());
+        if (!ok) throw new EngineError('ENGINE_ERROR', `EOS not accepted by ${act.element ?? a.bin ?? a.pipeline}`);
+        return {};
+      }
+      case 'emit': {
+        if (!entry) throw new EngineError('BAD_REQUEST', 'emit needs a bin');
+        const el = this.element(entry, act.element);
+        try {
+          el.emit(act.signal, ...(act.args ?? []));
+        } catch (e) {
+          throw new EngineError('BAD_REQUEST', `${act.element}.${act.signal}: ${(e as Error).message}`);
+        }
+        return {};
+      }
+      default: throw new EngineError('BAD_REQUEST', `unknown action ${JSON.stringify(act)}`);
+    }
+  }
+
+  keyframe(a: EngineArgs<'keyframe'>): EngineResult<'keyframe'> {
+    const el = this.element(this.bin(this.pipeline(a.pipeline), a.bin), a.element);
+    const src = el.getStaticPad('src');
+    if (!src) throw new EngineError('NO_SUCH_PAD', `${a.element} has no src pad`);
+    // An upstream GstForceKeyUnit into the encoder's src pad (GstVideo force-key-unit
+    // events; engine-host-notes: one keyframe within 1 s per request).
+    const ev = GstVideo.videoEventNewUpstreamForceKeyUnit(CLOCK_TIME_NONE, true, 0);
+    if (!src.sendEvent(ev)) throw new EngineError('ENGINE_ERROR', `${a.element} refused the force-key-unit event (not an encoder?)`);
+    return {};
+  }
+
+  stats(a: EngineArgs<'stats'>): { [id: string]: PipelineStats } {
+    const out: { [id: string]: PipelineStats } = {};
+    const list = a.pipeline === undefined ? [...this.pipelines.values()] : [this.pipeline(a.pipeline)];
+    for (const p of list) {
+      const bins: PipelineStats['bins'] = {};
+      for (const b of p.bins.values()) {
+        const elements: PipelineStats['bins'][string]['elements'] = {};
+        for (const { path, element } of walkElements(b.bin)) {
+          const values: { [k: string]: string | number | boolean | null | object } = {};
+          for (const prop of ['stats', 'bytes-served', 'bytes-to-serve']) {
+            const v = readProperty(element, prop);
+            if (v !== undefined) values[prop] = jsToJson(v);
+          }
+          elements[path] = { factory: factoryName(element), values: values as PipelineStats['bins'][string]['elements'][string]['values'] };
+        }
+        bins[b.name] = { state: stateName(b.bin.getState(0)[1]), elements };
+      }
+      out[p.id] = { state: stateName(p.pipeline.getState(0)[1]), bins };
+    }
+    return out;
+  }
+
+  dot(a: EngineArgs<'dot'>): EngineResult<'dot'> {
+    const p = this.pipeline(a.pipeline);
+    return { dot: Gst.debugBinToDotData(p.pipeline, a.details ?? Gst.DebugGraphDetails.ALL) };
+  }
+
+  /** Every pipeline to NULL and freed (stop, or the control channel closed). */
+  async stopAll(): Promise<void> {
+    for (const p of [...this.pipelines.values()]) await this.dropPipeline(p);
+  }
+
+  private createPipeline(id: string): PipelineEntry {
+    const pipeline = new Gst.Pipeline({ name: id });
+    // message-forward: a bin's EOS reaches the bus even while the pipeline's other sinks run (recording branches).
+    Gst.utilSetObjectArg(pipeline, 'message-forward', 'true');
+    const bus = pipeline.getBus();
+    bus.addSignalWatch();
+    const entry: PipelineEntry = { id, pipeline, bus, busHandler: 0, bins: new Map(), links: [] };
+    entry.busHandler = bus.connect('message', (msg: GObj) => this.onBusMessage(entry, msg));
+    this.pipelines.set(id, entry);
+    pipeline.setState(Gst.State.PLAYING);
+    return entry;
+  }
+
+  private onBusMessage(p: PipelineEntry, msg: GObj): void {
+    const T = Gst.MessageType;
+    if (msg.type === T.ELEMENT) {
+      const s = msg.getStructure();
+      if (s && s.getName() === 'GstBinForwarded') {
+        const inner = s.getValue('message').getBoxed();
+        // Only EOS is worth forwarding: the rest reaches the bus directly.
+        if (inner && inner.type === T.EOS) this.emit({ type: 'eos', ...this.where(p, inner.src) });
+        return;
+      }
+      if (s) this.emit({ type: 'element', structure: structureToJson(s), ...this.where(p, msg.src) });
+    } else if (msg.type === T.EOS) {
+      this.emit({ type: 'eos', pipeline: p.id, bin: null, element: '' });
+    } else if (msg.type === T.ERROR || msg.type === T.WARNING) {
+      const [err, debug] = msg.type === T.ERROR ? msg.parseError() : msg.parseWarning();
+      this.emit({ type: msg.type === T.ERROR ? 'error' : 'warning', message: err?.message ?? 'unknown', debug: debug ?? null, ...this.where(p, msg.src) });
+    } else if (msg.type === T.STATE_CHANGED) {
+      const src = msg.src;
+      const parent = src?.getParent?.();
+      if (src !== p.pipeline && parent !== p.pipeline) return;
+      const [old, current, pending] = msg.parseStateChanged();
+      if (old === current) return; // a PAUSED -> PAUSED re-post while a new bin prerolls: nothing changed
+      this.emit({ type: 'state', old: stateName(old), current: stateName(current), pending: stateName(pending), ...this.where(p, src) });
+    }
+  }
+
+  /** Where a GstObject sits: its caller bin and its path below it. */
+  private where(p: PipelineEntry, obj: GObj): Where {
+    const names: string[] = [];
+    let o: GObj = obj instanceof Gst.Pad ? obj.getParent() : obj;
+    while (o && o !== p.pipeline) {
+      names.unshift(o.getName());
+      o = o.getParent();
+    }
+    if (!o || names.length === 0) return { pipeline: p.id, bin: null, element: names.join('/') };
+    return { pipeline: p.id, bin: names[0], element: names.slice(1).join('/') };
+  }
+
+  /**
+   * Upstream events reaching a udpsrc: depayloaders (`request-keyframe=true`) and decoders
+   * ask for a keyframe with a GstForceKeyUnit event that udpsrc would drop. The probe's
+   * mask is EVENT_UPSTREAM, so no buffer ever waits for the JS thread (engine-host-notes);
+   * only these rare events do.
+   */
+  private watchKeyframeRequests(pipeline: string, bin: string, element: string, udpsrc: GObj): Probe {
+    const pad = udpsrc.getStaticPad('src');
+    const id = pad.addProbe(Gst.PadProbeType.EVENT_UPSTREAM, (_pad: GObj, info: GObj) => {
+      const ev = info.getEvent();
+      if (ev && GstVideo.videoEventIsForceKeyUnit(ev)) {
+        const [, , allHeaders] = GstVideo.videoEventParseUpstreamForceKeyUnit(ev);
+        // Out of the streaming thread's way: the event is built on the next loop turn.
+        setImmediate(() => this.emit({ type: 'keyframeRequest', allHeaders: Boolean(allHeaders), pipeline, bin, element }));
+      }
+      return Gst.PadProbeReturn.OK;
+    });
+    return { pad, id };
+  }
+
+  /** Probes off, then 50 ms for any callback already queued to the JS thread (engine-host-notes). */
+  private async quiesce(b: BinEntry): Promise<void> {
+    if (!b.probes.length) return;
+    for (const { pad, id } of b.probes) pad.removeProbe(id);
+    b.probes = [];
+    await sleep(QUIESCE_MS);
+  }
+
+  private async dropBin(p: PipelineEntry, b: BinEntry): Promise<void> {
+    await this.quiesce(b);
+    b.bin.setLockedState(true);
+    b.bin.setState(Gst.State.NULL);
+    for (const l of p.links.filter((x) => x.fromBin === b.name || x.toBin === b.name)) {
+      l.srcPad.unlink(l.sinkPad);
+      for (const q of l.requests) if (q.bin !== b.name) releaseRequest(p, q);
+    }
+    p.links = p.links.filter((x) => x.fromBin !== b.name && x.toBin !== b.name);
+    p.pipeline.remove(b.bin);
+    p.bins.delete(b.name);
+  }
+
+  private async dropPipeline(p: PipelineEntry): Promise<void> {
+    this.pipelines.delete(p.id);
+    for (const b of p.bins.values()) await this.quiesce(b);
+    p.bus.disconnect(p.busHandler);
+    p.bus.removeSignalWatch();
+    p.pipeline.setState(Gst.State.NULL);
+    p.bins.clear();
+    p.links = [];
+  }
+
+  private padFor(p: PipelineEntry, ref: PadRef, direction: number, requests: RequestPad[]): GObj {
+    const b = this.bin(p, ref?.bin);
+    const dirName = direction === Gst.PadDirection.SRC ? 'src' : 'sink';
+    if (ref.element === undefined) {
+      const name = ref.pad ?? dirName;
+      const pad = b.bin.getStaticPad(name);
+      if (!pad || pad.direction !== direction) {
+        const have = padsOf(b.bin).filter((x) => x.direction === direction).map((x) => x.getName());
+        throw new EngineError('NO_SUCH_PAD', `bin ${b.name} has no ${dirName} pad ${name} (it has: ${have.join(', ') || 'none'})`);
+      }
+      if (pad.isLinked()) throw new EngineError('LINK_FAILED', `${b.name}:${name} is already linked`);
+      return pad;
+    }
+    const el = this.element(b, ref.element);
+    const padName = ref.pad ?? dirName;
+    let inner: GObj = padName.includes('%') ? null : el.getStaticPad(padName);
+    if (!inner) {
+      const template = el.getPadTemplate?.(padName);
+      if (!template || template.direction !== direction) {
+        throw new EngineError('NO_SUCH_PAD', `${b.name}/${ref.element} has no ${dirName} pad or template ${padName}`);
+      }
+      inner = el.requestPadSimple(padName);
+      if (!inner) throw new EngineError('LINK_FAILED', `${b.name}/${ref.element} gave no pad for ${padName}`);
+      const ghost = Gst.GhostPad.new(`${ref.element}.${inner.getName()}`, inner);
+      ghost.setActive(true);
+      b.bin.addPad(ghost);
+      requests.push({ bin: b.name, element: el, pad: inner, ghost });
+      return ghost;
+    }
+    if (inner.direction !== direction) throw new EngineError('NO_SUCH_PAD', `${b.name}/${ref.element}:${padName} is not a ${dirName} pad`);
+    const ghost = Gst.GhostPad.new(`${ref.element}.${padName}`, inner);
+    ghost.setActive(true);
+    if (!b.bin.addPad(ghost)) throw new EngineError('LINK_FAILED', `${b.name}/${ref.element}:${padName} is already exposed`);
+    requests.push({ bin: b.name, element: null, pad: inner, ghost });
+    return ghost;
+  }
+
+  private propertyTarget(a: { pipeline: string; bin: string; element: string; pad?: string }): GObj {
+    const b = this.bin(this.pipeline(a.pipeline), a.bin);
+    const el = this.element(b, a.element ?? '');
+    if (a.pad === undefined) return el;
+    const pad = el.getStaticPad(a.pad);
+    if (!pad) throw new EngineError('NO_SUCH_PAD', `${a.bin}/${a.element} has no pad ${a.pad}`);
+    return pad;
+  }
+
+  private pipeline(id: string): PipelineEntry {
+    const p = this.pipelines.get(id);
+    if (!p) throw new EngineError('NO_SUCH_PIPELINE', `no pipeline ${String(id)}`);
+    return p;
+  }
+
+  private bin(p: PipelineEntry, name: string): BinEntry {
+    const b = p.bins.get(name);
+    if (!b) throw new EngineError('NO_SUCH_BIN', `no bin ${String(name)} in pipeline ${p.id}`);
+    return b;
+  }
+
+  /** `path` below the bin: `enc`, `inner/enc`; '' is the bin itself. */
+  private element(b: BinEntry, path: string): GObj {
+    if (!path) return b.bin;
+    let el: GObj = b.bin;
+    for (const part of path.split('/')) {
+      el = el instanceof Gst.Bin ? el.getByName(part) : null;
+      if (!el) throw new EngineError('NO_SUCH_ELEMENT', `no element ${path} in bin ${b.name}`);
+    }
+    return el;
+  }
+}
+
+function checkName(what: string, name: unknown): void {
+  if (typeof name !== 'string' || !NAME.test(name)) throw new EngineError('BAD_REQUEST', `bad ${what} id ${JSON.stringify(name)} (1-128 of A-Z a-z 0-9 _ . : -)`);
+}
+
+function describe(a: { bin: string; element: string; pad?: string }): string {
+  return `${a.bin}/${a.element || '(bin)'}${a.pad ? `:${a.pad}` : ''}`;
+}
+
+function releaseRequest(p: PipelineEntry, q: RequestPad): void {
+  const b = p.bins.get(q.bin);
+  q.ghost.setActive(false);
+  b?.bin.removePad(q.ghost);
+  if (q.element) q.element.releaseRequestPad(q.pad);
+}
+
+function linkReturnName(r: number): string {
+  const names: Record<number, string> = { [-1]: 'WRONG_HIERARCHY', [-2]: 'WAS_LINKED', [-3]: 'WRONG_DIRECTION', [-4]: 'NOFORMAT', [-5]: 'NOSCHED', [-6]: 'REFUSED' };
+  return names[r] ?? String(r);
+}
+
+/** Ports of the bin's UDP elements: what udpsrc bound (port=0 asks the kernel) and where udpsink sends from. */
+function portsOf(bin: GObj): BinPort[] {
+  const ports: BinPort[] = [];
+  for (const { path, element } of walkElements(bin)) {
+    const f = factoryName(element);
+    if (f === 'udpsrc') ports.push({ element: path, kind: 'receive', port: Number(readProperty(element, 'port')) });
+    if (f === 'udpsink' || f === 'multiudpsink') {
+      const sock = readProperty(element, 'used-socket') as GObj;
+      const port = sock?.getLocalAddress?.()?.getPort?.();
+      if (typeof port === 'number') ports.push({ element: path, kind: 'send', port });
+    }
+  }
+  return ports;
+}
+
+function queryTimes(target: GObj): QueryResult {
+  const ms = (ok: boolean, ns: bigint | number) => (ok && BigInt(ns) !== CLOCK_TIME_NONE && BigInt(ns) >= 0n ? Number(BigInt(ns) / 1000000n) : null);
+  const [pOk, pos] = target.queryPosition(Gst.Format.TIME);
+  const [dOk, dur] = target.queryDuration(Gst.Format.TIME);
+  const q = Gst.Query.newSeeking(Gst.Format.TIME);
+  let seekable = false;
+  let start: number | null = null;
+  let end: number | null = null;
+  if (target.query(q)) {
+    const [, s, st, en] = q.parseSeeking();
+    seekable = Boolean(s);
+    start = ms(true, st);
+    end = ms(true, en);
+  }
+  return { positionMs: ms(pOk, pos), durationMs: ms(dOk, dur), seekable, seekStartMs: start, seekEndMs: end };
+}

@@ -37,6 +37,15 @@ export interface FluoConfig {
   };
   /** Media worker threads; resolved (one per core when the file says 0). */
   readonly mediaWorkers: number;
+  /** The media engine (GStreamer processes), `mediaServer.engine` (Fluo addition). */
+  readonly engine: {
+    /** Engine processes for the whole server; resolved (one per core when the file says 0). */
+    readonly processes: number;
+    /** One engine process per MediaPipeline instead of a shared pool. */
+    readonly isolatePipelines: boolean;
+    /** An engine process that does not answer its heartbeat this long (ms) is killed. */
+    readonly heartbeatTimeoutMs: number;
+  };
   /** `<Class>.conf.ini` values by class, e.g. modules.WebRtcEndpoint.stunServerAddress. */
   readonly modules: Readonly<Record<string, Readonly<Record<string, string>>>>;
   readonly logging: {

@@ -77,6 +77,14 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loa
     ? cliInt(workersArg, '--media-workers', 0, 256)
     : k.int(ms.mediaWorkers, 'mediaServer.mediaWorkers', 0, 0, 256);
 
+  const eng = obj(ms.engine, 'mediaServer.engine', confFile);
+  const engineProcesses = k.int(eng.processes, 'mediaServer.engine.processes', 0, 0, 256);
+  const engine: FluoConfig['engine'] = {
+    processes: engineProcesses === 0 ? os.availableParallelism() : engineProcesses,
+    isolatePipelines: k.bool(eng.isolatePipelines, 'mediaServer.engine.isolatePipelines', false),
+    heartbeatTimeoutMs: k.int(eng.heartbeatTimeout, 'mediaServer.engine.heartbeatTimeout', 5000, 500, 600_000),
+  };
+
   const modulesArg = last('modules-config-path');
   const modulesConfigPath = path.resolve(modulesArg ?? path.join(confDir, 'modules'));
   const modules = applyEnvironment(readModulesConfig(modulesConfigPath, modulesArg !== undefined), env, modulesConfigPath);
@@ -86,6 +94,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loa
     websocket,
     resources,
     mediaWorkers: workers === 0 ? os.availableParallelism() : workers,
+    engine,
     modules,
     logging: {
       spec: debugSpec(cli, env),

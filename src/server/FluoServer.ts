@@ -30,7 +30,7 @@ export class FluoServer {
     this.config = config;
     const factories = builtFactories();
     let rpc: JsonRpcHandler | undefined;
-    this.media = new MediaWorkerPool(config.mediaWorkers);
+    this.media = new MediaWorkerPool(config.mediaWorkers, config.engine);
     this.router = new OperationRouter({
       media: this.media,
       api: this.api,

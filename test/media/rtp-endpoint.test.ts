@@ -5,23 +5,24 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import { startFluo, RpcClient, sleep, assertWorkersIdle } from '../helpers/fluo.ts';
 import { RemotePeers, until } from '../helpers/RemotePeers.ts';
+import { GstLaunches, freeUdpPort, exitCode } from '../helpers/gstreamer.ts';
 
 const peers = new RemotePeers();
 let fluo: Awaited<ReturnType<typeof startFluo>>;
 let c: RpcClient;
 let sid: string;
-const children: ChildProcess[] = [];
+const launches = new GstLaunches();
 before(async () => {
   fluo = await startFluo();
   c = await RpcClient.open(fluo.url);
   sid = (await c.ok('connect')).sessionId!;
 });
 after(async () => {
-  for (const ch of children) ch.kill('SIGKILL');
+  launches.killAll();
   peers.stop();
   await c.close();
   await fluo.stop();
@@ -32,20 +33,7 @@ const create = async (type: string, constructorParams: Record<string, unknown>):
 const invoke = async (object: string, operation: string, operationParams?: unknown): Promise<unknown> =>
   (await c.ok('invoke', { object, operation, operationParams, sessionId: sid })).value;
 
-async function freeUdpPort(): Promise<number> {
-  for (;;) {
-    const s = dgram.createSocket('udp4');
-    const port = await new Promise<number>((r) => s.bind(0, '127.0.0.1', () => r(s.address().port)));
-    s.close();
-    if (port % 2 === 0) return port;
-  }
-}
-
-function gst(pipeline: string): ChildProcess {
-  const ch = spawn('gst-launch-1.0', ['-q', ...pipeline.split(' ')], { stdio: ['ignore', 'ignore', 'pipe'] });
-  children.push(ch);
-  return ch;
-}
+const gst = (pipeline: string): ChildProcess => launches.launch(pipeline);
 
 const sdp = (port: number, direction: string, extra: string[] = [], proto = 'RTP/AVP') => ['v=0', 'o=- 1 1 IN IP4 127.0.0.1', 's=gst', 'c=IN IP4 127.0.0.1', 't=0 0',
   `m=video ${port} ${proto} 96`, 'a=rtpmap:96 VP8/90000', ...extra, `a=${direction}`, ''].join('\r\n');
@@ -87,10 +75,7 @@ test('a WebRTC peer through an RtpEndpoint (Fluo offers) is decoded by GStreamer
   await invoke(pubEp, 'connect', { sink: rtp });
   const publisher = await peers.create();
   await publisher.connectTo(c, pubEp, sid);
-  const code = await new Promise<number | null>((resolve) => {
-    const t = setTimeout(() => resolve(-1), 20_000);
-    decoder.once('exit', (code) => { clearTimeout(t); resolve(code); });
-  });
+  const code = await exitCode(decoder, 20_000);
   assert.equal(code, 0, 'GStreamer decoded 30 frames and finished');
   await c.ok('release', { object: P, sessionId: sid });
   await publisher.close();

@@ -2,13 +2,22 @@ import type { EdgeSpec, MediaKind } from '../../shared/workerProtocol.ts';
 import type { MediaNode } from './MediaNode.ts';
 import type { MediaPacket, RtpCodecInfo } from './MediaPacket.ts';
 
+/** What sits on a transcoding route (a Transcoder): it takes the source's packets and answers the sink's feedback. */
+export interface RouteTarget {
+  readonly id: string;
+  push(pkt: MediaPacket): void;
+  requestKeyframe(from: MediaNode): void;
+  reportBandwidth(from: MediaNode, bps: number): void;
+}
+
 /**
- * How an edge carries packets of one source format: as they are, or not at all. A
- * transcoding route (the media engine) joins this union; the graph decides which
+ * How an edge carries packets of one source format: as they are, through a transcoder
+ * (which delivers its output to the edge), or not at all. The graph decides which
  * (MediaGraph.route), never the sink itself.
  */
 export type Route =
   | { readonly via: 'forward' }
+  | { readonly via: 'transcode'; readonly target: RouteTarget }
   | { readonly via: 'none'; readonly reason: string };
 
 export type RouteFn = (edge: Edge, codec: RtpCodecInfo) => Route;
@@ -62,7 +71,13 @@ export class Edge {
       this.#format = pkt.codec;
       this.#current = this.#route(this, pkt.codec);
     }
-    if (this.#current!.via !== 'forward') return;
+    const route = this.#current!;
+    if (route.via === 'forward') this.deliver(kind, pkt);
+    else if (route.via === 'transcode') route.target.push(pkt);
+  }
+
+  /** Hands a packet to the sink: the source's own, or a transcoder's output. */
+  deliver(kind: 'AUDIO' | 'VIDEO', pkt: MediaPacket): void {
     const meter = this.sink.latency;
     if (!meter) {
       this.sink.deliver(kind, pkt);
@@ -82,12 +97,16 @@ export class Edge {
 
   /** The sink asks for a keyframe. */
   requestKeyframe(from: MediaNode): void {
-    if (!this.#removed) this.source.requestKeyframe(from);
+    if (this.#removed) return;
+    if (this.#current?.via === 'transcode') this.#current.target.requestKeyframe(from);
+    else this.source.requestKeyframe(from);
   }
 
   /** The sink reports the bitrate it can take (REMB). */
   reportBandwidth(from: MediaNode, bps: number): void {
-    if (!this.#removed) this.source.reportBandwidth(from, bps);
+    if (this.#removed) return;
+    if (this.#current?.via === 'transcode') this.#current.target.reportBandwidth(from, bps);
+    else this.source.reportBandwidth(from, bps);
   }
 
   markRemoved(): void {

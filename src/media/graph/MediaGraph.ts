@@ -3,17 +3,24 @@ import { Edge, type Route } from './Edge.ts';
 import { LatencyMeter } from './LatencyMeter.ts';
 import type { GraphHooks, MediaNode } from './MediaNode.ts';
 import { codecKey, codecsCompatible, describeCodec, type RtpCodecInfo } from './MediaPacket.ts';
+import type { MediaEngine } from '../engine/MediaEngine.ts';
+import { Transcoder, type TranscoderOwner } from '../transcode/Transcoder.ts';
+import { canTranscode, formatKey } from '../transcode/formats.ts';
 
 const FORWARD: Route = { via: 'forward' };
+/** After a transcoder failed, its edges wait this long before another is started (ms). */
+const TRANSCODER_RETRY_MS = 2000;
 
 /**
  * The media graph of one pipeline in a media worker: its nodes and the edges between
  * them, mirrored from the control plane's element connections. The graph owns the
  * edges and decides, per edge and source format, how packets cross it (as Kurento's
  * agnosticbin does between two elements): forwarded as they are when the sink accepts
- * the format, otherwise through a transcoder; until the media engine provides one,
- * not at all, which the sink reports once with `MediaTranscodingStateChanged` and an
- * `Error` (UNSUPPORTED_MEDIA_TYPE).
+ * the format, otherwise through a transcoder of the media engine, one per (source,
+ * source format, target format), shared by every sink edge that needs that target and
+ * removed with the last of them. A format nothing can turn into what the sink takes is
+ * reported once by the sink with `MediaTranscodingStateChanged` and an `Error`
+ * (UNSUPPORTED_MEDIA_TYPE). Forwarding never starts the engine.
  */
 export class MediaGraph implements GraphHooks {
   readonly id: string;
@@ -22,11 +29,23 @@ export class MediaGraph implements GraphHooks {
   /** Formats already reported as impossible on an edge (one report each). */
   readonly #reported = new WeakMap<Edge, Set<string>>();
   readonly #emitFor: (object: string) => EmitFn;
+  readonly #engine: MediaEngine | undefined;
+  readonly #transcoders = new Map<string, Transcoder>();
+  readonly #attached = new Map<Edge, Transcoder>();
+  /** Transcoder keys that failed, and until when their edges wait (performance.now()). */
+  readonly #retryAfter = new Map<string, number>();
+  #transcoderCount = 0;
   #latencyOn = false;
 
-  constructor(id: string, emitFor: (object: string) => EmitFn) {
+  constructor(id: string, emitFor: (object: string) => EmitFn, engine?: MediaEngine) {
     this.id = id;
     this.#emitFor = emitFor;
+    this.#engine = engine;
+  }
+
+  /** Transcoders running or starting now. */
+  transcoders(): Transcoder[] {
+    return [...this.#transcoders.values()];
   }
 
   get size(): number {
@@ -80,6 +99,7 @@ export class MediaGraph implements GraphHooks {
 
   #remove(edge: Edge, replaced: boolean): void {
     if (!this.#edges.delete(edge)) return;
+    this.#detach(edge);
     edge.markRemoved();
     const outs = edge.source.outputs[edge.kind];
     const i = outs.indexOf(edge);
@@ -106,19 +126,73 @@ export class MediaGraph implements GraphHooks {
   }
 
   formatsChanged(node: MediaNode): void {
-    for (const e of this.#edges) if (e.source === node || e.sink === node) e.reset();
+    for (const e of this.#edges) {
+      if (e.source !== node && e.sink !== node) continue;
+      this.#detach(e);
+      e.reset();
+    }
   }
 
   /** How packets of `codec` cross `edge`: decided once per format, not per packet. */
   route(edge: Edge, codec: RtpCodecInfo): Route {
+    this.#detach(edge);
     if (edge.kind === 'DATA') return FORWARD;
-    const accepts = edge.sink.accepts(edge.kind);
+    const kind = edge.kind;
+    const accepts = edge.sink.accepts(kind);
     if (accepts === 'any' || accepts.some((c) => codecsCompatible(codec, c))) return FORWARD;
     // Nothing negotiated to send this kind (a recvonly peer, no SDP yet): nothing to say.
-    if (accepts.length === 0) return { via: 'none', reason: `${edge.sink.id} sends no ${edge.kind}` };
-    const reason = `The source sends ${describeCodec(codec)} but ${edge.sink.kind} ${edge.sink.id} negotiated ${accepts.map(describeCodec).join(', ')}; Fluo does not transcode yet, ${edge.kind} is not forwarded`;
+    if (accepts.length === 0) return { via: 'none', reason: `${edge.sink.id} sends no ${kind}` };
+    // The sink's formats in its order of preference: the first the engine can make.
+    const target = this.#engine ? accepts.find((c) => canTranscode(kind, codec, c)) : undefined;
+    if (target) {
+      const key = `${edge.source.id}|${kind}|${formatKey(codec)}|${formatKey(target)}`;
+      if ((this.#retryAfter.get(key) ?? 0) > performance.now()) return { via: 'none', reason: 'the transcoder failed a moment ago' };
+      let t = this.#transcoders.get(key);
+      if (!t) {
+        t = new Transcoder(`transcoder-${++this.#transcoderCount}`, this.#owner(key), edge.source, kind, codec, target);
+        this.#transcoders.set(key, t);
+        void t.start();
+      }
+      this.#attached.set(edge, t);
+      t.attach(edge);
+      return { via: 'transcode', target: t };
+    }
+    const reason = `The source sends ${describeCodec(codec)} but ${edge.sink.kind} ${edge.sink.id} negotiated ${accepts.map(describeCodec).join(', ')}, which Fluo cannot transcode it to; ${kind} is not forwarded`;
     this.#report(edge, codec, reason);
     return { via: 'none', reason };
+  }
+
+  #owner(key: string): TranscoderOwner {
+    return {
+      engine: this.#engine!,
+      pipeline: this.id,
+      emitFor: this.#emitFor,
+      lost: (t) => {
+        if (this.#transcoders.get(key) === t) this.#transcoders.delete(key);
+        this.#retryAfter.set(key, performance.now() + TRANSCODER_RETRY_MS);
+        for (const [edge, tt] of [...this.#attached]) {
+          if (tt !== t) continue;
+          this.#attached.delete(edge);
+          edge.reset();
+        }
+      },
+    };
+  }
+
+  /** Takes an edge off its transcoder; the transcoder closes with its last edge. */
+  #detach(edge: Edge): void {
+    const t = this.#attached.get(edge);
+    if (!t) return;
+    this.#attached.delete(edge);
+    t.detach(edge);
+    if (t.edgeCount === 0) for (const [k, v] of this.#transcoders) if (v === t) this.#transcoders.delete(k);
+  }
+
+  /** The pipeline is released: its engine part goes (the nodes were removed first). */
+  async close(): Promise<void> {
+    await Promise.all([...this.#transcoders.values()].map((t) => t.close()));
+    this.#transcoders.clear();
+    await this.#engine?.releasePipeline(this.id);
   }
 
   #report(edge: Edge, codec: RtpCodecInfo, reason: string): void {

@@ -3,6 +3,7 @@ import type { EmitFn, FromWorker, NodeKind, NodeKinds, PipelineMessage, Wire } f
 import type { MediaNode } from '../graph/MediaNode.ts';
 import { MediaGraph } from '../graph/MediaGraph.ts';
 import { createNode } from '../graph/createNode.ts';
+import { MediaEngine, type EngineSettings } from '../engine/MediaEngine.ts';
 
 /** Node kinds this worker builds (guarding the message table at run time). */
 const KINDS: ReadonlySet<string> = new Set<NodeKind>(['PassThrough', 'WebRtcEndpoint', 'RtpEndpoint'] satisfies Array<keyof NodeKinds>);
@@ -17,9 +18,12 @@ export class MediaHost {
   /** Closes still under way (werift closes its sockets asynchronously). */
   readonly #closing = new Set<Promise<void>>();
   readonly #send: (m: FromWorker) => void;
+  /** This worker's engine processes (started only when a pipeline needs one). */
+  readonly engine: MediaEngine;
 
-  constructor(send: (m: FromWorker) => void) {
+  constructor(send: (m: FromWorker) => void, engine?: EngineSettings) {
     this.#send = send;
+    this.engine = new MediaEngine(engine);
   }
 
   get pipelineCount(): number {
@@ -68,7 +72,7 @@ export class MediaHost {
   #graph(pipelineId: string): MediaGraph {
     let g = this.#graphs.get(pipelineId);
     if (!g) {
-      g = new MediaGraph(pipelineId, (object) => this.#emitter(pipelineId, object));
+      g = new MediaGraph(pipelineId, (object) => this.#emitter(pipelineId, object), this.engine);
       this.#graphs.set(pipelineId, g);
     }
     return g;
@@ -95,6 +99,7 @@ export class MediaHost {
     if (!g) return;
     for (const node of g.nodes()) this.#release(pipelineId, node.id);
     this.#graphs.delete(pipelineId);
+    this.#track(g.close());
   }
 
   closeAll(): void {
@@ -110,6 +115,7 @@ export class MediaHost {
    */
   async stop(timeoutMs: number): Promise<boolean> {
     this.closeAll();
+    this.#track(this.engine.close());
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), timeoutMs); });
     const done = Promise.allSettled([...this.#closing]).then(() => true);
@@ -120,8 +126,12 @@ export class MediaHost {
 
   /** Closes a node; its socket closing is waited for by `stop`. */
   #close(node: MediaNode): void {
-    // A node that fails to close must not stop the others from closing.
-    const closing = node.close().catch(() => undefined);
+    this.#track(node.close());
+  }
+
+  /** A close under way, which `stop` waits for; one that fails must not stop the others. */
+  #track(promise: Promise<void>): void {
+    const closing = promise.catch(() => undefined);
     this.#closing.add(closing);
     void closing.then(() => this.#closing.delete(closing));
   }

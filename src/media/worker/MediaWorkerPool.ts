@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { KurentoError, ErrorCodes, type ErrorType } from '../../shared/KurentoError.ts';
 import type { EventMessage, FromWorker, OpArgs, OpName, OpResult, PipelineMessage, ToWorker, Wire } from '../../shared/workerProtocol.ts';
 import { Logger } from '../../log/Logger.ts';
+import { DEFAULT_ENGINE_SETTINGS, type EngineSettings } from '../engine/MediaEngine.ts';
 
 const log = Logger.get('FluoMediaWorkers');
 
@@ -36,8 +37,15 @@ export class MediaWorkerPool {
   #nextId = 1;
   #closed = false;
 
-  constructor(count: number) {
+  readonly #engine: EngineSettings;
+
+  /**
+   * `count` worker threads (0: one per core); `engine` the media engine settings, with
+   * `processes` the total for the server, shared out among the workers.
+   */
+  constructor(count: number, engine: EngineSettings = DEFAULT_ENGINE_SETTINGS) {
     const n = count > 0 ? count : os.availableParallelism();
+    this.#engine = { ...engine, processes: Math.max(1, Math.ceil(engine.processes / n)) };
     this.#workers = Array.from({ length: n }, (_, index) => ({ index, worker: undefined, ready: undefined, pipelines: new Set(), idleTimer: undefined }));
   }
 
@@ -121,7 +129,7 @@ export class MediaWorkerPool {
     if (this.#closed) return Promise.reject(new KurentoError('UNEXPECTED_ERROR', 'Media workers are stopped'));
     if (!entry.worker) {
       const worker = new Worker(new URL('./worker-boot.mjs', import.meta.url), {
-        workerData: { index: entry.index },
+        workerData: { index: entry.index, engine: this.#engine },
       });
       entry.worker = worker;
       entry.ready = new Promise<void>((resolve, reject) => {

@@ -1,11 +1,13 @@
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { MediaHost } from './MediaHost.ts';
+import type { EngineSettings } from '../engine/MediaEngine.ts';
 import type { FromWorker, ToWorker } from '../../shared/workerProtocol.ts';
 
 /** Entry point of a media worker thread: one MediaHost behind the message interface. */
 if (!parentPort) throw new Error('worker-main must run in a worker thread');
 const port = parentPort;
-const host = new MediaHost((m: FromWorker) => port.postMessage(m));
+const settings = (workerData as { engine?: EngineSettings } | undefined)?.engine;
+const host = new MediaHost((m: FromWorker) => port.postMessage(m), settings);
 const STOP_TIMEOUT_MS = 2_000;
 port.on('message', (m: ToWorker) => {
   if (m.t === 'stop') void host.stop(STOP_TIMEOUT_MS).then((closed) => port.postMessage({ t: 'stopped', closed } satisfies FromWorker));

@@ -1,0 +1,53 @@
+import type { EngineProcess } from '../../engine/EngineProcess.ts';
+import type { EngineArgs, EngineOp, EngineResult } from '../../engine/protocol.ts';
+
+/** Engine requests addressed to one bin: `pipeline` and `bin` are filled in. */
+type BinArgs<K extends EngineOp> = Omit<EngineArgs<K>, 'pipeline' | 'bin'>;
+
+/** One bin in an engine pipeline, as added; its ports and the requests that address it. */
+export class EngineBin {
+  readonly engine: EngineProcess;
+  readonly pipeline: string;
+  readonly name: string;
+  readonly ports: EngineResult<'addBin'>['ports'];
+  readonly #forget: () => void;
+  #removed = false;
+
+  constructor(engine: EngineProcess, pipeline: string, name: string, added: EngineResult<'addBin'>, forget: () => void) {
+    this.engine = engine;
+    this.pipeline = pipeline;
+    this.name = name;
+    this.ports = added.ports;
+    this.#forget = forget;
+  }
+
+  /** The UDP port an element of the bin receives on or sends from. */
+  port(element: string): number | undefined {
+    return this.ports.find((p) => p.element === element)?.port;
+  }
+
+  get alive(): boolean {
+    return !this.#removed && this.engine.alive;
+  }
+
+  setProperty(element: string, name: string, value: string | number | boolean): Promise<void> {
+    return this.#request('setProperty', { element, name, value }).then(() => undefined);
+  }
+
+  keyframe(element: string): Promise<void> {
+    return this.#request('keyframe', { element }).then(() => undefined);
+  }
+
+  #request<K extends 'setProperty' | 'keyframe'>(op: K, args: BinArgs<K>): Promise<EngineResult<K>> {
+    if (!this.alive) return Promise.reject(new Error(`engine bin ${this.name} is gone`));
+    return this.engine.request(op, { ...args, pipeline: this.pipeline, bin: this.name } as EngineArgs<K>);
+  }
+
+  /** Removes the bin from its engine pipeline (idempotent; nothing to do once the process is gone). */
+  async remove(): Promise<void> {
+    if (this.#removed) return;
+    this.#removed = true;
+    this.#forget();
+    if (this.engine.alive) await this.engine.request('removeBin', { pipeline: this.pipeline, bin: this.name }).catch(() => undefined);
+  }
+}

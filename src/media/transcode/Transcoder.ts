@@ -1,0 +1,167 @@
+import { MediaNode, type EmitFn } from '../graph/MediaNode.ts';
+import type { Edge } from '../graph/Edge.ts';
+import type { MediaPacket, RtpCodecInfo } from '../graph/MediaPacket.ts';
+import { describeCodec } from '../graph/MediaPacket.ts';
+import type { MediaEngine } from '../engine/MediaEngine.ts';
+import type { EngineBin } from '../engine/EngineBin.ts';
+import { RtpBridge } from '../engine/RtpBridge.ts';
+import { KEYFRAME_INTERVAL_MS } from '../sdp/SdpEndpointNode.ts';
+import { bitrateProperty, ENGINE_PT, transcoderDescription, type Kind } from './formats.ts';
+
+/** Start bitrates before any sink reports what it can take (bit/s). */
+const START_BITRATE: Record<Kind, number> = { VIDEO: 500_000, AUDIO: 32_000 };
+/** Encoder bitrate bounds (bit/s): REMB below 30 kbps is noise (Kurento's REMB floor). */
+const MIN_VIDEO_BPS = 30_000;
+const MAX_VIDEO_BPS = 2_500_000;
+
+export interface TranscoderOwner {
+  readonly engine: MediaEngine;
+  readonly pipeline: string;
+  /** The emitter of the node whose events a sink raises. */
+  emitFor(object: string): EmitFn;
+  /** The transcoder failed or its engine process died: its edges must choose again. */
+  lost(t: Transcoder): void;
+}
+
+/**
+ * One transcoder of a pipeline (Kurento's agnosticbin transcoding branch): packets of
+ * one format from one source node, decoded and encoded to another format by a bin of
+ * the media engine, and delivered to every sink edge that needs that format. It is
+ * shared by those edges, started with the first and removed with the last. Keyframe
+ * requests from its sinks become force-key-unit events on its encoder; their REMB
+ * estimates set the encoder's bitrate (the lowest wins, as one encoder serves them all);
+ * the engine's own keyframe requests (its depayloader lost the stream) go to the source.
+ */
+export class Transcoder extends MediaNode {
+  readonly source: MediaNode;
+  readonly media: Kind;
+  readonly from: RtpCodecInfo;
+  readonly to: RtpCodecInfo;
+  readonly #owner: TranscoderOwner;
+  readonly #edges = new Set<Edge>();
+  readonly #rates = new Map<MediaNode, number>();
+  #bin: EngineBin | undefined;
+  #bridge: RtpBridge | undefined;
+  #state: 'starting' | 'running' | 'gone' = 'starting';
+  #last: MediaPacket | undefined;
+  #lastAt = 0;
+  #lastKeyframe = -Infinity;
+  #bitrate: number;
+
+  constructor(id: string, owner: TranscoderOwner, source: MediaNode, media: Kind, from: RtpCodecInfo, to: RtpCodecInfo) {
+    super(id, owner.emitFor(source.id), 'PassThrough');
+    this.#owner = owner;
+    this.source = source;
+    this.media = media;
+    this.from = from;
+    this.to = to;
+    this.#bitrate = START_BITRATE[media];
+  }
+
+  get running(): boolean {
+    return this.#state === 'running';
+  }
+
+  get edgeCount(): number {
+    return this.#edges.size;
+  }
+
+  /** Adds the bin to the engine; packets that arrive before it runs are dropped. */
+  async start(): Promise<void> {
+    try {
+      this.#bridge = await RtpBridge.open((buf) => this.#fromEngine(buf));
+      const description = transcoderDescription(this.media, this.from, this.to, this.#bridge.port, this.#bitrate);
+      const bin = await this.#owner.engine.addBin(this.#owner.pipeline, this.id, description, {
+        event: (e) => {
+          if (e.type === 'keyframeRequest') this.source.requestKeyframe(this);
+          else if (e.type === 'error') this.#fail(`the engine failed transcoding: ${e.message}`);
+        },
+        exit: (exit) => this.#fail(`the media engine process transcoding it stopped (${exit.description})`),
+      });
+      if (this.#state === 'gone') {
+        await bin.remove();
+        return;
+      }
+      this.#bin = bin;
+      const inPort = bin.port('in');
+      const outPort = bin.port('out');
+      if (!inPort || !outPort) throw new Error('the engine did not report the transcoder ports');
+      this.#bridge.connect(inPort, outPort, ENGINE_PT[this.media]);
+      this.#state = 'running';
+      // The decoder needs a keyframe to start from.
+      if (this.media === 'VIDEO') this.source.requestKeyframe(this);
+    } catch (err) {
+      this.#fail(`the engine could not start a transcoder: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  /** A sink edge now takes this transcoder's output. */
+  attach(edge: Edge): void {
+    if (this.#edges.has(edge)) return;
+    this.#edges.add(edge);
+    this.#owner.emitFor(edge.sink.id)('MediaTranscodingStateChanged', { state: 'TRANSCODING', binName: this.id, mediaType: edge.kind });
+    if (this.#state === 'running' && this.media === 'VIDEO') this.requestKeyframe(edge.sink);
+  }
+
+  /** A sink edge left; the last one closes the transcoder. */
+  detach(edge: Edge): void {
+    if (!this.#edges.delete(edge)) return;
+    this.#rates.delete(edge.sink);
+    this.#owner.emitFor(edge.sink.id)('MediaTranscodingStateChanged', { state: 'NOT_TRANSCODING', binName: this.id, mediaType: edge.kind });
+    if (this.#edges.size === 0) void this.close();
+  }
+
+  /** A packet of the source format, from any of the edges (each packet is sent in once). */
+  push(pkt: MediaPacket): void {
+    if (pkt === this.#last || this.#state !== 'running') return;
+    this.#last = pkt;
+    this.#lastAt = pkt.at;
+    this.#bridge?.send(pkt.buf);
+  }
+
+  #fromEngine(buf: Buffer): void {
+    if (this.#state !== 'running') return;
+    const pkt: MediaPacket = { codec: this.to, buf, at: this.#lastAt };
+    for (const e of this.#edges) e.deliver(this.media, pkt);
+  }
+
+  /** A sink asks for a keyframe: the encoder makes one (at most one per KEYFRAME_INTERVAL_MS). */
+  override requestKeyframe(_from: MediaNode): void {
+    const now = performance.now();
+    if (!this.#bin || now - this.#lastKeyframe < KEYFRAME_INTERVAL_MS) return;
+    this.#lastKeyframe = now;
+    this.#bin.keyframe('enc').catch(() => undefined);
+  }
+
+  /** A sink's REMB: the encoder follows the lowest of them. */
+  override reportBandwidth(from: MediaNode, bps: number): void {
+    if (this.media !== 'VIDEO') return;
+    this.#rates.set(from, bps);
+    const target = Math.min(MAX_VIDEO_BPS, Math.max(MIN_VIDEO_BPS, Math.min(...this.#rates.values())));
+    const prop = bitrateProperty(this.media, this.to);
+    // Small changes are not worth an encoder reconfiguration (REMB moves every 500 ms).
+    if (!prop || !this.#bin || Math.abs(target - this.#bitrate) < this.#bitrate * 0.1) return;
+    this.#bitrate = target;
+    this.#bin.setProperty('enc', prop.name, prop.value(target)).catch(() => undefined);
+  }
+
+  #fail(reason: string): void {
+    if (this.#state === 'gone') return;
+    const edges = [...this.#edges];
+    void this.close();
+    const description = `Transcoding ${describeCodec(this.from)} to ${describeCodec(this.to)} stopped: ${reason}`;
+    for (const e of edges) {
+      const emit = this.#owner.emitFor(e.sink.id);
+      emit('Error', { description, errorCode: 40003, type: 'MEDIA_ENGINE_ERROR' });
+      emit('MediaTranscodingStateChanged', { state: 'NOT_TRANSCODING', binName: this.id, mediaType: e.kind });
+    }
+    this.#edges.clear();
+    this.#owner.lost(this);
+  }
+
+  protected override async onClose(): Promise<void> {
+    this.#state = 'gone';
+    this.#bridge?.close();
+    await this.#bin?.remove();
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * Transcoding on demand (issue 11 §3): where a sink cannot take its source's format,
+ * the media graph puts a transcoder of the media engine between them, shared by every
+ * sink that needs that format; where forwarding works, no engine process starts.
+ * Real peers: GStreamer senders and decoders over plain RTP, libwebrtc peers (VP8 only).
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { startFluo, RpcClient } from '../helpers/fluo.ts';
+import { RemotePeers, until } from '../helpers/RemotePeers.ts';
+import { GstLaunches, freeUdpPort, exitCode } from '../helpers/gstreamer.ts';
+import { engineChildren } from '../helpers/engine.ts';
+
+const peers = new RemotePeers();
+let fluo: Awaited<ReturnType<typeof startFluo>>;
+let c: RpcClient;
+let sid: string;
+const launches = new GstLaunches();
+const events: Array<{ object: string; type: string; data: Record<string, unknown> }> = [];
+
+before(async () => {
+  fluo = await startFluo();
+  c = await RpcClient.open(fluo.url);
+  sid = (await c.ok('connect')).sessionId!;
+  c.onEvent((e) => {
+    const v = e.params?.value;
+    if (v) events.push({ object: v.object, type: v.type, data: v.data as Record<string, unknown> });
+  });
+});
+after(async () => {
+  launches.killAll();
+  peers.stop();
+  await c.close();
+  await fluo.stop();
+  assert.deepEqual(engineChildren(), [], 'no engine process outlives the server');
+});
+
+const create = async (type: string, constructorParams: Record<string, unknown>): Promise<string> =>
+  (await c.ok('create', { type, constructorParams, sessionId: sid })).value as string;
+const invoke = async (object: string, operation: string, operationParams?: unknown): Promise<unknown> =>
+  (await c.ok('invoke', { object, operation, operationParams, sessionId: sid })).value;
+const subscribe = async (object: string, ...types: string[]): Promise<void> => {
+  for (const type of types) await c.ok('subscribe', { object, type, sessionId: sid });
+};
+
+const gst = (pipeline: string): ChildProcess => launches.launch(pipeline);
+
+/** A plain-RTP SDP with one media section. */
+const sdp = (port: number, direction: string, media: string, formats: string[]): string => ['v=0', 'o=- 1 1 IN IP4 127.0.0.1', 's=gst', 'c=IN IP4 127.0.0.1', 't=0 0',
+  `m=${media} ${port} RTP/AVP ${formats.map((f) => f.split(' ')[0]).join(' ')}`, ...formats.map((f) => `a=rtpmap:${f}`), `a=${direction}`, ''].join('\r\n');
+
+test('H.264 RTP into an RtpEndpoint reaches a VP8-only libwebrtc viewer through a transcoder', async () => {
+  const P = await create('MediaPipeline', {});
+  const rtp = await create('RtpEndpoint', { mediaPipeline: P });
+  const gstPort = await freeUdpPort();
+  const answer = (await invoke(rtp, 'processOffer', { offer: sdp(gstPort, 'sendonly', 'video', ['102 H264/90000']) })) as string;
+  const port = Number(/m=video (\d+) RTP\/AVP/.exec(answer)?.[1]);
+  assert.match(answer, /a=rtpmap:102 H264\/90000/);
+  const viewerEp = await create('WebRtcEndpoint', { mediaPipeline: P });
+  await subscribe(viewerEp, 'MediaTranscodingStateChanged', 'Error');
+  await invoke(rtp, 'connect', { sink: viewerEp });
+  const viewer = await peers.create({ recvOnly: true });
+  await viewer.connectTo(c, viewerEp, sid);
+  gst(`videotestsrc is-live=true pattern=ball ! video/x-raw,width=320,height=240,framerate=15/1 ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=30 ! video/x-h264,profile=constrained-baseline ! rtph264pay pt=102 mtu=1200 config-interval=-1 ! udpsink host=127.0.0.1 port=${port}`);
+  await until(async () => (await viewer.received()).frames > 20, 20_000, 'VP8 frames decoded by the viewer');
+  const got = await viewer.received();
+  assert.equal(got.width, 320);
+  assert.ok(got.checksums > 5, 'the ball moves');
+  const transcoding = events.find((e) => e.object === viewerEp && e.type === 'MediaTranscodingStateChanged');
+  assert.equal(transcoding?.data.state, 'TRANSCODING');
+  assert.equal(transcoding?.data.mediaType, 'VIDEO');
+  assert.equal(await invoke(viewerEp, 'isMediaTranscoding', { mediaType: 'VIDEO' }), true);
+  assert.equal(await invoke(viewerEp, 'isMediaTranscoding', { mediaType: 'AUDIO' }), false);
+  assert.equal(events.filter((e) => e.object === viewerEp && e.type === 'Error').length, 0);
+  assert.equal(engineChildren().length, 1, 'one engine process');
+  await c.ok('release', { object: P, sessionId: sid });
+  await viewer.close();
+});
+
+test('a VP8 WebRTC publisher through an RtpEndpoint that negotiated only H.264 is decoded by GStreamer as H.264', async () => {
+  const P = await create('MediaPipeline', {});
+  const pubEp = await create('WebRtcEndpoint', { mediaPipeline: P });
+  const rtp = await create('RtpEndpoint', { mediaPipeline: P });
+  const gstPort = await freeUdpPort();
+  const decoder = gst(`udpsrc port=${gstPort} caps=application/x-rtp,media=video,clock-rate=90000,encoding-name=H264,payload=102 ! rtpjitterbuffer latency=100 ! rtph264depay ! h264parse ! avdec_h264 ! fakesink num-buffers=30`);
+  await invoke(rtp, 'processOffer', { offer: sdp(gstPort, 'recvonly', 'video', ['102 H264/90000']) });
+  await invoke(pubEp, 'connect', { sink: rtp });
+  const publisher = await peers.create();
+  await publisher.connectTo(c, pubEp, sid);
+  const code = await exitCode(decoder, 25_000);
+  assert.equal(code, 0, 'GStreamer decoded 30 H.264 frames and finished');
+  assert.equal(await invoke(rtp, 'isMediaTranscoding', { mediaType: 'VIDEO' }), true);
+  await c.ok('release', { object: P, sessionId: sid });
+  await publisher.close();
+});
+
+test('VP8 to VP8 starts no engine process', async () => {
+  await fluo.stop();
+  fluo = await startFluo();
+  await c.close();
+  c = await RpcClient.open(fluo.url);
+  sid = (await c.ok('connect')).sessionId!;
+  const P = await create('MediaPipeline', {});
+  const a = await create('WebRtcEndpoint', { mediaPipeline: P });
+  const b = await create('WebRtcEndpoint', { mediaPipeline: P });
+  await invoke(a, 'connect', { sink: b });
+  const publisher = await peers.create();
+  const viewer = await peers.create({ recvOnly: true });
+  await publisher.connectTo(c, a, sid);
+  await viewer.connectTo(c, b, sid);
+  await until(async () => (await viewer.received()).frames > 15, 15_000, 'frames forwarded');
+  assert.deepEqual(engineChildren(), [], 'forwarding needs no engine');
+  assert.equal(await invoke(b, 'isMediaTranscoding', { mediaType: 'VIDEO' }), false);
+  await c.ok('release', { object: P, sessionId: sid });
+  await publisher.close();
+  await viewer.close();
+});

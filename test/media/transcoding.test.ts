@@ -7,6 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
+import dgram from 'node:dgram';
 import { startFluo, RpcClient } from '../helpers/fluo.ts';
 import { RemotePeers, until } from '../helpers/RemotePeers.ts';
 import { GstLaunches, freeUdpPort, exitCode } from '../helpers/gstreamer.ts';
@@ -19,14 +20,19 @@ let sid: string;
 const launches = new GstLaunches();
 const events: Array<{ object: string; type: string; data: Record<string, unknown> }> = [];
 
-before(async () => {
-  fluo = await startFluo();
+/** A client and session on the current Fluo, its events collected in `events`. */
+async function connect(): Promise<void> {
   c = await RpcClient.open(fluo.url);
   sid = (await c.ok('connect')).sessionId!;
   c.onEvent((e) => {
     const v = e.params?.value;
     if (v) events.push({ object: v.object, type: v.type, data: v.data as Record<string, unknown> });
   });
+}
+
+before(async () => {
+  fluo = await startFluo();
+  await connect();
 });
 after(async () => {
   launches.killAll();
@@ -96,11 +102,10 @@ test('a VP8 WebRTC publisher through an RtpEndpoint that negotiated only H.264 i
 });
 
 test('VP8 to VP8 starts no engine process', async () => {
+  await c.close();
   await fluo.stop();
   fluo = await startFluo();
-  await c.close();
-  c = await RpcClient.open(fluo.url);
-  sid = (await c.ok('connect')).sessionId!;
+  await connect();
   const P = await create('MediaPipeline', {});
   const a = await create('WebRtcEndpoint', { mediaPipeline: P });
   const b = await create('WebRtcEndpoint', { mediaPipeline: P });
@@ -115,4 +120,45 @@ test('VP8 to VP8 starts no engine process', async () => {
   await c.ok('release', { object: P, sessionId: sid });
   await publisher.close();
   await viewer.close();
+});
+
+test('an engine crash raises Error on the transcoded sink while forwarding goes on; the next packets start a fresh engine', async () => {
+  const P = await create('MediaPipeline', {});
+  const pubEp = await create('WebRtcEndpoint', { mediaPipeline: P });
+  const viewEp = await create('WebRtcEndpoint', { mediaPipeline: P });
+  const rtp = await create('RtpEndpoint', { mediaPipeline: P });
+  await subscribe(rtp, 'Error', 'MediaTranscodingStateChanged');
+  const sink = dgram.createSocket('udp4');
+  let h264 = 0;
+  sink.on('message', (m) => { if ((m[1]! & 0x7f) === 102) h264++; });
+  await new Promise<void>((r) => sink.bind(0, '127.0.0.1', () => r()));
+  try {
+    await invoke(rtp, 'processOffer', { offer: sdp(sink.address().port, 'recvonly', 'video', ['102 H264/90000']) });
+    await invoke(pubEp, 'connect', { sink: viewEp });
+    await invoke(pubEp, 'connect', { sink: rtp });
+    const publisher = await peers.create();
+    const viewer = await peers.create({ recvOnly: true });
+    await publisher.connectTo(c, pubEp, sid);
+    await viewer.connectTo(c, viewEp, sid);
+    await until(() => h264 > 50, 20_000, 'H.264 out of the transcoder');
+    await until(async () => (await viewer.received()).frames > 10, 10_000, 'VP8 forwarded to the viewer');
+    const [pid] = engineChildren();
+    assert.ok(pid, 'an engine process runs');
+    process.kill(pid, 'SIGKILL');
+    await until(() => events.some((e) => e.object === rtp && e.type === 'Error'), 5_000, 'Error on the transcoded sink');
+    const err = events.find((e) => e.object === rtp && e.type === 'Error')!;
+    assert.equal(err.data.type, 'MEDIA_ENGINE_ERROR');
+    assert.match(String(err.data.description), /VP8\/90000 to H264\/90000 .*stopped/);
+    const framesAtCrash = (await viewer.received()).frames;
+    const packetsAtCrash = h264;
+    await until(async () => (await viewer.received()).frames > framesAtCrash + 30, 10_000, 'forwarding goes on after the engine crash');
+    // After the retry delay the next packet starts a transcoder on a fresh engine process.
+    await until(() => h264 > packetsAtCrash + 50 && engineChildren().length === 1 && engineChildren()[0] !== pid, 20_000, 'transcoding again on a new engine');
+    assert.equal(await invoke(rtp, 'isMediaTranscoding', { mediaType: 'VIDEO' }), true);
+    await c.ok('release', { object: P, sessionId: sid });
+    await publisher.close();
+    await viewer.close();
+  } finally {
+    sink.close();
+  }
 });

@@ -18,7 +18,8 @@ export interface RouteTarget {
 export type Route =
   | { readonly via: 'forward' }
   | { readonly via: 'transcode'; readonly target: RouteTarget }
-  | { readonly via: 'none'; readonly reason: string };
+  /** Not carried; decided again for a packet received from `retryAt` on (performance.now()), if set. */
+  | { readonly via: 'none'; readonly reason: string; readonly retryAt?: number };
 
 export type RouteFn = (edge: Edge, codec: RtpCodecInfo) => Route;
 
@@ -67,11 +68,12 @@ export class Edge {
 
   /** A packet from the source: to the sink as the route says. */
   carry(kind: 'AUDIO' | 'VIDEO', pkt: MediaPacket): void {
-    if (pkt.codec !== this.#format) {
+    let route = this.#current;
+    if (pkt.codec !== this.#format || (route?.via === 'none' && route.retryAt !== undefined && pkt.at >= route.retryAt)) {
       this.#format = pkt.codec;
-      this.#current = this.#route(this, pkt.codec);
+      this.#current = route = this.#route(this, pkt.codec);
     }
-    const route = this.#current!;
+    route = route!;
     if (route.via === 'forward') this.deliver(kind, pkt);
     else if (route.via === 'transcode') route.target.push(pkt);
   }

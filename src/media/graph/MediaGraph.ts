@@ -146,7 +146,8 @@ export class MediaGraph implements GraphHooks {
     const target = this.#engine ? accepts.find((c) => canTranscode(kind, codec, c)) : undefined;
     if (target) {
       const key = `${edge.source.id}|${kind}|${formatKey(codec)}|${formatKey(target)}`;
-      if ((this.#retryAfter.get(key) ?? 0) > performance.now()) return { via: 'none', reason: 'the transcoder failed a moment ago' };
+      const retryAt = this.#retryAfter.get(key) ?? 0;
+      if (retryAt > performance.now()) return { via: 'none', reason: 'the transcoder failed a moment ago', retryAt };
       let t = this.#transcoders.get(key);
       if (!t) {
         t = new Transcoder(`transcoder-${++this.#transcoderCount}`, this.#owner(key), edge.source, kind, codec, target);

@@ -16,8 +16,8 @@ import type {
 } from './protocol.ts';
 import { EngineError } from './EngineError.ts';
 import {
-  CLOCK_TIME_NONE, factoryName, GObj, Gst, GstVideo, jsToJson, padsOf, readProperty, stateName, stateValue,
-  structureToJson, walkElements,
+  CLOCK_TIME_NONE, factoryName, GObj, Gst, GstVideo, jsToJson, padsOf, readProperty, writeProperty, stateName, stateValue,
+  nameOf, pads as padOps, structureToJson, walkElements,
 } from './gst.ts';
 
 interface Probe { pad: GObj; id: bigint | number }
@@ -26,6 +26,8 @@ interface BinEntry {
   name: string;
   bin: GObj;
   probes: Probe[];
+  /** Following the pipeline's state (see `tryStart`). */
+  started: boolean;
 }
 
 /** A request pad made by `link`, and the ghost pad that exposes it on its bin. */
@@ -77,18 +79,26 @@ export class EngineHost {
     }
     if (!bin) throw new EngineError('PARSE_ERROR', `bin ${a.bin}: the description gave no bin`);
     bin.setName(a.bin);
-    const entry: BinEntry = { name: a.bin, bin, probes: [] };
+    const entry: BinEntry = { name: a.bin, bin, probes: [], started: false };
     for (const { path, element } of walkElements(bin)) {
       if (factoryName(element) === 'udpsrc') entry.probes.push(this.watchKeyframeRequests(p.id, a.bin, path, element));
+      // A sink added to a running pipeline with async=true makes the pipeline lose its
+      // PLAYING state until it prerolls, and a live source upstream produces nothing
+      // before PLAYING: neither would ever move. Sinks of engine bins never preroll.
+      if (typeof readProperty(element, 'async') === 'boolean') writeProperty(element, 'async', false);
     }
+    const pads = { sink: [] as string[], src: [] as string[] };
+    for (const pad of padsOf(bin)) (pad.direction === Gst.PadDirection.SRC ? pads.src : pads.sink).push(nameOf(pad));
     p.pipeline.add(bin);
     p.bins.set(a.bin, entry);
-    if (bin.syncStateWithParent() === false || bin.getState(0)[0] === Gst.StateChangeReturn.FAILURE) {
+    // A bin with outputs waits in READY (its udpsrc ports bound) until they are linked:
+    // a live source pushing into an unlinked pad stops with not-linked for good.
+    bin.setLockedState(true);
+    const ok = bin.setState(Gst.State.READY) !== Gst.StateChangeReturn.FAILURE && (pads.src.length > 0 || this.tryStart(p, entry));
+    if (!ok) {
       await this.dropBin(p, entry);
       throw new EngineError('STATE_CHANGE_FAILED', `bin ${a.bin} could not reach the pipeline's state (a port in use, a device missing: see the error event)`);
     }
-    const pads = { sink: [] as string[], src: [] as string[] };
-    for (const pad of padsOf(bin)) (pad.direction === Gst.PadDirection.SRC ? pads.src : pads.sink).push(pad.getName());
     return { pads, ports: portsOf(bin) };
   }
 
@@ -105,17 +115,20 @@ export class EngineHost {
 
   link(a: EngineArgs<'link'>): EngineResult<'link'> {
     const p = this.pipeline(a.pipeline);
+    this.bin(p, a.from?.bin);
+    this.bin(p, a.to?.bin);
     if (a.from.bin === a.to.bin) throw new EngineError('BAD_REQUEST', 'a bin cannot be linked to itself');
     const requests: RequestPad[] = [];
     try {
       const srcPad = this.padFor(p, a.from, Gst.PadDirection.SRC, requests);
       const sinkPad = this.padFor(p, a.to, Gst.PadDirection.SINK, requests);
-      const r: number = srcPad.link(sinkPad);
+      const r = padOps.link(srcPad, sinkPad);
       if (r !== Gst.PadLinkReturn.OK) {
-        throw new EngineError('LINK_FAILED', `${a.from.bin}:${srcPad.getName()} -> ${a.to.bin}:${sinkPad.getName()}: ${linkReturnName(r)}`);
+        throw new EngineError('LINK_FAILED', `${a.from.bin}:${nameOf(srcPad)} -> ${a.to.bin}:${nameOf(sinkPad)}: ${linkReturnName(r)}`);
       }
       p.links.push({ fromBin: a.from.bin, toBin: a.to.bin, srcPad, sinkPad, requests });
-      const real = (ghost: GObj) => requests.find((q) => q.ghost === ghost)?.pad.getName() ?? ghost.getName();
+      this.tryStart(p, this.bin(p, a.from.bin));
+      const real = (ghost: GObj): string => { const q = requests.find((x) => x.ghost === ghost); return nameOf(q ? q.pad : ghost); };
       return { fromPad: real(srcPad), toPad: real(sinkPad) };
     } catch (e) {
       for (const q of requests) releaseRequest(p, q);
@@ -126,7 +139,7 @@ export class EngineHost {
   async unlink(a: EngineArgs<'unlink'>): Promise<EngineResult<'unlink'>> {
     const p = this.pipeline(a.pipeline);
     const matches = (ref: PadRef, pad: GObj, bin: string) =>
-      ref.bin === bin && (ref.pad === undefined || ref.pad.includes('%') || ref.pad === pad.getName() || ref.pad === pad.getTarget?.()?.getName());
+      ref.bin === bin && (ref.pad === undefined || ref.pad.includes('%') || ref.pad === nameOf(pad) || (padOps.target(pad) && ref.pad === nameOf(padOps.target(pad))));
     const i = p.links.findIndex((l) => matches(a.from, l.srcPad, l.fromBin) && matches(a.to, l.sinkPad, l.toBin));
     if (i < 0) throw new EngineError('NO_SUCH_PAD', `no link ${a.from.bin} -> ${a.to.bin} in pipeline ${a.pipeline}`);
     const [l] = p.links.splice(i, 1);
@@ -135,7 +148,7 @@ export class EngineHost {
       const input = p.bins.get(l.fromBin);
       if (input) { await this.quiesce(input); input.bin.setLockedState(true); input.bin.setState(Gst.State.NULL); }
     }
-    l.srcPad.unlink(l.sinkPad);
+    padOps.unlink(l.srcPad, l.sinkPad);
     for (const q of l.requests) releaseRequest(p, q);
     return {};
   }
@@ -183,7 +196,7 @@ export class EngineHost {
         if (act.element && !entry) throw new EngineError('BAD_REQUEST', 'eos into an element needs its bin');
         const el = act.element && entry ? this.element(entry, act.element) : null;
         const sink = el?.getStaticPad('sink');
-        const ok = sink ? sink.sendEvent(Gst.Event.newEos()) : (el ?? target).sendEvent(Gst.Event.newEos());
+        const ok = sink ? padOps.sendEvent(sink, Gst.Event.newEos()) : (el ?? target).sendEvent(Gst.Event.newEos());
         if (!ok) throw new EngineError('ENGINE_ERROR', `EOS not accepted by ${act.element ?? a.bin ?? a.pipeline}`);
         return {};
       }
@@ -208,7 +221,7 @@ export class EngineHost {
     // An upstream GstForceKeyUnit into the encoder's src pad (GstVideo force-key-unit
     // events; engine-host-notes: one keyframe within 1 s per request).
     const ev = GstVideo.videoEventNewUpstreamForceKeyUnit(CLOCK_TIME_NONE, true, 0);
-    if (!src.sendEvent(ev)) throw new EngineError('ENGINE_ERROR', `${a.element} refused the force-key-unit event (not an encoder?)`);
+    if (!padOps.sendEvent(src, ev)) throw new EngineError('ENGINE_ERROR', `${a.element} refused the force-key-unit event (not an encoder?)`);
     return {};
   }
 
@@ -244,6 +257,30 @@ export class EngineHost {
     for (const p of [...this.pipelines.values()]) await this.dropPipeline(p);
   }
 
+  /**
+   * Starts a bin (unlocks it and syncs it with the pipeline) once each of its outputs is
+   * linked to a started bin, then the bins feeding it, so a chain starts downstream first
+   * whatever order its links came in: data never reaches a pad that is not flowing yet.
+   * False when the state change failed.
+   */
+  private tryStart(p: PipelineEntry, b: BinEntry): boolean {
+    if (b.started) return true;
+    const outputs = padsOf(b.bin).filter((x) => x.direction === Gst.PadDirection.SRC);
+    const ready = outputs.every((pad) => {
+      const l = p.links.find((x) => x.srcPad === pad);
+      return l !== undefined && p.bins.get(l.toBin)?.started === true;
+    });
+    if (!ready) return true;
+    b.bin.setLockedState(false);
+    b.started = true;
+    if (!b.bin.syncStateWithParent() || b.bin.getState(0)[0] === Gst.StateChangeReturn.FAILURE) return false;
+    for (const l of p.links.filter((x) => x.toBin === b.name)) {
+      const up = p.bins.get(l.fromBin);
+      if (up) this.tryStart(p, up);
+    }
+    return true;
+  }
+
   private createPipeline(id: string): PipelineEntry {
     const pipeline = new Gst.Pipeline({ name: id });
     // message-forward: a bin's EOS reaches the bus even while the pipeline's other sinks run (recording branches).
@@ -275,7 +312,7 @@ export class EngineHost {
       this.emit({ type: msg.type === T.ERROR ? 'error' : 'warning', message: err?.message ?? 'unknown', debug: debug ?? null, ...this.where(p, msg.src) });
     } else if (msg.type === T.STATE_CHANGED) {
       const src = msg.src;
-      const parent = src?.getParent?.();
+      const parent = src ? Gst.Object.prototype.getParent.call(src) : null;
       if (src !== p.pipeline && parent !== p.pipeline) return;
       const [old, current, pending] = msg.parseStateChanged();
       if (old === current) return; // a PAUSED -> PAUSED re-post while a new bin prerolls: nothing changed
@@ -286,10 +323,10 @@ export class EngineHost {
   /** Where a GstObject sits: its caller bin and its path below it. */
   private where(p: PipelineEntry, obj: GObj): Where {
     const names: string[] = [];
-    let o: GObj = obj instanceof Gst.Pad ? obj.getParent() : obj;
+    let o: GObj = obj instanceof Gst.Pad ? padOps.parent(obj) : obj;
     while (o && o !== p.pipeline) {
-      names.unshift(o.getName());
-      o = o.getParent();
+      names.unshift(nameOf(o));
+      o = Gst.Object.prototype.getParent.call(o);
     }
     if (!o || names.length === 0) return { pipeline: p.id, bin: null, element: names.join('/') };
     return { pipeline: p.id, bin: names[0], element: names.slice(1).join('/') };
@@ -328,7 +365,7 @@ export class EngineHost {
     b.bin.setLockedState(true);
     b.bin.setState(Gst.State.NULL);
     for (const l of p.links.filter((x) => x.fromBin === b.name || x.toBin === b.name)) {
-      l.srcPad.unlink(l.sinkPad);
+      padOps.unlink(l.srcPad, l.sinkPad);
       for (const q of l.requests) if (q.bin !== b.name) releaseRequest(p, q);
     }
     p.links = p.links.filter((x) => x.fromBin !== b.name && x.toBin !== b.name);
@@ -353,10 +390,10 @@ export class EngineHost {
       const name = ref.pad ?? dirName;
       const pad = b.bin.getStaticPad(name);
       if (!pad || pad.direction !== direction) {
-        const have = padsOf(b.bin).filter((x) => x.direction === direction).map((x) => x.getName());
+        const have = padsOf(b.bin).filter((x) => x.direction === direction).map((x) => nameOf(x));
         throw new EngineError('NO_SUCH_PAD', `bin ${b.name} has no ${dirName} pad ${name} (it has: ${have.join(', ') || 'none'})`);
       }
-      if (pad.isLinked()) throw new EngineError('LINK_FAILED', `${b.name}:${name} is already linked`);
+      if (padOps.isLinked(pad)) throw new EngineError('LINK_FAILED', `${b.name}:${name} is already linked`);
       return pad;
     }
     const el = this.element(b, ref.element);
@@ -369,15 +406,15 @@ export class EngineHost {
       }
       inner = el.requestPadSimple(padName);
       if (!inner) throw new EngineError('LINK_FAILED', `${b.name}/${ref.element} gave no pad for ${padName}`);
-      const ghost = Gst.GhostPad.new(`${ref.element}.${inner.getName()}`, inner);
-      ghost.setActive(true);
+      const ghost = Gst.GhostPad.new(`${ref.element}.${nameOf(inner)}`, inner);
+      padOps.setActive(ghost, true);
       b.bin.addPad(ghost);
       requests.push({ bin: b.name, element: el, pad: inner, ghost });
       return ghost;
     }
     if (inner.direction !== direction) throw new EngineError('NO_SUCH_PAD', `${b.name}/${ref.element}:${padName} is not a ${dirName} pad`);
     const ghost = Gst.GhostPad.new(`${ref.element}.${padName}`, inner);
-    ghost.setActive(true);
+    padOps.setActive(ghost, true);
     if (!b.bin.addPad(ghost)) throw new EngineError('LINK_FAILED', `${b.name}/${ref.element}:${padName} is already exposed`);
     requests.push({ bin: b.name, element: null, pad: inner, ghost });
     return ghost;
@@ -426,7 +463,7 @@ function describe(a: { bin: string; element: string; pad?: string }): string {
 
 function releaseRequest(p: PipelineEntry, q: RequestPad): void {
   const b = p.bins.get(q.bin);
-  q.ghost.setActive(false);
+  padOps.setActive(q.ghost, false);
   b?.bin.removePad(q.ghost);
   if (q.element) q.element.releaseRequestPad(q.pad);
 }

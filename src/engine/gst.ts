@@ -123,12 +123,35 @@ export function walkElements(bin: GObj, prefix = ''): { path: string; element: G
   const n: number = bin.getChildrenCount();
   for (let i = 0; i < n; i++) {
     const child: GObj = bin.getChildByIndex(i);
-    const path = prefix + child.getName();
+    const path = prefix + nameOf(child);
     out.push({ path, element: child });
     if (child instanceof Gst.Bin) out.push(...walkElements(child, `${path}/`));
   }
   return out;
 }
+
+/**
+ * gst_object_get_name through GstObject's prototype: node-gtk leaves `getName` undefined
+ * on pad objects (seen on GstGhostPad, found here).
+ */
+export function nameOf(obj: GObj): string {
+  return Gst.Object.prototype.getName.call(obj);
+}
+
+/**
+ * GstPad methods through the class prototypes, for the same reason: on ghost pads from
+ * gst_parse_bin_from_description, node-gtk left `isLinked`, `getName`, ... undefined.
+ */
+export const pads = {
+  isLinked: (pad: GObj): boolean => Gst.Pad.prototype.isLinked.call(pad),
+  link: (src: GObj, sink: GObj): number => Gst.Pad.prototype.link.call(src, sink),
+  unlink: (src: GObj, sink: GObj): boolean => Gst.Pad.prototype.unlink.call(src, sink),
+  setActive: (pad: GObj, active: boolean): boolean => Gst.Pad.prototype.setActive.call(pad, active),
+  sendEvent: (pad: GObj, event: GObj): boolean => Gst.Pad.prototype.sendEvent.call(pad, event),
+  parent: (pad: GObj): GObj => Gst.Object.prototype.getParent.call(pad),
+  /** The inner pad a ghost pad exposes (null for other pads). */
+  target: (pad: GObj): GObj => (pad instanceof Gst.GhostPad ? Gst.GhostPad.prototype.getTarget.call(pad) : null),
+};
 
 export function factoryName(element: GObj): string {
   return element.getFactory?.()?.getName() ?? (element instanceof Gst.Bin ? 'bin' : 'unknown');

@@ -55,7 +55,10 @@ test('VP8 RTP in, H.264 RTP out; the depayloader joining mid-stream asks for a k
   // stream starts with a keyframe), as a PLI would.
   await stopChild(sender);
   sender = startVp8Sender(inPort);
-  await waitUntil(() => out.packets.length > 30, 8000, 'H.264 RTP packets out of the engine');
+  await waitUntil(() => out.packets.length > 30, 8000, 'H.264 RTP packets out of the engine').catch((e: Error) => {
+    const problems = events.filter((x) => x.type === 'error' || x.type === 'warning');
+    throw new Error(`${e.message}; ${out.packets.length} packets; engine said ${JSON.stringify(problems)}`);
+  });
   const sendPort = added.ports.find((p) => p.element === 'out')?.port;
   assert.ok(sendPort && sendPort > 0, 'the udpsink reports the port it sends from');
   const h264 = out.packets.filter((p) => p.pt === 102);
@@ -64,7 +67,7 @@ test('VP8 RTP in, H.264 RTP out; the depayloader joining mid-stream asks for a k
   assert.ok(types.has(7) && types.has(8) && types.has(IDR), `SPS, PPS and IDR seen (NAL types ${[...types].join(',')})`);
 });
 
-test('a keyframe request makes an IDR arrive within 1 s', async () => {
+test('a keyframe request makes an IDR arrive within 1 s', async (t) => {
   // key-int-max=3000: without a request the encoder makes no IDR for 100 s.
   await new Promise((r) => setTimeout(r, 1200));
   const quietSince = Date.now() - 1000;
@@ -74,6 +77,7 @@ test('a keyframe request makes an IDR arrive within 1 s', async () => {
     await engine.request('keyframe', { pipeline: 'call', bin: 'vp8-to-h264', element: 'enc' });
     const ms = await waitUntil(() => idrTimes().some((t) => t >= asked), 1000, 'an IDR after the keyframe request');
     assert.ok(ms < 1000, `IDR ${ms} ms after the request`);
+    t.diagnostic(`IDR ${ms} ms after keyframe request ${i + 1}`);
     await new Promise((r) => setTimeout(r, 500));
   }
   const stats = await engine.request('stats', { pipeline: 'call' });

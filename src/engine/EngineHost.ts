@@ -158,6 +158,16 @@ export class EngineHost {
     if (readProperty(target, a.name) === undefined) throw new EngineError('NO_SUCH_PROPERTY', `${describe(a)} has no property ${a.name}`);
     // gst_util_set_object_arg parses the value as gst-launch does (enum nicks, caps, 64-bit numbers).
     Gst.utilSetObjectArg(target, a.name, String(a.value));
+    // gst_util_set_object_arg says nothing when a value does not parse or an element
+    // ignores a change in its current state (x264enc `threads` while PLAYING): a number or
+    // boolean is read back so the caller learns it was not applied.
+    const wanted = typeof a.value === 'string' && a.value.trim() !== '' && !Number.isNaN(Number(a.value)) ? Number(a.value) : a.value;
+    if (typeof wanted === 'number' || typeof wanted === 'boolean') {
+      const now = jsToJson(readProperty(target, a.name));
+      if ((typeof now === 'number' || typeof now === 'boolean') && now !== wanted && Number(now) !== Number(wanted)) {
+        throw new EngineError('BAD_REQUEST', `${describe(a)}: ${a.name} stayed ${String(now)}, ${String(a.value)} not applied (out of range, or not changeable in this state)`);
+      }
+    }
     return {};
   }
 

@@ -1,11 +1,13 @@
 import { KurentoError } from '../shared/KurentoError.ts';
 import { MediaElement } from '../core/MediaElement.ts';
 import type { ObjectInit, Params } from '../core/types.ts';
+import type { EventMessage } from '../shared/workerProtocol.ts';
 
 /**
  * KMD `UriEndpoint` (base of PlayerEndpoint and RecorderEndpoint): the URI and the
  * STOP/START/PAUSE state. The URI is checked at construction so a bad one fails the
- * `create` with 40107 instead of failing later in the media engine.
+ * `create` with 40107 instead of failing later in the media engine. The state is the
+ * media node's: it changes with its `UriEndpointStateChanged` events.
  */
 export class UriEndpoint extends MediaElement {
   constructor(init: ObjectInit, params: Params, schemes: readonly string[]) {
@@ -21,7 +23,23 @@ export class UriEndpoint extends MediaElement {
     if (!schemes.includes(scheme)) {
       throw new KurentoError('MEDIA_OBJECT_ILLEGAL_PARAM_ERROR', `'uri' scheme '${scheme}' is not supported here (use ${schemes.join(', ')})`);
     }
-    this.setProperty('uri', uri);
-    this.setProperty('state', 'STOP');
+    if (scheme === 'file' && (url.host !== '' || url.pathname === '/' || url.pathname.endsWith('/'))) {
+      throw new KurentoError('MEDIA_OBJECT_ILLEGAL_PARAM_ERROR', `'uri' must name a file on this machine (file:///path/to/file): '${uri}'`);
+    }
+    super.setProperty('uri', uri);
+    super.setProperty('state', 'STOP');
+  }
+
+  async pause(_p: Params): Promise<void> {
+    await this.mediaCall('pause', {});
+  }
+
+  async stop(_p: Params): Promise<void> {
+    await this.mediaCall('stop', {});
+  }
+
+  override mediaEvent(event: EventMessage): void {
+    if (event.name === 'UriEndpointStateChanged') super.setProperty('state', event.data.state);
+    super.mediaEvent(event);
   }
 }

@@ -48,6 +48,13 @@ export interface SdesOptions {
   keyBase64?: string;
 }
 
+export interface RecorderEndpointOptions {
+  uri: string;
+  /** A KMD MediaProfileSpecType value. */
+  mediaProfile: string;
+  stopOnEndOfStream: boolean;
+}
+
 export interface RtpEndpointOptions {
   useIpv6: boolean;
   crypto: SdesOptions | null;
@@ -93,6 +100,12 @@ export interface MediaOps {
   createDataChannel: { args: DataChannelArgs; result: null };
   closeDataChannel: { args: { channelId: number }; result: null };
   setIce: { args: IceSettings; result: null };
+  /** UriEndpoint: RecorderEndpoint.record, PlayerEndpoint.play. */
+  record: { args: Empty; result: null };
+  pause: { args: Empty; result: null };
+  stop: { args: Empty; result: null };
+  /** Resolves once everything is written (RecorderEndpoint.stopAndWait). */
+  stopAndWait: { args: Empty; result: null };
 }
 
 export type OpName = keyof MediaOps;
@@ -106,6 +119,7 @@ export interface NodeKinds {
   PassThrough: { options: Empty; ops: 'getStats' };
   WebRtcEndpoint: { options: WebRtcEndpointOptions; ops: 'getStats' | SdpOps | 'gatherCandidates' | 'addIceCandidate' | 'createDataChannel' | 'closeDataChannel' | 'setIce' };
   RtpEndpoint: { options: RtpEndpointOptions; ops: 'getStats' | SdpOps };
+  RecorderEndpoint: { options: RecorderEndpointOptions; ops: 'getStats' | 'record' | 'pause' | 'stop' | 'stopAndWait' };
 }
 
 export type NodeKind = keyof NodeKinds;
@@ -139,6 +153,11 @@ export interface MediaEvents {
   DtlsConnectionStateChange: { streamId: string; componentId: string; connectionId: string; state: string };
   DataChannelOpened: { channelId: number };
   DataChannelClosed: { channelId: number };
+  UriEndpointStateChanged: { state: 'STOP' | 'START' | 'PAUSE' };
+  Recording: Empty;
+  Paused: Empty;
+  Stopped: Empty;
+  EndOfStream: Empty;
   /** Fluo's own: the SDP `getLocalSessionDescriptor` answers now carries candidates. */
   LocalDescriptionUpdated: { sdp: string };
 }

@@ -51,10 +51,10 @@ export class RtpBridge {
     this.#payloadType = payloadType;
   }
 
-  /** Sends one RTP packet into the bin, with the bin's payload type and SSRC. */
-  send(rtp: Buffer): void {
+  /** Sends one RTP packet into the bin, with the bin's payload type and SSRC; `owned`: `rtp` may be changed in place. */
+  send(rtp: Buffer, owned = false): void {
     if (this.#closed || !this.#engineIn || rtp.length < 12) return;
-    const out = Buffer.from(rtp);
+    const out = owned ? rtp : Buffer.from(rtp);
     out[1] = (out[1]! & 0x80) | this.#payloadType;
     out.writeUInt32BE(ENGINE_SSRC, 8);
     this.#socket.send(out, this.#engineIn, '127.0.0.1');

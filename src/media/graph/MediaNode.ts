@@ -109,6 +109,19 @@ export class MediaNode {
     this.input('VIDEO')?.reportBandwidth(from, bps);
   }
 
+  /**
+   * The source feeding `edge` ended its stream (a PlayerEndpoint reached the end of its
+   * file). Default: tell our own sinks, as a PassThrough passes EOS on.
+   */
+  endOfStream(_edge: Edge): void {
+    this.signalEndOfStream();
+  }
+
+  /** Tells every sink that this node's stream ended (GStreamer's EOS, across the graph). */
+  protected signalEndOfStream(): void {
+    for (const kind of ['AUDIO', 'VIDEO', 'DATA'] as const) for (const e of this.outputs[kind]) e.sink.endOfStream(e);
+  }
+
   // ---- graph hooks ---------------------------------------------------------------
 
   /** An output edge was added. */

@@ -1,16 +1,24 @@
 import type { EmitFn, NodeKind, NodeOptions } from '../../shared/workerProtocol.ts';
 import type { MediaNode } from './MediaNode.ts';
+import type { NodeEngine } from '../engine/NodeEngine.ts';
 import { PassThroughNode } from './PassThroughNode.ts';
 import { WebRtcEndpointNode } from '../webrtc/WebRtcEndpointNode.ts';
 import { RtpEndpointNode } from '../rtpEndpoint/RtpEndpointNode.ts';
+import { RecorderEndpointNode } from '../recorder/RecorderEndpointNode.ts';
 
 /** Media-plane implementations by node kind (the KMD class name), typed by the protocol table. */
-const NODES: { [K in NodeKind]: (id: string, emit: EmitFn, options: NodeOptions<K>) => MediaNode } = {
+const NODES: { [K in NodeKind]: (id: string, emit: EmitFn, options: NodeOptions<K>, engine: NodeEngine) => MediaNode } = {
   PassThrough: (id, emit) => new PassThroughNode(id, emit),
   WebRtcEndpoint: (id, emit, options) => new WebRtcEndpointNode(id, emit, options),
   RtpEndpoint: (id, emit, options) => new RtpEndpointNode(id, emit, options),
+  RecorderEndpoint: (id, emit, options, engine) => new RecorderEndpointNode(id, emit, options, engine),
 };
 
-export function createNode<K extends NodeKind>(kind: K, id: string, emit: EmitFn, options: NodeOptions<K>): MediaNode {
-  return NODES[kind](id, emit, options);
+/** Whether this worker builds nodes of `kind` (the message table is checked at run time too). */
+export function isNodeKind(kind: string): kind is NodeKind {
+  return Object.hasOwn(NODES, kind);
+}
+
+export function createNode<K extends NodeKind>(kind: K, id: string, emit: EmitFn, options: NodeOptions<K>, engine: NodeEngine): MediaNode {
+  return NODES[kind](id, emit, options, engine);
 }

@@ -15,6 +15,8 @@ export class StreamRewriter {
   #lastSeq: number | undefined;
   #lastTs: number | undefined;
   #lastAt = 0;
+  /** Set by `splice`: the next packet continues this far after the last one (ms). */
+  #spliceMs: number | undefined;
   packets = 0;
   octets = 0;
 
@@ -33,16 +35,18 @@ export class StreamRewriter {
     const seq = buf.readUInt16BE(2);
     const ts = buf.readUInt32BE(4);
     const now = this.#now();
-    if (srcSsrc !== this.#srcSsrc) {
+    if (srcSsrc !== this.#srcSsrc || this.#spliceMs !== undefined) {
       this.#srcSsrc = srcSsrc;
       if (this.#lastSeq === undefined) {
         this.#seqOffset = 0;
         this.#tsOffset = 0;
       } else {
-        const elapsed = Math.max(1, Math.round(((now - this.#lastAt) / 1000) * this.#clockRate));
+        const ms = this.#spliceMs ?? now - this.#lastAt;
+        const elapsed = Math.max(1, Math.round((ms / 1000) * this.#clockRate));
         this.#seqOffset = (this.#lastSeq + 1 - seq) & 0xffff;
         this.#tsOffset = (this.#lastTs! + elapsed - ts) >>> 0;
       }
+      this.#spliceMs = undefined;
     }
     const outSeq = (seq + this.#seqOffset) & 0xffff;
     const outTs = (ts + this.#tsOffset) >>> 0;
@@ -58,6 +62,14 @@ export class StreamRewriter {
     }
     this.packets++;
     this.octets += buf.length - 12;
+  }
+
+  /**
+   * The next packet continues `gapMs` after the last one, whatever time passed
+   * meanwhile: a recording resumed after a pause keeps no gap.
+   */
+  splice(gapMs: number): void {
+    this.#spliceMs = gapMs;
   }
 
   get lastTimestamp(): number | undefined {

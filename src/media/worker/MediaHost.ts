@@ -2,11 +2,8 @@ import { KurentoError } from '../../shared/KurentoError.ts';
 import type { EmitFn, FromWorker, NodeKind, NodeKinds, PipelineMessage, Wire } from '../../shared/workerProtocol.ts';
 import type { MediaNode } from '../graph/MediaNode.ts';
 import { MediaGraph } from '../graph/MediaGraph.ts';
-import { createNode } from '../graph/createNode.ts';
+import { createNode, isNodeKind } from '../graph/createNode.ts';
 import { MediaEngine, type EngineSettings } from '../engine/MediaEngine.ts';
-
-/** Node kinds this worker builds (guarding the message table at run time). */
-const KINDS: ReadonlySet<string> = new Set<NodeKind>(['PassThrough', 'WebRtcEndpoint', 'RtpEndpoint'] satisfies Array<keyof NodeKinds>);
 
 /**
  * The worker side of the media interface: owns the graphs of the pipelines placed on
@@ -83,10 +80,10 @@ export class MediaHost {
   }
 
   #create(pipelineId: string, object: string, kind: NodeKind, options: NodeKinds[NodeKind]['options']): void {
-    if (!KINDS.has(kind)) throw new KurentoError('NOT_IMPLEMENTED', `no media implementation for ${String(kind)}`);
+    if (!isNodeKind(kind)) throw new KurentoError('NOT_IMPLEMENTED', `no media implementation for ${String(kind)}`);
     const g = this.#graph(pipelineId);
     if (g.node(object)) return;
-    g.add(createNode(kind, object, this.#emitter(pipelineId, object), options as never));
+    g.add(createNode(kind, object, this.#emitter(pipelineId, object), options as never, { engine: this.engine, pipeline: pipelineId }));
   }
 
   #release(pipelineId: string, object: string): void {

@@ -1,0 +1,318 @@
+import { access, constants } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { KurentoError } from '../../shared/KurentoError.ts';
+import type { MediaKind, NodeOpHandlers, RecorderEndpointOptions } from '../../shared/workerProtocol.ts';
+import { MediaNode, type EmitFn, type FormatSet } from '../graph/MediaNode.ts';
+import type { Edge } from '../graph/Edge.ts';
+import type { MediaPacket, RtpCodecInfo } from '../graph/MediaPacket.ts';
+import { FlowMonitor } from '../graph/FlowMonitor.ts';
+import type { NodeEngine } from '../engine/NodeEngine.ts';
+import type { EngineBin } from '../engine/EngineBin.ts';
+import { RtpBridge } from '../engine/RtpBridge.ts';
+import { ENGINE_PT, ENGINE_SSRC, type Kind } from '../transcode/formats.ts';
+import { StreamRewriter } from '../rtpEndpoint/StreamRewriter.ts';
+import { startsKeyframe } from '../graph/keyframes.ts';
+import { profilePlan, recorderDescription, type ProfilePlan } from './profiles.ts';
+import { HttpUpload } from './HttpUpload.ts';
+
+/** How long `record` waits for every connected media type before recording those that arrived (ms). */
+const TRACK_WAIT_MS = 3000;
+/** After a pause, the recording goes on this long after its last packet (ms): one video frame at 30 fps. */
+const RESUME_GAP_MS = 33;
+/** While waiting for a keyframe, it is asked for again this often (ms). */
+const KEYFRAME_RETRY_MS = 500;
+/** How long a stop waits for the muxer to write its end (index, duration) (ms). */
+const FINISH_TIMEOUT_MS = 10_000;
+
+type State = 'STOP' | 'START' | 'PAUSE';
+
+/** One recording: from `record` (in STOP) to the end of its stop. */
+interface Session {
+  bin: EngineBin | undefined;
+  bridges: Partial<Record<Kind, RtpBridge>>;
+  /** Per track, one continuous RTP stream into the engine across source switches and pauses. */
+  rewriters: Partial<Record<Kind, StreamRewriter>>;
+  upload: HttpUpload | undefined;
+  /** Tracks of this recording and the format each carries, once known. */
+  tracks: Map<Kind, RtpCodecInfo | undefined>;
+  startTimer: NodeJS.Timeout | undefined;
+  /** When the current pause began. */
+  pausedAt: number | undefined;
+  /** Waiting for a video keyframe before anything goes in (at the start, and after a pause). */
+  gated: boolean;
+  /** Asks for that keyframe again until it comes (a sender may ignore a request, as libwebrtc does within 300 ms of the last). */
+  keyframeTimer: NodeJS.Timeout | undefined;
+  eos: Promise<void>;
+  eosSeen: () => void;
+  finished: Promise<void> | undefined;
+}
+
+/**
+ * The media side of a RecorderEndpoint: its input's RTP is muxed by a bin of the media
+ * engine into the profile's container, written to a file or streamed to an HTTP URL.
+ * Formats the container takes pass through (the node accepts only those, so the graph
+ * transcodes anything else first). The recording starts when every connected media
+ * type has sent its first packet, or after TRACK_WAIT_MS with those that have (Kurento
+ * waits for ever, and its users get empty files). Each track goes to the engine as one
+ * continuous RTP stream (StreamRewriter): a source switch, or a pause (nothing is sent
+ * while paused, and the next packet continues right after the last), leaves no jump in
+ * the file's timestamps; stop sends EOS so the muxer writes its index and duration.
+ */
+export class RecorderEndpointNode extends MediaNode {
+  readonly #opts: RecorderEndpointOptions;
+  readonly #plan: ProfilePlan;
+  readonly #engine: NodeEngine;
+  readonly #flow: FlowMonitor;
+  #state: State = 'STOP';
+  #session: Session | undefined;
+  #count = 0;
+
+  constructor(id: string, emit: EmitFn, options: RecorderEndpointOptions, engine: NodeEngine) {
+    super(id, emit, 'RecorderEndpoint');
+    const plan = profilePlan(options.mediaProfile);
+    if (!plan) throw new KurentoError('NOT_IMPLEMENTED', `media profile ${options.mediaProfile} is not supported`);
+    this.#opts = options;
+    this.#plan = plan;
+    this.#engine = engine;
+    this.#flow = new FlowMonitor((dir, kind, state) => this.emit(dir === 'in' ? 'MediaFlowInStateChanged' : 'MediaFlowOutStateChanged', { state, padName: 'default', mediaType: kind }));
+  }
+
+  override accepts(kind: Kind): FormatSet {
+    return (kind === 'VIDEO' ? this.#plan.video : this.#plan.audio)?.accepts ?? [];
+  }
+
+  override produces(): FormatSet {
+    return [];
+  }
+
+  override deliver(kind: Kind, pkt: MediaPacket): void {
+    this.#flow.packet('in', kind);
+    const s = this.#session;
+    if (!s || !s.tracks.has(kind)) return;
+    if (!s.bin) {
+      if (s.tracks.get(kind) === undefined) {
+        s.tracks.set(kind, pkt.codec);
+        if ([...s.tracks.values()].every((c) => c !== undefined)) void this.#begin(s);
+      }
+      return;
+    }
+    const bridge = s.bridges[kind];
+    if (!bridge || this.#state !== 'START') return;
+    if (s.gated) {
+      // The file starts (and goes on after a pause) with a keyframe, and audio with it:
+      // a picture that cannot decode is not recorded.
+      if (kind !== 'VIDEO' || !startsKeyframe(pkt.codec.name, pkt.buf)) return;
+      this.#openGate(s);
+    }
+    const out = Buffer.from(pkt.buf);
+    (s.rewriters[kind] ??= new StreamRewriter(ENGINE_SSRC, pkt.codec.clockRate)).rewrite(out, ENGINE_PT[kind]);
+    bridge.send(out, true);
+  }
+
+  override inputChanged(kind: MediaKind, edge: Edge | undefined): void {
+    // A new source while recording: its first picture must be a keyframe.
+    if (kind === 'VIDEO' && edge && this.#session?.bin) edge.requestKeyframe(this);
+  }
+
+  override endOfStream(_edge: Edge): void {
+    if (this.#opts.stopOnEndOfStream && this.#state !== 'STOP') void this.#stop().catch(() => undefined);
+  }
+
+  protected override operations(): NodeOpHandlers<'RecorderEndpoint'> {
+    return {
+      ...super.operations(),
+      getStats: (a) => ({ [this.id]: this.elementStats(a.mediaType ?? null) }),
+      record: () => this.#record(),
+      pause: () => { this.#pause(); return null; },
+      stop: () => { void this.#stop().catch(() => undefined); return null; },
+      stopAndWait: async () => { await this.#stop(); return null; },
+    };
+  }
+
+  #setState(state: State): void {
+    if (this.#state === state) return;
+    this.#state = state;
+    this.emit('UriEndpointStateChanged', { state });
+  }
+
+  async #record(): Promise<null> {
+    if (this.#state === 'START') return null;
+    if (this.#state === 'PAUSE') {
+      this.#resume();
+      return null;
+    }
+    if (this.#session?.finished) await this.#session.finished.catch(() => undefined);
+    const url = new URL(this.#opts.uri);
+    let upload: HttpUpload | undefined;
+    if (url.protocol === 'file:') await checkWritable(fileURLToPath(url));
+    else upload = await HttpUpload.open(url, (err) => this.#error('RECORDER_UPLOAD_ERROR', `Uploading the recording to ${url.origin}${url.pathname} failed: ${err.message}`)).catch((err: Error) => {
+      throw new KurentoError('MEDIA_OBJECT_ILLEGAL_PARAM_ERROR', `Cannot upload to ${url.origin}${url.pathname}: ${err.message}`);
+    });
+    // The tracks: the profile's media types that have a source connected (all of them when none has yet).
+    const kinds = (['VIDEO', 'AUDIO'] as const).filter((k) => (k === 'VIDEO' ? this.#plan.video : this.#plan.audio) !== undefined);
+    const connected = kinds.filter((k) => this.input(k));
+    let eosSeen!: () => void;
+    const eos = new Promise<void>((r) => { eosSeen = r; });
+    const s: Session = {
+      bin: undefined, bridges: {}, rewriters: {}, upload, tracks: new Map((connected.length ? connected : kinds).map((k) => [k, undefined])),
+      startTimer: undefined, pausedAt: undefined, gated: true, keyframeTimer: undefined, eos, eosSeen, finished: undefined,
+    };
+    // Do not wait for ever for a media type that never comes: record what did.
+    s.startTimer = setTimeout(() => {
+      for (const [k, c] of s.tracks) if (c === undefined) s.tracks.delete(k);
+      if (s.tracks.size > 0) void this.#begin(s);
+    }, TRACK_WAIT_MS);
+    this.#session = s;
+    this.readySince = Infinity;
+    this.#setState('START');
+    return null;
+  }
+
+  /** Builds the engine bin once the tracks' formats are known. */
+  async #begin(s: Session): Promise<void> {
+    if (s.bin || s !== this.#session || s.finished) return;
+    clearTimeout(s.startTimer);
+    const tracks = [...s.tracks].filter((t): t is [Kind, RtpCodecInfo] => t[1] !== undefined).map(([kind, codec]) => ({ kind, codec }));
+    try {
+      for (const t of tracks) s.bridges[t.kind] = await RtpBridge.open(() => undefined);
+      const sink = s.upload ? s.upload.sinkDescription() : `filesink location="${fileURLToPath(new URL(this.#opts.uri))}" buffer-mode=unbuffered sync=false`;
+      const description = recorderDescription(s.upload ? streamable(this.#plan) : this.#plan, tracks, sink);
+      const bin = await this.#engine.engine.addBin(this.#engine.pipeline, `recorder-${this.#count++}-${shortId(this.id)}`, description, {
+        event: (e) => {
+          // The depayloader lost the picture (or never had a keyframe): ask the source.
+          if (e.type === 'keyframeRequest') this.input('VIDEO')?.requestKeyframe(this);
+          else if (e.type === 'eos') s.eosSeen();
+          else if (e.type === 'error') this.#error('RECORDER_ERROR', `Recording to ${this.#opts.uri} failed: ${e.message}`);
+        },
+        exit: (exit) => {
+          s.eosSeen();
+          this.#error('MEDIA_ENGINE_ERROR', `The media engine process recording to ${this.#opts.uri} stopped: ${exit.description}`);
+        },
+      });
+      s.bin = bin;
+      for (const t of tracks) s.bridges[t.kind]!.connect(bin.port(`in_${t.kind.toLowerCase()}`) ?? 0, 0, ENGINE_PT[t.kind]);
+      for (const t of tracks) {
+        const plan = t.kind === 'VIDEO' ? this.#plan.video : this.#plan.audio;
+        if (plan?.transcodes(t.codec)) this.emit('MediaTranscodingStateChanged', { state: 'TRANSCODING', binName: bin.name, mediaType: t.kind });
+      }
+      if (s !== this.#session) return;
+      // Ready since now: a keyframe asked for before the bin existed never reached it, so
+      // this request is not coalesced with that one (SdpEndpointNode.requestKeyframe).
+      this.readySince = performance.now();
+      if (tracks.some((t) => t.kind === 'VIDEO')) this.#awaitKeyframe(s);
+      else this.#openGate(s);
+    } catch (err) {
+      this.#error('RECORDER_ERROR', `Recording to ${this.#opts.uri} could not start: ${err instanceof Error ? err.message : String(err)}`);
+      void this.#teardown(s);
+      if (this.#session === s) {
+        this.#session = undefined;
+        this.#setState('STOP');
+      }
+    }
+  }
+
+  #pause(): void {
+    const s = this.#session;
+    if (this.#state !== 'START' || !s) return;
+    s.pausedAt = performance.now();
+    this.#setState('PAUSE');
+    this.emit('Paused', {});
+  }
+
+  #resume(): void {
+    const s = this.#session!;
+    s.pausedAt = undefined;
+    // What arrives after the pause continues right after what was recorded before it
+    // (the engine's jitter buffer times packets by their RTP timestamps): no gap.
+    for (const r of Object.values(s.rewriters)) r?.splice(RESUME_GAP_MS);
+    this.#setState('START');
+    if (s.bin && s.tracks.has('VIDEO')) {
+      // Frames after the pause refer to pictures that were not recorded: start again at a keyframe.
+      s.gated = true;
+      this.#awaitKeyframe(s);
+    } else if (s.bin) this.#openGate(s);
+  }
+
+  #awaitKeyframe(s: Session): void {
+    clearInterval(s.keyframeTimer);
+    this.input('VIDEO')?.requestKeyframe(this);
+    s.keyframeTimer = setInterval(() => this.input('VIDEO')?.requestKeyframe(this), KEYFRAME_RETRY_MS);
+  }
+
+  /** Recording for real: what arrives now goes into the file. */
+  #openGate(s: Session): void {
+    clearInterval(s.keyframeTimer);
+    s.gated = false;
+    this.emit('Recording', {});
+  }
+
+  /** Ends the recording: EOS through the muxer, so the file gets its index and duration. */
+  #stop(): Promise<void> {
+    const s = this.#session;
+    if (!s) return Promise.resolve();
+    s.finished ??= this.#finish(s);
+    return s.finished;
+  }
+
+  async #finish(s: Session): Promise<void> {
+    clearTimeout(s.startTimer);
+    try {
+      if (s.bin?.alive) {
+        await s.bin.eos();
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([s.eos, new Promise<void>((r) => { timer = setTimeout(r, FINISH_TIMEOUT_MS); })]);
+        clearTimeout(timer);
+      }
+      if (s.upload && s.bin) await s.upload.finish();
+    } catch (err) {
+      this.#error('RECORDER_ERROR', `Finishing the recording to ${this.#opts.uri} failed: ${err instanceof Error ? err.message : String(err)}`);
+    } finally {
+      await this.#teardown(s);
+      if (this.#session === s) this.#session = undefined;
+      this.#setState('STOP');
+      this.emit('Stopped', {});
+    }
+  }
+
+  async #teardown(s: Session): Promise<void> {
+    clearTimeout(s.startTimer);
+    clearInterval(s.keyframeTimer);
+    this.readySince = 0;
+    for (const b of Object.values(s.bridges)) b?.close();
+    await s.bin?.remove();
+    s.upload?.close();
+  }
+
+  #error(type: string, description: string): void {
+    this.emit('Error', { description, errorCode: 40003, type });
+  }
+
+  protected override async onClose(): Promise<void> {
+    this.#flow.close();
+    // A released recorder still finishes its file: what was recorded stays playable.
+    if (this.#session) await this.#stop();
+  }
+}
+
+/** A file's folder must exist and be writable, and the file writable if it exists. */
+async function checkWritable(path: string): Promise<void> {
+  try {
+    await access(dirname(path), constants.W_OK);
+    await access(path, constants.W_OK).catch((err: NodeJS.ErrnoException) => { if (err.code !== 'ENOENT') throw err; });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'its folder does not exist' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'ENOTDIR' ? 'a part of the path is not a folder' : (err as Error).message;
+    throw new KurentoError('URI_PATH_FILE_NOT_FOUND', `Cannot record to ${path}: ${why}`);
+  }
+}
+
+/** Muxing into a pipe cannot seek back to fix the header: the streamable variant. */
+function streamable(plan: ProfilePlan): ProfilePlan {
+  if (!plan.mux) return plan;
+  return { ...plan, mux: `${plan.mux.replace(/ streamable=\w+/, '')} streamable=true` };
+}
+
+function shortId(id: string): string {
+  return id.replace(/^.*\//, '').slice(0, 8);
+}

@@ -1,0 +1,131 @@
+import type { RtpCodecInfo } from '../graph/MediaPacket.ts';
+import { rtpCaps, type Kind } from '../transcode/formats.ts';
+
+/**
+ * What each KMD MediaProfileSpecType records: its tracks, the RTP formats each track
+ * takes as they are (anything else is transcoded by the media graph first: codecs pass
+ * through when the container takes them, issue 11 §4), and the GStreamer chain from a
+ * track's RTP to the muxer. Container choices follow what stays playable when the
+ * server dies mid-recording (shared/reference/engine-host-notes.md: Matroska/WebM
+ * with an unbuffered filesink, fragmented MP4), and what gives a correct duration and
+ * an index when the recording is stopped (the muxer's EOS rewrites the header).
+ */
+
+export type ProfileName =
+  | 'WEBM' | 'MKV' | 'MP4' | 'WEBM_VIDEO_ONLY' | 'WEBM_AUDIO_ONLY' | 'MKV_VIDEO_ONLY' | 'MKV_AUDIO_ONLY'
+  | 'MP4_VIDEO_ONLY' | 'MP4_AUDIO_ONLY' | 'JPEG_VIDEO_ONLY' | 'KURENTO_SPLIT_RECORDER' | 'FLV';
+
+export interface TrackPlan {
+  readonly kind: Kind;
+  /** Formats taken without the graph transcoding them, in order of preference. */
+  readonly accepts: readonly RtpCodecInfo[];
+  /** Depayloading (and, where the container needs it, decoding and encoding) of one format, up to the muxer. */
+  chain(codec: RtpCodecInfo): string;
+  /** Whether `chain` decodes and encodes (the element then reports MediaTranscodingStateChanged). */
+  transcodes(codec: RtpCodecInfo): boolean;
+}
+
+export interface ProfilePlan {
+  readonly name: ProfileName;
+  readonly video?: TrackPlan;
+  readonly audio?: TrackPlan;
+  /** The muxer, named `mux`, with the properties that keep the file playable. */
+  readonly mux: string;
+  /** A request pad template of `mux` per kind (`video_%u`), or '' for a muxer-less stream. */
+  readonly pad: Record<Kind, string>;
+  /** File name extension, for messages. */
+  readonly extension: string;
+}
+
+const VP8: RtpCodecInfo = { name: 'VP8', clockRate: 90000 };
+const VP9: RtpCodecInfo = { name: 'VP9', clockRate: 90000 };
+const OPUS: RtpCodecInfo = { name: 'opus', clockRate: 48000, channels: 2 };
+/** H.264 as recorders take it: any of the usual profiles, packetization mode 1 or 0 (h264.ts compares profiles). */
+const H264: readonly RtpCodecInfo[] = ['42e01f', '42001f', '4d001f', '64001f'].flatMap((plid) => [1, 0].map((mode) => ({
+  name: 'H264', clockRate: 90000, fmtp: `profile-level-id=${plid};packetization-mode=${mode}`,
+})));
+
+const DEPAY: Record<string, string> = {
+  vp8: 'rtpvp8depay request-keyframe=true wait-for-keyframe=true',
+  vp9: 'rtpvp9depay request-keyframe=true wait-for-keyframe=true',
+  h264: 'rtph264depay request-keyframe=true wait-for-keyframe=true ! h264parse',
+  opus: 'rtpopusdepay ! opusparse',
+};
+
+function passThrough(kind: Kind, accepts: readonly RtpCodecInfo[]): TrackPlan {
+  return {
+    kind, accepts,
+    chain: (c) => DEPAY[c.name.toLowerCase()] ?? fail(c),
+    transcodes: () => false,
+  };
+}
+
+/** Still pictures: whatever video arrives is decoded and written as a Motion-JPEG stream (one JPEG after another). */
+const JPEG_TRACK: TrackPlan = {
+  kind: 'VIDEO', accepts: [VP8, VP9, ...H264],
+  chain: (c) => `${DEPAY[c.name.toLowerCase()] ?? fail(c)} ! ${c.name.toLowerCase() === 'h264' ? 'avdec_h264' : `${c.name.toLowerCase()}dec`} ! videoconvert ! jpegenc`,
+  transcodes: () => true,
+};
+
+/** FLV carries H.264 and AAC: Opus is decoded and encoded to AAC inside the recorder. */
+const FLV_AUDIO: TrackPlan = {
+  kind: 'AUDIO', accepts: [OPUS],
+  chain: () => 'rtpopusdepay ! opusdec ! audioconvert ! audioresample ! avenc_aac ! aacparse',
+  transcodes: () => true,
+};
+
+function fail(c: RtpCodecInfo): never {
+  throw new Error(`no recording chain for ${c.name}`);
+}
+
+const MATROSKA_PADS: Record<Kind, string> = { VIDEO: 'video_%u', AUDIO: 'audio_%u' };
+const WEBM_VIDEO = passThrough('VIDEO', [VP8, VP9]);
+const MKV_VIDEO = passThrough('VIDEO', [VP8, VP9, ...H264]);
+const MP4_VIDEO = passThrough('VIDEO', H264);
+const OPUS_AUDIO = passThrough('AUDIO', [OPUS]);
+// Matroska: the header is written first and fixed at EOS (duration, cues): seekable
+// after stop, and playable without them after a crash.
+const WEBM_MUX = 'webmmux name=mux writing-app=Fluo';
+const MKV_MUX = 'matroskamux name=mux writing-app=Fluo';
+// Fragmented MP4: a fragment per second is complete on disk (a crash loses at most the
+// last one); EOS writes the duration and the fragment index.
+const MP4_MUX = 'mp4mux name=mux fragment-duration=1000 streamable=false';
+
+const PLANS: Record<Exclude<ProfileName, 'KURENTO_SPLIT_RECORDER'>, ProfilePlan> = {
+  WEBM: { name: 'WEBM', video: WEBM_VIDEO, audio: OPUS_AUDIO, mux: WEBM_MUX, pad: MATROSKA_PADS, extension: 'webm' },
+  WEBM_VIDEO_ONLY: { name: 'WEBM_VIDEO_ONLY', video: WEBM_VIDEO, mux: WEBM_MUX, pad: MATROSKA_PADS, extension: 'webm' },
+  WEBM_AUDIO_ONLY: { name: 'WEBM_AUDIO_ONLY', audio: OPUS_AUDIO, mux: WEBM_MUX, pad: MATROSKA_PADS, extension: 'webm' },
+  MKV: { name: 'MKV', video: MKV_VIDEO, audio: OPUS_AUDIO, mux: MKV_MUX, pad: MATROSKA_PADS, extension: 'mkv' },
+  MKV_VIDEO_ONLY: { name: 'MKV_VIDEO_ONLY', video: MKV_VIDEO, mux: MKV_MUX, pad: MATROSKA_PADS, extension: 'mkv' },
+  MKV_AUDIO_ONLY: { name: 'MKV_AUDIO_ONLY', audio: OPUS_AUDIO, mux: MKV_MUX, pad: MATROSKA_PADS, extension: 'mkv' },
+  MP4: { name: 'MP4', video: MP4_VIDEO, audio: OPUS_AUDIO, mux: MP4_MUX, pad: MATROSKA_PADS, extension: 'mp4' },
+  MP4_VIDEO_ONLY: { name: 'MP4_VIDEO_ONLY', video: MP4_VIDEO, mux: MP4_MUX, pad: MATROSKA_PADS, extension: 'mp4' },
+  MP4_AUDIO_ONLY: { name: 'MP4_AUDIO_ONLY', audio: OPUS_AUDIO, mux: MP4_MUX, pad: MATROSKA_PADS, extension: 'mp4' },
+  JPEG_VIDEO_ONLY: { name: 'JPEG_VIDEO_ONLY', video: JPEG_TRACK, mux: '', pad: { VIDEO: '', AUDIO: '' }, extension: 'jpg' },
+  FLV: { name: 'FLV', video: MP4_VIDEO, audio: FLV_AUDIO, mux: 'flvmux name=mux streamable=false', pad: { VIDEO: 'video', AUDIO: 'audio' }, extension: 'flv' },
+};
+
+/** The plan of a profile; KURENTO_SPLIT_RECORDER has none (see RecorderEndpoint). */
+export function profilePlan(name: string): ProfilePlan | undefined {
+  return Object.hasOwn(PLANS, name) ? PLANS[name as keyof typeof PLANS] : undefined;
+}
+
+/**
+ * The recorder's engine bin: per track, RTP on a udpsrc bound by the engine (`in_video`,
+ * `in_audio`), a jitter buffer that times packets by their RTP timestamps alone
+ * (`mode=none`: the recorder sends each track as one continuous RTP stream, and arrival
+ * times would put a pause or a late packet into the file), the track's chain, then the
+ * muxer and `sink`, the file or pipe it writes (`filesink location=... buffer-mode=2`).
+ */
+export function recorderDescription(plan: ProfilePlan, tracks: ReadonlyArray<{ kind: Kind; codec: RtpCodecInfo }>, sink: string): string {
+  const parts: string[] = [];
+  for (const t of tracks) {
+    const track = t.kind === 'VIDEO' ? plan.video : plan.audio;
+    if (!track) continue;
+    const k = t.kind.toLowerCase();
+    const mux = plan.mux ? ` ! queue ! mux.${plan.pad[t.kind].replace('%u', '0')}` : ` ! ${sink}`;
+    parts.push(`udpsrc name=in_${k} address=127.0.0.1 port=0 caps="${rtpCaps(t.kind, t.codec)}" ! rtpjitterbuffer mode=none latency=100 ! ${track.chain(t.codec)}${mux}`);
+  }
+  if (plan.mux) parts.push(`${plan.mux} ! ${sink}`);
+  return parts.join('  ');
+}

@@ -1,0 +1,54 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export interface ProbedStream {
+  codec: string;
+  type: 'video' | 'audio' | string;
+  width?: number;
+  height?: number;
+  /** Frames (video) or packets (audio) ffprobe counted by decoding. */
+  frames: number;
+}
+
+export interface Probed {
+  format: string;
+  /** Container duration in seconds (NaN when the file does not say). */
+  duration: number;
+  streams: ProbedStream[];
+}
+
+/** ffprobe of a media file, decoding it to count frames (-count_frames). */
+export async function probe(path: string): Promise<Probed> {
+  const { stdout } = await run('ffprobe', ['-v', 'error', '-count_frames', '-show_format', '-show_streams', '-of', 'json', path], { maxBuffer: 16 << 20 });
+  const j = JSON.parse(stdout) as {
+    format?: { format_name?: string; duration?: string };
+    streams?: Array<{ codec_name?: string; codec_type?: string; width?: number; height?: number; nb_read_frames?: string }>;
+  };
+  return {
+    format: j.format?.format_name ?? '',
+    duration: Number(j.format?.duration ?? NaN),
+    streams: (j.streams ?? []).map((s) => ({
+      codec: s.codec_name ?? '', type: s.codec_type ?? '', width: s.width, height: s.height, frames: Number(s.nb_read_frames ?? 0),
+    })),
+  };
+}
+
+/**
+ * Decodes a whole file with ffmpeg and returns the errors of its demuxer and decoders
+ * (empty: it decodes cleanly). The null muxer's own complaints about two frames of a
+ * live source landing on one output tick are left out: they are about ffmpeg's output,
+ * not about the file.
+ */
+export async function decodeErrors(path: string): Promise<string[]> {
+  const { stderr } = await run('ffmpeg', ['-v', 'error', '-i', path, '-f', 'null', '-'], { maxBuffer: 16 << 20 }).catch((e: { stderr?: string }) => ({ stderr: e.stderr ?? String(e) }));
+  return stderr.split('\n').filter((l) => l && !l.startsWith('[null @'));
+}
+
+/** The time of the last decodable frame of a stream (seconds), from its packets. */
+export async function lastTimestamp(path: string, stream: 'v' | 'a'): Promise<number> {
+  const { stdout } = await run('ffprobe', ['-v', 'error', '-select_streams', `${stream}:0`, '-show_entries', 'packet=pts_time', '-of', 'csv=p=0', path], { maxBuffer: 64 << 20 });
+  const times = stdout.split('\n').map(Number).filter((t) => Number.isFinite(t));
+  return times.length ? Math.max(...times) : NaN;
+}

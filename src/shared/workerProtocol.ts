@@ -201,7 +201,9 @@ export type ToWorker =
   /** Release everything and close every socket; answered by `stopped` (the worker is then terminated). */
   | { t: 'stop' }
   /** What keeps the worker's event loop alive (sockets, timers); answered by `resources`. */
-  | { t: 'resources'; id: number };
+  | { t: 'resources'; id: number }
+  /** The worker's engine processes and their bins; answered by `engineStats`. */
+  | { t: 'engineStats'; id: number };
 
 export type EventMessage = { [N in MediaEventName]: { t: 'event'; pipeline: string; object: string; name: N; data: MediaEvents[N] } }[MediaEventName];
 
@@ -214,4 +216,5 @@ export type FromWorker =
   /** Answer to `stop`: `closed` false when some socket had not closed in time. */
   | { t: 'stopped'; closed: boolean }
   /** process.getActiveResourcesInfo() of the worker, by handle type, its own message port left out. */
-  | { t: 'resources'; id: number; list: string[] };
+  | { t: 'resources'; id: number; list: string[] }
+  | { t: 'engineStats'; id: number; processes: Array<{ pid: number; rssBytes: number; pipelines: number; bins: number }> };

@@ -5,36 +5,20 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import net from 'node:net';
-import { fileURLToPath } from 'node:url';
-import { RpcClient } from '../helpers/fluo.ts';
 import { until } from '../helpers/RemotePeers.ts';
+import { startFluoProcess } from '../helpers/fluoProcess.ts';
 import { engineChildren } from '../helpers/engine.ts';
 import { GstLaunches } from '../helpers/gstreamer.ts';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-
-async function freeTcpPort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
 test('SIGKILL of the server leaves no engine process behind', async () => {
-  const port = await freeTcpPort();
-  const server = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--port', String(port)], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+  const fluo = await startFluoProcess();
+  const server = fluo.child;
   const launches = new GstLaunches();
-  let c: RpcClient | undefined;
   try {
-    await until(async () => {
-      try { c = await RpcClient.open(`ws://127.0.0.1:${port}/kurento`); return true; } catch { return false; }
-    }, 20_000, 'the server listening');
-    const sid = (await c!.ok('connect')).sessionId!;
-    const value = async (method: string, params: Record<string, unknown>): Promise<string> => (await c!.ok(method, { ...params, sessionId: sid })).value as string;
+    const c = fluo.client;
+    const sid = (await c.ok('connect')).sessionId!;
+    const value = async (method: string, params: Record<string, unknown>): Promise<string> => (await c.ok(method, { ...params, sessionId: sid })).value as string;
     const P = await value('create', { type: 'MediaPipeline' });
     const from = await value('create', { type: 'RtpEndpoint', constructorParams: { mediaPipeline: P } });
     const to = await value('create', { type: 'RtpEndpoint', constructorParams: { mediaPipeline: P } });
@@ -46,12 +30,11 @@ test('SIGKILL of the server leaves no engine process behind', async () => {
     launches.launch(`videotestsrc is-live=true ! video/x-raw,width=160,height=120,framerate=15/1 ! x264enc tune=zerolatency speed-preset=ultrafast ! rtph264pay pt=102 config-interval=-1 ! udpsink host=127.0.0.1 port=${inPort}`);
     await until(() => engineChildren(server.pid).length > 0, 20_000, 'an engine process for the H.264 to VP8 transcoder');
     const engines = engineChildren(server.pid);
-    server.kill('SIGKILL');
+    await fluo.kill('SIGKILL');
     await until(() => engines.every((pid) => !existsSync(`/proc/${pid}`) || /\) Z /.test(statOf(pid))), 3_000, `engine processes ${engines.join(', ')} gone`);
   } finally {
     launches.killAll();
-    server.kill('SIGKILL');
-    await c?.close().catch(() => undefined);
+    await fluo.kill('SIGKILL');
   }
 });
 

@@ -15,6 +15,14 @@ export interface EngineSettings {
 
 export const DEFAULT_ENGINE_SETTINGS: EngineSettings = { processes: 1, isolatePipelines: false, heartbeatTimeoutMs: 5000 };
 
+/** One engine process, as `stats` reports it. */
+export interface EngineProcessLoad {
+  pid: number;
+  rssBytes: number;
+  pipelines: number;
+  bins: number;
+}
+
 /** What a bin's owner hears from the engine: its bus messages, and the end of its process. */
 export interface BinListener {
   event(e: EngineEvent): void;
@@ -32,7 +40,7 @@ export class MediaEngine {
   readonly #settings: EngineSettings;
   #pool: EnginePool | undefined;
   readonly #listeners = new Map<string, BinListener>();
-  readonly #wired = new WeakSet<EngineProcess>();
+  readonly #wired = new Set<EngineProcess>();
   #closed = false;
 
   constructor(settings: EngineSettings = DEFAULT_ENGINE_SETTINGS) {
@@ -74,6 +82,7 @@ export class MediaEngine {
       if (e.bin !== null) this.#listeners.get(`${e.pipeline}/${e.bin}`)?.event(e);
     });
     engine.once('exit', (exit) => {
+      this.#wired.delete(engine);
       for (const [key, l] of [...this.#listeners]) {
         this.#listeners.delete(key);
         l.exit(exit);
@@ -95,6 +104,15 @@ export class MediaEngine {
     const engine = this.#pool?.processOf(pipeline);
     if (!engine) return undefined;
     return (await engine.request('dot', { pipeline }).catch(() => undefined))?.dot;
+  }
+
+  /** Per live engine process: its pid, pipelines and bins (for leak checks and operators). */
+  async stats(): Promise<EngineProcessLoad[]> {
+    return Promise.all([...this.#wired].filter((e) => e.alive).map(async (e) => {
+      const r = await e.request('stats', {}).catch(() => undefined);
+      const pipelines = Object.values(r?.pipelines ?? {});
+      return { pid: e.pid, rssBytes: r?.process.rssBytes ?? 0, pipelines: pipelines.length, bins: pipelines.reduce((n, p) => n + Object.keys(p.bins).length, 0) };
+    }));
   }
 
   /** Stops every engine process of this worker. */

@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { KurentoError, ErrorCodes, type ErrorType } from '../../shared/KurentoError.ts';
 import type { EventMessage, FromWorker, OpArgs, OpName, OpResult, PipelineMessage, ToWorker, Wire } from '../../shared/workerProtocol.ts';
 import { Logger } from '../../log/Logger.ts';
-import { DEFAULT_ENGINE_SETTINGS, type EngineSettings } from '../engine/MediaEngine.ts';
+import { DEFAULT_ENGINE_SETTINGS, type EngineProcessLoad, type EngineSettings } from '../engine/MediaEngine.ts';
 
 const log = Logger.get('FluoMediaWorkers');
 
@@ -191,6 +191,16 @@ export class MediaWorkerPool {
       const id = this.#nextId++;
       return answerOf(worker, { t: 'resources', id }, (m) => (m.t === 'resources' && m.id === id ? m.list : undefined), []);
     }));
+  }
+
+  /** The engine processes of every running worker, with their pipelines and bins. */
+  async engineStats(): Promise<EngineProcessLoad[]> {
+    const running = this.#workers.flatMap((w) => (w.worker ? [w.worker] : []));
+    const lists = await Promise.all(running.map((worker) => {
+      const id = this.#nextId++;
+      return answerOf(worker, { t: 'engineStats', id }, (m) => (m.t === 'engineStats' && m.id === id ? m.processes : undefined), []);
+    }));
+    return lists.flat();
   }
 
   /**

@@ -19,6 +19,8 @@ port.on('message', (m: ToWorker) => {
       const list = process.getActiveResourcesInfo().filter((r) => r !== 'MessagePort');
       port.postMessage({ t: 'resources', id: m.id, list } satisfies FromWorker);
     }), 0);
+  } else if (m.t === 'engineStats') {
+    void host.engine.stats().then((processes) => port.postMessage({ t: 'engineStats', id: m.id, processes } satisfies FromWorker));
   } else host.handle(m);
 });
 port.on('close', () => host.closeAll());

@@ -58,7 +58,7 @@ test('two bins linked by pad names; level messages; EOS of a bin; the real dot g
   const rms = lvl.structure.fields.rms;
   assert.ok(Array.isArray(rms) && typeof rms[0] === 'number' && rms[0] < 0, `rms in dB per channel: ${JSON.stringify(rms)}`);
   // 25 buffers of 20 ms: the tone ends, and its EOS reaches the meter's sink.
-  await waitUntil(() => events.some((e) => e.type === 'eos' && e.pipeline === 'audio'), 4000, 'EOS');
+  await waitUntil(() => events.some((e) => e.type === 'eos' && e.pipeline === 'audio' && e.bin === 'meter'), 4000, 'EOS of the meter bin');
   const { dot } = await engine.request('dot', { pipeline: 'audio' });
   assert.match(dot, /^digraph/);
   for (const name of ['tone', 'meter', 'lvl', 'audiotestsrc']) assert.ok(dot.includes(name), `dot names ${name}`);

@@ -89,14 +89,11 @@ export async function freeUdpPort(): Promise<number> {
 
 export const VP8_CAPS = 'application/x-rtp,media=video,clock-rate=90000,encoding-name=VP8,payload=96';
 
-/**
- * A live VP8 RTP sender to 127.0.0.1:`port` (media-probe-notes' encoder settings; no
- * periodic keyframe, so every keyframe after the first is one somebody asked for).
- */
-export function startVp8Sender(port: number, { width = 320, height = 240, fps = 30 } = {}): ChildProcess {
+/** A live VP8 RTP sender to 127.0.0.1:`port` (media-probe-notes' encoder settings), a keyframe every `keyframeDist` frames. */
+export function startVp8Sender(port: number, { width = 320, height = 240, fps = 30, keyframeDist = 30 } = {}): ChildProcess {
   const args = [
     '-q', 'videotestsrc', 'is-live=true', 'pattern=ball', '!', `video/x-raw,width=${width},height=${height},framerate=${fps}/1`,
-    '!', 'vp8enc', 'deadline=1', 'cpu-used=4', 'threads=1', 'lag-in-frames=0', 'keyframe-max-dist=3000', 'end-usage=cbr', 'target-bitrate=500000',
+    '!', 'vp8enc', 'deadline=1', 'cpu-used=4', 'threads=1', 'lag-in-frames=0', `keyframe-max-dist=${keyframeDist}`, 'end-usage=cbr', 'target-bitrate=500000',
     '!', 'rtpvp8pay', 'pt=96', 'mtu=1200', '!', 'udpsink', 'host=127.0.0.1', `port=${port}`, 'sync=false',
   ];
   return spawn('gst-launch-1.0', args, { stdio: 'ignore' });

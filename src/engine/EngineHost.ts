@@ -16,7 +16,7 @@ import type {
 } from './protocol.ts';
 import { EngineError } from './EngineError.ts';
 import {
-  CLOCK_TIME_NONE, factoryName, GObj, Gst, GstVideo, jsToJson, padsOf, readProperty, writeProperty, stateName, stateValue,
+  CLOCK_TIME_NONE, factoryName, GObj, GObject, Gst, GstVideo, jsToJson, padsOf, readProperty, writeProperty, stateName, stateValue,
   nameOf, pads as padOps, structureToJson, walkElements,
 } from './gst.ts';
 
@@ -51,6 +51,8 @@ interface PipelineEntry {
 }
 
 const QUIESCE_MS = 50;
+/** GSignalFlags G_SIGNAL_ACTION (gsignal.h). */
+const G_SIGNAL_ACTION = 32;
 const NAME = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -72,8 +74,8 @@ export class EngineHost {
     if (p.bins.has(a.bin)) throw new EngineError('EXISTS', `bin ${a.bin} already in pipeline ${a.pipeline}`);
     let bin: GObj;
     try {
-      // ghost_unlinked_pads=TRUE: the bin's unlinked pads become its ports (GStreamerFilter pattern).
-      bin = Gst.parseBinFromDescription(a.description, true);
+      // ghost_unlinked_pads: the bin's first unlinked pads become its ports (GStreamerFilter pattern).
+      bin = Gst.parseBinFromDescription(a.description, a.ghostPads !== false);
     } catch (e) {
       throw new EngineError('PARSE_ERROR', `bin ${a.bin}: ${(e as Error).message}`);
     }
@@ -213,8 +215,16 @@ export class EngineHost {
       case 'emit': {
         if (!entry) throw new EngineError('BAD_REQUEST', 'emit needs a bin');
         const el = this.element(entry, act.element);
+        const args = act.args ?? [];
+        // Action signals only (G_SIGNAL_ACTION), with their exact arity: emitting a
+        // notification such as pad-added by hand would lie to the element's listeners.
+        const id: number = GObject.signalLookup(act.signal, el.__gtype__);
+        const info = id ? GObject.signalQuery(id) : null;
+        if (!info || !(info.signalFlags & G_SIGNAL_ACTION)) throw new EngineError('BAD_REQUEST', `${act.element} has no action signal ${act.signal}`);
+        if (info.nParams !== args.length) throw new EngineError('BAD_REQUEST', `${act.element}.${act.signal} takes ${info.nParams} arguments, not ${args.length}`);
         try {
-          el.emit(act.signal, ...(act.args ?? []));
+          // The return value stays here: node-gtk mis-serialises some boxed returns (seen with multiudpsink get-stats).
+          el.emit(act.signal, ...args);
         } catch (e) {
           throw new EngineError('BAD_REQUEST', `${act.element}.${act.signal}: ${(e as Error).message}`);
         }

@@ -24,11 +24,11 @@ export interface JsonStructure {
 export type GstStateName = 'VOID_PENDING' | 'NULL' | 'READY' | 'PAUSED' | 'PLAYING';
 
 /**
- * A pad of a bin. `pad` names a ghost pad of the bin: `sink`/`src` when the description
- * leaves exactly one unlinked pad of that direction, else the name of the unlinked pad
- * ghosted by gst_parse_bin_from_description (e.g. `sink_0`, `src_1`). With `element`,
- * the pad is `pad` on that element inside the bin; a request-pad template (`sink_%u`)
- * asks the element for a new pad (compositor, audiomixer, tee), ghosted on the bin.
+ * A pad of a bin. Without `element`, `pad` (default `src`/`sink`) is a ghost pad made by
+ * gst_parse_bin_from_description: at most one `src` and one `sink`, on the first unlinked
+ * pads it finds. With `element`, the pad is `pad` on that element inside the bin (static,
+ * or a request-pad template such as `sink_%u` for compositor, audiomixer, tee), ghosted on
+ * the bin by `link`: the way to reach a bin's second input or output.
  */
 export interface PadRef {
   bin: string;
@@ -105,7 +105,13 @@ export interface EngineOps {
    * Answers the ghost pads and the UDP ports (a `udpsrc port=0` reports the port it bound).
    */
   addBin: {
-    args: { pipeline: string; bin: string; description: string };
+    /**
+     * `ghostPads` (default true): ghost the first unlinked src and sink pads as `src` and
+     * `sink`. Set it false when the description has dynamic pads (a demuxer, decodebin):
+     * the pad its delayed link waits for is unlinked at parse time and would be ghosted
+     * instead ("Delayed linking failed", then not-linked).
+     */
+    args: { pipeline: string; bin: string; description: string; ghostPads?: boolean };
     result: { pads: { sink: string[]; src: string[] }; ports: BinPort[] };
   };
   /** Quiesces, sets the bin to NULL and removes it (its links and request pads go with it). */

@@ -5,34 +5,18 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { EngineError } from '../../src/engine/EngineError.ts';
-import { EngineProcess } from '../../src/engine/EngineProcess.ts';
-import type { EngineEvent } from '../../src/engine/protocol.ts';
-import { waitUntil } from './media.ts';
+import { engineFixture, waitUntil } from './media.ts';
 
-let engine: EngineProcess;
-let dir: string;
-const events: EngineEvent[] = [];
-
-before(async () => {
-  engine = await EngineProcess.start();
-  engine.on('event', (e) => events.push(e));
-  dir = mkdtempSync(join(tmpdir(), 'fluo-engine-'));
-});
-
-after(async () => {
-  await engine?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const f = engineFixture();
+const { events } = f;
 
 test('zbar reads a QR code: its element message arrives as JSON', async () => {
-  const png = join(dir, 'qr.png');
+  const png = join(f.dir, 'qr.png');
   execFileSync('qrencode', ['-o', png, '-s', '8', 'https://example.org/fluo-engine']);
-  await engine.request('addBin', {
+  await f.engine.request('addBin', {
     pipeline: 'scan', bin: 'qr',
     // media-probe-notes: zbar wants I420.
     description: `filesrc location=${png} ! pngdec ! imagefreeze is-live=true ! videoconvert ! video/x-raw,format=I420,framerate=10/1 ! zbar name=reader cache=true ! fakesink sync=false async=false`,
@@ -44,14 +28,14 @@ test('zbar reads a QR code: its element message arrives as JSON', async () => {
   assert.equal(m.element, 'reader');
   assert.equal(m.structure.fields.type, 'QR-Code');
   assert.equal(m.structure.fields.symbol, 'https://example.org/fluo-engine');
-  await engine.request('removePipeline', { pipeline: 'scan' });
+  await f.engine.request('removePipeline', { pipeline: 'scan' });
 });
 
 test('two bins linked by pad names; level messages; EOS of a bin; the real dot graph', async () => {
-  await engine.request('addBin', { pipeline: 'audio', bin: 'tone', description: 'audiotestsrc is-live=true num-buffers=25 samplesperbuffer=960 ! audioconvert' });
-  const sink = await engine.request('addBin', { pipeline: 'audio', bin: 'meter', description: 'level name=lvl interval=100000000 ! fakesink sync=true' });
+  await f.engine.request('addBin', { pipeline: 'audio', bin: 'tone', description: 'audiotestsrc is-live=true num-buffers=25 samplesperbuffer=960 ! audioconvert' });
+  const sink = await f.engine.request('addBin', { pipeline: 'audio', bin: 'meter', description: 'level name=lvl interval=100000000 ! fakesink sync=true' });
   assert.deepEqual(sink.pads, { sink: ['sink'], src: [] });
-  assert.deepEqual(await engine.request('link', { pipeline: 'audio', from: { bin: 'tone' }, to: { bin: 'meter' } }), { fromPad: 'src', toPad: 'sink' });
+  assert.deepEqual(await f.engine.request('link', { pipeline: 'audio', from: { bin: 'tone' }, to: { bin: 'meter' } }), { fromPad: 'src', toPad: 'sink' });
   await waitUntil(() => events.some((e) => e.type === 'element' && e.bin === 'meter'), 3000, 'a level message');
   const lvl = events.find((e) => e.type === 'element' && e.bin === 'meter');
   assert.ok(lvl && lvl.type === 'element' && lvl.structure.name === 'level' && lvl.element === 'lvl');
@@ -59,36 +43,36 @@ test('two bins linked by pad names; level messages; EOS of a bin; the real dot g
   assert.ok(Array.isArray(rms) && typeof rms[0] === 'number' && rms[0] < 0, `rms in dB per channel: ${JSON.stringify(rms)}`);
   // 25 buffers of 20 ms: the tone ends, and its EOS reaches the meter's sink.
   await waitUntil(() => events.some((e) => e.type === 'eos' && e.pipeline === 'audio' && e.bin === 'meter'), 4000, 'EOS of the meter bin');
-  const { dot } = await engine.request('dot', { pipeline: 'audio' });
+  const { dot } = await f.engine.request('dot', { pipeline: 'audio' });
   assert.match(dot, /^digraph/);
   for (const name of ['tone', 'meter', 'lvl', 'audiotestsrc']) assert.ok(dot.includes(name), `dot names ${name}`);
-  await engine.request('removePipeline', { pipeline: 'audio' });
+  await f.engine.request('removePipeline', { pipeline: 'audio' });
 });
 
 test('a compositor bin takes inputs on request pads, released again on unlink', async () => {
-  await engine.request('addBin', { pipeline: 'mix', bin: 'hub', description: 'compositor name=mix background=black ! video/x-raw,width=320,height=240 ! fakesink name=out sync=false' });
+  await f.engine.request('addBin', { pipeline: 'mix', bin: 'hub', description: 'compositor name=mix background=black ! video/x-raw,width=320,height=240 ! fakesink name=out sync=false' });
   for (const n of ['a', 'b']) {
-    await engine.request('addBin', { pipeline: 'mix', bin: n, description: 'videotestsrc is-live=true ! video/x-raw,width=160,height=120,framerate=15/1 ! queue' });
+    await f.engine.request('addBin', { pipeline: 'mix', bin: n, description: 'videotestsrc is-live=true ! video/x-raw,width=160,height=120,framerate=15/1 ! queue' });
   }
-  const la = await engine.request('link', { pipeline: 'mix', from: { bin: 'a' }, to: { bin: 'hub', element: 'mix', pad: 'sink_%u' } });
-  const lb = await engine.request('link', { pipeline: 'mix', from: { bin: 'b' }, to: { bin: 'hub', element: 'mix', pad: 'sink_%u' } });
+  const la = await f.engine.request('link', { pipeline: 'mix', from: { bin: 'a' }, to: { bin: 'hub', element: 'mix', pad: 'sink_%u' } });
+  const lb = await f.engine.request('link', { pipeline: 'mix', from: { bin: 'b' }, to: { bin: 'hub', element: 'mix', pad: 'sink_%u' } });
   assert.notEqual(la.toPad, lb.toPad);
-  await engine.request('setProperty', { pipeline: 'mix', bin: 'hub', element: 'mix', pad: lb.toPad, name: 'xpos', value: 160 });
-  assert.deepEqual(await engine.request('getProperty', { pipeline: 'mix', bin: 'hub', element: 'mix', pad: lb.toPad, name: 'xpos' }), { value: 160 });
+  await f.engine.request('setProperty', { pipeline: 'mix', bin: 'hub', element: 'mix', pad: lb.toPad, name: 'xpos', value: 160 });
+  assert.deepEqual(await f.engine.request('getProperty', { pipeline: 'mix', bin: 'hub', element: 'mix', pad: lb.toPad, name: 'xpos' }), { value: 160 });
   await new Promise((r) => setTimeout(r, 500));
   const rendered = async () => {
-    const s = await engine.request('stats', { pipeline: 'mix' });
+    const s = await f.engine.request('stats', { pipeline: 'mix' });
     const v = s.pipelines.mix.bins.hub.elements.out.values.stats;
     return v && typeof v === 'object' && !Array.isArray(v) ? Number((v.fields as Record<string, number>).rendered) : -1;
   };
   const before = await rendered();
   assert.ok(before > 0, `the compositor outputs frames (${before})`);
-  await engine.request('unlink', { pipeline: 'mix', from: { bin: 'b' }, to: { bin: 'hub', element: 'mix', pad: lb.toPad } });
-  await engine.request('removeBin', { pipeline: 'mix', bin: 'b' });
+  await f.engine.request('unlink', { pipeline: 'mix', from: { bin: 'b' }, to: { bin: 'hub', element: 'mix', pad: lb.toPad } });
+  await f.engine.request('removeBin', { pipeline: 'mix', bin: 'b' });
   await new Promise((r) => setTimeout(r, 400));
   assert.ok(await rendered() > before, 'output goes on with one input');
-  await assert.rejects(engine.request('getProperty', { pipeline: 'mix', bin: 'hub', element: 'mix', pad: lb.toPad, name: 'xpos' }), { code: 'NO_SUCH_PAD' });
-  await engine.request('removePipeline', { pipeline: 'mix' });
+  await assert.rejects(f.engine.request('getProperty', { pipeline: 'mix', bin: 'hub', element: 'mix', pad: lb.toPad, name: 'xpos' }), { code: 'NO_SUCH_PAD' });
+  await f.engine.request('removePipeline', { pipeline: 'mix' });
 });
 
 test('bad input answers a clear error and the engine keeps serving', async () => {
@@ -98,24 +82,24 @@ test('bad input answers a clear error and the engine keeps serving', async () =>
     assert.equal(e.code, code, e.message);
     assert.match(e.message, text);
   };
-  await fails(engine.request('addBin', { pipeline: 'bad', bin: 'x', description: 'videotestsrc ! ! fakesink' }), 'PARSE_ERROR', /syntax error/);
-  await fails(engine.request('addBin', { pipeline: 'bad', bin: 'x', description: 'videotestsrc ! nosuchelement ! fakesink' }), 'PARSE_ERROR', /no element "nosuchelement"/);
-  await fails(engine.request('addBin', { pipeline: 'bad', bin: 'bad name', description: 'fakesrc ! fakesink' }), 'BAD_REQUEST', /bad bin id/);
-  await engine.request('addBin', { pipeline: 'bad', bin: 'x', description: 'fakesrc ! fakesink' });
-  await fails(engine.request('addBin', { pipeline: 'bad', bin: 'x', description: 'fakesrc ! fakesink' }), 'EXISTS', /already/);
-  await fails(engine.request('link', { pipeline: 'bad', from: { bin: 'x' }, to: { bin: 'missing' } }), 'NO_SUCH_BIN', /no bin missing/);
-  await fails(engine.request('link', { pipeline: 'nope', from: { bin: 'x' }, to: { bin: 'y' } }), 'NO_SUCH_PIPELINE', /no pipeline nope/);
-  await fails(engine.request('link', { pipeline: 'bad', from: { bin: 'x' }, to: { bin: 'x' } }), 'BAD_REQUEST', /itself/);
-  await fails(engine.request('setProperty', { pipeline: 'bad', bin: 'x', element: 'nope', name: 'x', value: 1 }), 'NO_SUCH_ELEMENT', /no element nope/);
-  await fails(engine.request('keyframe', { pipeline: 'bad', bin: 'x', element: 'fakesrc0' }), 'ENGINE_ERROR', /force-key-unit/);
+  await fails(f.engine.request('addBin', { pipeline: 'bad', bin: 'x', description: 'videotestsrc ! ! fakesink' }), 'PARSE_ERROR', /syntax error/);
+  await fails(f.engine.request('addBin', { pipeline: 'bad', bin: 'x', description: 'videotestsrc ! nosuchelement ! fakesink' }), 'PARSE_ERROR', /no element "nosuchelement"/);
+  await fails(f.engine.request('addBin', { pipeline: 'bad', bin: 'bad name', description: 'fakesrc ! fakesink' }), 'BAD_REQUEST', /bad bin id/);
+  await f.engine.request('addBin', { pipeline: 'bad', bin: 'x', description: 'fakesrc ! fakesink' });
+  await fails(f.engine.request('addBin', { pipeline: 'bad', bin: 'x', description: 'fakesrc ! fakesink' }), 'EXISTS', /already/);
+  await fails(f.engine.request('link', { pipeline: 'bad', from: { bin: 'x' }, to: { bin: 'missing' } }), 'NO_SUCH_BIN', /no bin missing/);
+  await fails(f.engine.request('link', { pipeline: 'nope', from: { bin: 'x' }, to: { bin: 'y' } }), 'NO_SUCH_PIPELINE', /no pipeline nope/);
+  await fails(f.engine.request('link', { pipeline: 'bad', from: { bin: 'x' }, to: { bin: 'x' } }), 'BAD_REQUEST', /itself/);
+  await fails(f.engine.request('setProperty', { pipeline: 'bad', bin: 'x', element: 'nope', name: 'x', value: 1 }), 'NO_SUCH_ELEMENT', /no element nope/);
+  await fails(f.engine.request('keyframe', { pipeline: 'bad', bin: 'x', element: 'fakesrc0' }), 'ENGINE_ERROR', /force-key-unit/);
   // A port already taken: udpsrc reuse=false fails to bind, the bin is not kept.
-  await engine.request('addBin', { pipeline: 'bad', bin: 'u1', description: 'udpsrc name=in port=0 reuse=false ! fakesink async=false' });
-  const taken = (await engine.request('addBin', { pipeline: 'bad', bin: 'u2', description: 'udpsrc name=in port=0 reuse=false ! fakesink async=false' })).ports[0].port;
-  await fails(engine.request('addBin', { pipeline: 'bad', bin: 'u3', description: `udpsrc port=${taken} reuse=false ! fakesink async=false` }), 'STATE_CHANGE_FAILED', /u3/);
+  await f.engine.request('addBin', { pipeline: 'bad', bin: 'u1', description: 'udpsrc name=in port=0 reuse=false ! fakesink async=false' });
+  const taken = (await f.engine.request('addBin', { pipeline: 'bad', bin: 'u2', description: 'udpsrc name=in port=0 reuse=false ! fakesink async=false' })).ports[0].port;
+  await fails(f.engine.request('addBin', { pipeline: 'bad', bin: 'u3', description: `udpsrc port=${taken} reuse=false ! fakesink async=false` }), 'STATE_CHANGE_FAILED', /u3/);
   assert.ok(events.some((e) => e.type === 'error' && e.bin === 'u3'), 'the bind error also arrives as an error event');
-  const ping = await engine.request('ping', {});
-  assert.equal(ping.pid, engine.pid);
-  const s = await engine.request('stats', { pipeline: 'bad' });
+  const ping = await f.engine.request('ping', {});
+  assert.equal(ping.pid, f.engine.pid);
+  const s = await f.engine.request('stats', { pipeline: 'bad' });
   assert.deepEqual(Object.keys(s.pipelines.bad.bins).sort(), ['u1', 'u2', 'x']);
   assert.equal(s.pipelines.bad.state, 'PLAYING');
 });

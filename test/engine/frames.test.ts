@@ -4,15 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { after, before, test } from 'node:test';
-import { EngineProcess } from '../../src/engine/EngineProcess.ts';
+import { test } from 'node:test';
 import { FrameTap } from '../../src/engine/FrameTap.ts';
-import { waitUntil } from './media.ts';
+import { engineFixture, waitUntil } from './media.ts';
 
-let engine: EngineProcess;
-
-before(async () => { engine = await EngineProcess.start(); });
-after(async () => { await engine?.stop(); });
+const f = engineFixture();
 
 const mean = (b: Buffer) => b.reduce((n, v) => n + v, 0) / b.length;
 
@@ -24,7 +20,7 @@ test('GRAY8 frames of a side branch arrive whole, at the branch rate, with the p
   tap.on('frame', (f) => frames.push({ at: Date.now(), luma: mean(f), size: f.length }));
   try {
     // A 640x480@30 source, analysed at 10 fps and 160x120 on a side branch (media-probe-notes' detector branch).
-    await engine.request('addBin', {
+    await f.engine.request('addBin', {
       pipeline: 'tap', bin: 'analysis',
       description: 'videotestsrc name=src is-live=true pattern=white ! video/x-raw,width=640,height=480,framerate=30/1 ! tee name=t ' +
         't. ! queue ! fakesink sync=false ' +
@@ -39,10 +35,10 @@ test('GRAY8 frames of a side branch arrive whole, at the branch rate, with the p
     assert.ok(rate > 7 && rate < 13, `about 10 frames per second: ${rate.toFixed(1)}`);
     assert.ok(frames.every((f) => f.size === W * H));
     assert.ok(frames[frames.length - 1].luma > 200, `white picture: mean ${frames[frames.length - 1].luma}`);
-    await engine.request('setProperty', { pipeline: 'tap', bin: 'analysis', element: 'src', name: 'pattern', value: 'black' });
+    await f.engine.request('setProperty', { pipeline: 'tap', bin: 'analysis', element: 'src', name: 'pattern', value: 'black' });
     const switched = Date.now();
     await waitUntil(() => frames.some((f) => f.at > switched + 200 && f.luma < 30), 3000, 'a black frame after the pattern change');
-    await engine.request('removePipeline', { pipeline: 'tap' });
+    await f.engine.request('removePipeline', { pipeline: 'tap' });
   } finally {
     tap.close();
   }

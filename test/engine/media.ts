@@ -5,7 +5,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before } from 'node:test';
+import { EngineProcess } from '../../src/engine/EngineProcess.ts';
+import type { EngineEvent } from '../../src/engine/protocol.ts';
 
 export interface RtpPacket {
   at: number;
@@ -125,4 +130,27 @@ export async function waitUntil(pred: () => boolean, timeoutMs: number, what: st
     await new Promise((r) => setTimeout(r, 20));
   }
   return Date.now() - start;
+}
+
+export interface EngineFixture {
+  engine: EngineProcess;
+  /** Every event the engine sent, in order. */
+  events: EngineEvent[];
+  /** A private temporary folder for generated media, removed after the file's tests. */
+  dir: string;
+}
+
+/** One engine process for a test file (started before its tests, stopped after), with its events and a temp folder. */
+export function engineFixture(): EngineFixture {
+  const f = { events: [] as EngineEvent[] } as EngineFixture;
+  before(async () => {
+    f.engine = await EngineProcess.start();
+    f.engine.on('event', (e) => f.events.push(e));
+    f.dir = mkdtempSync(join(tmpdir(), 'fluo-engine-'));
+  });
+  after(async () => {
+    await f.engine?.stop();
+    if (f.dir) rmSync(f.dir, { recursive: true, force: true });
+  });
+  return f;
 }

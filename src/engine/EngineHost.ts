@@ -82,8 +82,7 @@ export class EngineHost {
     if (!bin) throw new EngineError('PARSE_ERROR', `bin ${a.bin}: the description gave no bin`);
     bin.setName(a.bin);
     const entry: BinEntry = { name: a.bin, bin, probes: [], started: false };
-    for (const { path, element } of walkElements(bin)) {
-      if (factoryName(element) === 'udpsrc') entry.probes.push(this.watchKeyframeRequests(p.id, a.bin, path, element));
+    for (const { element } of walkElements(bin)) {
       // A sink added to a running pipeline with async=true makes the pipeline lose its
       // PLAYING state until it prerolls, and a live source upstream produces nothing
       // before PLAYING: neither would ever move. Sinks of engine bins never preroll.
@@ -145,10 +144,17 @@ export class EngineHost {
     const i = p.links.findIndex((l) => matches(a.from, l.srcPad, l.fromBin) && matches(a.to, l.sinkPad, l.toBin));
     if (i < 0) throw new EngineError('NO_SUCH_PAD', `no link ${a.from.bin} -> ${a.to.bin} in pipeline ${a.pipeline}`);
     const [l] = p.links.splice(i, 1);
-    if (l.requests.length) {
-      // engine-host-notes: the input goes to NULL before its request pad is unlinked and released.
+    if (l.requests.some((q) => q.bin === l.toBin && q.element)) {
+      // engine-host-notes: the input goes to NULL before its request pad (compositor,
+      // audiomixer) is unlinked and released; it starts again when linked again. A tee's
+      // request pad on the output side needs nothing: tee releases pads while running.
       const input = p.bins.get(l.fromBin);
-      if (input) { await this.quiesce(input); input.bin.setLockedState(true); input.bin.setState(Gst.State.NULL); }
+      if (input) {
+        await this.quiesce(input);
+        input.bin.setLockedState(true);
+        input.bin.setState(Gst.State.NULL);
+        input.started = false;
+      }
     }
     padOps.unlink(l.srcPad, l.sinkPad);
     for (const q of l.requests) releaseRequest(p, q);
@@ -207,8 +213,13 @@ export class EngineHost {
       case 'eos': {
         if (act.element && !entry) throw new EngineError('BAD_REQUEST', 'eos into an element needs its bin');
         const el = act.element && entry ? this.element(entry, act.element) : null;
-        const sink = el?.getStaticPad('sink');
-        const ok = sink ? padOps.sendEvent(sink, Gst.Event.newEos()) : (el ?? target).sendEvent(Gst.Event.newEos());
+        // Into the sink pads: those of the element, or the bin's ghost inputs (a recording
+        // branch fed by a tee); a bin or element without inputs gets it as its sources do
+        // (gst_element_send_event).
+        const inputs = el ? [el.getStaticPad('sink')].filter(Boolean) : entry ? padsOf(entry.bin).filter((x) => x.direction === Gst.PadDirection.SINK) : [];
+        const ok = inputs.length
+          ? inputs.map((pad) => padOps.sendEvent(pad, Gst.Event.newEos())).every(Boolean)
+          : (el ?? target).sendEvent(Gst.Event.newEos());
         if (!ok) throw new EngineError('ENGINE_ERROR', `EOS not accepted by ${act.element ?? a.bin ?? a.pipeline}`);
         return {};
       }
@@ -291,6 +302,11 @@ export class EngineHost {
       return l !== undefined && p.bins.get(l.toBin)?.started === true;
     });
     if (!ready) return true;
+    if (!b.probes.length) {
+      for (const { path, element } of walkElements(b.bin)) {
+        if (factoryName(element) === 'udpsrc') b.probes.push(this.watchKeyframeRequests(p.id, b.name, path, element));
+      }
+    }
     b.bin.setLockedState(false);
     b.started = true;
     if (!b.bin.syncStateWithParent() || b.bin.getState(0)[0] === Gst.StateChangeReturn.FAILURE) return false;
@@ -348,7 +364,10 @@ export class EngineHost {
       names.unshift(nameOf(o));
       o = Gst.Object.prototype.getParent.call(o);
     }
-    if (!o || names.length === 0) return { pipeline: p.id, bin: null, element: names.join('/') };
+    // A walk that ends before the pipeline comes from a bin already removed (a bin whose
+    // state change failed posts its error, then is dropped before the bus watch runs):
+    // its topmost name is still the caller's bin name.
+    if (names.length === 0) return { pipeline: p.id, bin: null, element: '' };
     return { pipeline: p.id, bin: names[0], element: names.slice(1).join('/') };
   }
 

@@ -8,10 +8,12 @@
  * A process that died (crash, heartbeat) is replaced on the next `acquire`; the pipelines
  * it held are forgotten here, and their owners learn it from the process's `exit` event.
  */
+import { EventEmitter } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { EngineError } from './EngineError.ts';
 import { EngineProcess } from './EngineProcess.ts';
-import type { EngineProcessOptions } from './EngineProcess.ts';
+import type { EngineExit, EngineProcessOptions } from './EngineProcess.ts';
+import type { EngineEvent } from './protocol.ts';
 
 export interface EnginePoolOptions extends EngineProcessOptions {
   /** Processes shared by all pipelines (default: one per core). Ignored with `isolate`. */
@@ -26,7 +28,14 @@ interface Slot {
   pipelines: Set<string>;
 }
 
-export class EnginePool {
+export interface EnginePoolEvents {
+  /** Every event of every pool process (`event.pipeline` says whose). */
+  event: [EngineEvent];
+  /** A process exited other than by `close()`/`release()`: the pipelines it held are gone. */
+  lost: [{ pid: number; pipelines: string[]; exit: EngineExit }];
+}
+
+export class EnginePool extends EventEmitter<EnginePoolEvents> {
   readonly size: number;
   readonly isolate: boolean;
   private readonly options: EngineProcessOptions;
@@ -35,6 +44,7 @@ export class EnginePool {
   private closed = false;
 
   constructor(options: EnginePoolOptions = {}) {
+    super();
     const { size, isolate, ...processOptions } = options;
     this.isolate = isolate ?? false;
     this.size = Math.max(1, size ?? availableParallelism());
@@ -123,7 +133,9 @@ export class EnginePool {
         slot.starting = null;
         slot.engine = engine;
         // A dead process's pipelines are gone with it: they are placed anew on next use.
-        engine.once('exit', () => {
+        engine.on('event', (e) => this.emit('event', e));
+        engine.once('exit', (exit) => {
+          if (!this.closed && exit.reason !== 'stopped') this.emit('lost', { pid: engine.pid, pipelines: [...slot.pipelines], exit });
           for (const p of slot.pipelines) this.placed.delete(p);
           slot.pipelines.clear();
           if (this.isolate && this.slots.includes(slot)) this.slots.splice(this.slots.indexOf(slot), 1);

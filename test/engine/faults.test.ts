@@ -28,8 +28,11 @@ test('a crashed engine surfaces as an exit event; the pool gives a fresh process
     const first = await pool.acquire('a');
     await first.request('addBin', { pipeline: 'a', bin: 'tone', description: TONE });
     const exited = once(first, 'exit') as Promise<[EngineExit]>;
+    const lost = once(pool, 'lost') as Promise<[{ pid: number; pipelines: string[] }]>;
     process.kill(first.pid, 'SIGKILL');
     const [exit] = await exited;
+    const [gone] = await lost;
+    assert.deepEqual({ pid: gone.pid, pipelines: gone.pipelines }, { pid: first.pid, pipelines: ['a'] }, 'the pool says which pipelines went with it');
     assert.equal(exit.reason, 'crashed');
     assert.equal(exit.signal, 'SIGKILL');
     assert.match(exit.description, new RegExp(`engine process ${first.pid} crashed \\(killed by SIGKILL\\)`));

@@ -4,7 +4,8 @@
  * - first RTP packet out of a new bin, on a warm process and on a cold one, median of 5;
  * - RSS of an idle engine process and what one transcode pipeline adds;
  * - CPU of one 640x480@30 VP8 -> H.264 RTP transcode in the engine next to the same
- *   pipeline in gst-launch-1.0, fed by one sender, in the same run.
+ *   pipeline in gst-launch-1.0, fed by one sender, in the same run;
+ * - RSS of 4 light pipelines pooled in one process and isolated in 4.
  * CPU is utime+stime of the process (all threads) from /proc/PID/stat (media-probe-notes,
  * Appendix C). The machine may be shared: figures come with the load average seen.
  */
@@ -12,6 +13,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { EnginePool } from '../src/engine/EnginePool.ts';
 import { EngineProcess } from '../src/engine/EngineProcess.ts';
 import { RtpReceiver, stopChild, VP8_CAPS, freeUdpPort } from '../test/engine/media.ts';
 
@@ -49,6 +51,28 @@ const transcode = (inPort: number, outPort: number) =>
   `udpsrc port=${inPort} caps="${VP8_CAPS}" ! rtpjitterbuffer latency=50 ! rtpvp8depay ! vp8dec ! videoconvert ` +
   '! x264enc tune=zerolatency speed-preset=ultrafast bitrate=1000 key-int-max=300 threads=2 ! video/x-h264,profile=constrained-baseline ' +
   `! rtph264pay pt=102 config-interval=-1 ! udpsink host=127.0.0.1 port=${outPort} sync=false`;
+
+/** RSS of 4 light pipelines (320x240@15 VP8 encode to RTP) in one pooled process, then each in its own process. */
+async function memoryPooledAndIsolated(): Promise<void> {
+  const N = 4;
+  const sink = await RtpReceiver.open();
+  const bin = 'videotestsrc is-live=true ! video/x-raw,width=320,height=240,framerate=15/1 ! vp8enc deadline=1 cpu-used=8 threads=1 lag-in-frames=0 ' +
+    `! rtpvp8pay pt=96 ! udpsink host=127.0.0.1 port=${sink.port} sync=false`;
+  for (const isolate of [false, true]) {
+    const pool = new EnginePool({ size: 1, isolate });
+    const engines = new Set<EngineProcess>();
+    for (let i = 0; i < N; i++) {
+      const e = await pool.acquire(`m${i}`);
+      await e.request('addBin', { pipeline: `m${i}`, bin: 'enc', description: bin });
+      engines.add(e);
+    }
+    await sleep(2000);
+    const total = [...engines].reduce((n, e) => n + rssMb(e.pid), 0);
+    console.log(`${N} light pipelines (320x240@15 VP8 encode to RTP), ${isolate ? 'isolated' : 'pooled'}: ${engines.size} process(es), RSS ${total.toFixed(0)} MB in all, ${(total / N).toFixed(0)} MB per pipeline`);
+    await pool.close();
+  }
+  sink.close();
+}
 
 async function main(): Promise<void> {
   console.log(`# engine bench: Node ${process.version}, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
@@ -109,6 +133,7 @@ async function main(): Promise<void> {
   console.log(`load average after: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 
   await stopChild(sender);
+  await memoryPooledAndIsolated();
   launch.kill('SIGINT');
   await Promise.race([once(launch, 'exit'), sleep(2000)]);
   await stopChild(launch);

@@ -71,6 +71,20 @@ test('a hung engine (SIGSTOP) is killed by the heartbeat, its pending request an
   }
 });
 
+test('a request not answered in time rejects with TIMEOUT; the engine serves again once it runs', async () => {
+  const pool = new EnginePool({ size: 1, heartbeatTimeoutMs: 30_000 });
+  try {
+    const engine = await pool.acquire('slow');
+    process.kill(engine.pid, 'SIGSTOP');
+    await assert.rejects(engine.request('ping', {}, 300), (e: unknown) => e instanceof EngineError && e.code === 'TIMEOUT' && /did not answer ping within 300 ms/.test(e.message));
+    process.kill(engine.pid, 'SIGCONT');
+    assert.equal((await engine.request('ping', {})).pid, engine.pid);
+    assert.ok(engine.alive);
+  } finally {
+    await pool.close();
+  }
+});
+
 test('a parent killed by SIGKILL leaves no engine process', async (t) => {
   const script = fileURLToPath(new URL('./engineParent.ts', import.meta.url));
   const parent = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'inherit'] });

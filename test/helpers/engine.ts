@@ -11,7 +11,7 @@ export function engineChildren(parent = process.pid): number[] {
     if (!/^\d+$/.test(name)) continue;
     try {
       const cmdline = readFileSync(`/proc/${name}/cmdline`, 'utf8');
-      if (!cmdline.includes('engine-main.ts')) continue;
+      if (!/engine-main\.(ts|mjs)/.test(cmdline)) continue;
       // Field 4 of /proc/PID/stat is the parent pid (after the command in parentheses).
       const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
       const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);

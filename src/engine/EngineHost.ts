@@ -70,8 +70,7 @@ export class EngineHost {
     checkName('pipeline', a.pipeline);
     checkName('bin', a.bin);
     if (typeof a.description !== 'string' || !a.description.trim()) throw new EngineError('BAD_REQUEST', 'empty bin description');
-    const p = this.pipelines.get(a.pipeline) ?? this.createPipeline(a.pipeline);
-    if (p.bins.has(a.bin)) throw new EngineError('EXISTS', `bin ${a.bin} already in pipeline ${a.pipeline}`);
+    if (this.pipelines.get(a.pipeline)?.bins.has(a.bin)) throw new EngineError('EXISTS', `bin ${a.bin} already in pipeline ${a.pipeline}`);
     let bin: GObj;
     try {
       // ghost_unlinked_pads: the bin's first unlinked pads become its ports (GStreamerFilter pattern).
@@ -81,6 +80,8 @@ export class EngineHost {
     }
     if (!bin) throw new EngineError('PARSE_ERROR', `bin ${a.bin}: the description gave no bin`);
     bin.setName(a.bin);
+    // Created once the description parsed: a bad first bin leaves no empty pipeline behind.
+    const p = this.pipelines.get(a.pipeline) ?? this.createPipeline(a.pipeline);
     const entry: BinEntry = { name: a.bin, bin, probes: [], started: false };
     for (const { element } of walkElements(bin)) {
       // A sink added to a running pipeline with async=true makes the pipeline lose its

@@ -85,6 +85,7 @@ test('bad input answers a clear error and the engine keeps serving', async () =>
   await fails(f.engine.request('addBin', { pipeline: 'bad', bin: 'x', description: 'videotestsrc ! ! fakesink' }), 'PARSE_ERROR', /syntax error/);
   await fails(f.engine.request('addBin', { pipeline: 'bad', bin: 'x', description: 'videotestsrc ! nosuchelement ! fakesink' }), 'PARSE_ERROR', /no element "nosuchelement"/);
   await fails(f.engine.request('addBin', { pipeline: 'bad', bin: 'bad name', description: 'fakesrc ! fakesink' }), 'BAD_REQUEST', /bad bin id/);
+  await fails(f.engine.request('dot', { pipeline: 'bad' }), 'NO_SUCH_PIPELINE', /no pipeline bad/);
   await f.engine.request('addBin', { pipeline: 'bad', bin: 'x', description: 'fakesrc ! fakesink' });
   await fails(f.engine.request('addBin', { pipeline: 'bad', bin: 'x', description: 'fakesrc ! fakesink' }), 'EXISTS', /already/);
   await fails(f.engine.request('link', { pipeline: 'bad', from: { bin: 'x' }, to: { bin: 'missing' } }), 'NO_SUCH_BIN', /no bin missing/);

@@ -6,8 +6,10 @@
  * Rules kept (../shared/reference/engine-host-notes.md, each from a failure seen there):
  * - no JavaScript on streaming threads: the only pad probes are upstream-event probes on
  *   udpsrc src pads (keyframe requests), called for upstream events only, never per buffer;
- * - quiesce before a state change: those probes are removed and 50 ms pass before a bin or
- *   pipeline goes to NULL (a pending cross-thread callback deadlocked setState(NULL));
+ * - quiesce before a state change: the probes of the whole pipeline are removed and 50 ms
+ *   pass before a bin or pipeline goes to NULL (a pending cross-thread callback deadlocked
+ *   setState(NULL)); the whole pipeline, because a probe of an upstream bin runs on the
+ *   thread that pushes into the bin being stopped. The survivors are re-armed after.
  * - bus messages through a signal watch, never a sync handler;
  * - compositor-style request pads: the input goes to NULL before its pad is unlinked and released.
  */
@@ -151,10 +153,11 @@ export class EngineHost {
       // request pad on the output side needs nothing: tee releases pads while running.
       const input = p.bins.get(l.fromBin);
       if (input) {
-        await this.quiesce(input);
+        await this.quiesce(p);
         input.bin.setLockedState(true);
         input.bin.setState(Gst.State.NULL);
         input.started = false;
+        this.rearm(p);
       }
     }
     padOps.unlink(l.srcPad, l.sinkPad);
@@ -194,12 +197,15 @@ export class EngineHost {
     switch (act?.kind) {
       case 'state': {
         if (!['NULL', 'READY', 'PAUSED', 'PLAYING'].includes(act.state)) throw new EngineError('BAD_REQUEST', `unknown state ${String(act.state)}`);
-        if (act.state === 'NULL' && entry) await this.quiesce(entry);
+        if (act.state === 'NULL') await this.quiesce(p);
         // A bin given its own state must not follow the pipeline's next change.
-        if (entry) entry.bin.setLockedState(true);
-        if (target.setState(stateValue(act.state)) === Gst.StateChangeReturn.FAILURE) {
-          throw new EngineError('STATE_CHANGE_FAILED', `${a.bin ?? a.pipeline} could not go to ${act.state}`);
+        if (entry) {
+          entry.bin.setLockedState(true);
+          entry.started = act.state !== 'NULL';
         }
+        const r = target.setState(stateValue(act.state));
+        this.rearm(p);
+        if (r === Gst.StateChangeReturn.FAILURE) throw new EngineError('STATE_CHANGE_FAILED', `${a.bin ?? a.pipeline} could not go to ${act.state}`);
         return {};
       }
       case 'seek': {
@@ -303,13 +309,9 @@ export class EngineHost {
       return l !== undefined && p.bins.get(l.toBin)?.started === true;
     });
     if (!ready) return true;
-    if (!b.probes.length) {
-      for (const { path, element } of walkElements(b.bin)) {
-        if (factoryName(element) === 'udpsrc') b.probes.push(this.watchKeyframeRequests(p.id, b.name, path, element));
-      }
-    }
     b.bin.setLockedState(false);
     b.started = true;
+    this.arm(p, b);
     if (!b.bin.syncStateWithParent() || b.bin.getState(0)[0] === Gst.StateChangeReturn.FAILURE) return false;
     for (const l of p.links.filter((x) => x.toBin === b.name)) {
       const up = p.bins.get(l.fromBin);
@@ -392,16 +394,32 @@ export class EngineHost {
     return { pad, id };
   }
 
-  /** Probes off, then 50 ms for any callback already queued to the JS thread (engine-host-notes). */
-  private async quiesce(b: BinEntry): Promise<void> {
-    if (!b.probes.length) return;
-    for (const { pad, id } of b.probes) pad.removeProbe(id);
-    b.probes = [];
-    await sleep(QUIESCE_MS);
+  /** The keyframe-request probes of a started bin, if it has none. */
+  private arm(p: PipelineEntry, b: BinEntry): void {
+    if (!b.started || b.probes.length) return;
+    for (const { path, element } of walkElements(b.bin)) {
+      if (factoryName(element) === 'udpsrc') b.probes.push(this.watchKeyframeRequests(p.id, b.name, path, element));
+    }
+  }
+
+  private rearm(p: PipelineEntry): void {
+    for (const b of p.bins.values()) this.arm(p, b);
+  }
+
+  /** Every probe of the pipeline off, then 50 ms for any callback already queued to the JS thread (engine-host-notes). */
+  private async quiesce(p: PipelineEntry): Promise<void> {
+    let removed = 0;
+    for (const b of p.bins.values()) {
+      for (const { pad, id } of b.probes) pad.removeProbe(id);
+      removed += b.probes.length;
+      b.probes = [];
+    }
+    if (removed) await sleep(QUIESCE_MS);
   }
 
   private async dropBin(p: PipelineEntry, b: BinEntry): Promise<void> {
-    await this.quiesce(b);
+    await this.quiesce(p);
+    b.started = false;
     b.bin.setLockedState(true);
     b.bin.setState(Gst.State.NULL);
     for (const l of p.links.filter((x) => x.fromBin === b.name || x.toBin === b.name)) {
@@ -411,11 +429,12 @@ export class EngineHost {
     p.links = p.links.filter((x) => x.fromBin !== b.name && x.toBin !== b.name);
     p.pipeline.remove(b.bin);
     p.bins.delete(b.name);
+    this.rearm(p);
   }
 
   private async dropPipeline(p: PipelineEntry): Promise<void> {
     this.pipelines.delete(p.id);
-    for (const b of p.bins.values()) await this.quiesce(b);
+    await this.quiesce(p);
     p.bus.disconnect(p.busHandler);
     p.bus.removeSignalWatch();
     p.pipeline.setState(Gst.State.NULL);

@@ -217,4 +217,10 @@ export type FromWorker =
   | { t: 'stopped'; closed: boolean }
   /** process.getActiveResourcesInfo() of the worker, by handle type, its own message port left out. */
   | { t: 'resources'; id: number; list: string[] }
-  | { t: 'engineStats'; id: number; processes: Array<{ pid: number; rssBytes: number; pipelines: number; bins: number }> };
+  | { t: 'engineStats'; id: number; processes: EngineProcessStats[]; transcoders: TranscoderStats[] };
+
+/** An engine process of a worker, for leak checks and operators. */
+export interface EngineProcessStats { pid: number; rssBytes: number; pipelines: number; bins: number }
+
+/** A transcoder of a worker: its formats, frames through it, and recent frame latencies (ms). */
+export interface TranscoderStats { id: string; from: string; to: string; framesIn: number; framesOut: number; latencyMs: number[] }

@@ -1,6 +1,7 @@
 import { EnginePool } from '../../engine/EnginePool.ts';
 import type { EngineProcess, EngineExit } from '../../engine/EngineProcess.ts';
 import type { EngineEvent } from '../../engine/protocol.ts';
+import type { EngineProcessStats } from '../../shared/workerProtocol.ts';
 import { EngineBin } from './EngineBin.ts';
 
 /** Engine settings a media worker receives (kurento.conf.json `mediaServer.engine`). */
@@ -14,14 +15,6 @@ export interface EngineSettings {
 }
 
 export const DEFAULT_ENGINE_SETTINGS: EngineSettings = { processes: 1, isolatePipelines: false, heartbeatTimeoutMs: 5000 };
-
-/** One engine process, as `stats` reports it. */
-export interface EngineProcessLoad {
-  pid: number;
-  rssBytes: number;
-  pipelines: number;
-  bins: number;
-}
 
 /** What a bin's owner hears from the engine: its bus messages, and the end of its process. */
 export interface BinListener {
@@ -107,7 +100,7 @@ export class MediaEngine {
   }
 
   /** Per live engine process: its pid, pipelines and bins (for leak checks and operators). */
-  async stats(): Promise<EngineProcessLoad[]> {
+  async stats(): Promise<EngineProcessStats[]> {
     return Promise.all([...this.#wired].filter((e) => e.alive).map(async (e) => {
       const r = await e.request('stats', {}).catch(() => undefined);
       const pipelines = Object.values(r?.pipelines ?? {});

@@ -2,6 +2,7 @@ import { MediaNode, type EmitFn } from '../graph/MediaNode.ts';
 import type { Edge } from '../graph/Edge.ts';
 import type { MediaPacket, RtpCodecInfo } from '../graph/MediaPacket.ts';
 import { describeCodec } from '../graph/MediaPacket.ts';
+import { startsKeyframe } from '../graph/keyframes.ts';
 import type { MediaEngine } from '../engine/MediaEngine.ts';
 import type { EngineBin } from '../engine/EngineBin.ts';
 import { RtpBridge } from '../engine/RtpBridge.ts';
@@ -13,6 +14,10 @@ const START_BITRATE: Record<Kind, number> = { VIDEO: 500_000, AUDIO: 32_000 };
 /** Encoder bitrate bounds (bit/s): REMB below 30 kbps is noise (Kurento's REMB floor). */
 const MIN_VIDEO_BPS = 30_000;
 const MAX_VIDEO_BPS = 2_500_000;
+/** Latency samples kept, and frames in flight counted (more means the engine dropped some: start again). */
+const LATENCY_SAMPLES = 1024;
+const MAX_IN_FLIGHT = 60;
+const LOST_TRACK_MS = 1000;
 
 export interface TranscoderOwner {
   readonly engine: MediaEngine;
@@ -47,6 +52,15 @@ export class Transcoder extends MediaNode {
   #lastAt = 0;
   #lastKeyframe = -Infinity;
   #bitrate: number;
+  /** Arrival times of the input frames in flight (their last packet), oldest first. */
+  readonly #inFlight: number[] = [];
+  /** The last LATENCY_SAMPLES frame latencies through the engine (ms), a ring. */
+  readonly #latencies: number[] = [];
+  #latencyAt = 0;
+  /** Frames are counted from the first keyframe in: the decoder drops what comes before it. */
+  #counting = false;
+  framesIn = 0;
+  framesOut = 0;
 
   constructor(id: string, owner: TranscoderOwner, source: MediaNode, media: Kind, from: RtpCodecInfo, to: RtpCodecInfo) {
     super(id, owner.emitFor(source.id), 'PassThrough');
@@ -116,13 +130,39 @@ export class Transcoder extends MediaNode {
     if (pkt === this.#last || this.#state !== 'running') return;
     this.#last = pkt;
     this.#lastAt = pkt.at;
+    // The marker bit ends a video frame (RFC 3550 §5.1, RFC 7741 §4.1): one frame in flight.
+    if (this.media === 'VIDEO') {
+      if (!this.#counting && startsKeyframe(this.from.name, pkt.buf)) this.#counting = true;
+      if (this.#counting && pkt.buf[1]! & 0x80) {
+        this.framesIn++;
+        if (this.#inFlight.push(pkt.at) > MAX_IN_FLIGHT) this.#inFlight.shift();
+      }
+    }
     this.#bridge?.send(pkt.buf);
   }
 
   #fromEngine(buf: Buffer): void {
     if (this.#state !== 'running') return;
+    const now = performance.now();
+    if (this.media === 'VIDEO' && buf[1]! & 0x80) {
+      this.framesOut++;
+      // One frame out for one frame in (a transcoder neither drops nor adds frames while
+      // it keeps up): the oldest in flight is this one's input.
+      const at = this.#inFlight.shift();
+      if (at !== undefined && now - at > LOST_TRACK_MS) {
+        // Frames were lost on the way (the depayloader waits for a keyframe after a
+        // loss): the queue no longer matches; count again from the next keyframe.
+        this.#inFlight.length = 0;
+        this.#counting = false;
+      } else if (at !== undefined) this.#latencies[this.#latencyAt++ % LATENCY_SAMPLES] = now - at;
+    }
     const pkt: MediaPacket = { codec: this.to, buf, at: this.#lastAt };
     for (const e of this.#edges) e.deliver(this.media, pkt);
+  }
+
+  /** Frames through and the latency the engine added, last LATENCY_SAMPLES frames (ms). */
+  stats(): { id: string; from: string; to: string; framesIn: number; framesOut: number; latencyMs: number[] } {
+    return { id: this.id, from: describeCodec(this.from), to: describeCodec(this.to), framesIn: this.framesIn, framesOut: this.framesOut, latencyMs: [...this.#latencies] };
   }
 
   /** A sink asks for a keyframe: the encoder makes one (at most one per KEYFRAME_INTERVAL_MS). */

@@ -1,5 +1,5 @@
 import { KurentoError } from '../../shared/KurentoError.ts';
-import type { EmitFn, FromWorker, NodeKind, NodeKinds, PipelineMessage, Wire } from '../../shared/workerProtocol.ts';
+import type { EmitFn, FromWorker, NodeKind, NodeKinds, PipelineMessage, TranscoderStats, Wire } from '../../shared/workerProtocol.ts';
 import type { MediaNode } from '../graph/MediaNode.ts';
 import { MediaGraph } from '../graph/MediaGraph.ts';
 import { createNode, isNodeKind } from '../graph/createNode.ts';
@@ -21,6 +21,11 @@ export class MediaHost {
   constructor(send: (m: FromWorker) => void, engine?: EngineSettings) {
     this.#send = send;
     this.engine = new MediaEngine(engine);
+  }
+
+  /** Every transcoder of this worker's pipelines. */
+  transcoderStats(): TranscoderStats[] {
+    return [...this.#graphs.values()].flatMap((g) => g.transcoders().map((t) => t.stats()));
   }
 
   get pipelineCount(): number {

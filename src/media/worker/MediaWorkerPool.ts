@@ -1,9 +1,9 @@
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { KurentoError, ErrorCodes, type ErrorType } from '../../shared/KurentoError.ts';
-import type { EventMessage, FromWorker, OpArgs, OpName, OpResult, PipelineMessage, ToWorker, Wire } from '../../shared/workerProtocol.ts';
+import type { EngineProcessStats, EventMessage, FromWorker, OpArgs, OpName, OpResult, PipelineMessage, ToWorker, TranscoderStats, Wire } from '../../shared/workerProtocol.ts';
 import { Logger } from '../../log/Logger.ts';
-import { DEFAULT_ENGINE_SETTINGS, type EngineProcessLoad, type EngineSettings } from '../engine/MediaEngine.ts';
+import { DEFAULT_ENGINE_SETTINGS, type EngineSettings } from '../engine/MediaEngine.ts';
 
 const log = Logger.get('FluoMediaWorkers');
 
@@ -194,13 +194,22 @@ export class MediaWorkerPool {
   }
 
   /** The engine processes of every running worker, with their pipelines and bins. */
-  async engineStats(): Promise<EngineProcessLoad[]> {
+  async engineStats(): Promise<EngineProcessStats[]> {
+    return (await this.#engineReports()).flatMap((r) => r.processes);
+  }
+
+  /** Every transcoder of every running worker, with its frame latencies. */
+  async transcoderStats(): Promise<TranscoderStats[]> {
+    return (await this.#engineReports()).flatMap((r) => r.transcoders);
+  }
+
+  #engineReports(): Promise<Array<{ processes: EngineProcessStats[]; transcoders: TranscoderStats[] }>> {
     const running = this.#workers.flatMap((w) => (w.worker ? [w.worker] : []));
-    const lists = await Promise.all(running.map((worker) => {
+    return Promise.all(running.map((worker) => {
       const id = this.#nextId++;
-      return answerOf(worker, { t: 'engineStats', id }, (m) => (m.t === 'engineStats' && m.id === id ? m.processes : undefined), []);
+      const none: { processes: EngineProcessStats[]; transcoders: TranscoderStats[] } = { processes: [], transcoders: [] };
+      return answerOf(worker, { t: 'engineStats', id }, (m) => (m.t === 'engineStats' && m.id === id ? { processes: m.processes, transcoders: m.transcoders } : undefined), none);
     }));
-    return lists.flat();
   }
 
   /**

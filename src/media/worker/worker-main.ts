@@ -20,7 +20,7 @@ port.on('message', (m: ToWorker) => {
       port.postMessage({ t: 'resources', id: m.id, list } satisfies FromWorker);
     }), 0);
   } else if (m.t === 'engineStats') {
-    void host.engine.stats().then((processes) => port.postMessage({ t: 'engineStats', id: m.id, processes } satisfies FromWorker));
+    void host.engine.stats().then((processes) => port.postMessage({ t: 'engineStats', id: m.id, processes, transcoders: host.transcoderStats() } satisfies FromWorker));
   } else host.handle(m);
 });
 port.on('close', () => host.closeAll());

@@ -34,6 +34,8 @@ export interface FluoConfig {
     readonly maxMessageSize: number;
     /** Most live objects per session (Fluo addition). */
     readonly maxObjectsPerSession: number;
+    /** Most operations in one transaction or requests in one batch (Fluo addition). */
+    readonly maxOperationsPerTransaction: number;
   };
   /** Media worker threads; resolved (one per core when the file says 0). */
   readonly mediaWorkers: number;

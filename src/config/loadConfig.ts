@@ -68,8 +68,9 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loa
     killLimit: k.fraction(res.killLimit, 'mediaServer.resources.killLimit'),
     disableRequestCache: k.bool(res.disableRequestCache, 'mediaServer.resources.disableRequestCache', false),
     requestCacheTimeout: k.int(res.requestCacheTimeout, 'mediaServer.resources.requestCacheTimeout', 20_000, 0, 3_600_000),
-    maxMessageSize: k.int(res.maxMessageSize, 'mediaServer.resources.maxMessageSize', 10 * 1024 * 1024, 1024, 1 << 30),
+    maxMessageSize: k.int(res.maxMessageSize, 'mediaServer.resources.maxMessageSize', 1024 * 1024, 1024, 1 << 30),
     maxObjectsPerSession: k.int(res.maxObjectsPerSession, 'mediaServer.resources.maxObjectsPerSession', 10_000, 1, 1e9),
+    maxOperationsPerTransaction: k.int(res.maxOperationsPerTransaction, 'mediaServer.resources.maxOperationsPerTransaction', 1000, 1, 1e6),
   };
 
   const workersArg = last('media-workers');

@@ -5,6 +5,8 @@ import type { JsonValue } from '../api/types.ts';
 import { errorToJsonRpc, isUnexpected } from './errorToJsonRpc.ts';
 import { RequestCache } from './RequestCache.ts';
 import { SessionTable } from './SessionTable.ts';
+import { FrameShape } from './FrameShape.ts';
+import { yielder } from './yielder.ts';
 import type { RpcConnection } from './RpcConnection.ts';
 import { Logger } from '../log/Logger.ts';
 
@@ -19,6 +21,8 @@ export interface JsonRpcOptions {
   readonly disableRequestCache: boolean;
   readonly requestCacheTimeout: number;
   readonly maxMessageSize: number;
+  /** Most operations in one transaction, or requests in one batch. */
+  readonly maxOperationsPerTransaction: number;
 }
 
 const log = Logger.get('KurentoJsonRpc');
@@ -35,6 +39,7 @@ export class JsonRpcHandler {
   readonly #d: OperationRouter;
   readonly #cache: RequestCache | undefined;
   readonly #maxMessageSize: number;
+  readonly #maxOperations: number;
   readonly #methods: Record<string, MethodFn>;
   /** Events raised while a request runs synchronously wait until its response is out. */
   readonly #held = new Map<RpcConnection, string[]>();
@@ -43,6 +48,7 @@ export class JsonRpcHandler {
     this.#d = opts.router;
     this.#cache = opts.disableRequestCache ? undefined : new RequestCache(opts.requestCacheTimeout);
     this.#maxMessageSize = opts.maxMessageSize;
+    this.#maxOperations = opts.maxOperationsPerTransaction;
     this.#methods = {
       ping: (p) => this.#ping(p),
       connect: (p, c) => this.#connect(p, c),
@@ -71,10 +77,32 @@ export class JsonRpcHandler {
     };
   }
 
-  /** Handles one text frame; returns the reply text (undefined for notifications). */
+  /**
+   * Handles one text frame; returns the reply text (undefined for notifications).
+   * Every frame gets a valid JSON-RPC answer (issue 16, defect 1): a failure no method
+   * caught becomes -32603 here rather than a frame left unanswered.
+   */
   handle(text: string, conn: RpcConnection): string | undefined | Promise<string | undefined> {
+    try {
+      const r = this.#frame(text, conn);
+      return r instanceof Promise ? r.catch(internalError) : r;
+    } catch (err) {
+      return internalError(err);
+    }
+  }
+
+  #frame(text: string, conn: RpcConnection): string | undefined | Promise<string | undefined> {
     if (text.length > this.#maxMessageSize) {
       return JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32600, message: `Invalid JSON-RPC request: message of ${text.length} bytes exceeds mediaServer.resources.maxMessageSize (${this.#maxMessageSize})` } });
+    }
+    const shape = FrameShape.check(text);
+    if (shape instanceof Promise) return shape.then((problem) => this.#parsed(text, conn, problem));
+    return this.#parsed(text, conn, shape);
+  }
+
+  #parsed(text: string, conn: RpcConnection, problem: string | undefined): string | undefined | Promise<string | undefined> {
+    if (problem !== undefined) {
+      return JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32600, message: `Invalid JSON-RPC request: ${problem}` } });
     }
     let msg: unknown;
     try {
@@ -90,8 +118,14 @@ export class JsonRpcHandler {
   /** JSON-RPC 2.0 batch: each request in order, one array reply (notifications omitted). */
   async #batch(msgs: unknown[], conn: RpcConnection): Promise<string | undefined> {
     if (msgs.length === 0) return JSON.stringify(invalidRequest());
+    if (msgs.length > this.#maxOperations) {
+      const err = new KurentoError('NOT_ENOUGH_RESOURCES', `A batch of ${msgs.length} requests exceeds the limit of ${this.#maxOperations} (mediaServer.resources.maxOperationsPerTransaction)`);
+      return JSON.stringify([fail(null, err, 'batch')]);
+    }
     const out: Response[] = [];
+    const pause = yielder();
     for (const m of msgs) {
+      await pause();
       const r = await this.#request(m, conn, JSON.stringify(m));
       if (r) out.push(r);
     }
@@ -207,8 +241,13 @@ export class JsonRpcHandler {
     if (!Array.isArray(p.operations)) {
       throw new KurentoError('MALFORMED_TRANSACTION', "'operations' should be an array");
     }
+    if (p.operations.length > this.#maxOperations) {
+      throw new KurentoError('NOT_ENOUGH_RESOURCES', `A transaction of ${p.operations.length} operations exceeds the limit of ${this.#maxOperations} (mediaServer.resources.maxOperationsPerTransaction)`);
+    }
     const responses: Response[] = [];
+    const pause = yielder();
     for (let i = 0; i < p.operations.length; i++) {
+      await pause();
       const op: unknown = p.operations[i];
       if (!isObj(op) || Number(op.id) !== i || typeof op.method !== 'string') {
         throw new KurentoError('MALFORMED_TRANSACTION', `Id of request '${i}' should be '${i}'`);
@@ -230,6 +269,11 @@ function ok(id: Id, result: Result): Response {
 function fail(id: Id, err: unknown, method: string): Response {
   if (isUnexpected(err)) log.error(`Unexpected error in '${method}': ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
   return { jsonrpc: '2.0', id, error: errorToJsonRpc(err) };
+}
+
+function internalError(err: unknown): string {
+  log.error(`unhandled error answering a frame: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+  return JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32603, message: 'Internal error.' } });
 }
 
 function invalidRequest(): Response {

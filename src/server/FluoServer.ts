@@ -45,6 +45,7 @@ export class FluoServer {
       disableRequestCache: config.resources.disableRequestCache,
       requestCacheTimeout: config.resources.requestCacheTimeout,
       maxMessageSize: config.resources.maxMessageSize,
+      maxOperationsPerTransaction: config.resources.maxOperationsPerTransaction,
     });
     const byModule = new Map<string, string[]>();
     for (const m of this.api.modules()) {

@@ -159,3 +159,13 @@ export async function withEndpoint<T>(constructorParams: Record<string, unknown>
     await fluo.stop();
   }
 }
+
+/** Sends one raw frame on `ws` and resolves with the next frame it receives (any kind), or rejects after `timeoutMs`. */
+export function exchangeRaw(ws: WebSocket, text: string, timeoutMs = 5_000): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => { ws.off('message', on); reject(new Error(`no reply to ${text.slice(0, 80)}…`)); }, timeoutMs);
+    const on = (d: Buffer): void => { clearTimeout(t); ws.off('message', on); resolve(JSON.parse(d.toString()) as unknown); };
+    ws.on('message', on);
+    ws.send(text);
+  });
+}

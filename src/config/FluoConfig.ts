@@ -36,6 +36,12 @@ export interface FluoConfig {
     readonly maxObjectsPerSession: number;
     /** Most operations in one transaction or requests in one batch (Fluo addition). */
     readonly maxOperationsPerTransaction: number;
+    /** Unsent bytes over which a connection is no longer read (Fluo addition). */
+    readonly sendBufferPause: number;
+    /** Unsent bytes over which a connection is closed (Fluo addition). */
+    readonly sendBufferClose: number;
+    /** Seconds unsent output may stay over sendBufferPause before the close (Fluo addition). */
+    readonly sendBufferTimeout: number;
   };
   /** Media worker threads; resolved (one per core when the file says 0). */
   readonly mediaWorkers: number;

@@ -71,7 +71,14 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loa
     maxMessageSize: k.int(res.maxMessageSize, 'mediaServer.resources.maxMessageSize', 1024 * 1024, 1024, 1 << 30),
     maxObjectsPerSession: k.int(res.maxObjectsPerSession, 'mediaServer.resources.maxObjectsPerSession', 10_000, 1, 1e9),
     maxOperationsPerTransaction: k.int(res.maxOperationsPerTransaction, 'mediaServer.resources.maxOperationsPerTransaction', 1000, 1, 1e6),
+    sendBufferPause: k.int(res.sendBufferPause, 'mediaServer.resources.sendBufferPause', 4 * 1024 * 1024, 1024, 1 << 30),
+    sendBufferClose: k.int(res.sendBufferClose, 'mediaServer.resources.sendBufferClose', 32 * 1024 * 1024, 1024, 1 << 30),
+    sendBufferTimeout: k.int(res.sendBufferTimeout, 'mediaServer.resources.sendBufferTimeout', 60, 1, 86_400),
   };
+
+  if (resources.sendBufferClose <= resources.sendBufferPause) {
+    throw new ConfigError(`${confFile}: mediaServer.resources.sendBufferClose (${resources.sendBufferClose}) must be larger than sendBufferPause (${resources.sendBufferPause})`);
+  }
 
   const workersArg = last('media-workers');
   const workers = workersArg !== undefined

@@ -70,6 +70,7 @@ export class FluoServer {
       path: config.websocket.path,
       secure: config.websocket.secure,
       maxMessageSize: config.resources.maxMessageSize,
+      sendBuffer: { pause: config.resources.sendBufferPause, close: config.resources.sendBufferClose, timeout: config.resources.sendBufferTimeout },
       onMessage: (text, conn) => this.rpc.handle(text, conn),
       onClose: (conn) => this.rpc.connectionClosed(conn),
     });

@@ -15,9 +15,32 @@ export interface WebSocketTransportOptions {
   readonly secure?: { readonly port: number; readonly certificate: string; readonly password: string };
   /** Frames larger than this are refused by the JSON-RPC layer; ws closes at twice it (1009). */
   readonly maxMessageSize: number;
+  /** Output bounds of one connection (issue 16, defect 3). */
+  readonly sendBuffer: SendBufferLimits;
   readonly onMessage: (text: string, conn: RpcConnection) => string | undefined | Promise<string | undefined>;
   readonly onClose: (conn: RpcConnection) => void;
 }
+
+export interface SendBufferLimits {
+  /** Bytes of unsent output over which the connection's requests are no longer read. */
+  readonly pause: number;
+  /** Bytes of unsent output over which the connection is closed. */
+  readonly close: number;
+  /** Seconds the output may stay over `pause` before the connection is closed. */
+  readonly timeout: number;
+}
+
+/**
+ * Requests queued behind an asynchronous one past which the connection is no longer
+ * read: each may be a whole `maxMessageSize` frame held in memory meanwhile.
+ */
+const MAX_QUEUED = 256;
+
+/**
+ * Close code for a client that does not read what it asked for: 1008 "policy
+ * violation" (RFC 6455 section 7.4.1); the reason says which bound it broke.
+ */
+const CLOSE_NOT_READING = 1008;
 
 /** One WebSocket as an RpcConnection, with in-order processing of its requests. */
 class WsConnection implements RpcConnection {
@@ -25,8 +48,83 @@ class WsConnection implements RpcConnection {
   #queue: Promise<void> | undefined;
   #pending = 0;
   #corked = false;
+  #paused = false;
+  #stallTimer: NodeJS.Timeout | undefined;
+  /**
+   * Frames ws had already read when the connection was paused: ws delivers every frame
+   * of a socket read at once, pause or not, so they wait here (one read's worth).
+   */
+  readonly #inbox: string[] = [];
+  #handler: WebSocketTransportOptions['onMessage'] | undefined;
 
-  constructor(readonly id: number, private readonly ws: WebSocket) {}
+  constructor(readonly id: number, private readonly ws: WebSocket, private readonly limits: SendBufferLimits) {
+    this.#socket?.on('drain', () => this.#flow());
+  }
+
+  get #socket(): Socket | undefined {
+    return (this.ws as unknown as { _socket?: Socket })._socket;
+  }
+
+  /**
+   * Backpressure (issue 16, defect 3). A client that sends requests but never reads its
+   * socket made the server buffer every answer without bound. While the unsent output
+   * (ws's `bufferedAmount`: the socket's write queue and ws's own) is over
+   * `limits.pause`, or too many requests wait behind an asynchronous one, this
+   * connection's socket is not read: its requests stay in the kernel and in the
+   * client, not in our memory. Output over `limits.close`, or over `limits.pause`
+   * for `limits.timeout` seconds, closes the connection with 1008.
+   */
+  #flow(): void {
+    if (!this.open) return;
+    const buffered = this.ws.bufferedAmount;
+    if (buffered > this.limits.close) {
+      this.#shut(`output of ${buffered} bytes unread, over mediaServer.resources.sendBufferClose (${this.limits.close})`);
+      return;
+    }
+    const over = buffered > this.limits.pause;
+    if (over && !this.#stallTimer) {
+      this.#stallTimer = setTimeout(() => {
+        this.#shut(`output over mediaServer.resources.sendBufferPause (${this.limits.pause} bytes) unread for mediaServer.resources.sendBufferTimeout (${this.limits.timeout} s)`);
+      }, this.limits.timeout * 1000);
+      this.#stallTimer.unref();
+    } else if (!over && this.#stallTimer) {
+      clearTimeout(this.#stallTimer);
+      this.#stallTimer = undefined;
+    }
+    const pause = over || this.#pending > MAX_QUEUED;
+    if (pause !== this.#paused) {
+      this.#paused = pause;
+      if (pause) {
+        this.ws.pause();
+      } else {
+        this.ws.resume();
+        while (this.#inbox.length && !this.#paused) this.#process(this.#inbox.shift()!, this.#handler!);
+      }
+    }
+  }
+
+  #shut(reason: string): void {
+    log.warn(`connection ${this.id} closed (${CLOSE_NOT_READING}): the client does not read its answers: ${reason}`);
+    this.#stop();
+    // The close frame waits behind the unread output: a client that reads again within
+    // a grace period gets it; otherwise the socket is destroyed.
+    this.ws.close(CLOSE_NOT_READING, 'client does not read its answers');
+    // Read again, for the client's answering close frame (later requests are dropped).
+    this.#paused = false;
+    this.ws.resume();
+    setTimeout(() => this.ws.terminate(), 5000).unref();
+  }
+
+  /** Ends the stall timer and drops unread frames (the connection is closing). */
+  #stop(): void {
+    if (this.#stallTimer) clearTimeout(this.#stallTimer);
+    this.#stallTimer = undefined;
+    this.#inbox.length = 0;
+  }
+
+  closed(): void {
+    this.#stop();
+  }
 
   get open(): boolean {
     return this.ws.readyState === this.ws.OPEN;
@@ -40,7 +138,7 @@ class WsConnection implements RpcConnection {
    */
   send(text: string): void {
     if (!this.open) return;
-    const socket = (this.ws as unknown as { _socket?: Socket })._socket;
+    const socket = this.#socket;
     if (socket && !this.#corked) {
       this.#corked = true;
       socket.cork();
@@ -50,6 +148,7 @@ class WsConnection implements RpcConnection {
       });
     }
     this.ws.send(text);
+    this.#flow();
   }
 
   /**
@@ -58,6 +157,13 @@ class WsConnection implements RpcConnection {
    * out at once; once an asynchronous one is pending, later frames wait behind it.
    */
   process(text: string, handler: WebSocketTransportOptions['onMessage']): void {
+    this.#handler = handler;
+    if (!this.open) return;
+    if (this.#paused) this.#inbox.push(text);
+    else this.#process(text, handler);
+  }
+
+  #process(text: string, handler: WebSocketTransportOptions['onMessage']): void {
     if (this.#pending === 0) {
       const r = safe(() => handler(text, this));
       if (!(r instanceof Promise)) {
@@ -72,10 +178,14 @@ class WsConnection implements RpcConnection {
 
   #chain(p: Promise<string | undefined> | string | undefined): void {
     this.#pending++;
+    if (this.#pending > MAX_QUEUED) this.#flow();
     const done = Promise.resolve(p).then(
       (r) => { if (r !== undefined) this.send(r); },
       (err: unknown) => log.error(`request failed: ${String(err)}`),
-    ).finally(() => { this.#pending--; });
+    ).finally(() => {
+      this.#pending--;
+      if (this.#paused) this.#flow();
+    });
     this.#queue = done;
   }
 }
@@ -151,7 +261,7 @@ export class WebSocketTransport {
   }
 
   #accept(ws: WebSocket): void {
-    const conn = new WsConnection(this.#nextId++, ws);
+    const conn = new WsConnection(this.#nextId++, ws, this.#opts.sendBuffer);
     this.#conns.add(conn);
     log.debug(`connection ${conn.id} opened`);
     ws.on('message', (data, isBinary) => {
@@ -162,6 +272,7 @@ export class WebSocketTransport {
     });
     ws.on('error', (err) => log.warn(`connection ${conn.id}: ${err.message}`));
     ws.on('close', () => {
+      conn.closed();
       this.#conns.delete(conn);
       log.debug(`connection ${conn.id} closed`);
       this.#opts.onClose(conn);

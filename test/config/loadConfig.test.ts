@@ -42,6 +42,7 @@ test('the shipped config folder gives Kurento defaults, wherever the working dir
     assert.deepEqual(c.resources, {
       garbageCollectorPeriod: 240, exceptionLimit: undefined, killLimit: undefined, disableRequestCache: false,
       requestCacheTimeout: 20000, maxMessageSize: 1024 * 1024, maxObjectsPerSession: 10000, maxOperationsPerTransaction: 1000,
+      sendBufferPause: 4194304, sendBufferClose: 33554432, sendBufferTimeout: 60,
     });
     assert.equal(c.mediaWorkers, os.availableParallelism());
     assert.equal(c.modulesConfigPath, path.join(path.dirname(DEFAULT_CONF_FILE), 'modules'));
@@ -90,6 +91,7 @@ test('--conf-file with a temporary file: every kurento.conf.json key, both flag 
       assert.deepEqual(c.resources, {
         garbageCollectorPeriod: 5, exceptionLimit: 0.015, killLimit: 0.7, disableRequestCache: true,
         requestCacheTimeout: 1000, maxMessageSize: 2048, maxObjectsPerSession: 7, maxOperationsPerTransaction: 1000,
+        sendBufferPause: 4194304, sendBufferClose: 33554432, sendBufferTimeout: 60,
       });
       assert.equal(c.mediaWorkers, 3);
       assert.equal(c.modulesConfigPath, path.join(t.dir, 'modules'));

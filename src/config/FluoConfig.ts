@@ -42,6 +42,16 @@ export interface FluoConfig {
     readonly sendBufferClose: number;
     /** Seconds unsent output may stay over sendBufferPause before the close (Fluo addition). */
     readonly sendBufferTimeout: number;
+    /** Most live objects created through one connection (Fluo addition). */
+    readonly maxObjectsPerConnection: number;
+    /** Most live objects on the server (Fluo addition). */
+    readonly maxObjects: number;
+    /** Most sessions one connection may bring to the server (Fluo addition). */
+    readonly maxSessionsPerConnection: number;
+    /** Most sessions the server keeps (Fluo addition). */
+    readonly maxSessions: number;
+    /** Most open WebSocket connections (Fluo addition). */
+    readonly maxConnections: number;
   };
   /** Media worker threads; resolved (one per core when the file says 0). */
   readonly mediaWorkers: number;

@@ -74,6 +74,11 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loa
     sendBufferPause: k.int(res.sendBufferPause, 'mediaServer.resources.sendBufferPause', 4 * 1024 * 1024, 1024, 1 << 30),
     sendBufferClose: k.int(res.sendBufferClose, 'mediaServer.resources.sendBufferClose', 32 * 1024 * 1024, 1024, 1 << 30),
     sendBufferTimeout: k.int(res.sendBufferTimeout, 'mediaServer.resources.sendBufferTimeout', 60, 1, 86_400),
+    maxObjectsPerConnection: k.int(res.maxObjectsPerConnection, 'mediaServer.resources.maxObjectsPerConnection', 10_000, 1, 1e9),
+    maxObjects: k.int(res.maxObjects, 'mediaServer.resources.maxObjects', 50_000, 1, 1e9),
+    maxSessionsPerConnection: k.int(res.maxSessionsPerConnection, 'mediaServer.resources.maxSessionsPerConnection', 100, 1, 1e9),
+    maxSessions: k.int(res.maxSessions, 'mediaServer.resources.maxSessions', 10_000, 1, 1e9),
+    maxConnections: k.int(res.maxConnections, 'mediaServer.resources.maxConnections', 1000, 1, 1e9),
   };
 
   if (resources.sendBufferClose <= resources.sendBufferPause) {

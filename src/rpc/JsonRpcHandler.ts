@@ -4,7 +4,8 @@ import { SERVER_MANAGER_ID, type OperationRouter } from '../core/OperationRouter
 import type { JsonValue } from '../api/types.ts';
 import { errorToJsonRpc, isUnexpected } from './errorToJsonRpc.ts';
 import { RequestCache } from './RequestCache.ts';
-import { SessionTable } from './SessionTable.ts';
+import { SessionTable, type SessionLimits } from './SessionTable.ts';
+import { ObjectQuota, type ObjectLimits } from './ObjectQuota.ts';
 import { FrameShape } from './FrameShape.ts';
 import { yielder } from './yielder.ts';
 import type { RpcConnection } from './RpcConnection.ts';
@@ -23,6 +24,8 @@ export interface JsonRpcOptions {
   readonly maxMessageSize: number;
   /** Most operations in one transaction, or requests in one batch. */
   readonly maxOperationsPerTransaction: number;
+  readonly sessionLimits: SessionLimits;
+  readonly objectLimits: ObjectLimits;
 }
 
 const log = Logger.get('KurentoJsonRpc');
@@ -34,7 +37,8 @@ const log = Logger.get('KurentoJsonRpc');
  * (conformance notes a.1-a.8).
  */
 export class JsonRpcHandler {
-  readonly sessions = new SessionTable();
+  readonly sessions: SessionTable;
+  readonly #objects: ObjectQuota;
   readonly serverId = randomUUID();
   readonly #d: OperationRouter;
   readonly #cache: RequestCache | undefined;
@@ -46,13 +50,20 @@ export class JsonRpcHandler {
 
   constructor(opts: JsonRpcOptions) {
     this.#d = opts.router;
+    this.sessions = new SessionTable(opts.sessionLimits);
+    this.#objects = new ObjectQuota(opts.objectLimits, opts.router);
     this.#cache = opts.disableRequestCache ? undefined : new RequestCache(opts.requestCacheTimeout);
     this.#maxMessageSize = opts.maxMessageSize;
     this.#maxOperations = opts.maxOperationsPerTransaction;
     this.#methods = {
-      ping: (p) => this.#ping(p),
+      ping: (p, c) => this.#ping(p, c),
       connect: (p, c) => this.#connect(p, c),
-      create: (p, c, s) => this.#withSession(p, c, s, (sid) => ({ value: this.#d.create(sid, str(p.type, 'type'), p.constructorParams, p.properties) })),
+      create: (p, c, s) => this.#withSession(p, c, s, (sid) => {
+        this.#objects.check(c);
+        const id = this.#d.create(sid, str(p.type, 'type'), p.constructorParams, p.properties);
+        this.#objects.created(id, c);
+        return { value: id };
+      }),
       invoke: (p, c, s) => this.#withSession(p, c, s, (sid) => {
         const r = this.#d.invoke(sid, p.object, p.operation, p.operationParams);
         return r instanceof Promise ? r.then((value) => valueResult(value)) : valueResult(r);
@@ -143,6 +154,12 @@ export class JsonRpcHandler {
       return isNotification ? undefined : { jsonrpc: '2.0', id, error: { code: -32602, message: 'Invalid params: params must be an object' } };
     }
     const sid = typeof params.sessionId === 'string' ? params.sessionId : undefined;
+    try {
+      // Before anything stores the id (table, cache, MediaSet): defects 2 and 4.
+      this.sessions.admit(sid, conn);
+    } catch (err) {
+      return isNotification ? undefined : fail(id, err, msg.method);
+    }
     // Kurento keys its cache on (sessionId, id) only; we also key on the request itself,
     // so a client that restarts its id counter under the same session (an application
     // restart resuming a saved session) is not answered with another request's result.
@@ -204,12 +221,12 @@ export class JsonRpcHandler {
 
   // ---- methods -----------------------------------------------------------------
 
-  #ping(p: Obj): Result {
+  #ping(p: Obj, conn: RpcConnection): Result {
     if (p.interval !== undefined && typeof p.interval !== 'number') {
       throw new KurentoError('INVALID_PARAMS', "Invalid params: 'interval' should be a number");
     }
     const sid = typeof p.sessionId === 'string' ? p.sessionId : undefined;
-    if (sid !== undefined) this.sessions.keepAlive(sid);
+    if (sid !== undefined) this.sessions.keepAlive(sid, conn);
     return sid !== undefined ? { value: 'pong', sessionId: sid } : { value: 'pong' };
   }
 
@@ -218,8 +235,7 @@ export class JsonRpcHandler {
     if (sid !== undefined && !this.#d.mediaSet.hasSession(sid)) {
       throw new KurentoError('INVALID_SESSION', `Invalid session '${sid}'`);
     }
-    sid ??= randomUUID();
-    this.sessions.bind(sid, conn);
+    sid = this.#session(sid, conn);
     return { sessionId: sid, serverId: this.serverId };
   }
 
@@ -228,16 +244,22 @@ export class JsonRpcHandler {
    * carried none (KMS: create/invoke/describe/subscribe/release/transaction do).
    */
   #withSession(_p: Obj, conn: RpcConnection, sid: string | undefined, fn: (sid: string) => Result | Promise<Result>): Result | Promise<Result> {
-    const session = sid ?? randomUUID();
-    this.sessions.bind(session, conn);
+    const session = this.#session(sid, conn);
     const r = fn(session);
     const add = (v: Result): Result => (isObj(v) ? { ...v, sessionId: session } : v);
     return r instanceof Promise ? r.then(add) : add(r);
   }
 
+  /** The request's session, or one minted for it (within the connection's limits), bound to `conn`. */
+  #session(sid: string | undefined, conn: RpcConnection): string {
+    if (sid === undefined) this.sessions.admit(undefined, conn);
+    const session = sid ?? randomUUID();
+    this.sessions.bind(session, conn);
+    return session;
+  }
+
   async #transaction(p: Obj, conn: RpcConnection, s: string | undefined): Promise<Result> {
-    const sid = s ?? randomUUID();
-    this.sessions.bind(sid, conn);
+    const sid = this.#session(s, conn);
     if (!Array.isArray(p.operations)) {
       throw new KurentoError('MALFORMED_TRANSACTION', "'operations' should be an array");
     }

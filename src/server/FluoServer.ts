@@ -3,6 +3,7 @@ import { Marshaller } from '../api/Marshaller.ts';
 import { ALL_MODULES } from '../api/modules/index.ts';
 import { OperationRouter, SERVER_MANAGER_ID } from '../core/OperationRouter.ts';
 import { JsonRpcHandler } from '../rpc/JsonRpcHandler.ts';
+import { MAX_SESSION_ID_LENGTH } from '../rpc/SessionTable.ts';
 import { ServerManager } from '../elements/ServerManager.ts';
 import { builtFactories } from '../elements/index.ts';
 import { WebSocketTransport } from './WebSocketTransport.ts';
@@ -46,6 +47,12 @@ export class FluoServer {
       requestCacheTimeout: config.resources.requestCacheTimeout,
       maxMessageSize: config.resources.maxMessageSize,
       maxOperationsPerTransaction: config.resources.maxOperationsPerTransaction,
+      sessionLimits: {
+        maxIdLength: MAX_SESSION_ID_LENGTH,
+        maxSessions: config.resources.maxSessions,
+        maxSessionsPerConnection: config.resources.maxSessionsPerConnection,
+      },
+      objectLimits: { maxObjects: config.resources.maxObjects, maxObjectsPerConnection: config.resources.maxObjectsPerConnection },
     });
     const byModule = new Map<string, string[]>();
     for (const m of this.api.modules()) {
@@ -70,6 +77,7 @@ export class FluoServer {
       path: config.websocket.path,
       secure: config.websocket.secure,
       maxMessageSize: config.resources.maxMessageSize,
+      maxConnections: config.resources.maxConnections,
       sendBuffer: { pause: config.resources.sendBufferPause, close: config.resources.sendBufferClose, timeout: config.resources.sendBufferTimeout },
       onMessage: (text, conn) => this.rpc.handle(text, conn),
       onClose: (conn) => this.rpc.connectionClosed(conn),

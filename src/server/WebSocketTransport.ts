@@ -15,6 +15,8 @@ export interface WebSocketTransportOptions {
   readonly secure?: { readonly port: number; readonly certificate: string; readonly password: string };
   /** Frames larger than this are refused by the JSON-RPC layer; ws closes at twice it (1009). */
   readonly maxMessageSize: number;
+  /** Most open connections; more are closed at once with 1013 (issue 16, defect 2). */
+  readonly maxConnections: number;
   /** Output bounds of one connection (issue 16, defect 3). */
   readonly sendBuffer: SendBufferLimits;
   readonly onMessage: (text: string, conn: RpcConnection) => string | undefined | Promise<string | undefined>;
@@ -261,6 +263,14 @@ export class WebSocketTransport {
   }
 
   #accept(ws: WebSocket): void {
+    if (this.#conns.size >= this.#opts.maxConnections) {
+      // 1013 "Try Again Later" (IANA WebSocket close code registry); the reason names
+      // Kurento's code and the limit, as the other limits' errors do.
+      const reason = `NOT_ENOUGH_RESOURCES (40009): mediaServer.resources.maxConnections (${this.#opts.maxConnections}) reached`;
+      log.warn(`connection refused: ${reason}`);
+      ws.close(1013, reason);
+      return;
+    }
     const conn = new WsConnection(this.#nextId++, ws, this.#opts.sendBuffer);
     this.#conns.add(conn);
     log.debug(`connection ${conn.id} opened`);

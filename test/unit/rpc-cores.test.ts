@@ -53,10 +53,10 @@ test('SessionTable GC: bound sessions survive; idle ones die after a full period
   const t = new SessionTable();
   const a = conn(1);
   t.bind('live', a);
-  t.keepAlive('idle');
+  t.keepAlive('idle', a);
   assert.deepEqual(t.collect(['live', 'idle', 'unknown']), ['unknown']);
   assert.deepEqual(t.collect(['live', 'idle']), ['idle']);
-  t.keepAlive('idle');
+  t.keepAlive('idle', a);
   assert.deepEqual(t.collect(['live', 'idle']), []);
   a.open = false;
   t.connectionClosed(a);

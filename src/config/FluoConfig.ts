@@ -52,6 +52,10 @@ export interface FluoConfig {
     readonly maxSessions: number;
     /** Most open WebSocket connections (Fluo addition). */
     readonly maxConnections: number;
+    /** Most tags on one object (Fluo addition). */
+    readonly maxTagsPerObject: number;
+    /** Longest tag key or value, characters (Fluo addition). */
+    readonly maxTagLength: number;
   };
   /** Media worker threads; resolved (one per core when the file says 0). */
   readonly mediaWorkers: number;

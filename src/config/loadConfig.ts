@@ -79,6 +79,8 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loa
     maxSessionsPerConnection: k.int(res.maxSessionsPerConnection, 'mediaServer.resources.maxSessionsPerConnection', 100, 1, 1e9),
     maxSessions: k.int(res.maxSessions, 'mediaServer.resources.maxSessions', 10_000, 1, 1e9),
     maxConnections: k.int(res.maxConnections, 'mediaServer.resources.maxConnections', 1000, 1, 1e9),
+    maxTagsPerObject: k.int(res.maxTagsPerObject, 'mediaServer.resources.maxTagsPerObject', 64, 0, 1e6),
+    maxTagLength: k.int(res.maxTagLength, 'mediaServer.resources.maxTagLength', 4096, 1, 1 << 30),
   };
 
   if (resources.sendBufferClose <= resources.sendBufferPause) {

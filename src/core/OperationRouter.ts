@@ -21,6 +21,15 @@ export interface OperationRouterOptions {
   readonly settings: ObjectSettings;
   readonly deliver: EventDelivery;
   readonly maxObjectsPerSession: number;
+  /** Bounds on every object's tags (issue 16, defect 5). */
+  readonly tags: TagLimits;
+}
+
+export interface TagLimits {
+  /** Most tags on one object. */
+  readonly maxPerObject: number;
+  /** Longest tag key or value, in characters. */
+  readonly maxLength: number;
 }
 
 export const SERVER_MANAGER_ID = 'manager_ServerManager';
@@ -41,6 +50,7 @@ export class OperationRouter implements ObjectHost {
   readonly #settings: ObjectSettings;
   readonly #deliver: EventDelivery;
   readonly #maxObjectsPerSession: number;
+  readonly #tags: TagLimits;
   /** Observers of object lifetime (ServerManager's ObjectCreated/ObjectDestroyed). */
   readonly #lifecycle = new Set<(kind: 'created' | 'destroyed', obj: MediaObject) => void>();
 
@@ -52,6 +62,7 @@ export class OperationRouter implements ObjectHost {
     this.#settings = opts.settings;
     this.#deliver = opts.deliver;
     this.#maxObjectsPerSession = opts.maxObjectsPerSession;
+    this.#tags = opts.tags;
   }
 
   onLifecycle(fn: (kind: 'created' | 'destroyed', obj: MediaObject) => void): () => void {
@@ -134,6 +145,7 @@ export class OperationRouter implements ObjectHost {
       const n = operationParams && typeof operationParams === 'object' ? Object.keys(operationParams).length : 0;
       throw new KurentoError('MALFORMED_TRANSACTION', `Method '${operation}' with ${n} parameters not found`);
     }
+    this.#checkWrite(obj, op.kind === 'method' ? op.def.name : op.kind, operationParams);
     const ctx = { sessionId };
     const target = obj as unknown as Record<string, unknown>;
     if (op.kind === 'get') {
@@ -155,6 +167,32 @@ export class OperationRouter implements ObjectHost {
     }
     const result = (fn as (p: Params, c: typeof ctx) => unknown).call(obj, params, ctx);
     return settle(result, op.def.returns, this.marshaller);
+  }
+
+  /**
+   * Writes every client can see must stay bounded (issue 16, defect 5): tags are
+   * bounded in number and length on every object, and the ServerManager, shared by
+   * all clients and never released, takes no tags and no property writes at all (one
+   * client's 100 tags of 2 MB with sendTagsInEvents made every ObjectCreated event
+   * 200 MB for everyone).
+   */
+  #checkWrite(obj: MediaObject, operation: string, operationParams: unknown): void {
+    const isTagWrite = operation === 'addTag' || operation === 'removeTag';
+    if (obj.id === SERVER_MANAGER_ID && (isTagWrite || operation === 'set')) {
+      throw new KurentoError('MEDIA_OBJECT_OPERATION_NOT_SUPPORTED', 'The ServerManager is shared by all clients: its tags and properties cannot be changed');
+    }
+    if (operation !== 'addTag' || operationParams === null || typeof operationParams !== 'object') return;
+    const { key, value } = operationParams as { key?: unknown; value?: unknown };
+    const { maxPerObject, maxLength } = this.#tags;
+    for (const [name, v] of [['key', key], ['value', value]] as const) {
+      if (typeof v === 'string' && v.length > maxLength) {
+        throw new KurentoError('MEDIA_OBJECT_ILLEGAL_PARAM_ERROR', `Tag ${name} of ${v.length} characters is longer than ${maxLength} (mediaServer.resources.maxTagLength)`);
+      }
+    }
+    const tags = obj.getTags();
+    if (tags.length >= maxPerObject && !tags.some((t) => t.key === key)) {
+      throw new KurentoError('NOT_ENOUGH_RESOURCES', `Object '${obj.id}' reached its limit of ${maxPerObject} tags (mediaServer.resources.maxTagsPerObject)`);
+    }
   }
 
   describe(sessionId: string, objectId: unknown): { type: string; qualifiedType: string; hierarchy: string[] } {

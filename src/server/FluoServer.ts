@@ -40,6 +40,7 @@ export class FluoServer {
       settings: { modules: config.modules },
       deliver: (sid, value) => rpc?.deliverEvent(sid, value),
       maxObjectsPerSession: config.resources.maxObjectsPerSession,
+      tags: { maxPerObject: config.resources.maxTagsPerObject, maxLength: config.resources.maxTagLength },
     });
     this.rpc = rpc = new JsonRpcHandler({
       router: this.router,

@@ -44,6 +44,7 @@ test('the shipped config folder gives Kurento defaults, wherever the working dir
       requestCacheTimeout: 20000, maxMessageSize: 1024 * 1024, maxObjectsPerSession: 10000, maxOperationsPerTransaction: 1000,
       sendBufferPause: 4194304, sendBufferClose: 33554432, sendBufferTimeout: 60,
       maxObjectsPerConnection: 10000, maxObjects: 50000, maxSessionsPerConnection: 100, maxSessions: 10000, maxConnections: 1000,
+      maxTagsPerObject: 64, maxTagLength: 4096,
     });
     assert.equal(c.mediaWorkers, os.availableParallelism());
     assert.equal(c.modulesConfigPath, path.join(path.dirname(DEFAULT_CONF_FILE), 'modules'));
@@ -94,6 +95,7 @@ test('--conf-file with a temporary file: every kurento.conf.json key, both flag 
         requestCacheTimeout: 1000, maxMessageSize: 2048, maxObjectsPerSession: 7, maxOperationsPerTransaction: 1000,
         sendBufferPause: 4194304, sendBufferClose: 33554432, sendBufferTimeout: 60,
         maxObjectsPerConnection: 10000, maxObjects: 50000, maxSessionsPerConnection: 100, maxSessions: 10000, maxConnections: 1000,
+        maxTagsPerObject: 64, maxTagLength: 4096,
       });
       assert.equal(c.mediaWorkers, 3);
       assert.equal(c.modulesConfigPath, path.join(t.dir, 'modules'));

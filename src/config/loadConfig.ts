@@ -7,6 +7,7 @@ import { ConfigError } from './ConfigError.ts';
 import { helpText, parseCommandLine, type CommandLine } from './commandLine.ts';
 import { applyEnvironment, readModulesConfig } from './modulesConfig.ts';
 import { parseJsonc } from './parseJsonc.ts';
+import { readCertificate } from './certificate.ts';
 import { DEFAULT_SPEC, parseDebugSpec, parseLevel } from '../log/DebugSpec.ts';
 import { FLUO_VERSION } from '../version.ts';
 
@@ -181,7 +182,9 @@ function readSecure(v: unknown, k: Keys, confDir: string, plainPort: number): Fl
   if (!fs.existsSync(certificate)) {
     throw new ConfigError(`${k.file}: mediaServer.net.websocket.secure.certificate: ${certificate} does not exist`);
   }
-  return { port, certificate, password: k.str(s.password, 'mediaServer.net.websocket.secure.password', '') };
+  const password = k.str(s.password, 'mediaServer.net.websocket.secure.password', '');
+  readCertificate(certificate, password, k.file);
+  return { port, certificate, password };
 }
 
 function readRegistrar(v: unknown, k: Keys): FluoConfig['websocket']['registrar'] {

@@ -1,10 +1,10 @@
 import http from 'node:http';
 import https from 'node:https';
-import { readFileSync } from 'node:fs';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { RpcConnection } from '../rpc/RpcConnection.ts';
 import { Logger } from '../log/Logger.ts';
+import { readCertificate } from '../config/certificate.ts';
 
 const log = Logger.get('KurentoWebSocketTransport');
 
@@ -223,14 +223,20 @@ export class WebSocketTransport {
   }
 
   async start(): Promise<{ port: number; securePort?: number }> {
+    // The certificate is read and checked before anything listens (issue 16, defect 6).
+    const s = this.#opts.secure;
+    const tlsFiles = s ? readCertificate(s.certificate, s.password) : undefined;
     const plain = http.createServer((req, res) => this.#http(req, res));
     const port = await this.#listen(plain, this.#opts.port);
     let securePort: number | undefined;
-    if (this.#opts.secure) {
-      const s = this.#opts.secure;
-      const pem = readFileSync(s.certificate);
-      const tls = https.createServer({ cert: pem, key: pem, passphrase: s.password || undefined }, (req, res) => this.#http(req, res));
-      securePort = await this.#listen(tls, s.port);
+    if (s && tlsFiles) {
+      const tls = https.createServer(tlsFiles, (req, res) => this.#http(req, res));
+      try {
+        securePort = await this.#listen(tls, s.port);
+      } catch (err) {
+        await this.stop(); // all or nothing: no plain port left listening
+        throw err;
+      }
     }
     return { port, securePort };
   }

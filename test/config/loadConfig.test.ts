@@ -1,6 +1,7 @@
 /** loadConfig: shipped defaults, --conf-file, precedence, module files, KMS_* and GST_DEBUG. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -81,7 +82,10 @@ test('--conf-file with a temporary file: every kurento.conf.json key, both flag 
       "secure": { "port": 9443, "certificate": "cert.pem", "password": "pw" },
       "registrar": { "address": "ws://127.0.0.1:9090", "localAddress": "10.0.0.5" } } } } }`);
   try {
-    fs.writeFileSync(path.join(t.dir, 'cert.pem'), 'not checked here');
+    // A real certificate and key, the key encrypted with "pw": the file is checked (test/hardening/certificate.test.ts).
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-passout', 'pass:pw', '-days', '1',
+      '-subj', '/CN=localhost', '-keyout', path.join(t.dir, 'key.pem'), '-out', path.join(t.dir, 'crt.pem')], { stdio: 'ignore' });
+    fs.writeFileSync(path.join(t.dir, 'cert.pem'), fs.readFileSync(path.join(t.dir, 'crt.pem'), 'utf8') + fs.readFileSync(path.join(t.dir, 'key.pem'), 'utf8'));
     for (const argv of [['--conf-file', t.file], [`--conf-file=${t.file}`], ['-f', t.file], [`-f${t.file}`]]) {
       const c = run(argv);
       assert.equal(c.confFile, t.file);

@@ -17,6 +17,17 @@ export interface FluoConfig {
       readonly certificate: string;
       readonly password: string;
     };
+    /** Who may connect (Fluo addition; everything off by default, as in Kurento). */
+    readonly auth: {
+      /** Shared secret presented as the access token. */
+      readonly token?: string;
+      /** HS256 secret of accepted JWT access tokens. */
+      readonly jwtSecret?: string;
+      /** PEM public key (or certificate) of accepted RS256 JWT access tokens. */
+      readonly jwtPublicKey?: string;
+      /** Origins browser pages may connect from; empty: any. */
+      readonly allowedOrigins: readonly string[];
+    };
     /** Kurento's registrar: announce this server to a WebSocket registrar. */
     readonly registrar?: { readonly address: string; readonly localAddress: string };
   };

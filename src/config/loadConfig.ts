@@ -8,6 +8,7 @@ import { helpText, parseCommandLine, type CommandLine } from './commandLine.ts';
 import { applyEnvironment, readModulesConfig } from './modulesConfig.ts';
 import { parseJsonc } from './parseJsonc.ts';
 import { readCertificate } from './certificate.ts';
+import { rs256Key } from '../server/jwt.ts';
 import { DEFAULT_SPEC, parseDebugSpec, parseLevel } from '../log/DebugSpec.ts';
 import { FLUO_VERSION } from '../version.ts';
 
@@ -60,6 +61,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loa
     port,
     path: wsPath,
     secure: readSecure(wsConf.secure, k, confDir, port),
+    auth: readAuth(wsConf.auth, k, confDir),
     registrar: readRegistrar(wsConf.registrar, k),
   };
 
@@ -185,6 +187,27 @@ function readSecure(v: unknown, k: Keys, confDir: string, plainPort: number): Fl
   const password = k.str(s.password, 'mediaServer.net.websocket.secure.password', '');
   readCertificate(certificate, password, k.file);
   return { port, certificate, password };
+}
+
+function readAuth(v: unknown, k: Keys, confDir: string): FluoConfig['websocket']['auth'] {
+  const a = obj(v, 'mediaServer.net.websocket.auth', k.file);
+  const opt = (key: string): string | undefined => k.str(a[key], `mediaServer.net.websocket.auth.${key}`, '') || undefined;
+  const origins = a.allowedOrigins ?? [];
+  if (!Array.isArray(origins) || !origins.every((o) => typeof o === 'string' && /^[a-z][a-z0-9+.-]*:\/\/[^/\s]+$/i.test(o))) {
+    throw new ConfigError(`${k.file}: mediaServer.net.websocket.auth.allowedOrigins must be a list of origins such as "https://app.example.com", got ${JSON.stringify(origins)}`);
+  }
+  const keyFile = opt('jwtPublicKey');
+  let jwtPublicKey: string | undefined;
+  if (keyFile !== undefined) {
+    const file = path.resolve(confDir, keyFile);
+    try {
+      jwtPublicKey = fs.readFileSync(file, 'utf8');
+      rs256Key(jwtPublicKey);
+    } catch (err) {
+      throw new ConfigError(`${k.file}: mediaServer.net.websocket.auth.jwtPublicKey: ${file} is not a readable PEM public key or certificate: ${(err as Error).message}`);
+    }
+  }
+  return { token: opt('token'), jwtSecret: opt('jwtSecret'), jwtPublicKey, allowedOrigins: origins as string[] };
 }
 
 function readRegistrar(v: unknown, k: Keys): FluoConfig['websocket']['registrar'] {

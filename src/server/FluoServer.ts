@@ -4,6 +4,8 @@ import { ALL_MODULES } from '../api/modules/index.ts';
 import { OperationRouter, SERVER_MANAGER_ID } from '../core/OperationRouter.ts';
 import { JsonRpcHandler } from '../rpc/JsonRpcHandler.ts';
 import { MAX_SESSION_ID_LENGTH } from '../rpc/SessionTable.ts';
+import { UpgradeGuard } from './UpgradeGuard.ts';
+import { rs256Key } from './jwt.ts';
 import { ServerManager } from '../elements/ServerManager.ts';
 import { builtFactories } from '../elements/index.ts';
 import { WebSocketTransport } from './WebSocketTransport.ts';
@@ -78,6 +80,13 @@ export class FluoServer {
       path: config.websocket.path,
       secure: config.websocket.secure,
       maxMessageSize: config.resources.maxMessageSize,
+      guard: new UpgradeGuard({
+        token: config.websocket.auth.token,
+        jwt: config.websocket.auth.jwtSecret !== undefined || config.websocket.auth.jwtPublicKey !== undefined
+          ? { hs256Secret: config.websocket.auth.jwtSecret, rs256PublicKey: config.websocket.auth.jwtPublicKey !== undefined ? rs256Key(config.websocket.auth.jwtPublicKey) : undefined }
+          : undefined,
+        allowedOrigins: config.websocket.auth.allowedOrigins,
+      }),
       maxConnections: config.resources.maxConnections,
       sendBuffer: { pause: config.resources.sendBufferPause, close: config.resources.sendBufferClose, timeout: config.resources.sendBufferTimeout },
       onMessage: (text, conn) => this.rpc.handle(text, conn),
@@ -97,6 +106,10 @@ export class FluoServer {
     this.#gcTimer.unref();
     log.info(`Fluo listening on ws://${this.config.websocket.host}:${this.#ports.port}/${this.config.websocket.path}` +
       (this.#ports.securePort ? ` and wss://…:${this.#ports.securePort}/${this.config.websocket.path}` : ''));
+    const { host, auth } = this.config.websocket;
+    if ((host === '0.0.0.0' || host === '::') && !auth.token && !auth.jwtSecret && !auth.jwtPublicKey) {
+      log.warn('listening on every interface without an access token (mediaServer.net.websocket.auth): anyone who reaches this port controls the media server; for trusted networks only');
+    }
     return this.#ports;
   }
 

@@ -5,6 +5,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { RpcConnection } from '../rpc/RpcConnection.ts';
 import { Logger } from '../log/Logger.ts';
 import { readCertificate } from '../config/certificate.ts';
+import type { UpgradeGuard } from './UpgradeGuard.ts';
 
 const log = Logger.get('KurentoWebSocketTransport');
 
@@ -15,6 +16,8 @@ export interface WebSocketTransportOptions {
   readonly secure?: { readonly port: number; readonly certificate: string; readonly password: string };
   /** Frames larger than this are refused by the JSON-RPC layer; ws closes at twice it (1009). */
   readonly maxMessageSize: number;
+  /** Checks on the upgrade request: access token, Origin. */
+  readonly guard: UpgradeGuard;
   /** Most open connections; more are closed at once with 1013 (issue 16, defect 2). */
   readonly maxConnections: number;
   /** Output bounds of one connection (issue 16, defect 3). */
@@ -246,6 +249,14 @@ export class WebSocketTransport {
       const path = (req.url ?? '/').split('?')[0]!.replace(/^\/+/, '').replace(/\/+$/, '');
       if (path !== this.#opts.path.replace(/^\/+/, '').replace(/\/+$/, '')) {
         socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 13\r\n\r\nInvalid path\n');
+        return;
+      }
+      const refusal = this.#opts.guard.check(req);
+      if (refusal) {
+        log.warn(`connection from ${req.socket.remoteAddress ?? '?'} refused (${refusal.status}): ${refusal.reason}`);
+        const body = `${refusal.reason}\n`;
+        const challenge = refusal.status === 401 ? 'WWW-Authenticate: Bearer realm="kurento", error="invalid_token"\r\n' : '';
+        socket.end(`HTTP/1.1 ${refusal.status} ${refusal.status === 401 ? 'Unauthorized' : 'Forbidden'}\r\n${challenge}Connection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
         return;
       }
       this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws));

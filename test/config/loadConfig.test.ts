@@ -40,6 +40,7 @@ test('the shipped config folder gives Kurento defaults, wherever the working dir
     assert.equal(c.websocket.host, '0.0.0.0');
     assert.equal(c.websocket.secure, undefined, 'secure block without a port is off, as in Kurento');
     assert.equal(c.websocket.registrar, undefined);
+    assert.deepEqual(c.websocket.auth, { token: undefined, jwtSecret: undefined, jwtPublicKey: undefined, allowedOrigins: [] }, 'no access control by default, as in Kurento');
     assert.deepEqual(c.resources, {
       garbageCollectorPeriod: 240, exceptionLimit: undefined, killLimit: undefined, disableRequestCache: false,
       requestCacheTimeout: 20000, maxMessageSize: 1024 * 1024, maxObjectsPerSession: 10000, maxOperationsPerTransaction: 1000,

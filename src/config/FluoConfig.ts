@@ -68,6 +68,11 @@ export interface FluoConfig {
     /** Longest tag key or value, characters (Fluo addition). */
     readonly maxTagLength: number;
   };
+  /** Fluo additions: isolation between applications. */
+  readonly security: {
+    /** Each session sees and touches only its own objects and sessionId. */
+    readonly isolateSessions: boolean;
+  };
   /** Media worker threads; resolved (one per core when the file says 0). */
   readonly mediaWorkers: number;
   /** The media engine (GStreamer processes), `mediaServer.engine` (Fluo addition). */

@@ -90,6 +90,11 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loa
     throw new ConfigError(`${confFile}: mediaServer.resources.sendBufferClose (${resources.sendBufferClose}) must be larger than sendBufferPause (${resources.sendBufferPause})`);
   }
 
+  const sec = obj(ms.security, 'mediaServer.security', confFile);
+  const security: FluoConfig['security'] = {
+    isolateSessions: k.bool(sec.isolateSessions, 'mediaServer.security.isolateSessions', false),
+  };
+
   const workersArg = last('media-workers');
   const workers = workersArg !== undefined
     ? cliInt(workersArg, '--media-workers', 0, 256)
@@ -111,6 +116,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loa
   const config: FluoConfig = {
     websocket,
     resources,
+    security,
     mediaWorkers: workers === 0 ? os.availableParallelism() : workers,
     engine,
     modules,

@@ -41,6 +41,11 @@ export class MediaSet {
     }
   }
 
+  /** The session that created a live object (undefined for the ServerManager). */
+  creatorOf(objectId: string): string | undefined {
+    return this.#createdBy.get(objectId);
+  }
+
   /** Objects created by a session still alive, for the per-session resource limit. */
   createdBy(sessionId: string): number {
     return this.#createdCount.get(sessionId) ?? 0;

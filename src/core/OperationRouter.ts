@@ -3,7 +3,7 @@ import { MediaSet } from './MediaSet.ts';
 import { MediaObject } from './MediaObject.ts';
 import { Subscriptions } from './Subscriptions.ts';
 import type { ApiRegistry } from '../api/ApiRegistry.ts';
-import type { Marshaller } from '../api/Marshaller.ts';
+import type { Marshaller, ObjectResolver } from '../api/Marshaller.ts';
 import type { JsonValue } from '../api/types.ts';
 import type { MediaPlane, ObjectHost, ObjectInit, ObjectSettings, Params } from './types.ts';
 
@@ -23,6 +23,8 @@ export interface OperationRouterOptions {
   readonly maxObjectsPerSession: number;
   /** Bounds on every object's tags (issue 16, defect 5). */
   readonly tags: TagLimits;
+  /** Each session sees and touches only its own objects (mediaServer.security.isolateSessions). */
+  readonly isolateSessions: boolean;
 }
 
 export interface TagLimits {
@@ -51,6 +53,7 @@ export class OperationRouter implements ObjectHost {
   readonly #deliver: EventDelivery;
   readonly #maxObjectsPerSession: number;
   readonly #tags: TagLimits;
+  readonly isolated: boolean;
   /** Observers of object lifetime (ServerManager's ObjectCreated/ObjectDestroyed). */
   readonly #lifecycle = new Set<(kind: 'created' | 'destroyed', obj: MediaObject) => void>();
 
@@ -63,6 +66,7 @@ export class OperationRouter implements ObjectHost {
     this.#deliver = opts.deliver;
     this.#maxObjectsPerSession = opts.maxObjectsPerSession;
     this.#tags = opts.tags;
+    this.isolated = opts.isolateSessions;
   }
 
   onLifecycle(fn: (kind: 'created' | 'destroyed', obj: MediaObject) => void): () => void {
@@ -86,7 +90,7 @@ export class OperationRouter implements ObjectHost {
     if (!Impl) {
       throw new KurentoError('NOT_IMPLEMENTED', `Fluo does not implement ${def.name} yet`);
     }
-    const params = this.marshaller.unmarshalParams(def.constructorParams, constructorParams, this.mediaSet, 'constructorParams');
+    const params = this.marshaller.unmarshalParams(def.constructorParams, constructorParams, this.#resolver(sessionId), 'constructorParams');
     if (this.mediaSet.createdBy(sessionId) >= this.#maxObjectsPerSession) {
       throw new KurentoError('NOT_ENOUGH_RESOURCES', `Session '${sessionId}' reached its limit of ${this.#maxObjectsPerSession} objects (mediaServer.resources.maxObjectsPerSession)`);
     }
@@ -96,7 +100,7 @@ export class OperationRouter implements ObjectHost {
     this.mediaSet.add(obj, sessionId);
     this.mediaSet.ref(sessionId, obj);
     try {
-      this.#applyProperties(obj, properties);
+      this.#applyProperties(obj, properties, sessionId);
     } catch (err) {
       obj.release();
       throw err;
@@ -106,12 +110,12 @@ export class OperationRouter implements ObjectHost {
   }
 
   /** `create`'s optional `properties`: settable KMD properties are applied, others ignored. */
-  #applyProperties(obj: MediaObject, properties: unknown): void {
+  #applyProperties(obj: MediaObject, properties: unknown, sessionId: string): void {
     if (properties === null || typeof properties !== 'object' || Array.isArray(properties)) return;
     for (const [name, value] of Object.entries(properties)) {
       const prop = this.api.findProperty(obj.typeName, name);
       if (!prop || prop.def.readOnly || prop.def.final) continue;
-      obj.setProperty(name, this.marshaller.unmarshal(prop.def.type, value, name, this.mediaSet));
+      obj.setProperty(name, this.marshaller.unmarshal(prop.def.type, value, name, this.#resolver(sessionId)));
     }
   }
 
@@ -129,8 +133,28 @@ export class OperationRouter implements ObjectHost {
       throw new KurentoError('MARSHALL_ERROR', "'object' parameter should be a String");
     }
     const obj = this.mediaSet.require(objectId);
+    if (!this.visibleTo(sessionId, obj)) throw new KurentoError('MEDIA_OBJECT_NOT_FOUND', `Object '${objectId}' not found`);
     if (ref) this.mediaSet.ref(sessionId, obj);
     return obj;
+  }
+
+  /**
+   * Isolation between applications (mediaServer.security.isolateSessions; Fluo
+   * addition, off by default as Kurento has none): a session sees and touches only
+   * the objects it created, everything in the pipelines it created, and the shared
+   * ServerManager. Others' objects are "not found" (40101), as if they did not exist,
+   * whether named in `object` or as a parameter (a sink, a pipeline).
+   */
+  visibleTo(sessionId: string, obj: MediaObject): boolean {
+    if (!this.isolated || obj.id === SERVER_MANAGER_ID) return true;
+    if (this.mediaSet.creatorOf(obj.id) === sessionId) return true;
+    const pipeline = obj.pipeline;
+    return pipeline !== undefined && this.mediaSet.creatorOf(pipeline.id) === sessionId;
+  }
+
+  #resolver(sessionId: string): ObjectResolver {
+    if (!this.isolated) return this.mediaSet;
+    return { resolve: (id) => { const o = this.mediaSet.get(id); return o && this.visibleTo(sessionId, o) ? o : undefined; } };
   }
 
   // ---- invoke ------------------------------------------------------------------
@@ -154,13 +178,13 @@ export class OperationRouter implements ObjectHost {
       return this.marshaller.marshal(op.prop.def.type, value);
     }
     if (op.kind === 'set') {
-      const args = this.marshaller.unmarshalParams([{ name: op.prop.def.name, type: op.prop.def.type }], operationParams, this.mediaSet, 'operationParams');
+      const args = this.marshaller.unmarshalParams([{ name: op.prop.def.name, type: op.prop.def.type }], operationParams, this.#resolver(sessionId), 'operationParams');
       const own = target[operation];
       if (typeof own === 'function') return settle((own as (p: Params, c: typeof ctx) => unknown).call(obj, args, ctx), undefined, this.marshaller);
       obj.setProperty(op.prop.def.name, args[op.prop.def.name]);
       return undefined;
     }
-    const params = this.marshaller.unmarshalParams(op.def.params, operationParams, this.mediaSet, 'operationParams');
+    const params = this.marshaller.unmarshalParams(op.def.params, operationParams, this.#resolver(sessionId), 'operationParams');
     const fn = target[op.def.name];
     if (typeof fn !== 'function') {
       throw new KurentoError('NOT_IMPLEMENTED', `${obj.typeName}.${op.def.name} is not implemented in Fluo yet`);
@@ -236,7 +260,8 @@ export class OperationRouter implements ObjectHost {
       if (!sessions) continue;
       base ??= this.#eventData(source, eventName, data);
       const value = { data: { ...base, type: 'type' in data ? base.type! : wireName }, object: source.id, type: wireName };
-      for (const s of sessions) this.#deliver(s, value);
+      const subject = this.isolated ? subjectOf(data, this.mediaSet) : undefined;
+      for (const s of sessions) if (!subject || this.visibleTo(s, subject)) this.#deliver(s, value);
     }
   }
 
@@ -256,8 +281,10 @@ export class OperationRouter implements ObjectHost {
   }
 
   objectReleased(obj: MediaObject): void {
-    this.mediaSet.removed(obj);
+    // Observers first, while the MediaSet still knows who created the object: under
+    // isolation, ObjectDestroyed goes only to the sessions that could see it.
     for (const fn of this.#lifecycle) fn('destroyed', obj);
+    this.mediaSet.removed(obj);
     this.subscriptions.removeObject(obj.id);
   }
 
@@ -270,6 +297,12 @@ export class OperationRouter implements ObjectHost {
   shutdown(): void {
     this.mediaSet.releaseAll();
   }
+}
+
+/** The object a ServerManager event is about (ObjectCreated's `object`, ObjectDestroyed's `objectId`). */
+function subjectOf(data: Record<string, unknown>, set: MediaSet): MediaObject | undefined {
+  if (data.object instanceof MediaObject) return data.object;
+  return typeof data.objectId === 'string' ? set.get(data.objectId) : undefined;
 }
 
 /**

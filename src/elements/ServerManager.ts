@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { MediaObject } from '../core/MediaObject.ts';
 import type { MediaSet } from '../core/MediaSet.ts';
-import type { ObjectInit, Params } from '../core/types.ts';
+import type { CallContext, ObjectInit, Params } from '../core/types.ts';
 import { FLUO_VERSION } from '../version.ts';
 
 /** What the ServerManager needs to see of the server, injected to avoid globals. */
@@ -13,6 +13,10 @@ export interface ServerView {
   kmdJson(moduleName: string): string;
   readonly metadata: string;
   onLifecycle(fn: (kind: 'created' | 'destroyed', obj: MediaObject) => void): () => void;
+  /** Whether a session may see an object (always true unless sessions are isolated). */
+  visibleTo(sessionId: string, obj: MediaObject): boolean;
+  /** mediaServer.security.isolateSessions: each session sees only itself in getSessions. */
+  readonly isolated: boolean;
 }
 
 /**
@@ -46,12 +50,15 @@ export class ServerManager extends MediaObject {
     return { version: FLUO_VERSION, modules, type: 'KMS', capabilities: ['transactions'] };
   }
 
-  getPipelines(): MediaObject[] {
-    return this.#view.mediaSet.pipelines();
+  /** Live pipelines; under isolation only those the caller may see. */
+  getPipelines(_p: Params, ctx: CallContext): MediaObject[] {
+    return this.#view.mediaSet.pipelines().filter((p) => this.#view.visibleTo(ctx.sessionId, p));
   }
 
-  getSessions(): string[] {
-    return this.#view.mediaSet.sessions();
+  /** Live sessions; under isolation only the caller's (others' ids would let it impersonate them). */
+  getSessions(_p: Params, ctx: CallContext): string[] {
+    const all = this.#view.mediaSet.sessions();
+    return this.#view.isolated ? all.filter((s) => s === ctx.sessionId) : all;
   }
 
   getMetadata(): string {

@@ -17,6 +17,13 @@ export interface SessionLimits {
   readonly maxSessions: number;
   /** Most sessions one connection may have introduced and still in the table. */
   readonly maxSessionsPerConnection: number;
+  /**
+   * A session bound to an open connection may not be used from another one
+   * (mediaServer.security.isolateSessions): a request carrying a victim's sessionId
+   * would otherwise move the victim's events to the sender. Once the owner's
+   * connection is closed, whoever knows the id may resume it (a reconnecting client).
+   */
+  readonly exclusive?: boolean;
 }
 
 /**
@@ -60,7 +67,13 @@ export class SessionTable {
     if (sessionId !== undefined && sessionId.length > this.#limits.maxIdLength) {
       throw new KurentoError('INVALID_SESSION', `Invalid session: a sessionId of ${sessionId.length} characters is longer than ${this.#limits.maxIdLength}`);
     }
-    if (sessionId !== undefined && this.#sessions.has(sessionId)) return;
+    const known = sessionId !== undefined ? this.#sessions.get(sessionId) : undefined;
+    if (known) {
+      if (this.#limits.exclusive && known.conn?.open && known.conn !== conn) {
+        throw new KurentoError('INVALID_SESSION', 'Invalid session: it is in use by another connection');
+      }
+      return;
+    }
     const { maxSessions, maxSessionsPerConnection } = this.#limits;
     if ((this.#introduced.get(conn) ?? 0) >= maxSessionsPerConnection) {
       throw new KurentoError('NOT_ENOUGH_RESOURCES', `This connection reached its limit of ${maxSessionsPerConnection} sessions (mediaServer.resources.maxSessionsPerConnection)`);

@@ -43,6 +43,7 @@ export class FluoServer {
       deliver: (sid, value) => rpc?.deliverEvent(sid, value),
       maxObjectsPerSession: config.resources.maxObjectsPerSession,
       tags: { maxPerObject: config.resources.maxTagsPerObject, maxLength: config.resources.maxTagLength },
+      isolateSessions: config.security.isolateSessions,
     });
     this.rpc = rpc = new JsonRpcHandler({
       router: this.router,
@@ -54,6 +55,7 @@ export class FluoServer {
         maxIdLength: MAX_SESSION_ID_LENGTH,
         maxSessions: config.resources.maxSessions,
         maxSessionsPerConnection: config.resources.maxSessionsPerConnection,
+        exclusive: config.security.isolateSessions,
       },
       objectLimits: { maxObjects: config.resources.maxObjects, maxObjectsPerConnection: config.resources.maxObjectsPerConnection },
     });
@@ -71,6 +73,8 @@ export class FluoServer {
         kmdJson: (name) => this.api.kmdJson(name),
         metadata: JSON.stringify({ server: 'Fluo', node: process.version }),
         onLifecycle: (fn) => this.router.onLifecycle(fn),
+        visibleTo: (sid, obj) => this.router.visibleTo(sid, obj),
+        isolated: config.security.isolateSessions,
       },
     );
     this.router.registerPinned(manager);

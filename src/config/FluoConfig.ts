@@ -72,6 +72,12 @@ export interface FluoConfig {
   readonly security: {
     /** Each session sees and touches only its own objects and sessionId. */
     readonly isolateSessions: boolean;
+    /** Directories file:// URIs may name (default ["/"]). */
+    readonly fileRoots: readonly string[];
+    /** Networks (or range names) clients may not make the server send to; empty: none. */
+    readonly deniedDestinations: readonly string[];
+    /** Exceptions to deniedDestinations. */
+    readonly allowedDestinations: readonly string[];
   };
   /** Media worker threads; resolved (one per core when the file says 0). */
   readonly mediaWorkers: number;

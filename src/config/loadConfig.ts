@@ -9,6 +9,7 @@ import { applyEnvironment, readModulesConfig } from './modulesConfig.ts';
 import { parseJsonc } from './parseJsonc.ts';
 import { readCertificate } from './certificate.ts';
 import { rs256Key } from '../server/jwt.ts';
+import { DestinationPolicy } from '../shared/DestinationPolicy.ts';
 import { DEFAULT_SPEC, parseDebugSpec, parseLevel } from '../log/DebugSpec.ts';
 import { FLUO_VERSION } from '../version.ts';
 
@@ -93,7 +94,15 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loa
   const sec = obj(ms.security, 'mediaServer.security', confFile);
   const security: FluoConfig['security'] = {
     isolateSessions: k.bool(sec.isolateSessions, 'mediaServer.security.isolateSessions', false),
+    fileRoots: k.strings(sec.fileRoots, 'mediaServer.security.fileRoots', ['/']).map((r) => path.resolve(confDir, r)),
+    deniedDestinations: k.strings(sec.deniedDestinations, 'mediaServer.security.deniedDestinations', []),
+    allowedDestinations: k.strings(sec.allowedDestinations, 'mediaServer.security.allowedDestinations', []),
   };
+  try {
+    new DestinationPolicy(security.deniedDestinations, security.allowedDestinations);
+  } catch (err) {
+    throw new ConfigError(`${confFile}: mediaServer.security.deniedDestinations/allowedDestinations: ${(err as Error).message}`);
+  }
 
   const workersArg = last('media-workers');
   const workers = workersArg !== undefined
@@ -268,6 +277,12 @@ class Keys {
     if (v === undefined || v === null) return dflt;
     if (typeof v !== 'boolean') throw new ConfigError(`${this.file}: ${key} must be true or false, got ${JSON.stringify(v)}`);
     return v;
+  }
+
+  strings(v: unknown, key: string, dflt: readonly string[]): string[] {
+    if (v === undefined || v === null) return [...dflt];
+    if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new ConfigError(`${this.file}: ${key} must be a list of strings, got ${JSON.stringify(v)}`);
+    return v as string[];
   }
 
   str(v: unknown, key: string, dflt: string): string {

@@ -2,6 +2,8 @@ import type { ApiRegistry } from '../api/ApiRegistry.ts';
 import type { Marshaller } from '../api/Marshaller.ts';
 import type { MediaObject } from './MediaObject.ts';
 import type { EventMessage, OpArgs, OpName, OpResult, PipelineMessage } from '../shared/workerProtocol.ts';
+import type { DestinationPolicy } from '../shared/DestinationPolicy.ts';
+import type { FileRoots } from '../shared/FileRoots.ts';
 
 /** The control plane's view of the media workers (implemented by MediaWorkerPool). */
 export interface MediaPlane {
@@ -42,6 +44,9 @@ export interface ObjectInit {
 export interface ObjectSettings {
   /** `<module>.conf.ini` values keyed by class name, e.g. modules.WebRtcEndpoint.stunServerAddress. */
   readonly modules: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /** Where clients may make the server send packets, and which files they may name (default: anywhere). */
+  readonly destinations?: DestinationPolicy;
+  readonly fileRoots?: FileRoots;
 }
 
 /** Context of one call: which session made it. */

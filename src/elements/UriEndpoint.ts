@@ -26,6 +26,13 @@ export class UriEndpoint extends MediaElement {
     if (scheme === 'file' && (url.host !== '' || url.pathname === '/' || url.pathname.endsWith('/'))) {
       throw new KurentoError('MEDIA_OBJECT_ILLEGAL_PARAM_ERROR', `'uri' must name a file on this machine (file:///path/to/file): '${uri}'`);
     }
+    // Files only under mediaServer.security.fileRoots; network URIs only towards allowed
+    // destinations (names are checked when the engine resolves them).
+    const refused = scheme === 'file'
+      ? init.settings.fileRoots?.refuses(url)
+      : url.hostname === 'localhost' ? init.settings.destinations?.refuses('127.0.0.1')
+        : /^[\d.]+$|^\[/.test(url.hostname) ? init.settings.destinations?.refuses(url.hostname) : undefined;
+    if (refused) throw new KurentoError('MEDIA_OBJECT_ILLEGAL_PARAM_ERROR', `'uri' refused: ${refused}`);
     super.setProperty('uri', uri);
     super.setProperty('state', 'STOP');
   }

@@ -72,8 +72,40 @@ export class WebRtcEndpoint extends BaseRtpEndpoint {
       if (!turn.ok) {
         throw new KurentoError('MEDIA_OBJECT_ILLEGAL_PARAM_ERROR', `turnUrl must be ${TURN_URL_FORM}: ${turn.reason}, got '${redactTurnUrl(value)}'`);
       }
+      this.#checkDestination('turnUrl', turn.server.host);
     }
+    if (name === 'stunServerAddress' && typeof value === 'string' && value.trim() !== '') this.#checkDestination(name, value.trim());
     super.setProperty(name, value);
+  }
+
+  /**
+   * STUN and TURN servers a client sets are refused when their address is denied
+   * (mediaServer.security.deniedDestinations); those of WebRtcEndpoint.conf.ini are
+   * the operator's and not checked.
+   */
+  #checkDestination(what: string, host: string): void {
+    const refused = this.settings.destinations?.refuses(host);
+    if (refused) throw new KurentoError('MEDIA_OBJECT_ILLEGAL_PARAM_ERROR', `${what} refused: ${refused}`);
+  }
+
+  /** Why the server may not send to this candidate's address, or undefined (RFC 8839 section 5.1: the address is the fifth field). */
+  #candidateRefused(candidate: string): string | undefined {
+    const address = candidate.replace(/^a=/, '').trim().split(/\s+/)[4];
+    return address === undefined ? undefined : this.settings.destinations?.refuses(address);
+  }
+
+  /** A remote description without the candidates the server may not send to. */
+  #withoutRefusedCandidates(sdp: unknown): unknown {
+    if (typeof sdp !== 'string' || !this.settings.destinations?.restrictive) return sdp;
+    return sdp.split(/(?<=\n)/).filter((line) => !line.startsWith('a=candidate:') || !this.#candidateRefused(line)).join('');
+  }
+
+  override processOffer(p: Params): Promise<string> {
+    return super.processOffer({ ...p, offer: this.#withoutRefusedCandidates(p.offer) });
+  }
+
+  override processAnswer(p: Params): Promise<string> {
+    return super.processAnswer({ ...p, answer: this.#withoutRefusedCandidates(p.answer) });
   }
 
   protected override propertyChanged(name: string, value: unknown): void {
@@ -90,6 +122,8 @@ export class WebRtcEndpoint extends BaseRtpEndpoint {
 
   async addIceCandidate(p: Params): Promise<void> {
     const c = p.candidate as { candidate: string; sdpMid: string; sdpMLineIndex: number };
+    const refused = this.#candidateRefused(c.candidate);
+    if (refused) throw new KurentoError('ICE_ADD_CANDIDATE_ERROR', `Candidate refused: ${refused}`);
     await this.mediaCall('addIceCandidate', { candidate: c.candidate, sdpMid: c.sdpMid, sdpMLineIndex: c.sdpMLineIndex });
   }
 

@@ -5,6 +5,8 @@ import { OperationRouter, SERVER_MANAGER_ID } from '../core/OperationRouter.ts';
 import { JsonRpcHandler } from '../rpc/JsonRpcHandler.ts';
 import { MAX_SESSION_ID_LENGTH } from '../rpc/SessionTable.ts';
 import { UpgradeGuard } from './UpgradeGuard.ts';
+import { DestinationPolicy } from '../shared/DestinationPolicy.ts';
+import { FileRoots } from '../shared/FileRoots.ts';
 import { rs256Key } from './jwt.ts';
 import { ServerManager } from '../elements/ServerManager.ts';
 import { builtFactories } from '../elements/index.ts';
@@ -32,6 +34,11 @@ export class FluoServer {
   constructor(config: FluoConfig) {
     this.config = config;
     const factories = builtFactories();
+    const settings = {
+      modules: config.modules,
+      destinations: new DestinationPolicy(config.security.deniedDestinations, config.security.allowedDestinations),
+      fileRoots: new FileRoots(config.security.fileRoots),
+    };
     let rpc: JsonRpcHandler | undefined;
     this.media = new MediaWorkerPool(config.mediaWorkers, config.engine);
     this.router = new OperationRouter({
@@ -39,7 +46,7 @@ export class FluoServer {
       api: this.api,
       marshaller: new Marshaller(this.api),
       factories,
-      settings: { modules: config.modules },
+      settings,
       deliver: (sid, value) => rpc?.deliverEvent(sid, value),
       maxObjectsPerSession: config.resources.maxObjectsPerSession,
       tags: { maxPerObject: config.resources.maxTagsPerObject, maxLength: config.resources.maxTagLength },
@@ -64,7 +71,7 @@ export class FluoServer {
       byModule.set(m.name, m.remoteClasses.filter((c) => factories.has(c.name)).map((c) => c.name));
     }
     const manager = new ServerManager(
-      { id: SERVER_MANAGER_ID, typeName: 'ServerManager', host: this.router, settings: { modules: config.modules } },
+      { id: SERVER_MANAGER_ID, typeName: 'ServerManager', host: this.router, settings },
       {},
       {
         mediaSet: this.router.mediaSet,

@@ -10,9 +10,10 @@ import { spawn } from 'node:child_process';
  * `send` sends on a WebSocket to `url` (opened on first use, and again after the
  * server closed it) and resolves with the next frame's text, or `closed <code>`.
  * `ready` resolves when the body prints a line `ready` (say, once its frames are
- * built), `done` with everything else it printed when it exits.
+ * built), `done` with everything else it printed when it exits. With `typescript`,
+ * the body may `await import()` the repository's .ts modules (through tsx).
  */
-export function inChildProcess(url: string, body: string, timeoutMs = 30_000): { ready: Promise<void>; done: Promise<string> } {
+export function inChildProcess(url: string, body: string, timeoutMs = 30_000, opts: { typescript?: boolean } = {}): { ready: Promise<void>; done: Promise<string> } {
   const script = `
     import { WebSocket } from 'ws';
     let ws;
@@ -36,7 +37,7 @@ export function inChildProcess(url: string, body: string, timeoutMs = 30_000): {
   let onReady = (): void => undefined;
   const ready = new Promise<void>((r) => { onReady = r; });
   const done = new Promise<string>((resolve, reject) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [...(opts.typescript ? ['--import', 'tsx'] : []), '--input-type=module', '-e', script], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();

@@ -36,6 +36,9 @@ export interface TagLimits {
 
 export const SERVER_MANAGER_ID = 'manager_ServerManager';
 
+/** Subscriptions one session may hold to one event of one object. */
+const MAX_SUBSCRIPTIONS_PER_EVENT = 100;
+
 /**
  * The one place where `create`, `invoke`, `subscribe` and friends are resolved against
  * the API registry and dispatched to implementations. No per-method switch: the
@@ -235,6 +238,12 @@ export class OperationRouter implements ObjectHost {
     if (typeof type !== 'string') throw new KurentoError('MARSHALL_ERROR', "'type' parameter should be a String");
     if (!this.api.resolveEvent(obj.typeName, type)) {
       throw new KurentoError('MEDIA_OBJECT_EVENT_NOT_SUPPORTED', `Event '${type}' not supported`);
+    }
+    // Each subscribe keeps an id until unsubscribed: bounded like every other thing a
+    // client can make the server keep (issue 16). kurento-client subscribes once per
+    // event and object, however many listeners it has.
+    if (this.subscriptions.count(sessionId, obj.id, type) >= MAX_SUBSCRIPTIONS_PER_EVENT) {
+      throw new KurentoError('NOT_ENOUGH_RESOURCES', `Session '${sessionId}' holds ${MAX_SUBSCRIPTIONS_PER_EVENT} subscriptions to ${type} of this object already`);
     }
     return this.subscriptions.add(sessionId, obj.id, type);
   }

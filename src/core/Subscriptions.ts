@@ -44,6 +44,11 @@ export class Subscriptions {
     return true;
   }
 
+  /** How many subscriptions one session holds on one wire event of one object. */
+  count(sessionId: string, objectId: string, wireName: string): number {
+    return this.#byObject.get(objectId)?.get(wireName)?.get(sessionId)?.size ?? 0;
+  }
+
   /** Sessions subscribed to one wire event of one object (each listed once). */
   sessionsFor(objectId: string, wireName: string): Iterable<string> | undefined {
     return this.#byObject.get(objectId)?.get(wireName)?.keys();

@@ -10,7 +10,7 @@ import { startFluo, RpcClient } from '../helpers/fluo.ts';
 
 const SM = 'manager_ServerManager';
 
-test('defect 5: ServerManager read-only for clients; tags bounded in count and length on every object', async () => {
+test('defect 5: ServerManager read-only for clients; tags (and subscriptions) bounded on every object', async () => {
   const fluo = await startFluo();
   const c = await RpcClient.open(fluo.url);
   try {
@@ -38,6 +38,10 @@ test('defect 5: ServerManager read-only for clients; tags bounded in count and l
       assert.match(r.error!.message, /longer than 4096 \(mediaServer\.resources\.maxTagLength\)/);
     }
     assert.ok((await inv(P, 'addTag', { key: 'k2', value: 'x'.repeat(4096) })).result);
+    // Subscriptions are bounded too: 100 per session, object and event.
+    for (let i = 0; i < 100; i++) await c.ok('subscribe', { object: P, type: 'Error', sessionId: sid });
+    const sub = await c.request('subscribe', { object: P, type: 'Error', sessionId: sid });
+    assert.equal(sub.error?.code, 40009);
     // An ObjectCreated event carries nothing of other clients' tags.
     await c.ok('subscribe', { object: SM, type: 'ObjectCreated', sessionId: sid });
     await c.ok('create', { type: 'PassThrough', constructorParams: { mediaPipeline: P }, sessionId: sid });

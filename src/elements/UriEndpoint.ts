@@ -23,9 +23,6 @@ export class UriEndpoint extends MediaElement {
     if (!schemes.includes(scheme)) {
       throw new KurentoError('MEDIA_OBJECT_ILLEGAL_PARAM_ERROR', `'uri' scheme '${scheme}' is not supported here (use ${schemes.join(', ')})`);
     }
-    if (scheme === 'file' && (url.host !== '' || url.pathname === '/' || url.pathname.endsWith('/'))) {
-      throw new KurentoError('MEDIA_OBJECT_ILLEGAL_PARAM_ERROR', `'uri' must name a file on this machine (file:///path/to/file): '${uri}'`);
-    }
     // Files only under mediaServer.security.fileRoots; network URIs only towards allowed
     // destinations (names are checked when the engine resolves them).
     const refused = scheme === 'file'
@@ -33,6 +30,9 @@ export class UriEndpoint extends MediaElement {
       : url.hostname === 'localhost' ? init.settings.destinations?.refuses('127.0.0.1')
         : /^[\d.]+$|^\[/.test(url.hostname) ? init.settings.destinations?.refuses(url.hostname) : undefined;
     if (refused) throw new KurentoError('MEDIA_OBJECT_ILLEGAL_PARAM_ERROR', `'uri' refused: ${refused}`);
+    if (scheme === 'file' && (url.host !== '' || url.pathname === '/' || url.pathname.endsWith('/'))) {
+      throw new KurentoError('MEDIA_OBJECT_ILLEGAL_PARAM_ERROR', `'uri' must name a file on this machine (file:///path/to/file): '${uri}'`);
+    }
     super.setProperty('uri', uri);
     super.setProperty('state', 'STOP');
   }

@@ -48,6 +48,7 @@ test('a hub owns a media node, its ports are its children, and events are routed
   ]);
   const router = new OperationRouter({
     api, marshaller: new Marshaller(api), media, factories, settings: { modules: {} }, maxObjectsPerSession: 1000,
+    tags: { maxPerObject: 64, maxLength: 4096 }, isolateSessions: false,
     deliver: (_sid, v) => events.push({ object: v.object, type: v.type, data: v.data as Record<string, unknown> }),
   });
   const sid = 'session';

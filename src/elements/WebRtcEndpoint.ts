@@ -48,6 +48,7 @@ export class WebRtcEndpoint extends BaseRtpEndpoint {
       ice: this.#iceSettings(),
       minPort: conf.minPort ?? null,
       maxPort: conf.maxPort ?? null,
+      iceConnectTimeout: iceConnectTimeout(conf.iceConnectTimeout),
     });
   }
 
@@ -180,3 +181,14 @@ export class WebRtcEndpoint extends BaseRtpEndpoint {
     super.mediaEvent(event);
   }
 }
+
+/**
+ * WebRtcEndpoint.conf.ini `iceConnectTimeout` (Fluo addition): seconds, 0 turns it off,
+ * default 60. An unreadable value keeps the default rather than failing every create.
+ */
+function iceConnectTimeout(raw: string | undefined): number {
+  const v = raw === undefined || raw.trim() === '' ? NaN : Number(raw);
+  return Number.isFinite(v) && v >= 0 ? v : DEFAULT_ICE_CONNECT_TIMEOUT_S;
+}
+
+const DEFAULT_ICE_CONNECT_TIMEOUT_S = 60;

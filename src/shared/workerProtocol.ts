@@ -39,6 +39,8 @@ export interface WebRtcEndpointOptions {
   ice: IceSettings;
   minPort: string | null;
   maxPort: string | null;
+  /** Seconds after an SDP step within which ICE must connect, else the endpoint frees its sockets (0: never). */
+  iceConnectTimeout: number;
 }
 
 /** KMD SDES, as the RtpEndpoint constructor takes it. */

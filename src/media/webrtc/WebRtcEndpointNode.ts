@@ -82,6 +82,9 @@ export class WebRtcEndpointNode extends SdpEndpointNode {
   /** The candidate pair last announced in NewCandidatePairSelected. */
   #selectedPair: object | undefined;
   readonly #transports: DtlsTransportKeeper;
+  /** Armed by an SDP step: ICE must connect before it fires (#abandon). */
+  #iceDeadline: NodeJS.Timeout | undefined;
+  #abandoned = false;
 
   constructor(id: string, emit: EmitFn, options: WebRtcEndpointOptions) {
     super(id, emit, 'WebRtcEndpoint');
@@ -442,6 +445,7 @@ export class WebRtcEndpointNode extends SdpEndpointNode {
     }
     this.#watchDtls();
     await this.#flushRemoteCandidates();
+    this.#armIceDeadline();
     return this.#localSdp();
   }
 
@@ -492,6 +496,7 @@ export class WebRtcEndpointNode extends SdpEndpointNode {
       throw new KurentoError('SDP_END_POINT_GENERATE_OFFER_ERROR', `Cannot generate an offer: ${(err as Error).message}`);
     }
     this.#watchDtls();
+    this.#armIceDeadline();
     return this.#localSdp();
   }
 
@@ -508,7 +513,37 @@ export class WebRtcEndpointNode extends SdpEndpointNode {
     this.#haveRemote = true;
     this.#watchDtls();
     await this.#flushRemoteCandidates();
+    this.#armIceDeadline();
     return this.#localSdp();
+  }
+
+  /**
+   * An endpoint whose peer never connects would keep its sockets (one UDP socket and a
+   * TCP listener per interface, IPv4 and IPv6) until its application releases it or the
+   * session collector does, 4-8 minutes later (issue 16, defect 8: 200 such endpoints
+   * held 846 fds). After `iceConnectTimeout` seconds without ICE connecting, the
+   * endpoint raises Error, closes its transport and frees them; the object stays for
+   * the application to release.
+   */
+  #armIceDeadline(): void {
+    const seconds = this.#opts.iceConnectTimeout;
+    if (!seconds || this.#iceDeadline || this.#connected) return;
+    this.#iceDeadline = setTimeout(() => this.#abandon(seconds), seconds * 1000);
+    this.#iceDeadline.unref();
+  }
+
+  #abandon(seconds: number): void {
+    this.#iceDeadline = undefined;
+    if (this.#connected || this.closed || this.#abandoned) return;
+    const state = this.#pc.iceConnectionState;
+    if (state === 'connected' || state === 'completed') return;
+    this.#abandoned = true;
+    this.emit('IceComponentStateChanged', { streamId: 1, componentId: 1, state: 'FAILED' });
+    this.emit('Error', {
+      description: `ICE did not connect within ${seconds} s of the SDP negotiation (WebRtcEndpoint.conf.ini iceConnectTimeout): the endpoint closed its transport and freed its sockets; release it`,
+      errorCode: 40400, type: 'ICE_CONNECT_TIMEOUT',
+    });
+    this.#freeTransport();
   }
 
   async #addIceCandidate(a: IceCandidateArgs): Promise<null> {
@@ -540,6 +575,14 @@ export class WebRtcEndpointNode extends SdpEndpointNode {
   }
 
   protected override onClose(): Promise<void> {
+    clearTimeout(this.#iceDeadline);
+    return this.#freeTransport();
+  }
+
+  #transportFreed: Promise<void> | undefined;
+
+  /** Closes the peer connection and its sockets (once: on release, or when ICE never connected). */
+  #freeTransport(): Promise<void> {
     if (this.#rembTimer) clearInterval(this.#rembTimer);
     this.#rembTimer = undefined;
     this.#out.close();
@@ -548,6 +591,7 @@ export class WebRtcEndpointNode extends SdpEndpointNode {
     // TURN allocations are deleted on the server first: werift would leave them there.
     const pc = this.#pc;
     const transports = this.#transports;
-    return deleteTurnAllocations(pc).catch(() => 0).then(() => pc.close()).catch(() => undefined).then(() => transports.stopAll());
+    this.#transportFreed ??= deleteTurnAllocations(pc).catch(() => 0).then(() => pc.close()).catch(() => undefined).then(() => transports.stopAll());
+    return this.#transportFreed;
   }
 }

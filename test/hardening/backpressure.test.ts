@@ -57,3 +57,37 @@ test('defect 3: a client that never reads is paused, then closed with 1008; othe
     await fluo.stop();
   }
 });
+
+test('defect 3: output pushed past sendBufferClose (events to a client that does not read) closes it at once', async () => {
+  const fluo = await startFluo((c) => ({ ...c, resources: { ...c.resources, sendBufferPause: 64 * 1024, sendBufferClose: 256 * 1024, sendBufferTimeout: 60 } }));
+  try {
+    const busy = await RpcClient.open(fluo.url);
+    const bsid = (await busy.ok('connect')).sessionId!;
+    const P = (await busy.ok('create', { type: 'MediaPipeline', sessionId: bsid })).value as string;
+    const [A, B] = await Promise.all([0, 1].map(async () => (await busy.ok('create', { type: 'PassThrough', constructorParams: { mediaPipeline: P }, sessionId: bsid })).value as string));
+    const inv = (object: string, operation: string, operationParams?: unknown) => busy.ok('invoke', { object, operation, operationParams, sessionId: bsid });
+    // Events of A carry its 64 tags of 4000 characters: 256 KB each.
+    for (let i = 0; i < 64; i++) await inv(A!, 'addTag', { key: `k${i}`, value: 'x'.repeat(4000) });
+    await inv(A!, 'setSendTagsInEvents', { sendTagsInEvents: true });
+
+    const deaf = await RpcClient.open(fluo.url);
+    const sid = (await deaf.ok('connect')).sessionId!;
+    for (const type of ['ElementConnected', 'ElementDisconnected']) await deaf.ok('subscribe', { object: A, type, sessionId: sid });
+    const socket = (deaf.ws as unknown as { _socket: Socket })._socket;
+    socket.pause();
+    const closed = new Promise<number>((r) => deaf.ws.once('close', (code) => r(code)));
+    let events = 0;
+    for (; events < 400 && fluo.server.rpc.sessions.connectionOf(sid); events += 2) {
+      await inv(A!, 'connect', { sink: B });
+      await inv(A!, 'disconnect', { sink: B });
+    }
+    assert.ok(events < 400, 'the deaf connection was not closed');
+    console.log(`# closed after ${events} events of 256 KB`);
+    socket.resume();
+    assert.equal(await Promise.race([closed, sleep(5000).then(() => -1)]), 1008);
+    await busy.ok('release', { object: P, sessionId: bsid });
+    await busy.close();
+  } finally {
+    await fluo.stop();
+  }
+});

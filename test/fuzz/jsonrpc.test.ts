@@ -11,14 +11,14 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { fileURLToPath } from 'node:url';
 import { startFluo, RpcClient, sleep } from '../helpers/fluo.ts';
-import { inChildProcess, scheduledLatencies, percentile } from '../helpers/hostile.ts';
+import { inChildProcess, scheduledLatencies, percentile, machineOverloaded } from '../helpers/hostile.ts';
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
 const MiB = 1024 * 1024;
 const FUZZ = fileURLToPath(new URL('../helpers/fuzz.ts', import.meta.url));
 
-test('100,000 generated frames on 4 connections: all well-formed requests answered, p99 kept, memory back', async () => {
+test('100,000 generated frames on 4 connections: all well-formed requests answered, p99 kept, memory back', async (t) => {
   const fluo = await startFluo((c) => ({ ...c, resources: { ...c.resources, maxObjectsPerConnection: 20, maxSessionsPerConnection: 50 } }));
   const c = await RpcClient.open(fluo.url);
   try {
@@ -87,7 +87,9 @@ test('100,000 generated frames on 4 connections: all well-formed requests answer
     // milliseconds whatever it does (trivial frames measured 40 ms). Measured: p99
     // 27-70 ms; without the per-connection time slices 91-153 ms; before issue 16,
     // seconds. The strict 50 ms check of one hostile frame is test/hardening/frames.
-    assert.ok(percentile(lat, 99) < 100 + noise, `p99 ${percentile(lat, 99).toFixed(1)} ms`);
+    const load = machineOverloaded();
+    if (load !== undefined) t.diagnostic(`machine overloaded (load average ${load.toFixed(1)}): p99 not checked`);
+    else assert.ok(percentile(lat, 99) < 100 + noise, `p99 ${percentile(lat, 99).toFixed(1)} ms`);
 
     // The fuzzers' sessions expire after two collector rounds; their objects go with them.
     fluo.server.collectGarbage();

@@ -44,6 +44,14 @@ export class EngineBin {
     return this.#request('action', { action: { kind: 'eos' } }).then(() => undefined);
   }
 
+  /** The counters of the bin's elements (rtpjitterbuffer `stats`, ...), as the engine reports them. */
+  async counters(): Promise<Record<string, unknown>> {
+    if (!this.alive) return {};
+    const r = await this.engine.request('stats', { pipeline: this.pipeline });
+    const elements = r.pipelines[this.pipeline]?.bins[this.name]?.elements ?? {};
+    return Object.fromEntries(Object.entries(elements).map(([path, e]) => [path, e.values]));
+  }
+
   keyframe(element: string): Promise<void> {
     return this.#request('keyframe', { element }).then(() => undefined);
   }

@@ -22,6 +22,9 @@ const TRACK_WAIT_MS = 3000;
 const RESUME_GAP_MS = 33;
 /** While waiting for a keyframe, it is asked for again this often (ms). */
 const KEYFRAME_RETRY_MS = 500;
+/** How long a stop waits for the engine to take what was sent, and how often it looks (ms). */
+const DRAIN_MAX_MS = 3000;
+const DRAIN_POLL_MS = 150;
 /** How long a stop waits for the muxer to write its end (index, duration) (ms). */
 const FINISH_TIMEOUT_MS = 10_000;
 
@@ -41,6 +44,8 @@ interface Session {
   pausedAt: number | undefined;
   /** Waiting for a video keyframe before anything goes in (at the start, and after a pause). */
   gated: boolean;
+  /** Stopping: nothing more goes in. */
+  stopping: boolean;
   /** Asks for that keyframe again until it comes (a sender may ignore a request, as libwebrtc does within 300 ms of the last). */
   keyframeTimer: NodeJS.Timeout | undefined;
   eos: Promise<void>;
@@ -98,7 +103,7 @@ export class RecorderEndpointNode extends MediaNode {
       return;
     }
     const bridge = s.bridges[kind];
-    if (!bridge || this.#state !== 'START') return;
+    if (!bridge || this.#state !== 'START' || s.stopping) return;
     if (s.gated) {
       // The file starts (and goes on after a pause) with a keyframe, and audio with it:
       // a picture that cannot decode is not recorded.
@@ -122,7 +127,8 @@ export class RecorderEndpointNode extends MediaNode {
   protected override operations(): NodeOpHandlers<'RecorderEndpoint'> {
     return {
       ...super.operations(),
-      getStats: (a) => ({ [this.id]: this.elementStats(a.mediaType ?? null) }),
+      // Fluo's additions to ElementStats: packets received per media type (what a recording can hold).
+      getStats: (a) => ({ [this.id]: { ...this.elementStats(a.mediaType ?? null), audioPacketsIn: this.#flow.count('in', 'AUDIO'), videoPacketsIn: this.#flow.count('in', 'VIDEO') } }),
       record: () => this.#record(),
       pause: () => { this.#pause(); return null; },
       stop: () => { void this.#stop().catch(() => undefined); return null; },
@@ -156,7 +162,7 @@ export class RecorderEndpointNode extends MediaNode {
     const eos = new Promise<void>((r) => { eosSeen = r; });
     const s: Session = {
       bin: undefined, bridges: {}, rewriters: {}, upload, tracks: new Map((connected.length ? connected : kinds).map((k) => [k, undefined])),
-      startTimer: undefined, pausedAt: undefined, gated: true, keyframeTimer: undefined, eos, eosSeen, finished: undefined,
+      startTimer: undefined, pausedAt: undefined, gated: true, stopping: false, keyframeTimer: undefined, eos, eosSeen, finished: undefined,
     };
     // Do not wait for ever for a media type that never comes: record what did.
     s.startTimer = setTimeout(() => {
@@ -257,8 +263,10 @@ export class RecorderEndpointNode extends MediaNode {
 
   async #finish(s: Session): Promise<void> {
     clearTimeout(s.startTimer);
+    s.stopping = true;
     try {
       if (s.bin?.alive) {
+        await this.#drain(s);
         await s.bin.eos();
         let timer: NodeJS.Timeout | undefined;
         await Promise.race([s.eos, new Promise<void>((r) => { timer = setTimeout(r, FINISH_TIMEOUT_MS); })]);
@@ -272,6 +280,22 @@ export class RecorderEndpointNode extends MediaNode {
       if (this.#session === s) this.#session = undefined;
       this.#setState('STOP');
       this.emit('Stopped', {});
+    }
+  }
+
+  /**
+   * Waits until the engine has taken what was sent to it: EOS travels from the bin's
+   * sources, and packets still in their sockets (a loaded engine lags) would be cut from
+   * the end of the file. Done when the jitter buffers' pushed counts stop moving.
+   */
+  async #drain(s: Session): Promise<void> {
+    const deadline = performance.now() + DRAIN_MAX_MS;
+    let last = -1;
+    for (;;) {
+      const pushed = sumOf(await s.bin!.counters().catch(() => ({})), 'num-pushed');
+      if (pushed === last || performance.now() > deadline) return;
+      last = pushed;
+      await new Promise((r) => setTimeout(r, DRAIN_POLL_MS));
     }
   }
 
@@ -315,4 +339,12 @@ function streamable(plan: ProfilePlan): ProfilePlan {
 
 function shortId(id: string): string {
   return id.replace(/^.*\//, '').slice(0, 8);
+}
+
+/** The sum of every numeric field named `key` anywhere in `value` (engine counters as JSON). */
+function sumOf(value: unknown, key: string): number {
+  if (!value || typeof value !== 'object') return 0;
+  let n = 0;
+  for (const [k, v] of Object.entries(value)) n += k === key && typeof v === 'number' ? v : sumOf(v, key);
+  return n;
 }

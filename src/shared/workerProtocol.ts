@@ -57,6 +57,17 @@ export interface RecorderEndpointOptions {
   stopOnEndOfStream: boolean;
 }
 
+export interface PlayerEndpointOptions {
+  uri: string;
+  /** KMD PlayerEndpoint.useEncodedMedia: pass encoded tracks on without decoding where their format allows. */
+  useEncodedMedia: boolean;
+  /** KMD PlayerEndpoint.networkCache: the RTSP jitter buffer (ms). */
+  networkCache: number;
+}
+
+/** KMD VideoInfo (times in ms). */
+export type VideoInfo = { isSeekable: boolean; seekableInit: number; seekableEnd: number; duration: number };
+
 export interface RtpEndpointOptions {
   useIpv6: boolean;
   crypto: SdesOptions | null;
@@ -108,6 +119,13 @@ export interface MediaOps {
   stop: { args: Empty; result: null };
   /** Resolves once everything is written (RecorderEndpoint.stopAndWait). */
   stopAndWait: { args: Empty; result: null };
+  /** PlayerEndpoint. */
+  play: { args: Empty; result: null };
+  getVideoInfo: { args: Empty; result: VideoInfo };
+  getPosition: { args: Empty; result: number };
+  setPosition: { args: { position: number }; result: null };
+  /** The engine's DOT of the element's own pipeline. */
+  getElementGstreamerDot: { args: Empty; result: string };
 }
 
 export type OpName = keyof MediaOps;
@@ -122,6 +140,7 @@ export interface NodeKinds {
   WebRtcEndpoint: { options: WebRtcEndpointOptions; ops: 'getStats' | SdpOps | 'gatherCandidates' | 'addIceCandidate' | 'createDataChannel' | 'closeDataChannel' | 'setIce' };
   RtpEndpoint: { options: RtpEndpointOptions; ops: 'getStats' | SdpOps };
   RecorderEndpoint: { options: RecorderEndpointOptions; ops: 'getStats' | 'record' | 'pause' | 'stop' | 'stopAndWait' };
+  PlayerEndpoint: { options: PlayerEndpointOptions; ops: 'getStats' | 'play' | 'pause' | 'stop' | 'getVideoInfo' | 'getPosition' | 'setPosition' | 'getElementGstreamerDot' };
 }
 
 export type NodeKind = keyof NodeKinds;

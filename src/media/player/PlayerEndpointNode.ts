@@ -1,0 +1,344 @@
+import { randomInt } from 'node:crypto';
+import { KurentoError } from '../../shared/KurentoError.ts';
+import type { NodeOpHandlers, PlayerEndpointOptions, VideoInfo } from '../../shared/workerProtocol.ts';
+import { MediaNode, type EmitFn, type FormatSet } from '../graph/MediaNode.ts';
+import type { MediaPacket } from '../graph/MediaPacket.ts';
+import { FlowMonitor } from '../graph/FlowMonitor.ts';
+import type { NodeEngine } from '../engine/NodeEngine.ts';
+import type { EngineBin } from '../engine/EngineBin.ts';
+import { RtpBridge } from '../engine/RtpBridge.ts';
+import type { EngineAction, EngineResult } from '../../engine/protocol.ts';
+import { StreamRewriter } from '../rtpEndpoint/StreamRewriter.ts';
+import { KEYFRAME_INTERVAL_MS } from '../sdp/SdpEndpointNode.ts';
+import { ENGINE_PT, type Kind } from '../transcode/formats.ts';
+import { probeSource, redact, type SourceInfo } from './probeSource.ts';
+import { playerPlan, type PlayerPlan } from './playerBin.ts';
+
+/** After one track ended, how long the others may take to end too before EndOfStream is raised anyway (ms). */
+const EOS_GRACE_MS = 2000;
+/** After a seek the stream continues this far after its last packet (one frame at 30 fps), whatever the new timestamps. */
+const SEEK_GAP_MS = 33;
+const BIN = 'player';
+
+type State = 'STOP' | 'START' | 'PAUSE';
+
+/** One play: from `play` in STOP to its stop, end of stream or failure. */
+interface Session {
+  /** The engine pipeline of this play: a player has a pipeline of its own (see the class comment). */
+  readonly pipeline: string;
+  readonly plan: PlayerPlan;
+  bin: EngineBin | undefined;
+  readonly bridges: Partial<Record<Kind, RtpBridge>>;
+  /** One continuous RTP stream per track, with this play's SSRC, across seeks (RFC 3550 §5.1). */
+  readonly rewriters: Partial<Record<Kind, StreamRewriter>>;
+  /** performance.now() when the engine pipeline started: its running time 0, near enough (it starts within the addBin request). */
+  readonly t0: number;
+  /** Wall time (performance.now()) at which the media's running time 0 is sent: moved by pauses and seeks. */
+  anchor: number;
+  pausedAt: number | undefined;
+  /** A seek while paused restarts the running time: the anchor is set on resume. */
+  seekedWhilePaused: boolean;
+  readonly ended: Set<string>;
+  eosTimer: NodeJS.Timeout | undefined;
+  lastKeyframe: number;
+  gone: boolean;
+}
+
+/**
+ * The media side of a PlayerEndpoint (KMD elements: "PlayerEndpoint will access the
+ * given resource, read all available data, and inject it into Kurento"). Its URI is
+ * probed first (probeSource: the tracks, seekability, a clear error for a missing
+ * file, a 404, an unreachable RTSP server, a file that is not media), then an engine
+ * bin reads, demuxes and decodes or parses it and sends RTP to this node over
+ * loopback (RtpBridge), paced by `udpsink sync=true`; the node forwards the packets
+ * into the graph, which transcodes for any sink that needs another format.
+ *
+ * Each play gets an engine pipeline of its own (KMD: getElementGstreamerDot is "this
+ * element's private pipeline"): its clock is not shared with anything that must keep
+ * running, so a pause holds the bin and a resume or seek moves the sinks' `ts-offset`
+ * (the running time at which the media restarts), which keeps the pacing right
+ * without a base-time change of a pipeline other elements live in.
+ */
+export class PlayerEndpointNode extends MediaNode {
+  readonly #opts: PlayerEndpointOptions;
+  readonly #engine: NodeEngine;
+  readonly #flow: FlowMonitor;
+  readonly #shown: string;
+  #state: State = 'STOP';
+  #info: Promise<SourceInfo> | undefined;
+  #plan: PlayerPlan | undefined;
+  #session: Session | undefined;
+  #starting: Promise<void> | undefined;
+  #count = 0;
+
+  constructor(id: string, emit: EmitFn, options: PlayerEndpointOptions, engine: NodeEngine) {
+    super(id, emit, 'PlayerEndpoint');
+    this.#opts = options;
+    this.#engine = engine;
+    this.#shown = redact(new URL(options.uri));
+    this.#flow = new FlowMonitor((dir, kind, state) => this.emit(dir === 'in' ? 'MediaFlowInStateChanged' : 'MediaFlowOutStateChanged', { state, padName: 'default', mediaType: kind }));
+    // Probed now, so that sinks connected before `play` are routed for the formats it will send.
+    void this.#probe().catch(() => undefined);
+  }
+
+  override accepts(): FormatSet {
+    return [];
+  }
+
+  /** The formats of this URI's tracks once probed (VP8 / Opus until then: what a decoding player sends). */
+  override produces(kind: Kind): FormatSet {
+    if (!this.#plan) return kind === 'VIDEO' ? [{ name: 'VP8', clockRate: 90000 }] : [{ name: 'opus', clockRate: 48000, channels: 2 }];
+    const t = this.#plan.tracks.find((x) => x.kind === kind);
+    return t ? [t.codec] : [];
+  }
+
+  override deliver(): void {}
+
+  /**
+   * A sink wants a keyframe: the encoder makes one when the player encodes. A track
+   * passed through (useEncodedMedia) cannot make one: its next keyframe is the file's
+   * own (KMD useEncodedMedia: "lost video keyframes will not be regenerated").
+   */
+  override requestKeyframe(): void {
+    const s = this.#session;
+    const video = s?.plan.tracks.find((t) => t.kind === 'VIDEO');
+    const now = performance.now();
+    if (!s?.bin || !video?.encodes || now - s.lastKeyframe < KEYFRAME_INTERVAL_MS) return;
+    s.lastKeyframe = now;
+    s.bin.keyframe('enc_video').catch(() => undefined);
+  }
+
+  override reportBandwidth(): void {}
+
+  protected override operations(): NodeOpHandlers<'PlayerEndpoint'> {
+    return {
+      ...super.operations(),
+      getStats: (a) => ({ [this.id]: this.elementStats(a.mediaType ?? null) }),
+      play: async () => { await this.#play(); return null; },
+      pause: async () => { await this.#pause(); return null; },
+      stop: async () => { await this.#stop(); return null; },
+      getVideoInfo: () => this.#videoInfo(),
+      getPosition: () => this.#position(),
+      setPosition: async (a) => { await this.#seek(a.position); return null; },
+      getElementGstreamerDot: async () => (this.#session ? await this.#engine.engine.dot(this.#session.pipeline) : undefined) ?? `digraph "${this.id}" {\n  label="PlayerEndpoint (${this.#state}): no engine pipeline";\n}\n`,
+    };
+  }
+
+  #probe(): Promise<SourceInfo> {
+    this.#info ??= probeSource(this.#opts.uri).then((info) => {
+      this.#plan = playerPlan(this.#opts.uri, info, this.#opts.useEncodedMedia, this.#opts.networkCache);
+      this.formatsChanged();
+      return info;
+    }, (err: unknown) => {
+      // Probed again at the next play: the file may be there by then.
+      this.#info = undefined;
+      throw err;
+    });
+    return this.#info;
+  }
+
+  #setState(state: State): void {
+    if (this.#state === state) return;
+    this.#state = state;
+    this.emit('UriEndpointStateChanged', { state });
+  }
+
+  async #play(): Promise<void> {
+    if (this.#starting) return this.#starting;
+    if (this.#state === 'PAUSE') return this.#resume();
+    if (this.#state === 'START') return;
+    this.#starting = this.#start().finally(() => { this.#starting = undefined; });
+    return this.#starting;
+  }
+
+  async #start(): Promise<void> {
+    let info: SourceInfo;
+    try {
+      info = await this.#probe();
+    } catch (err) {
+      const e = err instanceof KurentoError ? err : new KurentoError('UNEXPECTED_ERROR', `Cannot play ${this.#shown}: ${String(err)}`);
+      this.#error(e.type, e.message);
+      throw e;
+    }
+    const plan = this.#plan!;
+    const ssrc = { VIDEO: randomInt(1, 0xffffffff), AUDIO: randomInt(1, 0xffffffff) };
+    const s: Session = {
+      pipeline: `${this.#engine.pipeline}.player-${this.#count++}-${this.id.replace(/^.*\//, '').slice(0, 8)}`.replace(/[^A-Za-z0-9_.:-]/g, '_'),
+      plan, bin: undefined, bridges: {}, rewriters: {}, t0: 0, anchor: 0, pausedAt: undefined, seekedWhilePaused: false,
+      ended: new Set(), eosTimer: undefined, lastKeyframe: -Infinity, gone: false,
+    };
+    this.#session = s;
+    try {
+      for (const t of plan.tracks) {
+        s.bridges[t.kind] = await RtpBridge.open((buf) => this.#fromEngine(s, t.kind, buf));
+        s.rewriters[t.kind] = new StreamRewriter(ssrc[t.kind], t.codec.clockRate);
+      }
+      const ports = { VIDEO: s.bridges.VIDEO?.port ?? 0, AUDIO: s.bridges.AUDIO?.port ?? 0 };
+      (s as { t0: number }).t0 = performance.now();
+      s.anchor = s.t0;
+      const bin = await this.#engine.engine.addBin(s.pipeline, BIN, plan.describe(ports, ssrc), {
+        event: (e) => {
+          if (e.type === 'eos') this.#trackEnded(s, e.element);
+          else if (e.type === 'error') this.#fail(s, 'UNEXPECTED_ERROR', `Playing ${this.#shown} failed: ${e.message}`);
+        },
+        exit: (exit) => this.#fail(s, 'UNEXPECTED_ERROR', `The media engine process playing ${this.#shown} stopped: ${exit.description}`),
+      });
+      s.bin = bin;
+      if (s.gone) {
+        await this.#teardown(s);
+        return;
+      }
+      for (const t of plan.tracks) s.bridges[t.kind]!.connect(0, bin.port(t.sink) ?? 0, ENGINE_PT[t.kind]);
+      this.#setState('START');
+      // What the bin sent before its port was known was dropped by the bridge: a seekable
+      // source starts again from the beginning; an encoder makes a keyframe.
+      if (info.seekable && plan.tracks.some((t) => !t.encodes)) await this.#seek(0);
+      else this.requestKeyframe();
+    } catch (err) {
+      const message = `Cannot play ${this.#shown}: ${err instanceof Error ? err.message : String(err)}`;
+      this.#error('UNEXPECTED_ERROR', message);
+      await this.#teardown(s);
+      if (this.#session === s) this.#session = undefined;
+      this.#setState('STOP');
+      throw new KurentoError('UNEXPECTED_ERROR', message);
+    }
+  }
+
+  #fromEngine(s: Session, kind: Kind, buf: Buffer): void {
+    const track = s.plan.tracks.find((t) => t.kind === kind);
+    if (s.gone || !track) return;
+    s.rewriters[kind]!.rewrite(buf, ENGINE_PT[kind]);
+    this.#flow.packet('out', kind);
+    const pkt: MediaPacket = { codec: track.codec, buf, at: performance.now() };
+    this.forward(kind, pkt);
+  }
+
+  #action(s: Session, action: EngineAction): Promise<EngineResult<'action'>> {
+    if (!s.bin?.alive) return Promise.reject(new Error('the engine pipeline is gone'));
+    return s.bin.engine.request('action', { pipeline: s.pipeline, bin: BIN, action });
+  }
+
+  /** The sinks send running time r at anchor + r: `ts-offset` is the anchor on the engine pipeline's clock. */
+  async #applyOffset(s: Session): Promise<void> {
+    const ns = Math.max(0, Math.round((s.anchor - s.t0) * 1e6));
+    for (const t of s.plan.tracks) await s.bin?.setProperty(t.sink, 'ts-offset', ns);
+  }
+
+  async #pause(): Promise<void> {
+    const s = this.#session;
+    if (this.#state !== 'START' || !s) return;
+    await this.#action(s, { kind: 'state', state: 'PAUSED' });
+    s.pausedAt = performance.now();
+    this.#setState('PAUSE');
+  }
+
+  async #resume(): Promise<void> {
+    const s = this.#session!;
+    const now = performance.now();
+    // A live source (RTSP) stamps its media with the clock as it arrives: nothing to shift.
+    if (!(await this.#probe()).live) {
+      s.anchor = s.seekedWhilePaused ? now : s.anchor + (now - (s.pausedAt ?? now));
+      await this.#applyOffset(s);
+    }
+    s.pausedAt = undefined;
+    s.seekedWhilePaused = false;
+    await this.#action(s, { kind: 'state', state: 'PLAYING' });
+    this.#setState('START');
+  }
+
+  async #seek(positionMs: number): Promise<void> {
+    const s = this.#session;
+    const info = await this.#probe().catch(() => undefined);
+    if (!s?.bin || !info?.seekable || !(positionMs >= 0)) {
+      // KMD PlayerEndpoint.position; Kurento answers PLAYER_SEEK_FAIL (40700) where it cannot seek.
+      const why = !info?.seekable ? `${this.#shown} is not seekable` : !s?.bin ? 'the player is stopped' : `bad position ${positionMs}`;
+      throw new KurentoError('PLAYER_SEEK_FAIL', `The seek cannot be performed: ${why}`);
+    }
+    const playing = this.#state === 'START';
+    try {
+      if (playing) await this.#action(s, { kind: 'state', state: 'PAUSED' });
+      // The flushing seek restarts the running time at 0, and the RTP timestamps with it: the
+      // rewriters keep one stream going.
+      await this.#action(s, { kind: 'seek', positionMs: Math.min(positionMs, info.durationMs ?? positionMs) });
+      for (const r of Object.values(s.rewriters)) r?.splice(SEEK_GAP_MS);
+      if (playing) {
+        s.anchor = performance.now();
+        await this.#applyOffset(s);
+        await this.#action(s, { kind: 'state', state: 'PLAYING' });
+      } else s.seekedWhilePaused = true;
+    } catch (err) {
+      throw new KurentoError('PLAYER_SEEK_FAIL', `The seek cannot be performed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    this.requestKeyframe();
+  }
+
+  async #position(): Promise<number> {
+    const s = this.#session;
+    if (!s?.bin?.alive) return 0;
+    const q = await this.#action(s, { kind: 'query' }).catch(() => undefined);
+    return q?.query?.positionMs ?? 0;
+  }
+
+  async #videoInfo(): Promise<VideoInfo> {
+    const info = await this.#probe();
+    const s = this.#session;
+    const q = s?.bin?.alive ? (await this.#action(s, { kind: 'query' }).catch(() => undefined))?.query : undefined;
+    const duration = q?.durationMs ?? info.durationMs ?? 0;
+    return { isSeekable: info.seekable, seekableInit: 0, seekableEnd: info.seekable ? duration : 0, duration };
+  }
+
+  /** A branch's sink got EOS; once every branch has (or EOS_GRACE_MS after the first), the stream ended. */
+  #trackEnded(s: Session, sink: string): void {
+    if (s.gone) return;
+    s.ended.add(sink);
+    if (s.plan.tracks.every((t) => s.ended.has(t.sink))) void this.#ended(s);
+    else s.eosTimer ??= setTimeout(() => void this.#ended(s), EOS_GRACE_MS);
+  }
+
+  async #ended(s: Session): Promise<void> {
+    if (s.gone) return;
+    clearTimeout(s.eosTimer);
+    this.emit('EndOfStream', {});
+    // Sinks learn it too: a RecorderEndpoint with stopOnEndOfStream finishes its file.
+    this.signalEndOfStream();
+    await this.#stop();
+  }
+
+  #fail(s: Session, type: string, description: string): void {
+    if (s.gone) return;
+    this.#error(type, description);
+    if (this.#session === s) void this.#stop();
+  }
+
+  async #stop(): Promise<void> {
+    if (this.#starting) await this.#starting.catch(() => undefined);
+    const s = this.#session;
+    this.#session = undefined;
+    if (s) await this.#teardown(s);
+    this.#setState('STOP');
+  }
+
+  async #teardown(s: Session): Promise<void> {
+    s.gone = true;
+    clearTimeout(s.eosTimer);
+    for (const b of Object.values(s.bridges)) b?.close();
+    await s.bin?.remove();
+    await this.#engine.engine.releasePipeline(s.pipeline).catch(() => undefined);
+  }
+
+  #error(type: string, description: string): void {
+    let errorCode = 40003;
+    try {
+      errorCode = new KurentoError(type as ConstructorParameters<typeof KurentoError>[0], description).code;
+    } catch {
+      // Not a Kurento type name: UNEXPECTED_ERROR's code.
+    }
+    this.emit('Error', { description, errorCode, type });
+  }
+
+  protected override async onClose(): Promise<void> {
+    this.#flow.close();
+    // A play still starting finishes first, so that its engine pipeline is freed too.
+    await this.#stop();
+  }
+}

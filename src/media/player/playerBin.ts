@@ -1,0 +1,130 @@
+import { fileURLToPath } from 'node:url';
+import type { RtpCodecInfo } from '../graph/MediaPacket.ts';
+import { ENGINE_PT, type Kind } from '../transcode/formats.ts';
+import type { SourceInfo, SourceTrack } from './probeSource.ts';
+
+/** Bitrates of the player's own encoders (bit/s): what Kurento's agnosticbin starts a VP8/Opus encode at. */
+const VIDEO_BPS = 1_000_000;
+const AUDIO_BPS = 64_000;
+
+/** What one branch of the player bin sends, and whether it encodes (so a keyframe can be forced). */
+export interface PlayerTrack {
+  readonly kind: Kind;
+  readonly codec: RtpCodecInfo;
+  readonly encodes: boolean;
+  /** The branch's udpsink, as the engine names its port. */
+  readonly sink: string;
+}
+
+export interface PlayerPlan {
+  readonly tracks: readonly PlayerTrack[];
+  /** The bin description, given the worker's receiving port per media kind and the SSRC per kind. */
+  describe(ports: Readonly<Record<Kind, number>>, ssrc: Readonly<Record<Kind, number>>): string;
+}
+
+interface PassThrough {
+  readonly caps: string;
+  readonly codec: RtpCodecInfo;
+  /** Parser (if any) and payloader, from encoded frames to RTP with ENGINE_PT. */
+  pay(ssrc: number): string;
+}
+
+/** H.264 profile names as ffprobe gives them, to RFC 6184 §8.1 profile_idc + constraint flags. */
+const H264_PROFILE_IDC: Record<string, string> = {
+  'Constrained Baseline': '42e0', Baseline: '4200', Main: '4d00', High: '6400', 'Constrained High': '640c',
+};
+
+function passThrough(kind: Kind, t: SourceTrack): PassThrough | undefined {
+  const pt = ENGINE_PT[kind];
+  switch (t.codec) {
+    case 'vp8': return { caps: 'video/x-vp8', codec: { name: 'VP8', clockRate: 90000 }, pay: (s) => `rtpvp8pay mtu=1200 pt=${pt} ssrc=${s}` };
+    case 'vp9': return { caps: 'video/x-vp9', codec: { name: 'VP9', clockRate: 90000 }, pay: (s) => `rtpvp9pay mtu=1200 pt=${pt} ssrc=${s}` };
+    case 'h264': {
+      const idc = t.profile ? H264_PROFILE_IDC[t.profile] : undefined;
+      // A profile a browser may not decode (4:4:4, 10 bit) is not declared as H.264 it takes: decode it instead.
+      if (!idc) return undefined;
+      const level = Math.min(0xff, Math.max(10, t.level ?? 31)).toString(16).padStart(2, '0');
+      return {
+        caps: 'video/x-h264', codec: { name: 'H264', clockRate: 90000, fmtp: `level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=${idc}${level}` },
+        // SPS/PPS before every IDR: a viewer that joins late can start at the next keyframe (RFC 6184 §8.4).
+        pay: (s) => `h264parse config-interval=-1 ! rtph264pay mtu=1200 pt=${pt} ssrc=${s} config-interval=-1 aggregate-mode=zero-latency`,
+      };
+    }
+    case 'opus': return { caps: 'audio/x-opus', codec: { name: 'opus', clockRate: 48000, channels: 2 }, pay: (s) => `rtpopuspay mtu=1200 pt=${pt} ssrc=${s}` };
+    default: return undefined;
+  }
+}
+
+const VP8: RtpCodecInfo = { name: 'VP8', clockRate: 90000 };
+const OPUS: RtpCodecInfo = { name: 'opus', clockRate: 48000, channels: 2 };
+
+/** Decoded media encoded to VP8 / Opus (the encoder named `enc_video` / `enc_audio`, for keyframes). */
+function encode(kind: Kind, ssrc: number): string {
+  if (kind === 'VIDEO') {
+    // libvpx settings measured on this machine kind (media-probe-notes §4): threads=1, cpu-used=4.
+    return `videoconvert ! vp8enc name=enc_video deadline=1 cpu-used=4 threads=1 lag-in-frames=0 end-usage=cbr target-bitrate=${VIDEO_BPS} ` +
+      `keyframe-max-dist=3000 error-resilient=partitions ! rtpvp8pay mtu=1200 pt=${ENGINE_PT.VIDEO} ssrc=${ssrc}`;
+  }
+  return `audioconvert ! audioresample ! audio/x-raw,rate=48000,channels=2 ! opusenc name=enc_audio bitrate=${AUDIO_BPS} frame-size=20 ! rtpopuspay mtu=1200 pt=${ENGINE_PT.AUDIO} ssrc=${ssrc}`;
+}
+
+/**
+ * The element that reads the URI, and per media kind where its decoded (or parsed)
+ * output comes from: one decodebin `d` for a file or an HTTP body; for RTSP one per
+ * stream, each RTP session of rtspsrc being a pad of its own.
+ */
+function source(uri: string, networkCacheMs: number, decodeCaps: string): { head: string; branch(kind: Kind): string } {
+  const url = new URL(uri);
+  const decodebin = `decodebin caps="${decodeCaps}"`;
+  if (url.protocol === 'file:') return { head: `filesrc location="${quote(fileURLToPath(url))}" ! ${decodebin} name=d`, branch: () => 'd.' };
+  if (url.protocol === 'http:' || url.protocol === 'https:') {
+    // A server that refuses Range requests is read straight through: decodebin's demuxer
+    // then plays without seeking (the non-seekable mode; setPosition is refused).
+    return { head: `souphttpsrc location="${quote(uri)}" ! ${decodebin} name=d`, branch: () => 'd.' };
+  }
+  // RTSP: networkCache is rtspsrc's jitter buffer (KMD PlayerEndpoint.networkCache: "RTSP buffer length").
+  return {
+    head: `rtspsrc name=s location="${quote(uri)}" latency=${Math.max(0, Math.round(networkCacheMs))}`,
+    branch: (kind) => `s. ! application/x-rtp,media=${kind === 'VIDEO' ? 'video' : 'audio'} ! ${decodebin}`,
+  };
+}
+
+/**
+ * The engine bin of a player: the URI read and demuxed (decodebin), then per track a
+ * branch to the worker. With `useEncodedMedia`, a track already in a format WebRTC
+ * carries (VP8, VP9, H.264 of a browser profile, Opus) is payloaded as it is; any
+ * other track, and every track without it, is decoded and encoded to VP8 / Opus, as
+ * Kurento decodes by default (KMD PlayerEndpoint.useEncodedMedia). Each branch ends in
+ * `udpsink sync=true`: the sink waits for each packet's time on the pipeline clock, so
+ * the file plays in real time (media-probe-notes §4: ratio 1.000).
+ */
+export function playerPlan(uri: string, info: SourceInfo, useEncodedMedia: boolean, networkCacheMs: number): PlayerPlan {
+  const branches: Array<{ track: PlayerTrack; caps: string; chain: (ssrc: number) => string }> = [];
+  const decodeCaps = ['video/x-raw(ANY)', 'audio/x-raw(ANY)'];
+  for (const kind of ['VIDEO', 'AUDIO'] as const) {
+    const t = kind === 'VIDEO' ? info.video : info.audio;
+    if (!t) continue;
+    const sink = `out_${kind.toLowerCase()}`;
+    const pass = useEncodedMedia ? passThrough(kind, t) : undefined;
+    if (pass) {
+      decodeCaps.unshift(pass.caps);
+      branches.push({ track: { kind, codec: pass.codec, encodes: false, sink }, caps: pass.caps, chain: pass.pay });
+    } else {
+      branches.push({ track: { kind, codec: kind === 'VIDEO' ? VP8 : OPUS, encodes: true, sink }, caps: kind === 'VIDEO' ? 'video/x-raw(ANY)' : 'audio/x-raw(ANY)', chain: (s) => encode(kind, s) });
+    }
+  }
+  const src = source(uri, networkCacheMs, decodeCaps.join(';'));
+  return {
+    tracks: branches.map((b) => b.track),
+    describe: (ports, ssrc) => [
+      src.head,
+      ...branches.map((b) => `${src.branch(b.track.kind)} ! ${b.caps} ! queue max-size-time=1000000000 max-size-bytes=0 max-size-buffers=0 ! ${b.chain(ssrc[b.track.kind])} ` +
+        `! udpsink name=${b.track.sink} host=127.0.0.1 port=${ports[b.track.kind]} sync=true async=false`),
+    ].join(' '),
+  };
+}
+
+/** A value inside double quotes of a gst-launch description. */
+function quote(s: string): string {
+  return s.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
+}

@@ -31,13 +31,6 @@ interface Session {
   readonly bridges: Partial<Record<Kind, RtpBridge>>;
   /** One continuous RTP stream per track, with this play's SSRC, across seeks (RFC 3550 §5.1). */
   readonly rewriters: Partial<Record<Kind, StreamRewriter>>;
-  /** performance.now() when the engine pipeline started: its running time 0, near enough (it starts within the addBin request). */
-  readonly t0: number;
-  /** Wall time (performance.now()) at which the media's running time 0 is sent: moved by pauses and seeks. */
-  anchor: number;
-  pausedAt: number | undefined;
-  /** A seek while paused restarts the running time: the anchor is set on resume. */
-  seekedWhilePaused: boolean;
   readonly ended: Set<string>;
   eosTimer: NodeJS.Timeout | undefined;
   lastKeyframe: number;
@@ -54,10 +47,10 @@ interface Session {
  * into the graph, which transcodes for any sink that needs another format.
  *
  * Each play gets an engine pipeline of its own (KMD: getElementGstreamerDot is "this
- * element's private pipeline"): its clock is not shared with anything that must keep
- * running, so a pause holds the bin and a resume or seek moves the sinks' `ts-offset`
- * (the running time at which the media restarts), which keeps the pacing right
- * without a base-time change of a pipeline other elements live in.
+ * element's private pipeline"): pause, resume and seek are state changes and seeks of
+ * that whole pipeline, so GStreamer gives it a new base time on each resume (a sink
+ * with sync=true would otherwise send everything it is late for at once), and a
+ * pipeline other elements live in is never paused.
  */
 export class PlayerEndpointNode extends MediaNode {
   readonly #opts: PlayerEndpointOptions;
@@ -164,7 +157,7 @@ export class PlayerEndpointNode extends MediaNode {
     const ssrc = { VIDEO: randomInt(1, 0xffffffff), AUDIO: randomInt(1, 0xffffffff) };
     const s: Session = {
       pipeline: `${this.#engine.pipeline}.player-${this.#count++}-${this.id.replace(/^.*\//, '').slice(0, 8)}`.replace(/[^A-Za-z0-9_.:-]/g, '_'),
-      plan, bin: undefined, bridges: {}, rewriters: {}, t0: 0, anchor: 0, pausedAt: undefined, seekedWhilePaused: false,
+      plan, bin: undefined, bridges: {}, rewriters: {},
       ended: new Set(), eosTimer: undefined, lastKeyframe: -Infinity, gone: false,
     };
     this.#session = s;
@@ -174,11 +167,10 @@ export class PlayerEndpointNode extends MediaNode {
         s.rewriters[t.kind] = new StreamRewriter(ssrc[t.kind], t.codec.clockRate);
       }
       const ports = { VIDEO: s.bridges.VIDEO?.port ?? 0, AUDIO: s.bridges.AUDIO?.port ?? 0 };
-      (s as { t0: number }).t0 = performance.now();
-      s.anchor = s.t0;
       const bin = await this.#engine.engine.addBin(s.pipeline, BIN, plan.describe(ports, ssrc), {
         event: (e) => {
-          if (e.type === 'eos') this.#trackEnded(s, e.element);
+          // The bin's own EOS (element '') comes once all its sinks have theirs.
+          if (e.type === 'eos') { if (e.element === '') void this.#ended(s); else this.#trackEnded(s, e.element); }
           else if (e.type === 'error') this.#fail(s, 'UNEXPECTED_ERROR', `Playing ${this.#shown} failed: ${e.message}`);
         },
         exit: (exit) => this.#fail(s, 'UNEXPECTED_ERROR', `The media engine process playing ${this.#shown} stopped: ${exit.description}`),
@@ -213,35 +205,21 @@ export class PlayerEndpointNode extends MediaNode {
     this.forward(kind, pkt);
   }
 
+  /** A state change, seek or query of this play's whole engine pipeline. */
   #action(s: Session, action: EngineAction): Promise<EngineResult<'action'>> {
     if (!s.bin?.alive) return Promise.reject(new Error('the engine pipeline is gone'));
-    return s.bin.engine.request('action', { pipeline: s.pipeline, bin: BIN, action });
-  }
-
-  /** The sinks send running time r at anchor + r: `ts-offset` is the anchor on the engine pipeline's clock. */
-  async #applyOffset(s: Session): Promise<void> {
-    const ns = Math.max(0, Math.round((s.anchor - s.t0) * 1e6));
-    for (const t of s.plan.tracks) await s.bin?.setProperty(t.sink, 'ts-offset', ns);
+    return s.bin.engine.request('action', { pipeline: s.pipeline, action });
   }
 
   async #pause(): Promise<void> {
     const s = this.#session;
     if (this.#state !== 'START' || !s) return;
     await this.#action(s, { kind: 'state', state: 'PAUSED' });
-    s.pausedAt = performance.now();
     this.#setState('PAUSE');
   }
 
   async #resume(): Promise<void> {
     const s = this.#session!;
-    const now = performance.now();
-    // A live source (RTSP) stamps its media with the clock as it arrives: nothing to shift.
-    if (!(await this.#probe()).live) {
-      s.anchor = s.seekedWhilePaused ? now : s.anchor + (now - (s.pausedAt ?? now));
-      await this.#applyOffset(s);
-    }
-    s.pausedAt = undefined;
-    s.seekedWhilePaused = false;
     await this.#action(s, { kind: 'state', state: 'PLAYING' });
     this.#setState('START');
   }
@@ -256,16 +234,14 @@ export class PlayerEndpointNode extends MediaNode {
     }
     const playing = this.#state === 'START';
     try {
+      // Paused around the seek: its flush restarts the running time at 0 (reset-time), and
+      // only a PAUSED -> PLAYING change gives the pipeline the base time that matches it;
+      // sinks that never preroll (async=false) would not make the pipeline do it.
       if (playing) await this.#action(s, { kind: 'state', state: 'PAUSED' });
-      // The flushing seek restarts the running time at 0, and the RTP timestamps with it: the
-      // rewriters keep one stream going.
       await this.#action(s, { kind: 'seek', positionMs: Math.min(positionMs, info.durationMs ?? positionMs) });
+      // The RTP timestamps restart with the running time: the rewriters keep one stream going.
       for (const r of Object.values(s.rewriters)) r?.splice(SEEK_GAP_MS);
-      if (playing) {
-        s.anchor = performance.now();
-        await this.#applyOffset(s);
-        await this.#action(s, { kind: 'state', state: 'PLAYING' });
-      } else s.seekedWhilePaused = true;
+      if (playing) await this.#action(s, { kind: 'state', state: 'PLAYING' });
     } catch (err) {
       throw new KurentoError('PLAYER_SEEK_FAIL', `The seek cannot be performed: ${err instanceof Error ? err.message : String(err)}`);
     }

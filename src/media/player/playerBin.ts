@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import type { RtpCodecInfo } from '../graph/MediaPacket.ts';
 import { ENGINE_PT, type Kind } from '../transcode/formats.ts';
 import type { SourceInfo, SourceTrack } from './probeSource.ts';
@@ -69,24 +68,15 @@ function encode(kind: Kind, ssrc: number): string {
 }
 
 /**
- * The element that reads the URI, and per media kind where its decoded (or parsed)
- * output comes from: one decodebin `d` for a file or an HTTP body; for RTSP one per
- * stream, each RTP session of rtspsrc being a pad of its own.
+ * The element that reads the URI: uridecodebin, whose source (filesrc, souphttpsrc,
+ * rtspsrc) and decoders only exist once it runs. A decodebin in the description would
+ * show its internal unlinked pads at parse time, and the engine would ghost them as the
+ * bin's ports and wait for a link that never comes.
  */
-function source(uri: string, networkCacheMs: number, decodeCaps: string): { head: string; branch(kind: Kind): string } {
-  const url = new URL(uri);
-  const decodebin = `decodebin caps="${decodeCaps}"`;
-  if (url.protocol === 'file:') return { head: `filesrc location="${quote(fileURLToPath(url))}" ! ${decodebin} name=d`, branch: () => 'd.' };
-  if (url.protocol === 'http:' || url.protocol === 'https:') {
-    // A server that refuses Range requests is read straight through: decodebin's demuxer
-    // then plays without seeking (the non-seekable mode; setPosition is refused).
-    return { head: `souphttpsrc location="${quote(uri)}" ! ${decodebin} name=d`, branch: () => 'd.' };
-  }
-  // RTSP: networkCache is rtspsrc's jitter buffer (KMD PlayerEndpoint.networkCache: "RTSP buffer length").
-  return {
-    head: `rtspsrc name=s location="${quote(uri)}" latency=${Math.max(0, Math.round(networkCacheMs))}`,
-    branch: (kind) => `s. ! application/x-rtp,media=${kind === 'VIDEO' ? 'video' : 'audio'} ! ${decodebin}`,
-  };
+function source(uri: string, decodeCaps: string): string {
+  // A server that refuses Range requests is read straight through: the demuxer plays without seeking
+  // (the non-seekable mode; setPosition is refused).
+  return `uridecodebin name=d uri="${quote(uri)}" caps="${decodeCaps}"`;
 }
 
 /**
@@ -113,13 +103,18 @@ export function playerPlan(uri: string, info: SourceInfo, useEncodedMedia: boole
       branches.push({ track: { kind, codec: kind === 'VIDEO' ? VP8 : OPUS, encodes: true, sink }, caps: kind === 'VIDEO' ? 'video/x-raw(ANY)' : 'audio/x-raw(ANY)', chain: (s) => encode(kind, s) });
     }
   }
-  const src = source(uri, networkCacheMs, decodeCaps.join(';'));
+  const head = source(uri, decodeCaps.join(';'));
   return {
     tracks: branches.map((b) => b.track),
     describe: (ports, ssrc) => [
-      src.head,
-      ...branches.map((b) => `${src.branch(b.track.kind)} ! ${b.caps} ! queue max-size-time=1000000000 max-size-bytes=0 max-size-buffers=0 ! ${b.chain(ssrc[b.track.kind])} ` +
+      head,
+      ...branches.map((b) => `d. ! ${b.caps} ! queue max-size-time=1000000000 max-size-bytes=0 max-size-buffers=0 ! ${b.chain(ssrc[b.track.kind])} ` +
         `! udpsink name=${b.track.sink} host=127.0.0.1 port=${ports[b.track.kind]} sync=true async=false`),
+      // The engine parses with ghost_unlinked_pads, which would ghost (and so link) the first
+      // unlinked sink pad it finds: a branch's queue waiting for its decoded pad, which then
+      // never links. This idle tee (not a sink: seeks sent to the sinks do not stop at it) is
+      // found first and takes the ghost instead.
+      'tee name=ghost_holder',
     ].join(' '),
   };
 }

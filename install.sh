@@ -21,13 +21,14 @@ done
 # The engine (src/engine) drives GStreamer through node-gtk: the gir1.2-* typelibs at run
 # time, libgirepository1.0-dev/libcairo2-dev/pkg-config for node-gtk's native build
 # (../shared/reference/engine-host-notes.md, "Install"); gstreamer1.0-opencv/opencv-data
-# for the filters, gstreamer1.0-x for textoverlay, qrencode for the zbar test images.
+# for the filters, gstreamer1.0-x for textoverlay, qrencode for the zbar test images,
+# python3-gi with gir1.2-gst-rtsp-server-1.0 for the loopback RTSP server of the player test.
 PACKAGES=(
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-nice
   gstreamer1.0-opencv opencv-data gstreamer1.0-x
   gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0 gir1.2-gst-plugins-bad-1.0
-  libgirepository1.0-dev libcairo2-dev pkg-config qrencode
+  libgirepository1.0-dev libcairo2-dev pkg-config qrencode python3-gi gir1.2-gst-rtsp-server-1.0
   ffmpeg chromium chromium-driver firefox-esr coturn openssl iproute2 util-linux ca-certificates
   g++ make python3
 )

@@ -73,10 +73,13 @@ function encode(kind: Kind, ssrc: number): string {
  * show its internal unlinked pads at parse time, and the engine would ghost them as the
  * bin's ports and wait for a link that never comes.
  */
-function source(uri: string, decodeCaps: string): string {
-  // A server that refuses Range requests is read straight through: the demuxer plays without seeking
-  // (the non-seekable mode; setPosition is refused).
-  return `uridecodebin name=d uri="${quote(uri)}" caps="${decodeCaps}"`;
+function source(uri: string, decodeCaps: string, networkCacheMs: number): string {
+  // RTSP: networkCache is rtspsrc's jitter buffer (KMD PlayerEndpoint.networkCache: "RTSP
+  // buffer length"), set on uridecodebin's child `source` once it exists (GstChildProxy).
+  const rtsp = /^rtsps?:/.test(uri) ? ` source::latency=${Math.max(0, Math.round(networkCacheMs))}` : '';
+  // A server that refuses Range requests is read straight through: the demuxer plays
+  // without seeking (the non-seekable mode; setPosition is refused).
+  return `uridecodebin name=d uri="${quote(uri)}"${rtsp} caps="${decodeCaps}"`;
 }
 
 /**
@@ -103,7 +106,7 @@ export function playerPlan(uri: string, info: SourceInfo, useEncodedMedia: boole
       branches.push({ track: { kind, codec: kind === 'VIDEO' ? VP8 : OPUS, encodes: true, sink }, caps: kind === 'VIDEO' ? 'video/x-raw(ANY)' : 'audio/x-raw(ANY)', chain: (s) => encode(kind, s) });
     }
   }
-  const head = source(uri, decodeCaps.join(';'));
+  const head = source(uri, decodeCaps.join(';'), networkCacheMs);
   return {
     tracks: branches.map((b) => b.track),
     describe: (ports, ssrc) => [

@@ -98,8 +98,8 @@ test('file:// WebM to a WebRTC viewer: frames, video info, EndOfStream at the du
   assert.deepEqual(eventsOf(k.player, 'Error'), []);
   assert.deepEqual(eventsOf(k.player, 'UriEndpointStateChanged').map((e) => e.data.state), ['START', 'STOP']);
   assert.ok(eventsOf(k.player, 'MediaFlowOutStateChanged').some((e) => e.data.state === 'FLOWING' && e.data.mediaType === 'VIDEO'));
-  const dot = await invoke(k.player, 'getElementGstreamerDot');
-  assert.match(String(dot), /digraph/);
+  // At the end the play's engine pipeline is freed: the element's DOT says so.
+  assert.match(String(await invoke(k.player, 'getElementGstreamerDot')), /no engine pipeline/);
   await done(k);
 });
 
@@ -144,6 +144,20 @@ test('useEncodedMedia: a VP8/Opus WebM is payloaded as it is (no encoder), an H.
   await until(async () => (await frames(m.viewer)) > 30, 10_000, 'frames of the MP4');
   assert.match(String(await invoke(m.player, 'getElementGstreamerDot')), /enc_video/);
   await done(m);
+});
+
+test('release while playing, and while the play is starting, leaves no socket in the media workers', async () => {
+  const k = await player(pathToFileURL(webm).href);
+  await invoke(k.player, 'play');
+  await until(async () => (await frames(k.viewer)) > 10, 10_000, 'frames at the viewer');
+  await done(k);
+  const P = await create('MediaPipeline', {});
+  const p = await create('PlayerEndpoint', { mediaPipeline: P, uri: pathToFileURL(mp4).href });
+  void c.request('invoke', { object: p, operation: 'play', operationParams: {}, sessionId: sid });
+  await value('release', { object: P });
+  await until(async () => (await workerSockets(fluo.server)).length === 0, 10_000, 'no sockets in the media workers').catch(async (err: Error) => {
+    throw new Error(`${err.message}: ${(await workerSockets(fluo.server)).join(', ')}`);
+  });
 });
 
 test('a missing file, a file that is not media: Error naming the URI, the element stays usable', async () => {

@@ -103,7 +103,8 @@ function rangeSupported(url: URL, shown: string): Promise<boolean> {
       const status = res.statusCode ?? 0;
       res.destroy();
       if (status === 206) resolve(true);
-      else if (status === 200) resolve(false);
+      // A redirect is followed by the engine's source (and ffprobe); where it leads is not asked again: not offered as seekable.
+      else if (status === 200 || (status >= 300 && status < 400)) resolve(false);
       else reject(new KurentoError('URI_PATH_FILE_NOT_FOUND', `Cannot play ${shown}: the server answered HTTP ${status} ${res.statusMessage ?? ''}`.trim()));
     });
     req.on('timeout', () => req.destroy(new Error(`no answer within ${PROBE_TIMEOUT_MS} ms`)));

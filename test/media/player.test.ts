@@ -131,7 +131,7 @@ test('pause stops the frames, play resumes; setPosition moves getPosition; EndOf
   await done(k);
 });
 
-test('useEncodedMedia: a VP8/Opus WebM is payloaded as it is (no encoder), an H.264/AAC MP4 without it is decoded to VP8', async () => {
+test('useEncodedMedia: a VP8/Opus WebM and the H.264 of an MP4 are payloaded as they are (no encoder); without it the MP4 is decoded to VP8', async () => {
   const k = await player(pathToFileURL(webm).href, { useEncodedMedia: true });
   await invoke(k.player, 'play');
   await until(async () => (await frames(k.viewer)) > 30, 10_000, 'pass-through frames at the viewer');
@@ -139,6 +139,15 @@ test('useEncodedMedia: a VP8/Opus WebM is payloaded as it is (no encoder), an H.
   assert.match(dot, /GstRtpVP8Pay/i);
   assert.doesNotMatch(dot, /enc_video|enc_audio/);
   await done(k);
+  // H.264 of a browser profile passes through too (the graph transcodes for a viewer that does not take it).
+  const h = await player(pathToFileURL(mp4).href, { useEncodedMedia: true });
+  await invoke(h.player, 'play');
+  await until(async () => (await frames(h.viewer)) > 30, 10_000, 'frames of the H.264 pass-through');
+  const hdot = String(await invoke(h.player, 'getElementGstreamerDot'));
+  assert.match(hdot, /GstRtpH264Pay/i);
+  assert.doesNotMatch(hdot, /enc_video/);
+  assert.match(hdot, /enc_audio/, 'AAC is decoded and encoded to Opus');
+  await done(h);
   const m = await player(pathToFileURL(mp4).href);
   await invoke(m.player, 'play');
   await until(async () => (await frames(m.viewer)) > 30, 10_000, 'frames of the MP4');

@@ -19,6 +19,9 @@ const EOS_GRACE_MS = 2000;
 /** After a seek the stream continues this far after its last packet (one frame at 30 fps), whatever the new timestamps. */
 const SEEK_GAP_MS = 33;
 const BIN = 'player';
+/** The seek back to 0 after the start is tried this often, this far apart (ms). */
+const RESTART_TRIES = 10;
+const RESTART_RETRY_MS = 100;
 
 type State = 'STOP' | 'START' | 'PAUSE';
 
@@ -184,7 +187,7 @@ export class PlayerEndpointNode extends MediaNode {
       this.#setState('START');
       // What the bin sent before its port was known was dropped by the bridge: a seekable
       // source starts again from the beginning; an encoder makes a keyframe.
-      if (info.seekable && plan.tracks.some((t) => !t.encodes)) await this.#seek(0);
+      if (info.seekable && plan.tracks.some((t) => !t.encodes)) void this.#restart(s);
       else this.requestKeyframe();
     } catch (err) {
       const message = `Cannot play ${this.#shown}: ${err instanceof Error ? err.message : String(err)}`;
@@ -193,6 +196,18 @@ export class PlayerEndpointNode extends MediaNode {
       if (this.#session === s) this.#session = undefined;
       this.#setState('STOP');
       throw new KurentoError('UNEXPECTED_ERROR', message);
+    }
+  }
+
+  /**
+   * Seeks back to 0 once the demuxer takes seeks (qtdemux refuses them until it has read
+   * the moov): the file's first keyframe, sent before the bridge knew the bin's port, was
+   * dropped, and a pass-through track has no encoder to make another.
+   */
+  async #restart(s: Session): Promise<void> {
+    for (let i = 0; i < RESTART_TRIES && !s.gone && this.#session === s; i++) {
+      if (await this.#seek(0).then(() => true, () => false)) return;
+      await new Promise((r) => setTimeout(r, RESTART_RETRY_MS));
     }
   }
 

@@ -178,8 +178,9 @@ export class OperationRouter implements ObjectHost {
     if (op.kind === 'get') {
       const own = target[operation];
       const value = typeof own === 'function' ? (own as (p: Params, c: typeof ctx) => unknown).call(obj, {}, ctx) : obj.getProperty(op.prop.def.name);
-      // A getter may ask the media plane (PlayerEndpoint.getPosition): settle waits for it.
-      return settle(value, op.prop.def.type, this.marshaller);
+      // A getter may ask the media plane (PlayerEndpoint.getPosition): its answer is awaited.
+      if (value instanceof Promise) return value.then((v: unknown) => this.marshaller.marshal(op.prop.def.type, v));
+      return this.marshaller.marshal(op.prop.def.type, value);
     }
     if (op.kind === 'set') {
       const args = this.marshaller.unmarshalParams([{ name: op.prop.def.name, type: op.prop.def.type }], operationParams, this.#resolver(sessionId), 'operationParams');

@@ -1,0 +1,69 @@
+/**
+ * PlayerEndpoint through the official kurento-client@7.3.0, as the Kurento player
+ * tutorial uses it: create with uri, getVideoInfo (a VideoInfo the client unmarshals),
+ * play, getPosition, setPosition, pause, EndOfStream, release.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { startFluo, sleep } from '../helpers/fluo.ts';
+
+const require = createRequire(import.meta.url);
+// kurento-client is CommonJS with no types; we use it the way applications do.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Loose = any;
+const kurento = require('kurento-client') as Loose;
+
+let fluo: Awaited<ReturnType<typeof startFluo>>;
+let client: Loose;
+let dir: string;
+let webm: string;
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'fluo-player-client-'));
+  webm = join(dir, 'clip.webm');
+  execFileSync('gst-launch-1.0', ['-q', '-e', ...(`videotestsrc num-buffers=120 pattern=ball ! video/x-raw,width=320,height=240,framerate=30/1 ! vp8enc deadline=1 cpu-used=8 keyframe-max-dist=30 ! queue ! m.video_0 ` +
+    `audiotestsrc num-buffers=188 samplesperbuffer=1024 ! audio/x-raw,rate=48000,channels=2 ! audioconvert ! opusenc ! queue ! m.audio_0 webmmux name=m ! filesink location=${webm}`).split(' ')]);
+  fluo = await startFluo();
+  const raw = kurento(fluo.url, { failAfter: 1, request_timeout: 5000 });
+  raw._re.on('error', () => undefined);
+  client = await raw;
+});
+after(async () => {
+  client.close();
+  await sleep(50);
+  await fluo.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('the player tutorial calls: video info, play, position, seek, pause, EndOfStream', async () => {
+  const pipeline = await client.create('MediaPipeline');
+  const player = await pipeline.create('PlayerEndpoint', { uri: pathToFileURL(webm).href });
+  const ended = new Promise<void>((resolve) => player.on('EndOfStream', () => resolve()));
+  const errors: unknown[] = [];
+  player.on('Error', (e: unknown) => errors.push(e));
+  const info = await player.getVideoInfo();
+  assert.equal(info.isSeekable, true);
+  assert.ok(Math.abs(Number(info.duration) - 4000) < 300, `duration ${String(info.duration)}`);
+  assert.equal(Number(info.seekableEnd), Number(info.duration));
+  await player.play();
+  await sleep(1000);
+  const pos = Number(await player.getPosition());
+  assert.ok(pos > 500 && pos < 2000, `position ${pos} ms after 1 s`);
+  await player.pause();
+  assert.equal(await player.getState(), 'PAUSE');
+  await player.setPosition(3000);
+  await player.play();
+  const at = performance.now();
+  await ended;
+  const took = performance.now() - at;
+  assert.ok(took > 600 && took < 2000, `EndOfStream ${took.toFixed(0)} ms after seeking to 3 s of 4 s`);
+  assert.deepEqual(errors, []);
+  assert.match(String(await player.getElementGstreamerDot()), /digraph/);
+  await pipeline.release();
+});

@@ -5,13 +5,13 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startFluo, sleep } from '../helpers/fluo.ts';
+import { makeMedia } from '../helpers/playerBed.ts';
 
 const require = createRequire(import.meta.url);
 // kurento-client is CommonJS with no types; we use it the way applications do.
@@ -26,9 +26,7 @@ let webm: string;
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'fluo-player-client-'));
-  webm = join(dir, 'clip.webm');
-  execFileSync('gst-launch-1.0', ['-q', '-e', ...(`videotestsrc num-buffers=120 pattern=ball ! video/x-raw,width=320,height=240,framerate=30/1 ! vp8enc deadline=1 cpu-used=8 keyframe-max-dist=30 ! queue ! m.video_0 ` +
-    `audiotestsrc num-buffers=188 samplesperbuffer=1024 ! audio/x-raw,rate=48000,channels=2 ! audioconvert ! opusenc ! queue ! m.audio_0 webmmux name=m ! filesink location=${webm}`).split(' ')]);
+  ({ webm } = makeMedia(dir, 4, true));
   fluo = await startFluo();
   const raw = kurento(fluo.url, { failAfter: 1, request_timeout: 5000 });
   raw._re.on('error', () => undefined);

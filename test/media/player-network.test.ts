@@ -7,24 +7,18 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startFluo, RpcClient } from '../helpers/fluo.ts';
-import { RemotePeers, until, type RemotePeer } from '../helpers/RemotePeers.ts';
+import { until } from '../helpers/RemotePeers.ts';
+import { makeMedia, PlayerBed } from '../helpers/playerBed.ts';
 
-const peers = new RemotePeers();
-let fluo: Awaited<ReturnType<typeof startFluo>>;
-let c: RpcClient;
-let sid: string;
-let dir: string;
+const bed = new PlayerBed();
+const { value, create, invoke, eventsOf, frames } = bed;
 let server: http.Server;
 let base: string;
 let rtsp: ChildProcess | undefined;
-const events: Array<{ object: string; type: string; data: Record<string, unknown> }> = [];
 
 /** GStreamer's RTSP server with one live VP8 stream at /live; prints its port. */
 const RTSP_SERVER = `
@@ -43,10 +37,7 @@ GLib.MainLoop().run()
 `;
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'fluo-player-net-'));
-  const webm = join(dir, 'clip.webm');
-  execFileSync('gst-launch-1.0', ['-q', '-e', ...(`videotestsrc num-buffers=120 pattern=ball ! video/x-raw,width=320,height=240,framerate=30/1 ! vp8enc deadline=1 cpu-used=8 keyframe-max-dist=30 ! queue ! m.video_0 ` +
-    `audiotestsrc num-buffers=188 samplesperbuffer=1024 ! audio/x-raw,rate=48000,channels=2 ! audioconvert ! opusenc ! queue ! m.audio_0 webmmux name=m ! filesink location=${webm}`).split(' ')]);
+  const { webm } = makeMedia(bed.dir, 4, true);
   const body = readFileSync(webm);
   server = http.createServer((req, res) => {
     if (req.url === '/ranges/clip.webm') {
@@ -67,29 +58,14 @@ before(async () => {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  fluo = await startFluo();
-  c = await RpcClient.open(fluo.url);
-  sid = (await c.ok('connect')).sessionId!;
-  c.onEvent((e) => {
-    const v = e.params?.value;
-    if (v) events.push({ object: v.object, type: v.type, data: v.data as Record<string, unknown> });
-  });
+  await bed.start();
 });
 after(async () => {
   rtsp?.kill('SIGKILL');
-  peers.stop();
   server.closeAllConnections();
   server.close();
-  await c.close();
-  await fluo.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await bed.stop();
 });
-
-const value = async (method: string, params: Record<string, unknown>): Promise<unknown> => (await c.ok(method, { ...params, sessionId: sid })).value;
-const create = async (type: string, constructorParams: Record<string, unknown>): Promise<string> => (await value('create', { type, constructorParams })) as string;
-const invoke = (object: string, operation: string, operationParams: Record<string, unknown> = {}): Promise<unknown> => value('invoke', { object, operation, operationParams });
-const eventsOf = (object: string, type: string) => events.filter((e) => e.object === object && e.type === type);
-const frames = async (v: RemotePeer): Promise<number> => (await v.received()).frames;
 
 /** Plays `uri` into a WebRtcEndpoint and its viewer until `minFrames` decoded; answers the player's video info. */
 async function playTo(uri: string, minFrames: number, params: Record<string, unknown> = {}): Promise<{ P: string; player: string; info: Record<string, unknown> }> {
@@ -98,8 +74,8 @@ async function playTo(uri: string, minFrames: number, params: Record<string, unk
   for (const type of ['EndOfStream', 'Error']) await value('subscribe', { object: player, type });
   const ep = await create('WebRtcEndpoint', { mediaPipeline: P });
   await invoke(player, 'connect', { sink: ep });
-  const viewer = await peers.create({ recvOnly: true });
-  await viewer.connectTo(c, ep, sid);
+  const viewer = await bed.peers.create({ recvOnly: true });
+  await viewer.connectTo(bed.c, ep, bed.sid);
   await invoke(player, 'play');
   await until(async () => (await frames(viewer)) > minFrames, 15_000, `frames from ${uri}`);
   const info = await invoke(player, 'getVideoInfo') as Record<string, unknown>;
@@ -117,7 +93,7 @@ test('HTTP with Range support: plays, seekable; without Range support: still pla
   await value('release', { object: a.P });
   const b = await playTo(`${base}/noranges/clip.webm`, 30);
   assert.equal(b.info.isSeekable, false);
-  const r = await c.request('invoke', { object: b.player, operation: 'setPosition', operationParams: { position: 1000 }, sessionId: sid });
+  const r = await bed.request(b.player, 'setPosition', { position: 1000 });
   assert.equal(r.error?.code, 40700);
   assert.match(String(r.error?.message), /The seek cannot be performed/);
   await until(() => eventsOf(b.player, 'EndOfStream').length > 0, 8000, 'EndOfStream from the server without Range');
@@ -128,7 +104,7 @@ test('HTTP 404: Error event and error answer naming the URI', async () => {
   const P = await create('MediaPipeline', {});
   const player = await create('PlayerEndpoint', { mediaPipeline: P, uri: `${base}/missing.webm` });
   await value('subscribe', { object: player, type: 'Error' });
-  const r = await c.request('invoke', { object: player, operation: 'play', operationParams: {}, sessionId: sid });
+  const r = await bed.request(player, 'play');
   assert.equal(r.error?.code, 40600);
   assert.match(String(r.error?.message), /missing\.webm: the server answered HTTP 404/);
   await until(() => eventsOf(player, 'Error').length > 0, 2000, 'Error event');
@@ -148,7 +124,7 @@ test('RTSP from a GStreamer RTSP server on loopback reaches the viewer; an unrea
   const P = await create('MediaPipeline', {});
   const player = await create('PlayerEndpoint', { mediaPipeline: P, uri: 'rtsp://127.0.0.1:9/nothing' });
   await value('subscribe', { object: player, type: 'Error' });
-  const r = await c.request('invoke', { object: player, operation: 'play', operationParams: {}, sessionId: sid });
+  const r = await bed.request(player, 'play');
   assert.ok(r.error, 'play of an unreachable RTSP server fails');
   assert.match(String(r.error?.message), /rtsp:\/\/127\.0\.0\.1:9\/nothing: .*refused/i);
   await until(() => eventsOf(player, 'Error').length > 0, 2000, 'Error event');

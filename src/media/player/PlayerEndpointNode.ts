@@ -37,6 +37,8 @@ interface Session {
   readonly ended: Set<string>;
   eosTimer: NodeJS.Timeout | undefined;
   lastKeyframe: number;
+  /** The last position known (ms): a seek's target until the sinks report the new one. */
+  position: number;
   gone: boolean;
 }
 
@@ -161,7 +163,7 @@ export class PlayerEndpointNode extends MediaNode {
     const s: Session = {
       pipeline: `${this.#engine.pipeline}.player-${this.#count++}-${this.id.replace(/^.*\//, '').slice(0, 8)}`.replace(/[^A-Za-z0-9_.:-]/g, '_'),
       plan, bin: undefined, bridges: {}, rewriters: {},
-      ended: new Set(), eosTimer: undefined, lastKeyframe: -Infinity, gone: false,
+      ended: new Set(), eosTimer: undefined, lastKeyframe: -Infinity, position: 0, gone: false,
     };
     this.#session = s;
     try {
@@ -253,7 +255,9 @@ export class PlayerEndpointNode extends MediaNode {
       // only a PAUSED -> PLAYING change gives the pipeline the base time that matches it;
       // sinks that never preroll (async=false) would not make the pipeline do it.
       if (playing) await this.#action(s, { kind: 'state', state: 'PAUSED' });
-      await this.#action(s, { kind: 'seek', positionMs: Math.min(positionMs, info.durationMs ?? positionMs) });
+      const target = Math.min(positionMs, info.durationMs ?? positionMs);
+      await this.#action(s, { kind: 'seek', positionMs: target });
+      s.position = target;
       // The RTP timestamps restart with the running time: the rewriters keep one stream going.
       for (const r of Object.values(s.rewriters)) r?.splice(SEEK_GAP_MS);
       if (playing) await this.#action(s, { kind: 'state', state: 'PLAYING' });
@@ -266,8 +270,10 @@ export class PlayerEndpointNode extends MediaNode {
   async #position(): Promise<number> {
     const s = this.#session;
     if (!s?.bin?.alive) return 0;
+    // Right after a seek (or the start) the sinks have no position yet: the last one known stands.
     const q = await this.#action(s, { kind: 'query' }).catch(() => undefined);
-    return q?.query?.positionMs ?? 0;
+    s.position = q?.query?.positionMs ?? s.position;
+    return s.position;
   }
 
   async #videoInfo(): Promise<VideoInfo> {

@@ -2,7 +2,8 @@
  * PlayerEndpoint (issue 11 §5), formats and lifetime: pass-through with useEncodedMedia
  * (VP8/Opus WebM, H.264 MP4) and decoding without it, a RecorderEndpoint with
  * stopOnEndOfStream that stops by itself at the end of the file, and release (while
- * playing, while starting) leaving no socket in the workers and no bin in the engine.
+ * playing, while starting) leaving no socket in the workers and no bin in the engine;
+ * an engine crash while playing.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -110,4 +111,18 @@ test('player to RecorderEndpoint with stopOnEndOfStream: the recording stops by 
   await until(async () => (await workerSockets(bed.fluo.server)).length === 0, 10_000, 'no sockets in the media workers').catch(async (err: Error) => {
     throw new Error(`${err.message}: ${(await workerSockets(bed.fluo.server)).join(', ')}`);
   });
+});
+
+test('an engine process killed while playing is an Error on the player, which plays again afterwards', async () => {
+  const k = await player(pathToFileURL(webm).href);
+  await invoke(k.player, 'play');
+  await until(async () => (await frames(k.viewer)) > 10, 10_000, 'frames at the viewer');
+  for (const pid of engineChildren()) process.kill(pid, 'SIGKILL');
+  await until(() => eventsOf(k.player, 'Error').length > 0, 5000, 'Error after the engine crash');
+  assert.match(String(eventsOf(k.player, 'Error')[0]!.data.description), /media engine process playing .*clip\.webm stopped/);
+  await until(async () => (await invoke(k.player, 'getState')) === 'STOP', 2000, 'STOP after the crash');
+  const before = await frames(k.viewer);
+  await invoke(k.player, 'play');
+  await until(async () => (await frames(k.viewer)) > before + 30, 10_000, 'frames again from a fresh engine process');
+  await done(k);
 });

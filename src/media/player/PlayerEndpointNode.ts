@@ -262,6 +262,8 @@ export class PlayerEndpointNode extends MediaNode {
       for (const r of Object.values(s.rewriters)) r?.splice(SEEK_GAP_MS);
       if (playing) await this.#action(s, { kind: 'state', state: 'PLAYING' });
     } catch (err) {
+      // A refused seek leaves the stream where it was, playing if it was.
+      if (playing) await this.#action(s, { kind: 'state', state: 'PLAYING' }).catch(() => undefined);
       throw new KurentoError('PLAYER_SEEK_FAIL', `The seek cannot be performed: ${err instanceof Error ? err.message : String(err)}`);
     }
     this.requestKeyframe();

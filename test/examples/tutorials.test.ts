@@ -5,23 +5,14 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { startFluo, RpcClient } from '../helpers/fluo.ts';
 import { launchChromium } from '../helpers/browser.ts';
 import { startTutorial, type RunningTutorial } from '../../examples/tutorials.ts';
-import { videoLuma } from '../helpers/videoLuma.ts';
+import { waitFor as waitUntil } from '../helpers/netns.ts';
+import { screenshotDir, pipelineCount, videoPlays, openTutorial } from '../helpers/tutorialPages.ts';
 
-// Every run takes the screenshots, but only `FLUO_UPDATE_SCREENSHOTS=1` (`npm run screenshots`)
-// writes them over the README's, in docs/screenshots/; otherwise they go to a temp dir that the
-// suite removes, and the checkout stays clean.
-const UPDATE_SHOTS = process.env.FLUO_UPDATE_SCREENSHOTS === '1';
-const SHOTS = UPDATE_SHOTS
-  ? fileURLToPath(new URL('../../docs/screenshots/', import.meta.url))
-  : fs.mkdtempSync(path.join(os.tmpdir(), 'fluo-screenshots-')) + path.sep;
+const { dir: SHOTS, cleanup: cleanupShots } = screenshotDir();
 let fluo: Awaited<ReturnType<typeof startFluo>>;
 let browser: Awaited<ReturnType<typeof launchChromium>>;
 let rpc: RpcClient;
@@ -34,13 +25,11 @@ after(async () => {
   try {
     await rpc.close(); await browser.close(); await fluo.stop();
   } finally {
-    if (!UPDATE_SHOTS) fs.rmSync(SHOTS, { recursive: true, force: true });
+    cleanupShots();
   }
 });
 
-async function pipelines(): Promise<number> {
-  return ((await rpc.ok('invoke', { object: 'manager_ServerManager', operation: 'getPipelines' })).value as string[]).length;
-}
+const pipelines = (): Promise<number> => pipelineCount(rpc);
 
 /** Elements in all pipelines, as ServerManager and getChildren see them. */
 async function elements(): Promise<number> {
@@ -50,23 +39,7 @@ async function elements(): Promise<number> {
   return n;
 }
 
-/** Waits until a <video> advances and shows a picture that is not black. */
-async function videoPlays(page: Page, id: string): Promise<{ time: number; luma: number }> {
-  await page.waitForFunction((vid) => {
-    const v = document.getElementById(vid) as HTMLVideoElement;
-    return v.currentTime > 1 && v.videoWidth > 0;
-  }, id, { timeout: 20_000 });
-  return page.evaluate(videoLuma, `#${id}`);
-}
-
-async function open(app: RunningTutorial, query = ''): Promise<Page> {
-  const page = await browser.context.newPage();
-  if (process.env.FLUO_DEBUG) page.on('console', (m) => console.log('PAGE', m.text()));
-  if (process.env.FLUO_DEBUG) page.on('pageerror', (e) => console.log('PAGEERR', e.message));
-  await page.goto(`https://127.0.0.1:${app.port}/${query}`);
-  await page.waitForFunction(() => /Connected to the application server/.test(document.getElementById('status')!.textContent ?? ''));
-  return page;
-}
+const open = (app: RunningTutorial, query = ''): Promise<Page> => openTutorial(browser.context, app, query);
 
 test('hello-world: the camera comes back from Fluo; stop releases the pipeline', async () => {
   const app = await startTutorial('hello-world', fluo.url, 0, '127.0.0.1');
@@ -246,10 +219,4 @@ test('group-call: three people in a room each see the two others; leaving update
   }
 });
 
-async function waitFor(pred: () => Promise<boolean>, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await pred())) {
-    if (Date.now() > end) throw new Error('condition not reached');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const waitFor = (pred: () => Promise<boolean>, ms: number): Promise<void> => waitUntil(pred, ms, 'condition');

@@ -6,6 +6,7 @@ import { one2many } from './one2many-call/server.ts';
 import { one2one } from './one2one-call/server.ts';
 import { groupCall } from './group-call/server.ts';
 import { recorder } from './recorder/server.ts';
+import { rtpReceiver } from './rtp-receiver/server.ts';
 
 /** Every tutorial by its name (the names of Kurento's tutorial folders). */
 export const TUTORIALS: Record<string, (kurento: Kurento) => Tutorial> = {
@@ -16,6 +17,7 @@ export const TUTORIALS: Record<string, (kurento: Kurento) => Tutorial> = {
   'loopback-stats': (k) => helloWorld(k, { stats: true, path: '/stats', staticDir: fileURLToPath(new URL('./loopback-stats/static/', import.meta.url)) }),
   datachannel: (k) => helloWorld(k, { useDataChannels: true, path: '/datachannel', staticDir: fileURLToPath(new URL('./datachannel/static/', import.meta.url)) }),
   recorder: (k) => recorder(k),
+  'rtp-receiver': (k) => rtpReceiver(k),
 };
 
 export interface RunningTutorial {

@@ -63,6 +63,15 @@ async function record(page: Page, format: 'webm' | 'mp4'): Promise<{ file: strin
   return { file: path.join(recordings, added[0]!), seconds };
 }
 
+/**
+ * The page's clock runs from the `recording` notice to the Stop click; the stop itself
+ * (WebSocket, stopAndWait) may add up to a second on a loaded machine. The Recorder's own
+ * accuracy (within 5%) is checked with exact times in test/media.
+ */
+function assertDuration(duration: number, seconds: number): void {
+  assert.ok(duration > seconds - 0.4 && duration < seconds + 1.2, `duration ${duration} s for ${seconds.toFixed(2)} s recorded`);
+}
+
 /** Plays the last recording in the page: a picture that moves and is not black, then playEnd. */
 async function playBack(page: Page, shot?: string): Promise<void> {
   await page.click('#play');
@@ -80,7 +89,7 @@ test('recorder, WEBM: the file has VP8 and Opus for the time recorded; it plays 
   const p = await probe(file);
   assert.match(p.format, /matroska|webm/);
   assert.deepEqual(p.streams.map((s) => `${s.type}:${s.codec}`).sort(), ['audio:opus', 'video:vp8']);
-  assert.ok(Math.abs(p.duration - seconds) < 0.6, `duration ${p.duration} s for ${seconds.toFixed(2)} s recorded`);
+  assertDuration(p.duration, seconds);
   const video = p.streams.find((s) => s.type === 'video')!;
   assert.ok(video.frames >= seconds * 10, `${video.frames} video frames decode`);
   await playBack(page, `${shots.dir}recorder.png`);
@@ -93,13 +102,15 @@ test('recorder, MP4: the file has H.264 and Opus for the time recorded; it plays
   const p = await probe(file);
   assert.match(p.format, /mp4/);
   assert.deepEqual(p.streams.map((s) => `${s.type}:${s.codec}`).sort(), ['audio:opus', 'video:h264']);
-  assert.ok(Math.abs(p.duration - seconds) < 0.6, `duration ${p.duration} s for ${seconds.toFixed(2)} s recorded`);
+  assertDuration(p.duration, seconds);
   await playBack(page);
-  // Play before anything was recorded in this page is refused in words.
-  const other = await openTutorial(browser.context, app);
-  await other.click('#start');
-  await statusMatches(other, /Recording to file:/, 15_000);
-  await other.close();
+  // Play from a connection that recorded nothing is refused in words, and leaves nothing behind.
+  const reply = await page.evaluate(() => new Promise<string>((resolve) => {
+    const ws = new WebSocket(`wss://${location.host}/recording`);
+    ws.onopen = () => ws.send(JSON.stringify({ id: 'play', sdpOffer: 'v=0' }));
+    ws.onmessage = (e) => { resolve(String(e.data)); ws.close(); };
+  }));
+  assert.deepEqual(JSON.parse(reply), { id: 'error', message: 'Nothing recorded yet: press Start, then Stop, then Play' });
   await noPipeline();
   await page.close();
 });

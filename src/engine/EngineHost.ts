@@ -53,6 +53,8 @@ interface PipelineEntry {
 }
 
 const QUIESCE_MS = 50;
+/** Stopped pipelines kept for reuse: more than the pipelines a process usually holds at once. */
+const SPARE_PIPELINES = 32;
 /** GSignalFlags G_SIGNAL_ACTION (gsignal.h). */
 const G_SIGNAL_ACTION = 32;
 const NAME = /^[A-Za-z0-9_.:-]{1,128}$/;
@@ -321,10 +323,14 @@ export class EngineHost {
   }
 
   private createPipeline(id: string): PipelineEntry {
-    const pipeline = new Gst.Pipeline({ name: id });
+    const reused = this.spare.pop();
+    const pipeline = reused ?? new Gst.Pipeline({ name: id });
+    if (reused) pipeline.setName(id);
     // message-forward: a bin's EOS reaches the bus even while the pipeline's other sinks run (recording branches).
     Gst.utilSetObjectArg(pipeline, 'message-forward', 'true');
     const bus = pipeline.getBus();
+    // Messages of the pipeline's previous life are not this one's.
+    if (reused) { bus.setFlushing(true); bus.setFlushing(false); }
     bus.addSignalWatch();
     const entry: PipelineEntry = { id, pipeline, bus, busHandler: 0, bins: new Map(), links: [] };
     entry.busHandler = bus.connect('message', (msg: GObj) => this.onBusMessage(entry, msg));
@@ -438,9 +444,18 @@ export class EngineHost {
     p.bus.disconnect(p.busHandler);
     p.bus.removeSignalWatch();
     p.pipeline.setState(Gst.State.NULL);
+    for (const b of p.bins.values()) p.pipeline.remove(b.bin);
     p.bins.clear();
     p.links = [];
+    // A GstPipeline's bus holds a socket pair (its GstPoll) until the pipeline is
+    // finalized, which node-gtk's wrappers put off indefinitely: a player that makes a
+    // pipeline per play ran the process out of descriptors (2 per pipeline). Stopped,
+    // emptied pipelines are kept and reused instead.
+    if (this.spare.length < SPARE_PIPELINES) this.spare.push(p.pipeline);
   }
+
+  /** Stopped, empty pipelines ready for reuse (see dropPipeline). */
+  private readonly spare: GObj[] = [];
 
   private padFor(p: PipelineEntry, ref: PadRef, direction: number, requests: RequestPad[]): GObj {
     const b = this.bin(p, ref?.bin);

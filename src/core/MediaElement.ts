@@ -138,12 +138,19 @@ export class MediaElement extends MediaObject {
 
   // ---- formats, flow state, stats ----------------------------------------------
 
+  /**
+   * KMD setAudioFormat/setVideoFormat: the codec this element's input must have; the
+   * media graph transcodes to it where the source sends another. RAW (decoded media)
+   * puts no constraint on an element whose input is RTP.
+   */
   setAudioFormat(p: Params): void {
     this.setProperty('audioFormat', p.caps);
+    this.mediaPost('setFormat', { kind: 'AUDIO', codec: codecOf(p.caps) });
   }
 
   setVideoFormat(p: Params): void {
     this.setProperty('videoFormat', p.caps);
+    this.mediaPost('setFormat', { kind: 'VIDEO', codec: codecOf(p.caps) });
   }
 
   isMediaFlowingIn(p: Params): boolean {
@@ -194,6 +201,11 @@ export class MediaElement extends MediaObject {
     for (const conn of [...this.#sourceConnections.values()]) conn.source.removeConnection(conn);
     super.release();
   }
+}
+
+function codecOf(caps: unknown): string | null {
+  const codec = (caps as { codec?: unknown } | undefined)?.codec;
+  return typeof codec === 'string' && codec !== 'RAW' ? codec : null;
 }
 
 function typesOf(mediaType: unknown): readonly MediaType[] {

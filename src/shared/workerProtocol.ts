@@ -126,6 +126,8 @@ export interface MediaOps {
   setPosition: { args: { position: number }; result: null };
   /** The engine's DOT of the element's own pipeline. */
   getElementGstreamerDot: { args: Empty; result: string };
+  /** MediaElement.setVideoFormat/setAudioFormat: the codec this node's input must have (null: any it accepts). */
+  setFormat: { args: { kind: 'AUDIO' | 'VIDEO'; codec: string | null }; result: null };
 }
 
 export type OpName = keyof MediaOps;
@@ -136,11 +138,11 @@ type SdpOps = 'processOffer' | 'generateOffer' | 'processAnswer' | 'requestKeyfr
 
 /** Every kind of media node: its options and the operations it answers. */
 export interface NodeKinds {
-  PassThrough: { options: Empty; ops: 'getStats' };
-  WebRtcEndpoint: { options: WebRtcEndpointOptions; ops: 'getStats' | SdpOps | 'gatherCandidates' | 'addIceCandidate' | 'createDataChannel' | 'closeDataChannel' | 'setIce' };
-  RtpEndpoint: { options: RtpEndpointOptions; ops: 'getStats' | SdpOps };
-  RecorderEndpoint: { options: RecorderEndpointOptions; ops: 'getStats' | 'record' | 'pause' | 'stop' | 'stopAndWait' };
-  PlayerEndpoint: { options: PlayerEndpointOptions; ops: 'getStats' | 'play' | 'pause' | 'stop' | 'getVideoInfo' | 'getPosition' | 'setPosition' | 'getElementGstreamerDot' };
+  PassThrough: { options: Empty; ops: 'getStats' | 'setFormat' };
+  WebRtcEndpoint: { options: WebRtcEndpointOptions; ops: 'getStats' | 'setFormat' | SdpOps | 'gatherCandidates' | 'addIceCandidate' | 'createDataChannel' | 'closeDataChannel' | 'setIce' };
+  RtpEndpoint: { options: RtpEndpointOptions; ops: 'getStats' | 'setFormat' | SdpOps };
+  RecorderEndpoint: { options: RecorderEndpointOptions; ops: 'getStats' | 'setFormat' | 'record' | 'pause' | 'stop' | 'stopAndWait' };
+  PlayerEndpoint: { options: PlayerEndpointOptions; ops: 'getStats' | 'setFormat' | 'play' | 'pause' | 'stop' | 'getVideoInfo' | 'getPosition' | 'setPosition' | 'getElementGstreamerDot' };
 }
 
 export type NodeKind = keyof NodeKinds;

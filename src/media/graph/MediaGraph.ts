@@ -1,7 +1,7 @@
 import type { EdgeSpec, EmitFn } from '../../shared/workerProtocol.ts';
 import { Edge, type Route } from './Edge.ts';
 import { LatencyMeter } from './LatencyMeter.ts';
-import type { GraphHooks, MediaNode } from './MediaNode.ts';
+import type { FormatSet, GraphHooks, MediaNode } from './MediaNode.ts';
 import { codecKey, codecsCompatible, describeCodec, type RtpCodecInfo } from './MediaPacket.ts';
 import type { MediaEngine } from '../engine/MediaEngine.ts';
 import { Transcoder, type TranscoderOwner } from '../transcode/Transcoder.ts';
@@ -138,7 +138,7 @@ export class MediaGraph implements GraphHooks {
     this.#detach(edge);
     if (edge.kind === 'DATA') return FORWARD;
     const kind = edge.kind;
-    const accepts = edge.sink.accepts(kind);
+    const accepts = withForcedFormat(edge.sink.accepts(kind), edge.sink.forcedFormat(kind));
     if (accepts === 'any' || accepts.some((c) => codecsCompatible(codec, c))) return FORWARD;
     // Nothing negotiated to send this kind (a recvonly peer, no SDP yet): nothing to say.
     if (accepts.length === 0) return { via: 'none', reason: `${edge.sink.id} sends no ${kind}` };
@@ -208,4 +208,26 @@ export class MediaGraph implements GraphHooks {
     emit('MediaTranscodingStateChanged', { state: 'NOT_TRANSCODING', binName: edge.sinkDescription, mediaType: edge.kind });
     emit('Error', { description: reason, errorCode: 40005, type: 'UNSUPPORTED_MEDIA_TYPE' });
   }
+}
+
+/** Canonical RTP formats of codecs an element may be told to take (setVideoFormat/setAudioFormat). */
+const CANONICAL: Record<string, RtpCodecInfo> = {
+  vp8: { name: 'VP8', clockRate: 90000 },
+  vp9: { name: 'VP9', clockRate: 90000 },
+  h264: { name: 'H264', clockRate: 90000, fmtp: 'profile-level-id=42e01f;packetization-mode=1' },
+  opus: { name: 'opus', clockRate: 48000, channels: 2 },
+  pcmu: { name: 'PCMU', clockRate: 8000 },
+  pcma: { name: 'PCMA', clockRate: 8000 },
+};
+
+/**
+ * What a sink accepts once setVideoFormat/setAudioFormat forced a codec: its own
+ * formats of that codec (none, if it negotiated none: the route then says so), or,
+ * for a sink that takes anything, that codec's canonical format.
+ */
+function withForcedFormat(accepts: FormatSet, forced: string | undefined): FormatSet {
+  if (!forced) return accepts;
+  const name = forced.toLowerCase();
+  if (accepts === 'any') return CANONICAL[name] ? [CANONICAL[name]!] : 'any';
+  return accepts.filter((c) => c.name.toLowerCase() === name);
 }

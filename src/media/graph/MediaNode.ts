@@ -1,5 +1,5 @@
 import { KurentoError } from '../../shared/KurentoError.ts';
-import type { EmitFn, MediaKind, NodeKind, NodeOpHandlers, OpArgs, OpName, OpResult, Wire } from '../../shared/workerProtocol.ts';
+import type { EmitFn, MediaKind, NodeKind, OpArgs, OpHandlers, OpName, OpResult, Wire } from '../../shared/workerProtocol.ts';
 import type { DataMessage, MediaPacket, RtpCodecInfo } from './MediaPacket.ts';
 import type { Edge } from './Edge.ts';
 import { LatencyMeter } from './LatencyMeter.ts';
@@ -69,6 +69,13 @@ export class MediaNode {
     seen.add(this);
     return up.produces(kind, seen);
   }
+
+  /** The codec (name) `setFormat` requires on this node's input of `kind`, if any. */
+  forcedFormat(kind: 'AUDIO' | 'VIDEO'): string | undefined {
+    return this.#forced[kind];
+  }
+
+  readonly #forced: Partial<Record<'AUDIO' | 'VIDEO', string>> = {};
 
   /** Tells the graph that a negotiation changed what this node accepts or produces. */
   protected formatsChanged(): void {
@@ -140,15 +147,23 @@ export class MediaNode {
   // ---- operations ----------------------------------------------------------------
 
   /** This node's operations, by name, typed by the protocol table (workerProtocol.ts). */
-  protected operations(): AnyHandlers {
-    return { getStats: (a: OpArgs<'getStats'>) => ({ [this.id]: this.elementStats(a.mediaType ?? null) }) } satisfies Partial<NodeOpHandlers<'PassThrough'>>;
+  protected operations(): OpHandlers<'getStats' | 'setFormat'> {
+    return {
+      getStats: (a: OpArgs<'getStats'>) => ({ [this.id]: this.elementStats(a.mediaType ?? null) }),
+      setFormat: (a: OpArgs<'setFormat'>) => {
+        if (a.codec) this.#forced[a.kind] = a.codec;
+        else delete this.#forced[a.kind];
+        this.formatsChanged();
+        return null;
+      },
+    };
   }
 
   #ops: AnyHandlers | undefined;
 
   /** Runs an operation from the control plane. */
   async call<O extends OpName>(op: O, args: OpArgs<O>): Promise<OpResult<O>> {
-    const handler = (this.#ops ??= this.operations())[op] as ((a: OpArgs<O>) => OpResult<O> | Promise<OpResult<O>>) | undefined;
+    const handler = (this.#ops ??= this.operations() as AnyHandlers)[op] as ((a: OpArgs<O>) => OpResult<O> | Promise<OpResult<O>>) | undefined;
     if (!handler) throw new KurentoError('NOT_IMPLEMENTED', `media operation '${op}' is not supported by ${this.kind}`);
     return handler(args ?? ({} as OpArgs<O>));
   }

@@ -2,7 +2,7 @@ import { MediaNode } from '../graph/MediaNode.ts';
 import type { NodeOpHandlers, OfferOptions, StatsMap, Wire } from '../../shared/workerProtocol.ts';
 
 /** The operations every SdpEndpoint node answers (the protocol table's SdpOps). */
-type SdpHandlers = Pick<NodeOpHandlers<'RtpEndpoint'>, 'getStats' | 'processOffer' | 'generateOffer' | 'processAnswer' | 'requestKeyframe'>;
+type SdpHandlers = Pick<NodeOpHandlers<'RtpEndpoint'>, 'getStats' | 'setFormat' | 'processOffer' | 'generateOffer' | 'processAnswer' | 'requestKeyframe'>;
 
 /** Minimum time between two keyframe requests sent to a peer (coalesces many sinks). */
 export const KEYFRAME_INTERVAL_MS = 300;

@@ -65,12 +65,17 @@ export class MediaPipeline extends MediaObject {
     return this.getProperty('latencyStats') === true;
   }
 
-  getGstreamerDot(_p: Params): string {
-    return renderDot(this);
+  /**
+   * Fluo's element graph, with the media engine's real GStreamer graph of this pipeline
+   * (transcoders, recorders, players) inside it when the engine holds a part of it.
+   */
+  async getGstreamerDot(_p: Params): Promise<string> {
+    const engine = this.#mediaAttached ? await this.host.media.dot(this.id) : undefined;
+    return renderDot(this, engine);
   }
 
-  dumpGstreamerDot(p: Params): void {
-    this.writeDot(this.getGstreamerDot(p));
+  async dumpGstreamerDot(p: Params): Promise<void> {
+    this.writeDot(await this.getGstreamerDot(p));
   }
 
   /** Writes a DOT file where GStreamer would (GST_DEBUG_DUMP_DOT_DIR), as KMS does. */

@@ -13,11 +13,12 @@ interface GraphNode extends MediaObject {
 }
 
 /**
- * A Graphviz view of a pipeline's element graph, answering `getGstreamerDot`. Fluo has
- * no single GStreamer pipeline to dump, so it renders its own graph: one node per
- * element, one edge per (media type, description) connection.
+ * A Graphviz view of a pipeline's element graph, answering `getGstreamerDot`: one node
+ * per element, one edge per (media type, description) connection, since forwarding
+ * happens outside GStreamer; `engineDot`, the engine's own DOT of the pipeline's
+ * GStreamer part, goes inside as a cluster.
  */
-export function renderDot(root: MediaObject): string {
+export function renderDot(root: MediaObject, engineDot?: string): string {
   const pipeline = root.pipeline ?? root;
   const lines = [`digraph "${esc(pipeline.id)}" {`, '  rankdir=LR;', '  node [shape=box];'];
   for (const child of pipeline.children as GraphNode[]) {
@@ -27,6 +28,11 @@ export function renderDot(root: MediaObject): string {
     for (const c of child.sinkConnectionList?.() ?? []) {
       lines.push(`  "${esc(c.source.id)}" -> "${esc(c.sink.id)}" [label="${c.type} ${esc(c.sourceDescription)}>${esc(c.sinkDescription)}"];`);
     }
+  }
+  if (engineDot) {
+    // gst_debug_bin_to_dot_data opens with `digraph pipeline {`: the same body as a cluster.
+    const body = engineDot.replace(/^\s*digraph\s+[^{]*\{/, '').replace(/\}\s*$/, '');
+    lines.push('  subgraph cluster_media_engine {', '    label="media engine (GStreamer)";', body, '  }');
   }
   lines.push('}');
   return lines.join('\n') + '\n';

@@ -13,6 +13,8 @@ export interface MediaPlane {
   post<O extends OpName>(pipeline: string, object: string, op: O, args: OpArgs<O>): void;
   /** Graph messages (create, link, release, ...), in order with the operations. */
   send(message: PipelineMessage): void;
+  /** The media engine's own graph (DOT) of a pipeline, when the engine holds part of it. */
+  dot(pipeline: string): Promise<string | undefined>;
   detach(pipeline: string): void;
 }
 

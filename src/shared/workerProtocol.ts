@@ -225,6 +225,8 @@ export type ToWorker =
   | { t: 'stop' }
   /** What keeps the worker's event loop alive (sockets, timers); answered by `resources`. */
   | { t: 'resources'; id: number }
+  /** The media engine's own graph of a pipeline (gst_debug_bin_to_dot_data); answered by `dot`. */
+  | { t: 'dot'; id: number; pipeline: string }
   /** The worker's engine processes and their bins; answered by `engineStats`. */
   | { t: 'engineStats'; id: number };
 
@@ -240,6 +242,7 @@ export type FromWorker =
   | { t: 'stopped'; closed: boolean }
   /** process.getActiveResourcesInfo() of the worker, by handle type, its own message port left out. */
   | { t: 'resources'; id: number; list: string[] }
+  | { t: 'dot'; id: number; dot: string | null }
   | { t: 'engineStats'; id: number; processes: EngineProcessStats[]; transcoders: TranscoderStats[] };
 
 /** An engine process of a worker, for leak checks and operators. */

@@ -80,6 +80,10 @@ test('H.264 RTP into an RtpEndpoint reaches a VP8-only libwebrtc viewer through 
   assert.equal(await invoke(viewerEp, 'isMediaTranscoding', { mediaType: 'AUDIO' }), false);
   assert.equal(events.filter((e) => e.object === viewerEp && e.type === 'Error').length, 0);
   assert.equal(engineChildren().length, 1, 'one engine process');
+  const dot = (await invoke(P, 'getGstreamerDot', {})) as string;
+  assert.match(dot, /subgraph cluster_media_engine/, 'the engine\'s own graph is in the pipeline\'s DOT');
+  assert.match(dot, /avdec_h264/);
+  assert.match(dot, /GstVP8Enc/);
   await c.ok('release', { object: P, sessionId: sid });
   await viewer.close();
 });

@@ -193,6 +193,15 @@ export class MediaWorkerPool {
     }));
   }
 
+  /** The media engine's DOT of a pipeline, when the engine holds part of it. */
+  async dot(pipeline: string): Promise<string | undefined> {
+    const worker = this.#pipelines.get(pipeline)?.worker.worker;
+    if (!worker) return undefined;
+    const id = this.#nextId++;
+    const dot = await answerOf(worker, { t: 'dot', id, pipeline }, (m) => (m.t === 'dot' && m.id === id ? m.dot ?? '' : undefined), '', 5000);
+    return dot || undefined;
+  }
+
   /** The engine processes of every running worker, with their pipelines and bins. */
   async engineStats(): Promise<EngineProcessStats[]> {
     return (await this.#engineReports()).flatMap((r) => r.processes);

@@ -19,6 +19,8 @@ port.on('message', (m: ToWorker) => {
       const list = process.getActiveResourcesInfo().filter((r) => r !== 'MessagePort');
       port.postMessage({ t: 'resources', id: m.id, list } satisfies FromWorker);
     }), 0);
+  } else if (m.t === 'dot') {
+    void host.engine.dot(m.pipeline).then((dot) => port.postMessage({ t: 'dot', id: m.id, dot: dot ?? null } satisfies FromWorker));
   } else if (m.t === 'engineStats') {
     void host.engine.stats().then((processes) => port.postMessage({ t: 'engineStats', id: m.id, processes, transcoders: host.transcoderStats() } satisfies FromWorker));
   } else host.handle(m);

@@ -7,6 +7,7 @@ import { one2one } from './one2one-call/server.ts';
 import { groupCall } from './group-call/server.ts';
 import { recorder } from './recorder/server.ts';
 import { rtpReceiver } from './rtp-receiver/server.ts';
+import { player } from './player/server.ts';
 
 /** Every tutorial by its name (the names of Kurento's tutorial folders). */
 export const TUTORIALS: Record<string, (kurento: Kurento) => Tutorial> = {
@@ -18,6 +19,7 @@ export const TUTORIALS: Record<string, (kurento: Kurento) => Tutorial> = {
   datachannel: (k) => helloWorld(k, { useDataChannels: true, path: '/datachannel', staticDir: fileURLToPath(new URL('./datachannel/static/', import.meta.url)) }),
   recorder: (k) => recorder(k),
   'rtp-receiver': (k) => rtpReceiver(k),
+  player: (k) => player(k),
 };
 
 export interface RunningTutorial {

@@ -32,6 +32,8 @@ export interface Tutorial {
   readonly staticDir: string;
   onMessage(client: Client, message: Record<string, unknown>): Promise<void> | void;
   onClose(client: Client): Promise<void> | void;
+  /** Frees what the tutorial holds beyond its users (e.g. a temp folder), when its server closes. */
+  close?(): Promise<void> | void;
 }
 
 let bundle: string | undefined;
@@ -130,6 +132,7 @@ export class TutorialServer {
     // Browsers keep idle HTTPS connections open; close() alone would wait for them.
     this.#server.closeAllConnections();
     await closed;
+    await this.tutorial.close?.();
   }
 }
 

@@ -5,6 +5,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { call, type Kurento } from '../common/kurento.ts';
 import { candidateOf, type Client, type Tutorial } from '../common/TutorialServer.ts';
 import { IceCandidateQueue } from '../common/IceCandidateQueue.ts';
+import { playWhenConnected } from '../common/playback.ts';
 
 /** The page's `mode` values (Kurento's Java page) and `format` (Fluo's addition: WEBM or MP4). */
 const MODES = ['video-and-audio', 'video-only', 'audio-only'] as const;
@@ -136,24 +137,7 @@ export function recorder(kurento: Kurento, opts: RecorderOptions = {}): Tutorial
     const { session, pipeline, webRtc } = opened;
     const player = await call<Kurento>(pipeline, 'create', 'PlayerEndpoint', { uri });
     await call(player, 'connect', webRtc);
-    const end = (): void => {
-      if (session.released) return;
-      client.send({ id: 'playEnd' });
-      void release(client);
-    };
-    player.on('EndOfStream', end);
-    player.on('Error', (event: { description?: string }) => {
-      client.error(`Player error: ${event.description ?? 'unknown'}`);
-      end();
-    });
-    // Play once the browser is connected: Kurento's tutorial plays at once, which would
-    // spend the first second of a short recording before the browser can show it.
-    let played = false;
-    webRtc.on('MediaStateChanged', (event: { newState: string }) => {
-      if (event.newState !== 'CONNECTED' || played || session.released) return;
-      played = true;
-      call(player, 'play').catch((err: Error) => { client.error(`Could not play: ${err.message}`); end(); });
-    });
+    playWhenConnected(client, player, webRtc, { released: () => session.released, release: () => release(client) });
     const sdpAnswer = await call<string>(webRtc, 'processOffer', sdpOffer);
     client.send({ id: 'playResponse', sdpAnswer });
     await call(webRtc, 'gatherCandidates');

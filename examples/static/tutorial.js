@@ -15,9 +15,10 @@ function log(text) {
   el.prepend(line);
 }
 
-function openSignalling(path, onMessage) {
+// onOpen (optional) runs once the socket is open, e.g. to ask the server for defaults.
+function openSignalling(path, onMessage, onOpen) {
   const ws = new WebSocket('wss://' + location.host + path);
-  ws.onopen = () => setStatus('Connected to the application server. Press Start.', '');
+  ws.onopen = () => { setStatus('Connected to the application server. Press Start.', ''); if (onOpen) onOpen(); };
   ws.onclose = () => setStatus('Disconnected from the application server. Reload the page.', 'error');
   ws.onerror = () => setStatus('Cannot reach the application server.', 'error');
   ws.onmessage = (e) => {

@@ -6,13 +6,12 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Page } from 'playwright-core';
-import { startFluo, RpcClient, sleep } from '../helpers/fluo.ts';
+import { startFluo, RpcClient } from '../helpers/fluo.ts';
 import { launchChromium } from '../helpers/browser.ts';
 import { waitFor } from '../helpers/netns.ts';
 import { GstLaunches } from '../helpers/gstreamer.ts';
 import { startTutorial, type RunningTutorial } from '../../examples/tutorials.ts';
-import { screenshotDir, pipelineCount, videoPlays, openTutorial, statusMatches } from '../helpers/tutorialPages.ts';
+import { screenshotDir, pipelineCount, videoPlays, openTutorial, statusMatches, pictureMoves } from '../helpers/tutorialPages.ts';
 
 const shots = screenshotDir();
 const launches = new GstLaunches();
@@ -35,26 +34,6 @@ after(async () => {
   }
 });
 
-/** A 32x24 grey sample of what the <video> shows now (runs in the page): motion needs the pixels, videoLuma gives their mean. */
-function sample(selector: string): number[] {
-  const v = document.querySelector(selector) as HTMLVideoElement;
-  const c = document.createElement('canvas');
-  c.width = 32; c.height = 24;
-  const g = c.getContext('2d')!;
-  g.drawImage(v, 0, 0, 32, 24);
-  const d = g.getImageData(0, 0, 32, 24).data;
-  const out: number[] = [];
-  for (let i = 0; i < d.length; i += 4) out.push((d[i]! + d[i + 1]! + d[i + 2]!) / 3);
-  return out;
-}
-
-async function pictureMoves(page: Page): Promise<number> {
-  const a = await page.evaluate(sample, '#videoRtp');
-  await sleep(700);
-  const b = await page.evaluate(sample, '#videoRtp');
-  return a.reduce((sum, x, i) => sum + Math.abs(x - b[i]!), 0) / a.length;
-}
-
 test('rtp-receiver: the page shows the moving picture of the gst-launch sender it describes; Stop releases the pipeline', async () => {
   const page = await openTutorial(browser.context, app);
   await page.click('#start');
@@ -67,7 +46,7 @@ test('rtp-receiver: the page shows the moving picture of the gst-launch sender i
 
   const shown = await videoPlays(page, 'videoRtp', 25_000);
   assert.ok(shown.luma > 10, `a picture (luma ${shown.luma.toFixed(1)})`);
-  const moved = await pictureMoves(page);
+  const moved = await pictureMoves(page, 'videoRtp');
   assert.ok(moved > 0.5, `the picture moves (mean change ${moved.toFixed(2)} per pixel)`);
   await statusMatches(page, /Receiving the RTP stream/);
   const codec = await page.$eval('#codec', (s) => s.textContent!);

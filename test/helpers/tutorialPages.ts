@@ -52,3 +52,24 @@ export async function openTutorial(context: BrowserContext, app: RunningTutorial
 export async function statusMatches(page: Page, pattern: RegExp, timeout = 10_000): Promise<void> {
   await page.waitForFunction((src) => new RegExp(src).test(document.getElementById('status')!.textContent ?? ''), pattern.source, { timeout });
 }
+
+/** A 32x24 grey sample of what the <video> shows now (runs in the page): motion needs the pixels, videoLuma gives their mean. */
+function sample(selector: string): number[] {
+  const v = document.querySelector(selector) as HTMLVideoElement;
+  const c = document.createElement('canvas');
+  c.width = 32; c.height = 24;
+  const g = c.getContext('2d')!;
+  g.drawImage(v, 0, 0, 32, 24);
+  const d = g.getImageData(0, 0, 32, 24).data;
+  const out: number[] = [];
+  for (let i = 0; i < d.length; i += 4) out.push((d[i]! + d[i + 1]! + d[i + 2]!) / 3);
+  return out;
+}
+
+/** The mean change per pixel (0-255) of a <video>'s picture over `ms`: about 0 for a held picture. */
+export async function pictureMoves(page: Page, id: string, ms = 700): Promise<number> {
+  const a = await page.evaluate(sample, `#${id}`);
+  await new Promise((r) => setTimeout(r, ms));
+  const b = await page.evaluate(sample, `#${id}`);
+  return a.reduce((sum, x, i) => sum + Math.abs(x - b[i]!), 0) / a.length;
+}

@@ -152,6 +152,7 @@ test('COMEDIA: an offer without an address gets Fluo\'s media at the address its
   const answer = (await invoke(rtp, 'processOffer', { offer })) as string;
   const port = Number(/m=video (\d+) RTP\/AVP/.exec(answer)?.[1]);
   assert.ok(port > 0, answer);
+  assert.match(answer, /a=direction:passive/, 'the answer to an active peer is passive (RFC 4145), as Kurento writes it');
   const open = async (address: string): Promise<{ sock: dgram.Socket; got: Buffer[] }> => {
     const sock = dgram.createSocket('udp4');
     const got: Buffer[] = [];

@@ -95,6 +95,8 @@ export interface LocalMedia {
   direction: Direction;
   crypto?: { tag: number; suite: string; keyBase64: string };
   rtcpMux: boolean;
+  /** Answering a COMEDIA offer (`a=direction:active`): we wait for the peer's first packet (RFC 4145 §4, Kurento writes it too). */
+  passive?: boolean;
 }
 
 /** Writes an SDP for plain RTP (an offer or an answer) with CRLF line ends. */
@@ -111,6 +113,7 @@ export function buildPlainSdp(address: string, media: LocalMedia[], sessionVersi
     if (m.kind === 'video' && m.port > 0) for (const c of m.codecs) lines.push(`a=rtcp-fb:${c.pt} nack`, `a=rtcp-fb:${c.pt} nack pli`, `a=rtcp-fb:${c.pt} ccm fir`);
     if (m.rtcpMux) lines.push('a=rtcp-mux');
     if (m.crypto) lines.push(`a=crypto:${m.crypto.tag} ${m.crypto.suite} inline:${m.crypto.keyBase64}`);
+    if (m.passive) lines.push('a=direction:passive');
     lines.push(`a=${m.direction}`);
   }
   return lines.join('\r\n') + '\r\n';

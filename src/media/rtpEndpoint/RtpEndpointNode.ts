@@ -119,7 +119,7 @@ export class RtpEndpointNode extends SdpEndpointNode {
     const { rtp, rtcp, port } = await this.#bindPair();
     const proto = this.#sdes.requested || (remote?.crypto.length ?? 0) > 0 ? 'RTP/SAVP' : 'RTP/AVP';
     const local: LocalMedia = {
-      kind: kind === 'AUDIO' ? 'audio' : 'video', port, proto, codecs, direction, rtcpMux: false,
+      kind: kind === 'AUDIO' ? 'audio' : 'video', port, proto, codecs, direction, rtcpMux: false, passive: remote?.comedia === true,
       ...(proto === 'RTP/SAVP' ? { crypto: { tag: remote?.crypto.find((c) => c.suite === SUITE)?.tag ?? 1, suite: SUITE, keyBase64: this.#localKey.toString('base64') } } : {}),
     };
     const s: Stream = { kind, rtp, rtcp, port, local, latched: false, comedia: remote?.comedia ?? false, byPt: new Map(), received: 0, bytes: 0, dropped: 0, pliSent: 0, pliReceived: 0 };

@@ -18,10 +18,12 @@ export class PlayerEndpoint extends UriEndpoint {
     const cache = Number(params.networkCache ?? NETWORK_CACHE_MS);
     this.createMedia('PlayerEndpoint', {
       uri: String(params.uri), useEncodedMedia: params.useEncodedMedia === true, networkCache: Number.isFinite(cache) && cache >= 0 ? cache : NETWORK_CACHE_MS,
+      destinations: init.settings.destinations?.lists ?? { deny: [], allow: [] },
     });
   }
 
   async play(_p: Params): Promise<void> {
+    await this.checkDestination();
     await this.mediaCall('play', {});
   }
 

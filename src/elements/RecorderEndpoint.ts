@@ -20,6 +20,7 @@ export class RecorderEndpoint extends UriEndpoint {
   }
 
   async record(_p: Params): Promise<void> {
+    await this.checkDestination();
     await this.mediaCall('record', {});
   }
 

@@ -1,3 +1,4 @@
+import { refusedHost } from '../shared/DestinationPolicy.ts';
 import { KurentoError } from '../shared/KurentoError.ts';
 import { MediaElement } from '../core/MediaElement.ts';
 import type { ObjectInit, Params } from '../core/types.ts';
@@ -35,6 +36,21 @@ export class UriEndpoint extends MediaElement {
     }
     super.setProperty('uri', uri);
     super.setProperty('state', 'STOP');
+  }
+
+  /**
+   * A network URI given by host name is checked when it is about to be used (play,
+   * record): every address the name resolves to must be an allowed destination
+   * (mediaServer.security.deniedDestinations; IP literals were checked at create). The
+   * engine resolves the name again when it connects, so a name whose records change in
+   * between (DNS rebinding) can still escape: deny by address where that matters.
+   */
+  protected async checkDestination(): Promise<void> {
+    const policy = this.settings.destinations;
+    const url = new URL(String(this.getProperty('uri')));
+    if (!policy || url.protocol === 'file:') return;
+    const why = await refusedHost(policy, url.hostname);
+    if (why) throw new KurentoError('MEDIA_OBJECT_ILLEGAL_PARAM_ERROR', `'uri' refused: ${why}`);
   }
 
   async pause(_p: Params): Promise<void> {

@@ -1,3 +1,4 @@
+import { lookup } from 'node:dns/promises';
 import net from 'node:net';
 
 /**
@@ -26,9 +27,12 @@ export class DestinationPolicy {
   readonly #deny = new net.BlockList();
   readonly #allow = new net.BlockList();
   readonly #restrictive: boolean;
+  /** The lists it was made from (handed to the media plane, which builds its own). */
+  readonly lists: { readonly deny: readonly string[]; readonly allow: readonly string[] };
 
   /** Throws an Error naming the first entry that is neither a range name nor an address[/prefix]. */
   constructor(deny: readonly string[] = [], allow: readonly string[] = []) {
+    this.lists = { deny: [...deny], allow: [...allow] };
     for (const entry of deny) add(this.#deny, entry);
     for (const entry of allow) add(this.#allow, entry);
     this.#restrictive = deny.length > 0;
@@ -51,6 +55,27 @@ export class DestinationPolicy {
     }
     return undefined;
   }
+}
+
+/**
+ * Why a URI's host may not be reached, resolving a host name first (every address it
+ * has must be allowed), or undefined. A name that does not resolve is refused.
+ */
+export async function refusedHost(policy: DestinationPolicy, hostname: string): Promise<string | undefined> {
+  if (!policy.restrictive) return undefined;
+  const host = hostname.replace(/^\[|\]$/g, '');
+  if (net.isIP(host) !== 0) return policy.refuses(host);
+  let addresses: string[];
+  try {
+    addresses = (await lookup(host === 'localhost' ? '127.0.0.1' : host, { all: true })).map((a) => a.address);
+  } catch (err) {
+    return `${host} does not resolve (${(err as NodeJS.ErrnoException).code ?? 'error'})`;
+  }
+  for (const address of addresses) {
+    const why = policy.refuses(address);
+    if (why) return `${host} resolves to ${why}`;
+  }
+  return undefined;
 }
 
 function add(list: net.BlockList, entry: string): void {

@@ -63,6 +63,8 @@ export interface PlayerEndpointOptions {
   useEncodedMedia: boolean;
   /** KMD PlayerEndpoint.networkCache: the RTSP jitter buffer (ms). */
   networkCache: number;
+  /** mediaServer.security destination lists: the URI's host is checked before anything is fetched. */
+  destinations: { deny: readonly string[]; allow: readonly string[] };
 }
 
 /** KMD VideoInfo (times in ms). */

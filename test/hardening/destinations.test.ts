@@ -91,6 +91,13 @@ test('file:// URIs only under fileRoots ("..", symbolic links); network URIs tow
     assert.match(r.error!.message, /deniedDestinations/);
   }
   assert.ok((await create('PlayerEndpoint', 'http://192.0.2.1/x.mp4')).result);
+  // A host name is resolved when the URI is used: this machine's own name is loopback.
+  for (const [type, op] of [['PlayerEndpoint', 'play'], ['RecorderEndpoint', 'record']] as const) {
+    const named = await create(type, `http://${os.hostname()}:8080/x.webm`);
+    const r = await c.request('invoke', { object: named.result!.value, operation: op, operationParams: {}, sessionId: sid });
+    assert.equal(r.error?.code, 40107, `${type}.${op}: ${JSON.stringify(r)}`);
+    assert.match(r.error!.message, new RegExp(`'uri' refused: ${os.hostname()} resolves to 127\\.\\d+\\.\\d+\\.\\d+ is in a denied network`));
+  }
   await c.ok('release', { object: P, sessionId: sid });
   await c.close();
 });

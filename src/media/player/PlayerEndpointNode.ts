@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { KurentoError } from '../../shared/KurentoError.ts';
+import { DestinationPolicy, refusedHost } from '../../shared/DestinationPolicy.ts';
 import type { NodeOpHandlers, PlayerEndpointOptions, VideoInfo } from '../../shared/workerProtocol.ts';
 import { MediaNode, type EmitFn, type FormatSet } from '../graph/MediaNode.ts';
 import type { MediaPacket } from '../graph/MediaPacket.ts';
@@ -123,7 +124,9 @@ export class PlayerEndpointNode extends MediaNode {
   }
 
   #probe(): Promise<SourceInfo> {
-    this.#info ??= probeSource(this.#opts.uri).then((info) => {
+    // The host is checked before anything is fetched, the probe included (issue 16: a
+    // control-socket client must not make the server reach a denied network).
+    this.#info ??= this.#allowed().then(() => probeSource(this.#opts.uri)).then((info) => {
       this.#plan = playerPlan(this.#opts.uri, info, this.#opts.useEncodedMedia, this.#opts.networkCache);
       this.formatsChanged();
       return info;
@@ -133,6 +136,12 @@ export class PlayerEndpointNode extends MediaNode {
       throw err;
     });
     return this.#info;
+  }
+
+  async #allowed(): Promise<void> {
+    const { deny, allow } = this.#opts.destinations ?? { deny: [], allow: [] };
+    const why = await refusedHost(new DestinationPolicy(deny, allow), new URL(this.#opts.uri).hostname);
+    if (why) throw new KurentoError('MEDIA_OBJECT_ILLEGAL_PARAM_ERROR', `'uri' refused: ${why}`);
   }
 
   #setState(state: State): void {

@@ -163,7 +163,10 @@ test('FLV (H.264 + AAC) and JPEG_VIDEO_ONLY write what they say; 200 create/reco
     }
     await until(async () => (await workerHandles()) <= handlesBefore, 10_000, 'worker sockets back to where they were');
     assert.ok(fds() <= fdsBefore + 2, `file descriptors ${fdsBefore} -> ${fds()}`);
-    const stats = await fluo.server.media.engineStats();
+    // A released recorder finishes its file first (drain, EOS), then removes its bin.
+    let stats = await fluo.server.media.engineStats();
+    await until(async () => (stats = await fluo.server.media.engineStats()).every((p) => p.bins === 0), 10_000, 'no engine bin left')
+      .catch(() => undefined);
     assert.deepEqual(stats.map((p) => p.bins), [0], `engine bins left: ${JSON.stringify(stats)}`);
     await s.value('release', { object: P });
     await publisher.close();

@@ -4,6 +4,7 @@ import type { MediaObject } from './MediaObject.ts';
 import type { EventMessage, OpArgs, OpName, OpResult, PipelineMessage } from '../shared/workerProtocol.ts';
 import type { DestinationPolicy } from '../shared/DestinationPolicy.ts';
 import type { FileRoots } from '../shared/FileRoots.ts';
+import type { HttpEndpointServer } from '../server/HttpEndpointServer.ts';
 
 /** The control plane's view of the media workers (implemented by MediaWorkerPool). */
 export interface MediaPlane {
@@ -49,6 +50,8 @@ export interface ObjectSettings {
   /** Where clients may make the server send packets, and which files they may name (default: anywhere). */
   readonly destinations?: DestinationPolicy;
   readonly fileRoots?: FileRoots;
+  /** The HTTP server of HttpEndpoints (HttpEndpoint.conf.ini), one for the whole server. */
+  readonly httpEndpoints?: HttpEndpointServer;
 }
 
 /** Context of one call: which session made it. */

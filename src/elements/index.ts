@@ -1,6 +1,7 @@
 import type { ObjectFactory } from '../core/OperationRouter.ts';
 import { MediaPipeline } from '../core/MediaPipeline.ts';
 import { PassThrough } from './PassThrough.ts';
+import { HttpPostEndpoint } from './HttpPostEndpoint.ts';
 import { PlayerEndpoint } from './PlayerEndpoint.ts';
 import { RecorderEndpoint } from './RecorderEndpoint.ts';
 import { WebRtcEndpoint } from './WebRtcEndpoint.ts';
@@ -14,6 +15,7 @@ export function builtFactories(): Map<string, ObjectFactory> {
   return new Map<string, ObjectFactory>([
     ['MediaPipeline', MediaPipeline],
     ['PassThrough', PassThrough],
+    ['HttpPostEndpoint', HttpPostEndpoint],
     ['PlayerEndpoint', PlayerEndpoint],
     ['RecorderEndpoint', RecorderEndpoint],
     ['WebRtcEndpoint', WebRtcEndpoint],

@@ -11,6 +11,7 @@ import { rs256Key } from './jwt.ts';
 import { ServerManager } from '../elements/ServerManager.ts';
 import { builtFactories } from '../elements/index.ts';
 import { WebSocketTransport } from './WebSocketTransport.ts';
+import { HttpEndpointServer } from './HttpEndpointServer.ts';
 import { MediaWorkerPool } from '../media/worker/MediaWorkerPool.ts';
 import type { FluoConfig } from '../config/FluoConfig.ts';
 import { Logger } from '../log/Logger.ts';
@@ -27,6 +28,7 @@ export class FluoServer {
   readonly router: OperationRouter;
   readonly rpc: JsonRpcHandler;
   readonly media: MediaWorkerPool;
+  readonly httpEndpoints: HttpEndpointServer;
   readonly #transport: WebSocketTransport;
   #gcTimer: NodeJS.Timeout | undefined;
   #ports: { port: number; securePort?: number } | undefined;
@@ -34,8 +36,10 @@ export class FluoServer {
   constructor(config: FluoConfig) {
     this.config = config;
     const factories = builtFactories();
+    this.httpEndpoints = new HttpEndpointServer(config.modules.HttpEndpoint ?? {});
     const settings = {
       modules: config.modules,
+      httpEndpoints: this.httpEndpoints,
       destinations: new DestinationPolicy(config.security.deniedDestinations, config.security.allowedDestinations),
       fileRoots: new FileRoots(config.security.fileRoots),
     };
@@ -137,6 +141,7 @@ export class FluoServer {
     this.#gcTimer = undefined;
     await this.#transport.stop();
     this.router.shutdown();
+    await this.httpEndpoints.close();
     await this.media.close();
   }
 }

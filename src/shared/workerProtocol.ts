@@ -67,6 +67,13 @@ export interface PlayerEndpointOptions {
   destinations: { deny: readonly string[]; allow: readonly string[] };
 }
 
+export interface HttpPostEndpointOptions {
+  /** KMD HttpPostEndpoint.useEncodedMedia: VP8 / Opus uploads are payloaded without decoding. */
+  useEncodedMedia: boolean;
+  /** KMD HttpPostEndpoint.disconnectionTimeout (s): how long a lost upload may be resumed by a new POST. */
+  disconnectionTimeout: number;
+}
+
 /** KMD VideoInfo (times in ms). */
 export type VideoInfo = { isSeekable: boolean; seekableInit: number; seekableEnd: number; duration: number };
 
@@ -126,6 +133,13 @@ export interface MediaOps {
   getVideoInfo: { args: Empty; result: VideoInfo };
   getPosition: { args: Empty; result: number };
   setPosition: { args: { position: number }; result: null };
+  /**
+   * HttpPostEndpoint: a POST starts (or resumes) an upload; the answer is the FIFO the
+   * HTTP server writes the body into (the engine bin reads it).
+   */
+  beginUpload: { args: Empty; result: string };
+  /** The POST's body ended (`complete`) or its connection was lost (resumable within disconnectionTimeout). */
+  endUpload: { args: { complete: boolean }; result: null };
   /** The engine's DOT of the element's own pipeline. */
   getElementGstreamerDot: { args: Empty; result: string };
   /** MediaElement.setVideoFormat/setAudioFormat: the codec this node's input must have (null: any it accepts). */
@@ -145,6 +159,7 @@ export interface NodeKinds {
   RtpEndpoint: { options: RtpEndpointOptions; ops: 'getStats' | 'setFormat' | SdpOps };
   RecorderEndpoint: { options: RecorderEndpointOptions; ops: 'getStats' | 'setFormat' | 'record' | 'pause' | 'stop' | 'stopAndWait' };
   PlayerEndpoint: { options: PlayerEndpointOptions; ops: 'getStats' | 'setFormat' | 'play' | 'pause' | 'stop' | 'getVideoInfo' | 'getPosition' | 'setPosition' | 'getElementGstreamerDot' };
+  HttpPostEndpoint: { options: HttpPostEndpointOptions; ops: 'getStats' | 'setFormat' | 'beginUpload' | 'endUpload' | 'getElementGstreamerDot' };
 }
 
 export type NodeKind = keyof NodeKinds;

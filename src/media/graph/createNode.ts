@@ -6,6 +6,7 @@ import { WebRtcEndpointNode } from '../webrtc/WebRtcEndpointNode.ts';
 import { RtpEndpointNode } from '../rtpEndpoint/RtpEndpointNode.ts';
 import { RecorderEndpointNode } from '../recorder/RecorderEndpointNode.ts';
 import { PlayerEndpointNode } from '../player/PlayerEndpointNode.ts';
+import { HttpPostEndpointNode } from '../httpPost/HttpPostEndpointNode.ts';
 
 /** Media-plane implementations by node kind (the KMD class name), typed by the protocol table. */
 const NODES: { [K in NodeKind]: (id: string, emit: EmitFn, options: NodeOptions<K>, engine: NodeEngine) => MediaNode } = {
@@ -14,6 +15,7 @@ const NODES: { [K in NodeKind]: (id: string, emit: EmitFn, options: NodeOptions<
   RtpEndpoint: (id, emit, options) => new RtpEndpointNode(id, emit, options),
   RecorderEndpoint: (id, emit, options, engine) => new RecorderEndpointNode(id, emit, options, engine),
   PlayerEndpoint: (id, emit, options, engine) => new PlayerEndpointNode(id, emit, options, engine),
+  HttpPostEndpoint: (id, emit, options, engine) => new HttpPostEndpointNode(id, emit, options, engine),
 };
 
 /** Whether this worker builds nodes of `kind` (the message table is checked at run time too). */

@@ -10,10 +10,9 @@ import type { EngineBin } from '../engine/EngineBin.ts';
 import { RtpBridge } from '../engine/RtpBridge.ts';
 import type { EngineAction, EngineResult } from '../../engine/protocol.ts';
 import { StreamRewriter } from '../rtpEndpoint/StreamRewriter.ts';
-import { KEYFRAME_INTERVAL_MS } from '../sdp/SdpEndpointNode.ts';
 import { ENGINE_PT, type Kind } from '../transcode/formats.ts';
 import { probeSource, redact, type SourceInfo } from './probeSource.ts';
-import { playerPlan, type PlayerPlan } from './playerBin.ts';
+import { forceKeyframe, playerPlan, type PlayerPlan } from './playerBin.ts';
 
 /** After one track ended, how long the others may take to end too before EndOfStream is raised anyway (ms). */
 const EOS_GRACE_MS = 2000;
@@ -93,18 +92,10 @@ export class PlayerEndpointNode extends MediaNode {
 
   override deliver(): void {}
 
-  /**
-   * A sink wants a keyframe: the encoder makes one when the player encodes. A track
-   * passed through (useEncodedMedia) cannot make one: its next keyframe is the file's
-   * own (KMD useEncodedMedia: "lost video keyframes will not be regenerated").
-   */
+  /** A sink wants a keyframe: the encoder makes one when the player encodes. */
   override requestKeyframe(): void {
     const s = this.#session;
-    const video = s?.plan.tracks.find((t) => t.kind === 'VIDEO');
-    const now = performance.now();
-    if (!s?.bin || !video?.encodes || now - s.lastKeyframe < KEYFRAME_INTERVAL_MS) return;
-    s.lastKeyframe = now;
-    s.bin.keyframe('enc_video').catch(() => undefined);
+    if (s) s.lastKeyframe = forceKeyframe(s.bin, s.plan.tracks, s.lastKeyframe);
   }
 
   override reportBandwidth(): void {}

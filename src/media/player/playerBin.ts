@@ -1,4 +1,6 @@
 import type { RtpCodecInfo } from '../graph/MediaPacket.ts';
+import type { EngineBin } from '../engine/EngineBin.ts';
+import { KEYFRAME_INTERVAL_MS } from '../sdp/SdpEndpointNode.ts';
 import { ENGINE_PT, type Kind } from '../transcode/formats.ts';
 import type { SourceInfo, SourceTrack } from './probeSource.ts';
 
@@ -13,6 +15,19 @@ export interface PlayerTrack {
   readonly encodes: boolean;
   /** The branch's udpsink, as the engine names its port. */
   readonly sink: string;
+}
+
+/**
+ * A sink asked for a keyframe: the bin's video encoder makes one, at most every
+ * KEYFRAME_INTERVAL_MS. A track passed through (useEncodedMedia) cannot make one: its
+ * next keyframe is the source's own (KMD useEncodedMedia: "lost video keyframes will
+ * not be regenerated"). Returns when the last one was asked for.
+ */
+export function forceKeyframe(bin: EngineBin | undefined, tracks: readonly PlayerTrack[], last: number): number {
+  const now = performance.now();
+  if (!bin || !tracks.find((t) => t.kind === 'VIDEO')?.encodes || now - last < KEYFRAME_INTERVAL_MS) return last;
+  bin.keyframe('enc_video').catch(() => undefined);
+  return now;
 }
 
 export interface PlayerPlan {

@@ -5,19 +5,14 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startFluo, sleep } from '../helpers/fluo.ts';
 import { makeMedia } from '../helpers/playerBed.ts';
+import { closeAll, openClient, type Loose } from '../helpers/kurentoClient.ts';
 
-const require = createRequire(import.meta.url);
-// kurento-client is CommonJS with no types; we use it the way applications do.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Loose = any;
-const kurento = require('kurento-client') as Loose;
 
 let fluo: Awaited<ReturnType<typeof startFluo>>;
 let client: Loose;
@@ -28,16 +23,9 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'fluo-player-client-'));
   ({ webm } = makeMedia(dir, 4, true));
   fluo = await startFluo();
-  const raw = kurento(fluo.url, { failAfter: 1, request_timeout: 5000 });
-  raw._re.on('error', () => undefined);
-  client = await raw;
+  client = await openClient(fluo.url);
 });
-after(async () => {
-  client.close();
-  await sleep(50);
-  await fluo.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => closeAll(client, () => fluo.stop(), dir));
 
 test('the player tutorial calls: video info, play, position, seek, pause, EndOfStream', async () => {
   const pipeline = await client.create('MediaPipeline');

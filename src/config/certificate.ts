@@ -42,7 +42,11 @@ export function readCertificate(file: string, password: string, confFile?: strin
     tls.createSecureContext(files);
   } catch (err) {
     const reason = (err as Error).message;
-    const hint = /bad decrypt|passphrase|decrypt/i.test(reason)
+    // A wrong password usually fails the decryption's padding check ("bad decrypt"), but
+    // about once in 256 tries the garbage passes it and only the key's parsing fails
+    // ("DECODER routines::unsupported"): with an encrypted key, name the password either way.
+    const encrypted = /-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/.test(text);
+    const hint = /bad decrypt|passphrase|decrypt/i.test(reason) || (encrypted && !/mismatch/i.test(reason))
       ? ' (is mediaServer.net.websocket.secure.password right?)'
       : /mismatch/i.test(reason) ? ' (the private key is not the certificate\'s)' : '';
     throw new ConfigError(`${where} is not a usable certificate and key: ${reason}${hint}`);

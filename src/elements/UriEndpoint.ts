@@ -39,8 +39,8 @@ export class UriEndpoint extends MediaElement {
   }
 
   /**
-   * A network URI given by host name is checked when it is about to be used (play,
-   * record): every address the name resolves to must be an allowed destination
+   * A network URI given by host name is checked when it is about to be used (record;
+   * a PlayerEndpoint's node checks before its first fetch): every address the name resolves to must be an allowed destination
    * (mediaServer.security.deniedDestinations; IP literals were checked at create). The
    * engine resolves the name again when it connects, so a name whose records change in
    * between (DNS rebinding) can still escape: deny by address where that matters.

@@ -34,11 +34,6 @@ export class EngineBin {
     return this.#request('setProperty', { element, name, value }).then(() => undefined);
   }
 
-  /** A pad property (`offset` of a valve's src pad, a compositor input's `xpos`, ...). */
-  setPadProperty(element: string, pad: string, name: string, value: string | number | boolean): Promise<void> {
-    return this.#request('setProperty', { element, pad, name, value }).then(() => undefined);
-  }
-
   /** EOS into the bin: its muxers write their end, and the engine reports the sinks' EOS. */
   eos(): Promise<void> {
     return this.#request('action', { action: { kind: 'eos' } }).then(() => undefined);

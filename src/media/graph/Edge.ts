@@ -114,8 +114,4 @@ export class Edge {
   markRemoved(): void {
     this.#removed = true;
   }
-
-  spec(): EdgeSpec {
-    return { source: this.source.id, sink: this.sink.id, kind: this.kind, sourceDescription: this.sourceDescription, sinkDescription: this.sinkDescription };
-  }
 }

@@ -1,3 +1,5 @@
+import type { EmitFn } from '../../shared/workerProtocol.ts';
+
 /** How long without packets before a FLOWING direction becomes NOT_FLOWING. */
 export const FLOW_TIMEOUT_MS = 2000;
 
@@ -22,6 +24,11 @@ export class FlowMonitor {
   readonly #onChange: (dir: Dir, kind: FlowKind, state: 'FLOWING' | 'NOT_FLOWING') => void;
   readonly #now: () => number;
   #timer: NodeJS.Timeout | undefined;
+
+  /** A monitor that raises a node's MediaFlowIn/OutStateChanged (Kurento's pad name `default`). */
+  static reporting(emit: EmitFn): FlowMonitor {
+    return new FlowMonitor((dir, kind, state) => emit(dir === 'in' ? 'MediaFlowInStateChanged' : 'MediaFlowOutStateChanged', { state, padName: 'default', mediaType: kind }));
+  }
 
   constructor(onChange: (dir: Dir, kind: FlowKind, state: 'FLOWING' | 'NOT_FLOWING') => void, now: () => number = () => performance.now()) {
     this.#onChange = onChange;

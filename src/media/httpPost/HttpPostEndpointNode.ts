@@ -73,7 +73,7 @@ export class HttpPostEndpointNode extends MediaNode {
     super(id, emit, 'HttpPostEndpoint');
     this.#opts = options;
     this.#engine = engine;
-    this.#flow = new FlowMonitor((dir, kind, state) => this.emit(dir === 'in' ? 'MediaFlowInStateChanged' : 'MediaFlowOutStateChanged', { state, padName: 'default', mediaType: kind }));
+    this.#flow = FlowMonitor.reporting(this.emit);
     // Only the bin's description depends on the FIFO; the tracks (and so produces()) do not.
     this.#plan = playerPlan('file:///', UPLOAD, options.useEncodedMedia, 0);
   }

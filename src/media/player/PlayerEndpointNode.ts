@@ -74,7 +74,7 @@ export class PlayerEndpointNode extends MediaNode {
     this.#opts = options;
     this.#engine = engine;
     this.#shown = redact(new URL(options.uri));
-    this.#flow = new FlowMonitor((dir, kind, state) => this.emit(dir === 'in' ? 'MediaFlowInStateChanged' : 'MediaFlowOutStateChanged', { state, padName: 'default', mediaType: kind }));
+    this.#flow = FlowMonitor.reporting(this.emit);
     // Probed now, so that sinks connected before `play` are routed for the formats it will send.
     void this.#probe().catch(() => undefined);
   }

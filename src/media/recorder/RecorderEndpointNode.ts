@@ -80,7 +80,7 @@ export class RecorderEndpointNode extends MediaNode {
     this.#opts = options;
     this.#plan = plan;
     this.#engine = engine;
-    this.#flow = new FlowMonitor((dir, kind, state) => this.emit(dir === 'in' ? 'MediaFlowInStateChanged' : 'MediaFlowOutStateChanged', { state, padName: 'default', mediaType: kind }));
+    this.#flow = FlowMonitor.reporting(this.emit);
   }
 
   override accepts(kind: Kind): FormatSet {

@@ -77,7 +77,7 @@ export class RtpEndpointNode extends SdpEndpointNode {
       throw new KurentoError('MEDIA_OBJECT_ILLEGAL_PARAM_ERROR', 'SDES key must be 30 bytes (16 key + 14 salt), base64-encoded');
     }
     this.#ports = { min: Number(o.minPort) || 0, max: Number(o.maxPort) || 0 };
-    this.#flow = new FlowMonitor((dir, kind, state) => this.emit(dir === 'in' ? 'MediaFlowInStateChanged' : 'MediaFlowOutStateChanged', { state, padName: 'default', mediaType: kind }));
+    this.#flow = FlowMonitor.reporting(this.emit);
   }
 
   /** The address announced in SDPs: loopback in a private namespace, else the first external one. */

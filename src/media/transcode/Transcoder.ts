@@ -72,10 +72,6 @@ export class Transcoder extends MediaNode {
     this.#bitrate = START_BITRATE[media];
   }
 
-  get running(): boolean {
-    return this.#state === 'running';
-  }
-
   get edgeCount(): number {
     return this.#edges.size;
   }

@@ -110,7 +110,7 @@ export class WebRtcEndpointNode extends SdpEndpointNode {
       },
     });
     this.#announce = new CandidatePolicy(this.#ice);
-    this.#flow = new FlowMonitor((dir, kind, state) => this.emit(dir === 'in' ? 'MediaFlowInStateChanged' : 'MediaFlowOutStateChanged', { state, padName: 'default', mediaType: kind }));
+    this.#flow = FlowMonitor.reporting(this.emit);
     this.#wire();
   }
 

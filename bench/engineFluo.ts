@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { startFluo, RpcClient } from '../test/helpers/fluo.ts';
 import { engineChildren } from '../test/helpers/engine.ts';
 import { startFluoProcess } from '../test/helpers/fluoProcess.ts';
+import { freeUdpPort } from '../test/helpers/gstreamer.ts';
 import { transcoderDescription, recorderDescriptionForBench } from './engineFluoPipelines.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -55,12 +56,6 @@ async function receiver(): Promise<{ port: number; frames: () => number; close: 
   s.on('message', (b) => { if (b.length > 12 && b[1]! & 0x80) frames++; });
   await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
   return { port: s.address().port, frames: () => frames, close: () => s.close() };
-}
-
-async function freePort(): Promise<number> {
-  const r = await receiver();
-  r.close();
-  return r.port;
 }
 
 /** Replays the source file's VP8 (and Opus) as RTP to the given ports, paced by its timestamps. */
@@ -116,7 +111,7 @@ async function transcodeCpu(): Promise<void> {
   const f = await fluoProcess();
   const [outFluo, outGst] = [await receiver(), await receiver()];
   const { inPort } = await transcodePipeline(f.c, f.sid, outFluo.port);
-  const gstIn = await freePort();
+  const gstIn = await freeUdpPort();
   const from = { name: 'VP8', clockRate: 90000 };
   const to = { name: 'H264', clockRate: 90000, fmtp: 'profile-level-id=42e01f;packetization-mode=1' };
   const launch = gst(transcoderDescription(from, to, gstIn, outGst.port));
@@ -159,7 +154,7 @@ async function recordingCpu(): Promise<void> {
   const [vPort, aPort] = [...answer.matchAll(/m=\w+ (\d+)/g)].map((m) => Number(m[1]));
   await v('invoke', { object: a, operation: 'connect', operationParams: { sink: rec } });
   await v('invoke', { object: rec, operation: 'record', operationParams: {} });
-  const [gv, ga] = [await freePort(), await freePort()];
+  const [gv, ga] = [await freeUdpPort(), await freeUdpPort()];
   const launch = gst(recorderDescriptionForBench(gv, ga, join(dir, 'gst.webm')));
   const send = sender([vPort!, gv], [aPort!, ga]);
   await sleep(8000);
@@ -228,7 +223,7 @@ async function capacity(): Promise<void> {
       for (const o of outs) ins.push((await transcodePipeline(c, sid, o.port)).inPort);
     } else {
       for (const o of outs) {
-        const p = await freePort();
+        const p = await freeUdpPort();
         ins.push(p);
         launches.push(gst(transcoderDescription({ name: 'VP8', clockRate: 90000 }, { name: 'H264', clockRate: 90000, fmtp: 'profile-level-id=42e01f;packetization-mode=1' }, p, o.port)));
       }

@@ -83,14 +83,7 @@ export class RtpReceiver {
 }
 
 /** A free UDP port on 127.0.0.1 (bound then released: the caller binds it soon after). */
-export async function freeUdpPort(): Promise<number> {
-  const s = dgram.createSocket('udp4');
-  s.bind(0, '127.0.0.1');
-  await once(s, 'listening');
-  const { port } = s.address();
-  s.close();
-  return port;
-}
+export { freeUdpPort } from '../helpers/gstreamer.ts';
 
 export const VP8_CAPS = 'application/x-rtp,media=video,clock-rate=90000,encoding-name=VP8,payload=96';
 

@@ -150,7 +150,7 @@ export class MediaGraph implements GraphHooks {
       if (retryAt > performance.now()) return { via: 'none', reason: 'the transcoder failed a moment ago', retryAt };
       let t = this.#transcoders.get(key);
       if (!t) {
-        t = new Transcoder(`transcoder-${++this.#transcoderCount}`, this.#owner(key), edge.source, kind, codec, target);
+        t = new Transcoder(`transcoder-${++this.#transcoderCount}`, key, this.#owner(), edge.source, kind, codec, target);
         this.#transcoders.set(key, t);
         void t.start();
       }
@@ -163,14 +163,14 @@ export class MediaGraph implements GraphHooks {
     return { via: 'none', reason };
   }
 
-  #owner(key: string): TranscoderOwner {
+  #owner(): TranscoderOwner {
     return {
       engine: this.#engine!,
       pipeline: this.id,
       emitFor: this.#emitFor,
       lost: (t) => {
-        if (this.#transcoders.get(key) === t) this.#transcoders.delete(key);
-        this.#retryAfter.set(key, performance.now() + TRANSCODER_RETRY_MS);
+        if (this.#transcoders.get(t.key) === t) this.#transcoders.delete(t.key);
+        this.#retryAfter.set(t.key, performance.now() + TRANSCODER_RETRY_MS);
         for (const [edge, tt] of [...this.#attached]) {
           if (tt !== t) continue;
           this.#attached.delete(edge);
@@ -186,7 +186,7 @@ export class MediaGraph implements GraphHooks {
     if (!t) return;
     this.#attached.delete(edge);
     t.detach(edge);
-    if (t.edgeCount === 0) for (const [k, v] of this.#transcoders) if (v === t) this.#transcoders.delete(k);
+    if (t.edgeCount === 0 && this.#transcoders.get(t.key) === t) this.#transcoders.delete(t.key);
   }
 
   /** The pipeline is released: its engine part goes (the nodes were removed first). */

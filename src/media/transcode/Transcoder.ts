@@ -38,6 +38,8 @@ export interface TranscoderOwner {
  * the engine's own keyframe requests (its depayloader lost the stream) go to the source.
  */
 export class Transcoder extends MediaNode {
+  /** The graph's name for what it transcodes: source, kind, source format, target format. */
+  readonly key: string;
   readonly source: MediaNode;
   readonly media: Kind;
   readonly from: RtpCodecInfo;
@@ -62,8 +64,9 @@ export class Transcoder extends MediaNode {
   framesIn = 0;
   framesOut = 0;
 
-  constructor(id: string, owner: TranscoderOwner, source: MediaNode, media: Kind, from: RtpCodecInfo, to: RtpCodecInfo) {
+  constructor(id: string, key: string, owner: TranscoderOwner, source: MediaNode, media: Kind, from: RtpCodecInfo, to: RtpCodecInfo) {
     super(id, owner.emitFor(source.id), 'PassThrough');
+    this.key = key;
     this.#owner = owner;
     this.source = source;
     this.media = media;

@@ -38,6 +38,9 @@ test('file:// WebM to a WebRTC viewer: frames, video info, EndOfStream at the du
   const decoded = await frames(k.viewer);
   assert.ok(decoded > 120, `${decoded} frames decoded of 180`);
   assert.deepEqual(eventsOf(k.player, 'Error'), []);
+  // STOP follows EndOfStream once the play's engine pipeline is torn down, which a loaded
+  // machine may take a moment over.
+  await until(() => eventsOf(k.player, 'UriEndpointStateChanged').length >= 2, 5_000, 'the STOP state after EndOfStream');
   assert.deepEqual(eventsOf(k.player, 'UriEndpointStateChanged').map((e) => e.data.state), ['START', 'STOP']);
   assert.ok(eventsOf(k.player, 'MediaFlowOutStateChanged').some((e) => e.data.state === 'FLOWING' && e.data.mediaType === 'VIDEO'));
   // At the end the play's engine pipeline is freed: the element's DOT says so.

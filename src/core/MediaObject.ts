@@ -45,6 +45,11 @@ export class MediaObject {
     if (init.parent) init.parent.#children.set(this.id, this);
   }
 
+  /** Forgets a child whose constructor threw after this object had adopted it. */
+  static abandonChild(parent: MediaObject, id: string): void {
+    parent.#children.delete(id);
+  }
+
   get released(): boolean {
     return this.#released;
   }

@@ -84,7 +84,7 @@ export class OperationRouter implements ObjectHost {
 
   // ---- create / release --------------------------------------------------------
 
-  create(sessionId: string, type: string, constructorParams: unknown, properties: unknown): string {
+  create(sessionId: string, type: string, constructorParams: unknown, properties: unknown): string | Promise<string> {
     const def = this.api.getClass(type);
     if (!def || def.abstract || !def.constructorParams) {
       throw new KurentoError('MEDIA_OBJECT_NOT_AVAILABLE', `Factory '${type}' not found`);
@@ -99,7 +99,14 @@ export class OperationRouter implements ObjectHost {
     }
     const parent = parentOf(def.constructorParams.map((p) => params[p.name]));
     const id = this.mediaSet.newId(this.api.qualifiedName(def.name), parent);
-    const obj = new Impl({ id, typeName: def.name, host: this, settings: this.#settings, parent }, params);
+    let obj: MediaObject;
+    try {
+      obj = new Impl({ id, typeName: def.name, host: this, settings: this.#settings, parent }, params);
+    } catch (err) {
+      // Refused in its constructor (bad parameters): nothing of it may stay behind.
+      if (parent) MediaObject.abandonChild(parent, id);
+      throw err;
+    }
     this.mediaSet.add(obj, sessionId);
     this.mediaSet.ref(sessionId, obj);
     try {
@@ -109,7 +116,13 @@ export class OperationRouter implements ObjectHost {
       throw err;
     }
     for (const fn of this.#lifecycle) fn('created', obj);
-    return id;
+    // An object whose media part can be refused (a filter the engine cannot build) is
+    // answered once that part is ready: a refusal releases it and fails the create.
+    if (!isReadyAware(obj)) return id;
+    return obj.ready().then(() => id, (err: unknown) => {
+      obj.release();
+      throw err;
+    });
   }
 
   /** `create`'s optional `properties`: settable KMD properties are applied, others ignored. */
@@ -332,4 +345,9 @@ function settle(result: unknown, returns: string | undefined, m: Marshaller): Js
   const conv = (v: unknown): JsonValue | undefined => (returns === undefined || v === undefined ? undefined : m.marshal(returns, v));
   if (result instanceof Promise) return result.then(conv);
   return conv(result);
+}
+
+/** An object that says when its media part is ready (`Filter.ready`). */
+function isReadyAware(obj: MediaObject): obj is MediaObject & { ready(): Promise<void> } {
+  return typeof (obj as { ready?: unknown }).ready === 'function';
 }

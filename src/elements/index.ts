@@ -6,6 +6,7 @@ import { PlayerEndpoint } from './PlayerEndpoint.ts';
 import { RecorderEndpoint } from './RecorderEndpoint.ts';
 import { WebRtcEndpoint } from './WebRtcEndpoint.ts';
 import { RtpEndpoint } from './RtpEndpoint.ts';
+import { GStreamerFilter } from './filters/GStreamerFilter.ts';
 
 /**
  * The remote classes Fluo builds, by KMD class name. A class declared in the API but
@@ -20,5 +21,6 @@ export function builtFactories(): Map<string, ObjectFactory> {
     ['RecorderEndpoint', RecorderEndpoint],
     ['WebRtcEndpoint', WebRtcEndpoint],
     ['RtpEndpoint', RtpEndpoint],
+    ['GStreamerFilter', GStreamerFilter],
   ]);
 }

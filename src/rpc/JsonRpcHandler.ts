@@ -60,9 +60,12 @@ export class JsonRpcHandler {
       connect: (p, c) => this.#connect(p, c),
       create: (p, c, s) => this.#withSession(p, c, s, (sid) => {
         this.#objects.check(c);
-        const id = this.#d.create(sid, str(p.type, 'type'), p.constructorParams, p.properties);
-        this.#objects.created(id, c);
-        return { value: id };
+        const created = this.#d.create(sid, str(p.type, 'type'), p.constructorParams, p.properties);
+        const done = (id: string) => {
+          this.#objects.created(id, c);
+          return { value: id };
+        };
+        return typeof created === 'string' ? done(created) : created.then(done);
       }),
       invoke: (p, c, s) => this.#withSession(p, c, s, (sid) => {
         const r = this.#d.invoke(sid, p.object, p.operation, p.operationParams);

@@ -77,6 +77,15 @@ export interface HttpPostEndpointOptions {
 /** KMD VideoInfo (times in ms). */
 export type VideoInfo = { isSeekable: boolean; seekableInit: number; seekableEnd: number; duration: number };
 
+export interface GStreamerFilterOptions {
+  /** The gst-launch fragment, already checked and adjusted by the control plane. */
+  command: string;
+  /** The name of the command's first element: setElementProperty sets its properties. */
+  element: string;
+  /** What the command processes; the other kind passes through. */
+  media: 'AUDIO' | 'VIDEO';
+}
+
 export interface RtpEndpointOptions {
   useIpv6: boolean;
   crypto: SdesOptions | null;
@@ -142,6 +151,10 @@ export interface MediaOps {
   endUpload: { args: { complete: boolean }; result: null };
   /** The engine's DOT of the element's own pipeline. */
   getElementGstreamerDot: { args: Empty; result: string };
+  /** Waits until the node's engine part is built; fails with its error (a filter the engine refused). */
+  ready: { args: Empty; result: null };
+  /** GStreamerFilter.setElementProperty: a property of the named element of the command (or the first one). */
+  setElementProperty: { args: { name: string; value: string }; result: null };
   /** MediaElement.setVideoFormat/setAudioFormat: the codec this node's input must have (null: any it accepts). */
   setFormat: { args: { kind: 'AUDIO' | 'VIDEO'; codec: string | null }; result: null };
 }
@@ -160,7 +173,11 @@ export interface NodeKinds {
   RecorderEndpoint: { options: RecorderEndpointOptions; ops: 'getStats' | 'setFormat' | 'record' | 'pause' | 'stop' | 'stopAndWait' };
   PlayerEndpoint: { options: PlayerEndpointOptions; ops: 'getStats' | 'setFormat' | 'play' | 'pause' | 'stop' | 'getVideoInfo' | 'getPosition' | 'setPosition' | 'getElementGstreamerDot' };
   HttpPostEndpoint: { options: HttpPostEndpointOptions; ops: 'getStats' | 'setFormat' | 'beginUpload' | 'endUpload' | 'getElementGstreamerDot' };
+  GStreamerFilter: { options: GStreamerFilterOptions; ops: FilterOps | 'setElementProperty' };
 }
+
+/** What every filter node answers. */
+type FilterOps = 'getStats' | 'setFormat' | 'ready';
 
 export type NodeKind = keyof NodeKinds;
 export type NodeOptions<K extends NodeKind> = NodeKinds[K]['options'];

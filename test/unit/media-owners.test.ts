@@ -53,9 +53,9 @@ test('a hub owns a media node, its ports are its children, and events are routed
   });
   const sid = 'session';
   try {
-    const pipelineId = router.create(sid, 'MediaPipeline', {}, undefined);
-    const hubId = router.create(sid, 'Composite', { mediaPipeline: pipelineId }, undefined);
-    const portId = router.create(sid, 'HubPort', { hub: hubId }, undefined);
+    const pipelineId = await router.create(sid, 'MediaPipeline', {}, undefined);
+    const hubId = await router.create(sid, 'Composite', { mediaPipeline: pipelineId }, undefined);
+    const portId = await router.create(sid, 'HubPort', { hub: hubId }, undefined);
     const hub = router.lookup(sid, hubId);
     const port = router.lookup(sid, portId) as PortElement;
 

@@ -130,6 +130,8 @@ export class MediaGraph implements GraphHooks {
       if (e.source !== node && e.sink !== node) continue;
       this.#detach(e);
       e.reset();
+      // A source that encodes for its sinks (a filter) chooses their formats again.
+      if (e.sink === node && e.source !== node) e.source.outputChanged(e);
     }
   }
 

@@ -141,6 +141,9 @@ export class MediaNode {
 
   outputRemoved(_edge: Edge): void {}
 
+  /** The sink of an output edge negotiated other formats. */
+  outputChanged(_edge: Edge): void {}
+
   /** An input edge was added (replacing the one before on the same input) or removed (`edge` undefined). */
   inputChanged(_kind: MediaKind, _edge: Edge | undefined): void {}
 

@@ -94,17 +94,36 @@ export function rtpCaps(kind: Kind, c: RtpCodecInfo): string {
 }
 
 /**
- * The bin of a transcoder: RTP of `from` on a udpsrc bound by the engine (port 0: it
- * reports the port), decoded, encoded to `to`, RTP sent to the worker's `outPort` on
- * loopback. The encoder is named `enc` (keyframes, bitrate), the source `in`, the sink `out`.
+ * The decoding half of an engine bin: RTP of `from` on a udpsrc bound by the engine
+ * (port 0: it reports the port), named `in`, through a 50 ms jitter buffer, decoded to
+ * raw video or audio.
  */
-export function transcoderDescription(kind: Kind, from: RtpCodecInfo, to: RtpCodecInfo, outPort: number, bitrateBps: number): string {
+export function decoderDescription(kind: Kind, from: RtpCodecInfo): string {
   const src = entry(kind, from);
-  const dst = entry(kind, to);
-  if (!src || !dst) throw new Error(`cannot transcode ${from.name} to ${to.name}`);
+  if (!src) throw new Error(`the engine cannot decode ${from.name}`);
   const convert = kind === 'VIDEO' ? 'videoconvert' : 'audioconvert ! audioresample';
-  return `udpsrc name=in address=127.0.0.1 port=0 caps="${rtpCaps(kind, from)}" ! rtpjitterbuffer latency=50 ! ${src.depay} ! ${src.decode} ! ${convert} ` +
-    `! ${dst.encode(to, bitrateBps)} ! udpsink name=out host=127.0.0.1 port=${outPort} sync=false async=false`;
+  return `udpsrc name=in address=127.0.0.1 port=0 caps="${rtpCaps(kind, from)}" ! rtpjitterbuffer latency=50 ! ${src.depay} ! ${src.decode} ! ${convert}`;
+}
+
+/**
+ * The encoding half: raw media encoded to `to` by an encoder named `enc` (keyframes,
+ * bitrate), RTP sent to the worker's `outPort` on loopback by a sink named `out`.
+ */
+export function encoderDescription(kind: Kind, to: RtpCodecInfo, outPort: number, bitrateBps: number): string {
+  const dst = entry(kind, to);
+  if (!dst) throw new Error(`the engine cannot encode ${to.name}`);
+  return `${dst.encode(to, bitrateBps)} ! udpsink name=out host=127.0.0.1 port=${outPort} sync=false async=false`;
+}
+
+/** Whether the engine can encode `to` (a filter's output format). */
+export function canEncode(kind: Kind, to: RtpCodecInfo): boolean {
+  return entry(kind, to) !== undefined;
+}
+
+/** The bin of a transcoder: `from` decoded, then encoded to `to` (see the two halves). */
+export function transcoderDescription(kind: Kind, from: RtpCodecInfo, to: RtpCodecInfo, outPort: number, bitrateBps: number): string {
+  if (!entry(kind, from) || !entry(kind, to)) throw new Error(`cannot transcode ${from.name} to ${to.name}`);
+  return `${decoderDescription(kind, from)} ! ${encoderDescription(kind, to, outPort, bitrateBps)}`;
 }
 
 /** The encoder property that sets its bitrate, and its unit (vp8enc/vp9enc/opusenc: bit/s; x264enc: kbit/s). */

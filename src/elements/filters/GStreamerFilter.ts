@@ -1,0 +1,40 @@
+import { Filter } from './Filter.ts';
+import type { ObjectInit, Params } from '../../core/types.ts';
+import { checkCommand, detectFilterType, nameFirstElement, rewriteVideoflip, videoDirectionOf } from './gstCommand.ts';
+
+/**
+ * KMD `GStreamerFilter`: a gst-launch fragment as a filter (media node:
+ * GStreamerFilterNode). `filterType` says what it processes (AUDIO, VIDEO, or
+ * AUTODETECT from its first element); the other media kind passes through. Unsafe
+ * elements are refused unless GStreamerFilter.conf.ini allows them; `videoflip
+ * method=...`, which Debian's GStreamer ignores, is given as `video-direction`.
+ */
+export class GStreamerFilter extends Filter {
+  readonly #flip: boolean;
+
+  constructor(init: ObjectInit, params: Params) {
+    super(init);
+    const command = String(params.command ?? '');
+    const conf = init.settings.modules.GStreamerFilter ?? {};
+    checkCommand(command, conf.allowUnsafeElements === 'true');
+    const type = String(params.filterType ?? 'AUTODETECT');
+    const media = type === 'AUDIO' || type === 'VIDEO' ? type : detectFilterType(command);
+    const named = nameFirstElement(rewriteVideoflip(command));
+    this.#flip = /^\s*videoflip\b/.test(named.command);
+    this.setProperty('command', command);
+    this.createMedia('GStreamerFilter', { command: named.command, element: named.element, media });
+  }
+
+  async setElementProperty(p: Params): Promise<void> {
+    let name = String(p.propertyName);
+    let value = String(p.propertyValue);
+    if (this.#flip && name === 'method') {
+      const n = videoDirectionOf(value);
+      if (n !== undefined) {
+        name = 'video-direction';
+        value = String(n);
+      }
+    }
+    await this.mediaCall('setElementProperty', { name, value });
+  }
+}

@@ -52,6 +52,11 @@ fi
 # postinstall script is not shipped in its package).
 if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error; else npm install --no-audit --no-fund --loglevel=error; fi
 
+# The filter tests' face scenes use NASA's astronaut portrait from Debian's python3-skimage
+# (downloaded, not installed; only the picture is kept). Tests run without a network, so
+# it is fetched now, after `npm ci` (which empties node_modules, the cache's home).
+bash scripts/fetch-test-media.sh
+
 # The native fast path for forwarded media (native/fastpath.c: SRTP with keys set once,
 # sends straight onto the UDP socket), built with npm's node-gyp against this Node's own
 # headers (include/node beside its binary), so nothing is downloaded. Fluo runs without

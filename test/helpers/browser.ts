@@ -14,10 +14,15 @@ export const CHROMIUM_ARGS = [
   '--allow-loopback-in-peer-connection', '--ignore-certificate-errors',
 ];
 
-/** A headless Chromium with a fresh profile; `close()` removes the profile. */
-export async function launchChromium(): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
+/**
+ * A headless Chromium with a fresh profile; `close()` removes the profile. With
+ * `fakeVideoFile` (a Y4M, e.g. a filter scene's) the fake camera plays that file in a
+ * loop instead of Chromium's own test pattern.
+ */
+export async function launchChromium(opts: { fakeVideoFile?: string } = {}): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fluo-chromium-'));
-  const context = await chromium.launchPersistentContext(dir, { executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+  const args = opts.fakeVideoFile ? [...CHROMIUM_ARGS, `--use-file-for-fake-video-capture=${opts.fakeVideoFile}`] : CHROMIUM_ARGS;
+  const context = await chromium.launchPersistentContext(dir, { executablePath: '/usr/bin/chromium', headless: true, args });
   return {
     context,
     close: async () => {

@@ -1,8 +1,8 @@
 /**
  * Source media for the filter tests: one function per scene, each showing what a
  * Kurento filter needs (a face, a QR code, a green screen, a red pointer, a crowd),
- * rendered into the caller's temp folder as a WebM and a Y4M (test/helpers/sceneEncoder.ts)
- * and cached for the process. Each also says where things are in the picture, so a test
+ * rendered into the caller's temp folder as a WebM and, when asked, a Y4M
+ * (test/helpers/sceneEncoder.ts), and cached for the process. Each also says where things are in the picture, so a test
  * can look for them after the filter. Plate scenes live in test/helpers/plateScene.ts,
  * written with the same `renderScene`.
  */

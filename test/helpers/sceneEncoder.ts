@@ -4,12 +4,15 @@ import { join } from 'node:path';
 /** Frame size and rate of every filter test scene (Kurento's tutorials use VGA). */
 export const SCENE = { width: 640, height: 480, fps: 30 } as const;
 
-/** A rendered scene: the same picture as a WebM and as a Y4M. */
+/** A rendered scene: the same picture as a WebM and, on demand, as a Y4M. */
 export interface Scene {
   /** VP8 + Opus, a keyframe every second: for a PlayerEndpoint or a gst RTP sender. */
   webm: string;
-  /** I420 YUV4MPEG2 for Chromium's --use-file-for-fake-video-capture (which loops it). */
-  y4m: string;
+  /**
+   * I420 YUV4MPEG2 for Chromium's --use-file-for-fake-video-capture (which loops it),
+   * rendered on the first call: raw frames weigh 460 kB each, and most tests never ask.
+   */
+  y4m(): string;
   seconds: number;
   y4mSeconds: number;
 }
@@ -18,7 +21,7 @@ export interface SceneSpec {
   /** File stem inside the folder: `<name>.webm`, `<name>.y4m`. */
   name: string;
   seconds: number;
-  /** The Y4M's length (raw frames weigh 460 kB each): a still scene needs little. */
+  /** The Y4M's length: a still scene needs little of it. */
   y4mSeconds?: number;
   /** ffmpeg input arguments (`-loop 1 -i picture.png` ...), numbered from 0 in `filter`. */
   inputs?: string[];
@@ -27,28 +30,41 @@ export interface SceneSpec {
 }
 
 /**
- * Renders a scene with one ffmpeg run into both files. Also the hook for scenes written
- * elsewhere (test/helpers/plateScene.ts): give it a filtergraph and get the same
+ * Runs ffmpeg on the scene's inputs (and `extraInputs` after them), its `[v]` made
+ * 30 fps in `format` and mapped first, then the `output` arguments.
+ */
+function ffmpeg(spec: SceneSpec, extraInputs: string[], output: string[], format = 'yuv420p'): void {
+  execFileSync('ffmpeg', [
+    '-v', 'error', '-y', ...(spec.inputs ?? []), ...extraInputs,
+    '-filter_complex', `${spec.filter};[v]fps=${SCENE.fps},format=${format}[out]`, '-map', '[out]', ...output,
+  ], { stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+/**
+ * Renders a scene's WebM now and its Y4M when first asked. Also the hook for scenes
+ * written elsewhere (test/helpers/plateScene.ts): give it a filtergraph and get the same
  * encoding as every other scene. VP8 at realtime speed, cpu-used 8 keeps a scene to a
  * few seconds on two cores; a fixed GOP of one second lets a late receiver start soon.
  */
 export function renderScene(dir: string, spec: SceneSpec): Scene {
   const webm = join(dir, `${spec.name}.webm`);
-  const y4m = join(dir, `${spec.name}.y4m`);
-  const inputs = spec.inputs ?? [];
-  const audioInput = inputs.filter((a) => a === '-i').length;
-  const y4mSeconds = Math.min(spec.y4mSeconds ?? spec.seconds, spec.seconds);
-  execFileSync('ffmpeg', [
-    '-v', 'error', '-y', ...inputs,
-    '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000`,
-    '-filter_complex', `${spec.filter};[v]fps=${SCENE.fps},format=yuv420p,split[w][y]`,
-    '-map', '[w]', '-map', `${audioInput}:a`, '-t', String(spec.seconds),
+  const audioInput = (spec.inputs ?? []).filter((a) => a === '-i').length;
+  ffmpeg(spec, ['-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000'], [
+    '-map', `${audioInput}:a`, '-t', String(spec.seconds),
     '-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '2M', '-qmin', '4', '-qmax', '40',
-    '-g', String(SCENE.fps), '-keyint_min', String(SCENE.fps),
-    '-c:a', 'libopus', '-ac', '2', webm,
-    '-map', '[y]', '-t', String(y4mSeconds), '-f', 'yuv4mpegpipe', y4m,
-  ], { stdio: ['ignore', 'ignore', 'pipe'] });
-  return { webm, y4m, seconds: spec.seconds, y4mSeconds };
+    '-g', String(SCENE.fps), '-keyint_min', String(SCENE.fps), '-c:a', 'libopus', '-ac', '2', webm,
+  ]);
+  const y4mSeconds = Math.min(spec.y4mSeconds ?? spec.seconds, spec.seconds);
+  let y4m: string | undefined;
+  return {
+    webm, seconds: spec.seconds, y4mSeconds,
+    y4m: () => {
+      if (y4m) return y4m;
+      const file = join(dir, `${spec.name}.y4m`);
+      ffmpeg(spec, [], ['-t', String(y4mSeconds), '-f', 'yuv4mpegpipe', file]);
+      return (y4m = file);
+    },
+  };
 }
 
 /**
@@ -57,9 +73,6 @@ export function renderScene(dir: string, spec: SceneSpec): Scene {
  */
 export function stillOf(dir: string, spec: SceneSpec, atSeconds: number, file: string): string {
   const png = join(dir, file);
-  execFileSync('ffmpeg', [
-    '-v', 'error', '-y', ...(spec.inputs ?? []), '-filter_complex', `${spec.filter};[v]fps=${SCENE.fps}[s]`,
-    '-map', '[s]', '-ss', String(atSeconds), '-frames:v', '1', png,
-  ], { stdio: ['ignore', 'ignore', 'pipe'] });
+  ffmpeg(spec, [], ['-ss', String(atSeconds), '-frames:v', '1', png], 'rgb24');
   return png;
 }

@@ -18,7 +18,7 @@ let scene: GreenScreenScene;
 
 before(async () => {
   scene = greenScreenScene(dir);
-  browser = await launchChromium({ fakeVideoFile: scene.y4m });
+  browser = await launchChromium({ fakeVideoFile: scene.y4m() });
   page = await blankPage();
 });
 after(async () => {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { PointerTracker } from '../../src/media/filters/vision/PointerTracker.ts';
 import { hueDistance } from '../../src/media/filters/vision/HsvRange.ts';
 import { KurentoError } from '../../src/shared/KurentoError.ts';
+import { seeded } from '../helpers/seeded.ts';
 
 // The Kurento tutorial's setup (Kurento docs, Pointer Detector tutorial): a 640x480
 // picture, calibration box (5, 5, 30, 30), windows 50x50 at (500, 150) and (500, 250).
@@ -18,18 +19,6 @@ const GREEN: Rgb = [40, 200, 60];
 
 type Rgb = readonly [number, number, number];
 interface Disc { x: number; y: number; r: number; colour: Rgb }
-
-/** Deterministic PRNG (mulberry32), so a failing frame can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Full-range RGB noise (every hue appears somewhere) with discs drawn at full-picture coordinates. */
 function frame(rand: () => number, discs: readonly Disc[]) {
@@ -62,7 +51,7 @@ function isKurento(type: string, pattern: RegExp) {
 }
 
 test('calibration learns the dominant colour of the region despite outlier pixels, then finds the pointer', () => {
-  const rand = prng(1);
+  const rand = seeded(1);
   const t = new PointerTracker(CALIBRATION);
   assert.equal(t.process(frame(rand, [{ x: 300, y: 200, r: 24, colour: RED }]), FULL).pointer, null, 'nothing tracked before calibration');
   // Radius 24 about (20, 20): the box's corners stay noise, about 10% of its pixels.
@@ -80,7 +69,7 @@ test('calibration learns the dominant colour of the region despite outlier pixel
 });
 
 test('calibrating before any frame takes the colour from the first frame', () => {
-  const rand = prng(2);
+  const rand = seeded(2);
   const t = new PointerTracker(CALIBRATION);
   t.trackColorFromCalibrationRegion();
   const r = t.process(frame(rand, [{ x: 20, y: 20, r: 24, colour: GREEN }]), FULL);
@@ -89,7 +78,7 @@ test('calibrating before any frame takes the colour from the first frame', () =>
 });
 
 test('a green pointer is followed, a red object and small green specks are not taken for it', () => {
-  const rand = prng(3);
+  const rand = seeded(3);
   const t = calibrated(GREEN, rand);
   const r = t.process(frame(rand, [
     { x: 400, y: 300, r: 40, colour: RED },
@@ -102,7 +91,7 @@ test('a green pointer is followed, a red object and small green specks are not t
 });
 
 test('a pointer crossing the tutorial windows gives WindowIn / WindowOut in order', () => {
-  const rand = prng(4);
+  const rand = seeded(4);
   const t = calibrated(RED, rand);
   // Right along y=175 through window0, down through window1, out of the picture.
   const path: [number, number][] = [];
@@ -122,7 +111,7 @@ test('a pointer crossing the tutorial windows gives WindowIn / WindowOut in orde
 });
 
 test('a still pointer outside every window gives no event; one inside gives one WindowIn only', () => {
-  const rand = prng(5);
+  const rand = seeded(5);
   const t = calibrated(RED, rand);
   for (let i = 0; i < 20; i++) assert.deepEqual(t.process(frame(rand, [{ x: 300, y: 300, r: 16, colour: RED }]), FULL).events, []);
   const inside: string[] = [];
@@ -134,7 +123,7 @@ test('a still pointer outside every window gives no event; one inside gives one 
 });
 
 test('a pointer that disappears inside a window leaves it, and enters again when it comes back', () => {
-  const rand = prng(6);
+  const rand = seeded(6);
   const t = calibrated(RED, rand);
   const at = (discs: Disc[]) => t.process(frame(rand, discs), FULL).events.map((e) => `${e.type} ${e.windowId}`);
   assert.deepEqual(at([{ x: 525, y: 175, r: 16, colour: RED }]), ['WindowIn window0']);
@@ -144,7 +133,7 @@ test('a pointer that disappears inside a window leaves it, and enters again when
 });
 
 test('overlapping and adjacent windows: every WindowOut of a frame comes before its WindowIn', () => {
-  const rand = prng(7);
+  const rand = seeded(7);
   const t = calibrated(RED, rand, [
     { id: 'left', upperRightX: 100, upperRightY: 100, width: 100, height: 100 },
     { id: 'right', upperRightX: 200, upperRightY: 100, width: 100, height: 100 },
@@ -156,7 +145,7 @@ test('overlapping and adjacent windows: every WindowOut of a frame comes before 
 });
 
 test('removeWindow and clearWindows stop the events of those windows', () => {
-  const rand = prng(8);
+  const rand = seeded(8);
   const t = calibrated(RED, rand);
   const at = (y: number) => t.process(frame(rand, [{ x: 525, y, r: 16, colour: RED }]), FULL).events.map((e) => `${e.type} ${e.windowId}`);
   assert.equal(t.removeWindow('window0'), true);

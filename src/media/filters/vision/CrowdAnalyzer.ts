@@ -32,6 +32,11 @@ const MIN_DIRECTION_SPEED = 1;
 /** Length of the mean motion vector over the mean speed: below it the cells disagree. */
 const MIN_COHERENCE = 0.5;
 
+/**
+ * The KMD crowddetector events, named as its JSON says (`roiId`). Kurento's JavaScript
+ * tutorial reads `data.roiID` and the Java one `getRoiID()`: the node that sends these
+ * on the wire must decide whether to carry both spellings.
+ */
 export type CrowdEvent =
   | { readonly type: 'CrowdDetectorOccupancy'; readonly roiId: string; readonly occupancyPercentage: number; readonly occupancyLevel: number }
   | { readonly type: 'CrowdDetectorFluidity'; readonly roiId: string; readonly fluidityPercentage: number; readonly fluidityLevel: number }

@@ -51,9 +51,13 @@ export class MotionModel {
       const b = bg[i]!;
       const d = v - b;
       const m = v - prev[i]!;
-      const isFg = d > BACKGROUND_THRESHOLD || d < -BACKGROUND_THRESHOLD || m > DIFF_THRESHOLD || m < -DIFF_THRESHOLD;
-      fg[i] = isFg ? 1 : 0;
-      bg[i] = b + d * (isFg ? ALPHA_FOREGROUND : ALPHA_BACKGROUND);
+      if (d > BACKGROUND_THRESHOLD || d < -BACKGROUND_THRESHOLD || m > DIFF_THRESHOLD || m < -DIFF_THRESHOLD) {
+        fg[i] = 1;
+        bg[i] = b + d * ALPHA_FOREGROUND;
+      } else {
+        fg[i] = 0;
+        bg[i] = b + d * ALPHA_BACKGROUND;
+      }
     }
     prev.set(gray);
   }

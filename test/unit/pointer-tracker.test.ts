@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { performance } from 'node:perf_hooks';
 import { PointerTracker } from '../../src/media/filters/vision/PointerTracker.ts';
 import { hueDistance } from '../../src/media/filters/vision/HsvRange.ts';
 import { KurentoError } from '../../src/shared/KurentoError.ts';
@@ -182,4 +183,27 @@ test('malformed windows and calibration regions are refused with a KurentoError 
   assert.throws(() => new PointerTracker(undefined), isKurento('MARSHALL_ERROR', /calibrationRegion/));
   assert.throws(() => new PointerTracker(CALIBRATION, [WINDOW0, WINDOW0]), isKurento('MEDIA_OBJECT_ILLEGAL_PARAM_ERROR', /already exists/));
   assert.throws(() => t.process({ data: new Uint8Array(10), width: W, height: H }, FULL), RangeError, 'a frame of the wrong size is a wiring bug');
+});
+
+test('the pointer is still found when the light dims it by a third', () => {
+  const rand = seeded(9);
+  const t = calibrated(RED, rand);
+  const dim: Rgb = [Math.round(RED[0] * 0.65), Math.round(RED[1] * 0.65), Math.round(RED[2] * 0.65)];
+  const p = t.process(frame(rand, [{ x: 320, y: 240, r: 24, colour: dim }]), FULL).pointer;
+  assert.ok(p && Math.abs(p.x - 320) < 4 && Math.abs(p.y - 240) < 4, JSON.stringify(p));
+});
+
+test('cost of one 160x120 frame', () => {
+  const rand = seeded(10);
+  const t = calibrated(RED, rand);
+  const frames = Array.from({ length: 30 }, (_, i) => frame(rand, [{ x: 100 + 15 * i, y: 200, r: 24, colour: RED }]));
+  for (const f of frames) t.process(f, FULL);
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const rounds = 10;
+  for (let k = 0; k < rounds; k++) for (const f of frames) t.process(f, FULL);
+  const wall = (performance.now() - t0) / (rounds * frames.length);
+  const c = process.cpuUsage(c0);
+  console.log(`# PointerTracker: ${wall.toFixed(2)} ms wall, ${((c.user + c.system) / 1000 / (rounds * frames.length)).toFixed(2)} ms CPU per 160x120 RGB frame on full-range noise`);
+  assert.ok(wall < 15);
 });

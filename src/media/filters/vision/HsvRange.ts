@@ -63,9 +63,16 @@ export class HsvRange {
   ) {}
 
   matches(r: number, g: number, b: number): boolean {
+    // Value and saturation first, from max and min alone: most background pixels fail
+    // there, before the hue's division and modulo.
+    const max = r > g ? (r > b ? r : b) : (g > b ? g : b);
+    if (max < this.vMin || max > this.vMax) return false;
+    const min = r < g ? (r < b ? r : b) : (g < b ? g : b);
+    const s = max === 0 ? 0 : ((max - min) * 255) / max;
+    if (s < this.sMin || s > this.sMax) return false;
+    if (this.hueTolerance >= 180) return true;
     const p = rgbToHsv(r, g, b, this.scratch);
-    if (p.v < this.vMin || p.v > this.vMax || p.s < this.sMin || p.s > this.sMax) return false;
-    return this.hueTolerance >= 180 || hueDistance(p.h, this.hue) <= this.hueTolerance;
+    return hueDistance(p.h, this.hue) <= this.hueTolerance;
   }
 
   /**

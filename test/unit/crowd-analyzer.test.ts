@@ -99,13 +99,13 @@ test('moving content filling more and more of the ROI raises occupancy levels 1,
   run(a, scene, 5, () => []);
   // Shares of the 160x120 ROI: 20%, 47%, 86%; each jitters by 2 pixels so it moves.
   const phases = [scene.rect(5, 5, 70, 55), scene.rect(5, 5, 120, 75), scene.rect(5, 5, 150, 110)];
-  const events: CrowdEvent[] = [];
+  const events: ReturnType<typeof run> = [];
   phases.forEach((r, p) => {
     events.push(...run(a, scene, 12, (i) => [{ ...r, x: r.x + (i % 2) * 2 }], p * 12));
   });
   events.push(...run(a, scene, 12, () => [], 36));
   const occupancy = events.filter((e) => e.type === 'CrowdDetectorOccupancy');
-  assert.deepEqual(occupancy.map((e) => [e.occupancyLevel, (e as { frame?: number }).frame]), [[1, 4], [2, 16], [3, 28], [0, 41]],
+  assert.deepEqual(occupancy.map((e) => [e.occupancyLevel, e.frame]), [[1, 4], [2, 16], [3, 28], [0, 41]],
     'each level after occupancyNumFramesToEvent = 5 frames of it (frame 36, where the block vanishes, still differs from 35)');
   const pct = occupancy.map((e) => e.occupancyPercentage);
   assert.ok(pct[0]! > 18 && pct[0]! < 30 && pct[1]! > 45 && pct[1]! < 60 && pct[2]! > 85 && pct[3]! < 10, pct.join(', '));

@@ -1,0 +1,136 @@
+/**
+ * Filters through Fluo (issue 12, "Benchmark"), each figure next to its reference
+ * measured in the same run:
+ * - CPU per 640x480@30 VP8 stream through each filter (RtpEndpoint -> filter ->
+ *   RtpEndpoint, Fluo as its own process with its engine processes), next to the same
+ *   GStreamer elements alone in gst-launch-1.0 (decode, the filter's elements, encode);
+ * - frames per second kept at the receiver, Fluo's and gst-launch's;
+ * - how many magic-mirror calls (FaceOverlayFilter with an image) the machine holds
+ *   before a viewer's frame rate drops below 25, when FaceOverlayFilter is built.
+ * Senders replay pre-encoded files (filesrc ! matroskademux ! rtpvp8pay).
+ */
+import { loadavg } from 'node:os';
+import { engineChildren } from '../test/helpers/engine.ts';
+import { freeUdpPort } from '../test/helpers/gstreamer.ts';
+import { faceScene } from '../test/helpers/filterMedia.ts';
+import type { RpcClient } from '../test/helpers/fluo.ts';
+import { decoderDescription, encoderDescription } from '../src/media/transcode/formats.ts';
+import { SECONDS, sleep, dir, FILE, gst, receiver, sender, sdp, makeSource, cpuWindow, fluoProcess, cleanUp } from './kit.ts';
+
+type Call = (method: string, params: Record<string, unknown>) => Promise<string>;
+
+interface FilterCase {
+  /** What the line says. */
+  label: string;
+  /** The source it needs (default: the moving test pattern). */
+  source?: () => string;
+  /** Creates the filter in pipeline P and sets it up; returns its id. */
+  create(v: Call, P: string): Promise<string>;
+  /** The filter's elements between the decoder and the encoder, for gst-launch-1.0 alone. */
+  reference: string;
+}
+
+const VP8 = { name: 'VP8', clockRate: 90000 };
+
+/** Every filter the benchmark knows. */
+const CASES: FilterCase[] = [
+  {
+    label: 'GStreamerFilter videoflip method=horizontal-flip',
+    create: (v, P) => v('create', { type: 'GStreamerFilter', constructorParams: { mediaPipeline: P, command: 'videoflip method=horizontal-flip' } }),
+    reference: 'videoflip video-direction=horiz',
+  },
+];
+
+/** The gst-launch-1.0 reference: Fluo's decoder and encoder with the filter's elements between. */
+function referencePipeline(c: FilterCase, inPort: number, outPort: number): string {
+  return `${decoderDescription('VIDEO', VP8).replace('port=0', `port=${inPort}`)} ! ${c.reference} ! videoconvert ! ${encoderDescription('VIDEO', VP8, outPort, 500_000)}`;
+}
+
+/** RtpEndpoint (VP8 in) -> filter -> RtpEndpoint (VP8 out to `outPort`); the port to send to. */
+async function filterPipeline(v: Call, c: FilterCase, outPort: number): Promise<{ P: string; inPort: number }> {
+  const P = await v('create', { type: 'MediaPipeline' });
+  const a = await v('create', { type: 'RtpEndpoint', constructorParams: { mediaPipeline: P } });
+  const b = await v('create', { type: 'RtpEndpoint', constructorParams: { mediaPipeline: P } });
+  const f = await c.create(v, P);
+  const answer = await v('invoke', { object: a, operation: 'processOffer', operationParams: { offer: sdp(40000, 'sendonly', [['video', '96 VP8/90000']]) } });
+  await v('invoke', { object: b, operation: 'processOffer', operationParams: { offer: sdp(outPort, 'recvonly', [['video', '96 VP8/90000']]) } });
+  await v('invoke', { object: a, operation: 'connect', operationParams: { sink: f } });
+  await v('invoke', { object: f, operation: 'connect', operationParams: { sink: b } });
+  return { P, inPort: Number(/m=video (\d+)/.exec(answer)![1]) };
+}
+
+const caller = (c: RpcClient, sid: string): Call => async (method, params) => (await c.ok(method, { ...params, sessionId: sid })).value as string;
+
+async function filterCpu(c: FilterCase): Promise<void> {
+  const f = await fluoProcess();
+  const v = caller(f.c, f.sid);
+  const [outFluo, outGst] = [await receiver(), await receiver()];
+  const { inPort } = await filterPipeline(v, c, outFluo.port);
+  const gstIn = await freeUdpPort();
+  const launch = gst(referencePipeline(c, gstIn, outGst.port));
+  const send = sender([inPort, gstIn], [], c.source?.() ?? FILE);
+  await sleep(6000);
+  const engines = engineChildren(f.pid);
+  const f0 = [outFluo.frames(), outGst.frames()];
+  const [server, ...rest] = await cpuWindow([f.pid, ...engines, launch.pid!], SECONDS);
+  const gstCpu = rest.pop()!;
+  const eng = rest.reduce((a, b) => a + b, 0);
+  const fps = [(outFluo.frames() - f0[0]!) / SECONDS, (outGst.frames() - f0[1]!) / SECONDS];
+  const total = server! + eng;
+  console.log(`${c.label}, 640x480@30, ${SECONDS} s, % of one core: Fluo ${total.toFixed(1)} (engine ${eng.toFixed(1)} + server ${server!.toFixed(1)}), ` +
+    `the same elements in gst-launch-1.0 ${gstCpu.toFixed(1)}: ratio ${(total / gstCpu).toFixed(2)} (target <= 1.15; engine alone ${(eng / gstCpu).toFixed(2)}); ` +
+    `frames/s at the receiver ${fps[0]!.toFixed(1)} / ${fps[1]!.toFixed(1)}`);
+  send.kill('SIGKILL');
+  launch.kill('SIGKILL');
+  outFluo.close();
+  outGst.close();
+  await f.stop();
+}
+
+/** Magic-mirror calls (RtpEndpoint -> FaceOverlayFilter with an image -> RtpEndpoint) held at >= 25 fps each. */
+async function magicMirrorCapacity(face: string, hat: string): Promise<void> {
+  const mirror: FilterCase = {
+    label: 'magic mirror', source: () => face, reference: '',
+    create: async (v, P) => {
+      const id = await v('create', { type: 'FaceOverlayFilter', constructorParams: { mediaPipeline: P } });
+      await v('invoke', { object: id, operation: 'setOverlayedImage', operationParams: { uri: hat, offsetXPercent: -0.35, offsetYPercent: -1.2, widthPercent: 1.6, heightPercent: 1.6 } });
+      return id;
+    },
+  };
+  let held = 0;
+  const seen: string[] = [];
+  for (let n = 1; n <= 12; n++) {
+    const f = await fluoProcess();
+    const v = caller(f.c, f.sid);
+    const outs = await Promise.all(Array.from({ length: n }, () => receiver()));
+    const ins: number[] = [];
+    for (const o of outs) ins.push((await filterPipeline(v, mirror, o.port)).inPort);
+    const senders = ins.map((p) => sender([p], [], face));
+    await sleep(6000);
+    const f0 = outs.map((o) => o.frames());
+    await sleep(6000);
+    const worst = Math.min(...outs.map((o, i) => (o.frames() - f0[i]!) / 6));
+    for (const s of senders) s.kill('SIGKILL');
+    for (const o of outs) o.close();
+    await f.stop();
+    seen.push(`${n}: ${worst.toFixed(1)} fps`);
+    if (worst < 25) break;
+    held = n;
+  }
+  console.log(`magic-mirror calls held at >= 25 fps each on this machine: ${held} (worst viewer per step: ${seen.join(', ')})`);
+}
+
+async function main(): Promise<void> {
+  console.log(`# filters through Fluo: Node ${process.version}, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}, ${SECONDS} s windows`);
+  await makeSource();
+  const face = faceScene(dir, 50).webm;
+  for (const c of CASES) await filterCpu(c);
+  if (!process.env.BENCH_NO_CAPACITY && CASES.some((c) => c.label.startsWith('FaceOverlayFilter'))) await magicMirrorCapacity(face, `file://${dir}/hat.png`);
+  console.log(`# load average after: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+}
+
+try {
+  await main();
+} finally {
+  cleanUp();
+}

@@ -22,12 +22,20 @@ export interface OcrCrop {
 }
 
 export interface OcrCropOptions {
-  /** Character height in the output, pixels (default 36). */
+  /** Character height in the output, pixels (default 28). */
   readonly charHeight?: number;
   /** White margin around the characters in the output, pixels (default 16). */
   readonly padding?: number;
+  /** Where between the ink's (0) and the background's (1) mean levels the output is cut (default 0.3). */
+  readonly inkLevel?: number;
 }
 
+/**
+ * Measured on 27 rendered scenes (7 plates, 640x480 and 320x240, characters 9-30 px):
+ * 28 px and 0.3 read 27; Otsu's level (0.5) at 36 px read 25, at 20 px 25.
+ */
+const DEFAULT_CHAR_HEIGHT = 28;
+const DEFAULT_INK_LEVEL = 0.3;
 const EMPTY: GrayImage = { width: 0, height: 0, data: new Uint8Array(0) };
 
 /** Otsu's threshold of a histogram of 256 bins: the level that best splits it in two. */
@@ -51,12 +59,29 @@ export function otsuThreshold(hist: ArrayLike<number>): number {
   return (first + last) >> 1;
 }
 
-export function cropForOcr(img: GrayImage, rect: Rect, opts: OcrCropOptions = {}): OcrCrop {
+/** A region split into ink and background, with its character-shaped blobs. */
+export interface Segmentation {
+  /** The region's pixels, `width` x `height`. */
+  readonly crop: Uint8Array;
+  readonly width: number;
+  readonly height: number;
+  /** Light characters on a dark plate. */
+  readonly inverted: boolean;
+  readonly meanInk: number;
+  readonly meanBackground: number;
+  /** Blob label per pixel, as from labelComponents. */
+  readonly labels: Int32Array;
+  readonly characters: readonly Component[];
+  /** The characters' median height, pixels. */
+  readonly charHeight: number;
+}
+
+/** Otsu's split of `rect` in `img` and the blobs in it that look like plate characters. */
+export function segmentCharacters(img: GrayImage, rect: Rect): Segmentation | undefined {
   const x0 = Math.max(0, Math.floor(rect.x)), y0 = Math.max(0, Math.floor(rect.y));
   const cw = Math.min(img.width, Math.ceil(rect.x + rect.width)) - x0;
   const ch = Math.min(img.height, Math.ceil(rect.y + rect.height)) - y0;
-  if (cw < 8 || ch < 6) return { image: EMPTY, characters: 0, charHeight: 0 };
-
+  if (cw < 8 || ch < 6) return undefined;
   const crop = new Uint8Array(cw * ch);
   const hist = new Uint32Array(256);
   for (let y = 0; y < ch; y++) {
@@ -67,26 +92,41 @@ export function cropForOcr(img: GrayImage, rect: Rect, opts: OcrCropOptions = {}
     }
   }
   const t = otsuThreshold(hist);
-  let darkCount = 0;
-  for (let i = 0; i <= t; i++) darkCount += hist[i]!;
+  let nDark = 0, sDark = 0, sLight = 0;
+  for (let i = 0; i < 256; i++) {
+    if (i <= t) { nDark += hist[i]!; sDark += i * hist[i]!; } else sLight += i * hist[i]!;
+  }
+  const meanDark = sDark / Math.max(1, nDark), meanLight = sLight / Math.max(1, crop.length - nDark);
   // Characters are the minority: a mostly dark region is light text on a dark plate.
-  const inverted = darkCount > crop.length * 0.6;
-  const isInk = (v: number): boolean => (inverted ? v > t : v <= t);
+  const inverted = nDark > crop.length * 0.6;
   const mask = new Uint8Array(crop.length);
-  for (let i = 0; i < crop.length; i++) mask[i] = isInk(crop[i]!) ? 1 : 0;
-
+  for (let i = 0; i < crop.length; i++) mask[i] = (crop[i]! <= t) !== inverted ? 1 : 0;
   const { components, labels } = labelComponents(mask, cw, ch);
-  const chars = characterBlobs(components, cw, ch);
-  if (chars.length === 0) return { image: EMPTY, characters: 0, charHeight: 0 };
-  const heights = chars.map((c) => c.y1 - c.y0 + 1).sort((a, b) => a - b);
-  const median = heights[heights.length >> 1]!;
-  const keep = new Uint8Array(components.length + 1);
+  const characters = characterBlobs(components, cw, ch);
+  const heights = characters.map((c) => c.y1 - c.y0 + 1).sort((a, b) => a - b);
+  return {
+    crop, width: cw, height: ch, inverted, labels, characters,
+    meanInk: inverted ? meanLight : meanDark,
+    meanBackground: inverted ? meanDark : meanLight,
+    charHeight: heights.length ? heights[heights.length >> 1]! : 0,
+  };
+}
+
+export function cropForOcr(img: GrayImage, rect: Rect, opts: OcrCropOptions = {}): OcrCrop {
+  const seg = segmentCharacters(img, rect);
+  if (!seg || seg.characters.length === 0) return { image: EMPTY, characters: 0, charHeight: 0 };
+  const { crop, width: cw, height: ch, labels, characters: chars, charHeight } = seg;
+  const keep = new Uint8Array(labels.reduce((m, l) => Math.max(m, l), 0) + 1);
   for (const c of chars) keep[c.label] = 1;
+  // The upscaled picture is cut nearer the ink's own level than Otsu's: small bold
+  // characters blur into their holes (an 8 becomes a blob OCR reads as S or B).
+  const cut = seg.meanInk + (seg.meanBackground - seg.meanInk) * (opts.inkLevel ?? DEFAULT_INK_LEVEL);
+  const isInk = (v: number): boolean => (seg.inverted ? v >= cut : v <= cut);
 
   // The characters' box in the crop, and the output around it.
   const bx0 = Math.min(...chars.map((c) => c.x0)), bx1 = Math.max(...chars.map((c) => c.x1));
   const by0 = Math.min(...chars.map((c) => c.y0)), by1 = Math.max(...chars.map((c) => c.y1));
-  const scale = Math.min(8, Math.max(1, (opts.charHeight ?? 36) / median));
+  const scale = Math.min(8, Math.max(1, (opts.charHeight ?? DEFAULT_CHAR_HEIGHT) / charHeight));
   const pad = opts.padding ?? 16;
   const iw = Math.round((bx1 - bx0 + 1) * scale), ih = Math.round((by1 - by0 + 1) * scale);
   const ow = iw + 2 * pad, oh = ih + 2 * pad;
@@ -104,7 +144,7 @@ export function cropForOcr(img: GrayImage, rect: Rect, opts: OcrCropOptions = {}
       if (isInk(v)) out[(oy + pad) * ow + ox + pad] = 0;
     }
   }
-  return { image: { width: ow, height: oh, data: out }, characters: chars.length, charHeight: median };
+  return { image: { width: ow, height: oh, data: out }, characters: chars.length, charHeight };
 }
 
 /** Blobs shaped like plate characters: inside the region, tall, narrow, about one height. */

@@ -92,6 +92,11 @@ export class PlateReader {
     return { ...this.#stats };
   }
 
+  /**
+   * Analyses one frame. GRAY8 data is read in place, also after OCR of a first candidate:
+   * it must not change until the promise settles (FrameTap's buffers never do); nothing
+   * of it is kept afterwards.
+   */
   async read(frame: RawFrame): Promise<PlateReadResult> {
     const started = performance.now();
     const ms = (): number => performance.now() - started;

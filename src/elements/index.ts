@@ -7,6 +7,7 @@ import { RecorderEndpoint } from './RecorderEndpoint.ts';
 import { WebRtcEndpoint } from './WebRtcEndpoint.ts';
 import { RtpEndpoint } from './RtpEndpoint.ts';
 import { GStreamerFilter } from './filters/GStreamerFilter.ts';
+import { PlateDetectorFilter } from './filters/PlateDetectorFilter.ts';
 
 /**
  * The remote classes Fluo builds, by KMD class name. A class declared in the API but
@@ -22,5 +23,6 @@ export function builtFactories(): Map<string, ObjectFactory> {
     ['WebRtcEndpoint', WebRtcEndpoint],
     ['RtpEndpoint', RtpEndpoint],
     ['GStreamerFilter', GStreamerFilter],
+    ['PlateDetectorFilter', PlateDetectorFilter],
   ]);
 }

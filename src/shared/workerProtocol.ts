@@ -86,6 +86,11 @@ export interface GStreamerFilterOptions {
   media: 'AUDIO' | 'VIDEO';
 }
 
+export interface PlateDetectorFilterOptions {
+  /** KMD PlateDetectorFilter.setPlateWidthPercentage, checked by the control plane: (0, 1]. */
+  plateWidthPercentage?: number;
+}
+
 export interface RtpEndpointOptions {
   useIpv6: boolean;
   crypto: SdesOptions | null;
@@ -155,6 +160,8 @@ export interface MediaOps {
   ready: { args: Empty; result: null };
   /** GStreamerFilter.setElementProperty: a property of the named element of the command (or the first one). */
   setElementProperty: { args: { name: string; value: string }; result: null };
+  /** PlateDetectorFilter.setPlateWidthPercentage, already checked to be in (0, 1]. */
+  setPlateWidthPercentage: { args: { plateWidthPercentage: number }; result: null };
   /** MediaElement.setVideoFormat/setAudioFormat: the codec this node's input must have (null: any it accepts). */
   setFormat: { args: { kind: 'AUDIO' | 'VIDEO'; codec: string | null }; result: null };
 }
@@ -174,6 +181,7 @@ export interface NodeKinds {
   PlayerEndpoint: { options: PlayerEndpointOptions; ops: 'getStats' | 'setFormat' | 'play' | 'pause' | 'stop' | 'getVideoInfo' | 'getPosition' | 'setPosition' | 'getElementGstreamerDot' };
   HttpPostEndpoint: { options: HttpPostEndpointOptions; ops: 'getStats' | 'setFormat' | 'beginUpload' | 'endUpload' | 'getElementGstreamerDot' };
   GStreamerFilter: { options: GStreamerFilterOptions; ops: FilterOps | 'setElementProperty' };
+  PlateDetectorFilter: { options: PlateDetectorFilterOptions; ops: FilterOps | 'setPlateWidthPercentage' };
 }
 
 /** What every filter node answers. */
@@ -215,6 +223,8 @@ export interface MediaEvents {
   Paused: Empty;
   Stopped: Empty;
   EndOfStream: Empty;
+  /** KMD platedetector PlateDetected: a plate read in the picture, once per appearance. */
+  PlateDetected: { plate: string };
   /** Fluo's own: the SDP `getLocalSessionDescriptor` answers now carries candidates. */
   LocalDescriptionUpdated: { sdp: string };
 }

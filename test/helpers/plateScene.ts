@@ -4,12 +4,15 @@
  * optional European plate: white or yellow, blue EU strip with its country letter, black
  * characters in DejaVu Sans Bold, a thin black border, 520x110 mm proportions (200x43 px
  * at scale 1 in a 640x480 frame). Given as raw GRAY8 and RGB24 buffers, as the engine's
- * FrameTap would hand them over, and as a PNG to look at.
+ * FrameTap would hand them over, and as a PNG to look at; `plateVideoScene` makes a video
+ * of such stills (a PlayerEndpoint's WebM, Chromium's fake-camera Y4M).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cachedScene } from './filterMedia.ts';
+import { renderScene, SCENE, type Scene } from './sceneEncoder.ts';
 
 export interface PlateSceneOptions {
   /** The characters on the plate, or null for a car without a plate (default 8886AJR). */
@@ -78,4 +81,41 @@ export function renderPlateScene(opts: PlateSceneOptions = {}): PlateScene {
     rmSync(dir, { recursive: true, force: true });
     throw e;
   }
+}
+
+export interface PlateSegment {
+  /** The plate shown, or null for the car without one. */
+  readonly plate: string | null;
+  readonly seconds: number;
+}
+
+export interface PlateVideoScene extends Scene {
+  /** The plates in the order they appear (segments without a plate left out). */
+  readonly plates: readonly string[];
+}
+
+/**
+ * The car scene as video (sceneEncoder's WebM, and a Y4M on demand): one still segment
+ * per entry, played one after another, e.g. `8886AJR` for 4 s, no plate for 3 s, then
+ * `1234BCD`. Cached per folder and segment list.
+ */
+export function plateVideoScene(dir: string, segments: readonly PlateSegment[], name = 'plates'): PlateVideoScene {
+  return cachedScene(dir, `plates:${name}:${JSON.stringify(segments)}`, () => {
+    const inputs: string[] = [];
+    const labels: string[] = [];
+    const parts: string[] = [];
+    segments.forEach((seg, i) => {
+      const still = renderPlateScene({ plate: seg.plate });
+      const png = join(dir, `${name}-${i}.png`);
+      copyFileSync(still.png, png);
+      still.dispose();
+      inputs.push('-loop', '1', '-framerate', String(SCENE.fps), '-i', png);
+      parts.push(`[${i}:v]trim=duration=${seg.seconds},setpts=PTS-STARTPTS[s${i}]`);
+      labels.push(`[s${i}]`);
+    });
+    const seconds = segments.reduce((t, s) => t + s.seconds, 0);
+    const filter = `${parts.join(';')};${labels.join('')}concat=n=${segments.length}:v=1:a=0,scale=${SCENE.width}:${SCENE.height}[v]`;
+    const scene = renderScene(dir, { name, seconds, y4mSeconds: Math.min(seconds, 2), inputs, filter });
+    return { ...scene, plates: segments.flatMap((s) => (s.plate === null ? [] : [s.plate])) };
+  });
 }

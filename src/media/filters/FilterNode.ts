@@ -7,7 +7,7 @@ import type { NodeEngine } from '../engine/NodeEngine.ts';
 import type { EngineBin } from '../engine/EngineBin.ts';
 import type { BinListener } from '../engine/MediaEngine.ts';
 import type { EngineEvent } from '../../engine/protocol.ts';
-import type { NodeKind } from '../../shared/workerProtocol.ts';
+import type { NodeKind, OpHandlers } from '../../shared/workerProtocol.ts';
 import { KurentoError } from '../../shared/KurentoError.ts';
 import { FilterOutput } from './FilterOutput.ts';
 import { FilterInput } from './FilterInput.ts';
@@ -138,6 +138,17 @@ export abstract class FilterNode extends MediaNode {
       if (this.#closedNow) return;
       this.emit('Error', { description: `${this.kind} ${this.id}: ${err instanceof Error ? err.message : String(err)}`, errorCode: 40003, type: 'MEDIA_ENGINE_ERROR' });
     });
+  }
+
+  /** Every filter answers `ready` (Filter.ready: `create` waits for the engine's verdict). */
+  protected override operations(): OpHandlers<'getStats' | 'setFormat' | 'ready'> {
+    return {
+      ...super.operations(),
+      ready: async () => {
+        await this.ready();
+        return null;
+      },
+    };
   }
 
   // ---- formats ---------------------------------------------------------------------

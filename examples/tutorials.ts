@@ -8,6 +8,7 @@ import { groupCall } from './group-call/server.ts';
 import { recorder } from './recorder/server.ts';
 import { rtpReceiver } from './rtp-receiver/server.ts';
 import { player } from './player/server.ts';
+import { plateDetector } from './plate-detector/server.ts';
 
 /** Every tutorial by its name (the names of Kurento's tutorial folders). */
 export const TUTORIALS: Record<string, (kurento: Kurento) => Tutorial> = {
@@ -20,6 +21,8 @@ export const TUTORIALS: Record<string, (kurento: Kurento) => Tutorial> = {
   recorder: (k) => recorder(k),
   'rtp-receiver': (k) => rtpReceiver(k),
   player: (k) => player(k),
+  // The FIWARE guide's name (`./services plate-detection`); the folder is Kurento's.
+  'plate-detection': (k) => plateDetector(k),
 };
 
 export interface RunningTutorial {

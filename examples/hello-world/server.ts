@@ -10,9 +10,12 @@ interface Session { pipeline?: Kurento; queue: IceCandidateQueue; stopped: boole
  * comes back (Kurento tutorial "Hello World"). Messages as in the original:
  * start{sdpOffer} -> startResponse{sdpAnswer}, onIceCandidate -> iceCandidate, stop, error.
  * With `useDataChannels`, DATA is looped back too (the "datachannel" tutorial); with
- * `stats`, Fluo's getStats figures are pushed every second (the "loopback-stats" one).
+ * `stats`, Fluo's getStats figures are pushed every second (the "loopback-stats" one);
+ * with `filter`, the loop goes through the element it creates (WebRtc -> filter ->
+ * WebRtc: the magic mirror and the module filters' tutorials, "a modified version of
+ * the Magic Mirror tutorial" in Kurento's words).
  */
-export function helloWorld(kurento: Kurento, opts: { useDataChannels?: boolean; stats?: boolean; staticDir?: string; path?: string } = {}): Tutorial {
+export function helloWorld(kurento: Kurento, opts: { useDataChannels?: boolean; stats?: boolean; staticDir?: string; path?: string; filter?: (pipeline: Kurento, client: Client) => Promise<Kurento> } = {}): Tutorial {
   const sessions = new Map<Client, Session>();
 
   const stop = async (client: Client): Promise<void> => {
@@ -34,7 +37,13 @@ export function helloWorld(kurento: Kurento, opts: { useDataChannels?: boolean; 
     const endpoint = await call<Kurento>(pipeline, 'create', 'WebRtcEndpoint', opts.useDataChannels ? { useDataChannels: true } : {});
     endpoint.on('IceCandidateFound', (event: { candidate: unknown }) => client.send({ id: 'iceCandidate', candidate: event.candidate }));
     await session.queue.attach(endpoint);
-    await call(endpoint, 'connect', endpoint);
+    if (opts.filter) {
+      const filter = await opts.filter(pipeline, client);
+      await call(endpoint, 'connect', filter);
+      await call(filter, 'connect', endpoint);
+    } else {
+      await call(endpoint, 'connect', endpoint);
+    }
     const sdpAnswer = await call<string>(endpoint, 'processOffer', sdpOffer);
     client.send({ id: 'startResponse', sdpAnswer });
     await call(endpoint, 'gatherCandidates');

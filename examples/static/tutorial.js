@@ -34,3 +34,60 @@ function openSignalling(path, onMessage, onOpen) {
     },
   };
 }
+
+// A camera looped back through the media server, as Hello World and the filter tutorials
+// (magic mirror, plate detector) do: Kurento's messages start{sdpOffer}, stop,
+// onIceCandidate; startResponse, iceCandidate and error handled here, any other message
+// given to `onOther`. `connected` is the status once the answer is processed.
+function loopbackPage(path, connected, onOther) {
+  let webRtcPeer;
+  const startButton = document.getElementById('start');
+  const stopButton = document.getElementById('stop');
+  const stopLocal = () => {
+    if (webRtcPeer) { webRtcPeer.dispose(); webRtcPeer = null; }
+    startButton.disabled = false;
+    stopButton.disabled = true;
+  };
+  const signalling = openSignalling(path, (m) => {
+    switch (m.id) {
+      case 'startResponse':
+        if (!webRtcPeer) return;
+        webRtcPeer.processAnswer(m.sdpAnswer, (err) => {
+          if (err) return setStatus('Could not use the answer: ' + err, 'error');
+          setStatus(connected, 'ok');
+        });
+        break;
+      case 'iceCandidate':
+        if (webRtcPeer) webRtcPeer.addIceCandidate(m.candidate, (err) => { if (err) log('candidate rejected: ' + err); });
+        break;
+      case 'error':
+        stopLocal();
+        break;
+      default:
+        if (!onOther(m)) log('unexpected message ' + m.id);
+    }
+  });
+  startButton.onclick = () => {
+    startButton.disabled = true;
+    stopButton.disabled = false;
+    setStatus('Starting camera and negotiating…', '');
+    const options = {
+      localVideo: document.getElementById('videoInput'),
+      remoteVideo: document.getElementById('videoOutput'),
+      onicecandidate: (candidate) => signalling.send({ id: 'onIceCandidate', candidate }),
+    };
+    webRtcPeer = kurentoUtils.WebRtcPeer.WebRtcPeerSendrecv(options, function (err) {
+      if (err) { setStatus('Camera error: ' + err, 'error'); return stopLocal(); }
+      this.generateOffer((err2, sdpOffer) => {
+        if (err2) { setStatus('Offer error: ' + err2, 'error'); return stopLocal(); }
+        signalling.send({ id: 'start', sdpOffer });
+      });
+    });
+  };
+  stopButton.onclick = () => {
+    signalling.send({ id: 'stop' });
+    stopLocal();
+    setStatus('Stopped.', '');
+  };
+  window.addEventListener('beforeunload', () => signalling.send({ id: 'stop' }));
+}

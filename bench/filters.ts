@@ -8,14 +8,16 @@
  * - how many magic-mirror calls (FaceOverlayFilter with an image) the machine holds
  *   before a viewer's frame rate drops below 25, when FaceOverlayFilter is built.
  * Senders replay pre-encoded files (filesrc ! matroskademux ! rtpvp8pay).
+ * BENCH_FILTERS=plate (substrings of the labels, comma-separated) runs only those cases.
  */
 import { loadavg } from 'node:os';
 import { engineChildren } from '../test/helpers/engine.ts';
 import { freeUdpPort } from '../test/helpers/gstreamer.ts';
 import { faceScene } from '../test/helpers/filterMedia.ts';
+import { plateVideoScene } from '../test/helpers/plateScene.ts';
 import type { RpcClient } from '../test/helpers/fluo.ts';
 import { decoderDescription, encoderDescription } from '../src/media/transcode/formats.ts';
-import { SECONDS, sleep, dir, FILE, gst, receiver, sender, sdp, makeSource, cpuWindow, fluoProcess, cleanUp } from './kit.ts';
+import { SECONDS, sleep, dir, FILE, gst, receiver, sender, sdp, makeSource, cpuWindow, fluoProcess, cleanUp, reapedChildrenTicks, ticksPercent } from './kit.ts';
 
 type Call = (method: string, params: Record<string, unknown>) => Promise<string>;
 
@@ -28,6 +30,8 @@ interface FilterCase {
   create(v: Call, P: string): Promise<string>;
   /** The filter's elements between the decoder and the encoder, for gst-launch-1.0 alone. */
   reference: string;
+  /** What the children Fluo spawns and reaps during the window are (their CPU is shown apart). */
+  children?: string;
 }
 
 const VP8 = { name: 'VP8', clockRate: 90000 };
@@ -38,6 +42,15 @@ const CASES: FilterCase[] = [
     label: 'GStreamerFilter videoflip method=horizontal-flip',
     create: (v, P) => v('create', { type: 'GStreamerFilter', constructorParams: { mediaPipeline: P, command: 'videoflip method=horizontal-flip' } }),
     reference: 'videoflip video-direction=horiz',
+  },
+  {
+    // An analysis-only filter: the picture path is decode + identity + encode, which is
+    // the reference; the OCR is extra work done in tesseract processes, counted apart.
+    label: 'PlateDetectorFilter on a car with plate 8886AJR (reference: decode + identity + encode, no OCR; OCR in tesseract processes)',
+    source: () => plateVideoScene(dir, [{ plate: '8886AJR', seconds: 60 }], 'bench-plate').webm,
+    create: (v, P) => v('create', { type: 'PlateDetectorFilter', constructorParams: { mediaPipeline: P } }),
+    reference: 'identity',
+    children: 'tesseract',
   },
 ];
 
@@ -72,14 +85,17 @@ async function filterCpu(c: FilterCase): Promise<void> {
   await sleep(6000);
   const engines = engineChildren(f.pid);
   const f0 = [outFluo.frames(), outGst.frames()];
+  const reaped0 = reapedChildrenTicks(f.pid);
   const [server, ...rest] = await cpuWindow([f.pid, ...engines, launch.pid!], SECONDS);
+  const reaped = ticksPercent(reapedChildrenTicks(f.pid) - reaped0, SECONDS);
   const gstCpu = rest.pop()!;
   const eng = rest.reduce((a, b) => a + b, 0);
   const fps = [(outFluo.frames() - f0[0]!) / SECONDS, (outGst.frames() - f0[1]!) / SECONDS];
   const total = server! + eng;
   console.log(`${c.label}, 640x480@30, ${SECONDS} s, % of one core: Fluo ${total.toFixed(1)} (engine ${eng.toFixed(1)} + server ${server!.toFixed(1)}), ` +
     `the same elements in gst-launch-1.0 ${gstCpu.toFixed(1)}: ratio ${(total / gstCpu).toFixed(2)} (target <= 1.15; engine alone ${(eng / gstCpu).toFixed(2)}); ` +
-    `frames/s at the receiver ${fps[0]!.toFixed(1)} / ${fps[1]!.toFixed(1)}`);
+    `frames/s at the receiver ${fps[0]!.toFixed(1)} / ${fps[1]!.toFixed(1)}` +
+    (c.children ? `; ${c.children} processes (children of Fluo, reaped in the window) ${reaped.toFixed(1)} more, Fluo with them ${(total + reaped).toFixed(1)}` : ''));
   send.kill('SIGKILL');
   launch.kill('SIGKILL');
   outFluo.close();
@@ -123,9 +139,9 @@ async function magicMirrorCapacity(face: string, hat: string): Promise<void> {
 async function main(): Promise<void> {
   console.log(`# filters through Fluo: Node ${process.version}, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}, ${SECONDS} s windows`);
   await makeSource();
-  const face = faceScene(dir, 50).webm;
-  for (const c of CASES) await filterCpu(c);
-  if (!process.env.BENCH_NO_CAPACITY && CASES.some((c) => c.label.startsWith('FaceOverlayFilter'))) await magicMirrorCapacity(face, `file://${dir}/hat.png`);
+  const only = process.env.BENCH_FILTERS?.split(',').map((x) => x.trim().toLowerCase()).filter(Boolean);
+  for (const c of CASES) if (!only?.length || only.some((x) => c.label.toLowerCase().includes(x))) await filterCpu(c);
+  if (!process.env.BENCH_NO_CAPACITY && CASES.some((c) => c.label.startsWith('FaceOverlayFilter'))) await magicMirrorCapacity(faceScene(dir, 50).webm, `file://${dir}/hat.png`);
   console.log(`# load average after: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 }
 

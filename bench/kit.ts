@@ -19,16 +19,34 @@ export const dir = mkdtempSync(join(tmpdir(), 'fluo-bench-engine-'));
 export const FILE = join(dir, 'source.webm');
 const children: ChildProcess[] = [];
 
-/** User + system clock ticks a process has used. */
-export function ticks(pid: number): number {
+/** The fields of /proc/<pid>/stat after the command name (proc(5) field 3 first), or none. */
+function statFields(pid: number): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(f[11]) + Number(f[12]);
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
-    return 0;
+    return undefined;
   }
 }
+
+/** User + system clock ticks a process has used. */
+export function ticks(pid: number): number {
+  const f = statFields(pid);
+  return f ? Number(f[11]) + Number(f[12]) : 0;
+}
+
+/**
+ * Clock ticks of a process's children that have exited and been waited for (cutime +
+ * cstime, proc(5)): the CPU of short-lived helpers such as PlateDetectorFilter's
+ * tesseract calls, which no sampling of live pids could catch.
+ */
+export function reapedChildrenTicks(pid: number): number {
+  const f = statFields(pid);
+  return f ? Number(f[13]) + Number(f[14]) : 0;
+}
+
+/** Ticks as % of one core over `seconds`. */
+export const ticksPercent = (t: number, seconds: number): number => (t / CLK_TCK / seconds) * 100;
 export const rssMb = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
 export const percentile = (xs: number[], p: number): number => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? NaN; };
 

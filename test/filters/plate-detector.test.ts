@@ -5,16 +5,19 @@
  * behind it keeps the frame rate of the same picture path without OCR, played alongside
  * (OCR runs off the picture's path).
  * setPlateWidthPercentage refuses values outside (0, 1] with a clear error; kurento-client
- * creates the filter once the application registers Kurento's client module.
+ * creates the filter once the application registers Kurento's client module; 100
+ * create/connect/release cycles leave no engine bin, descriptor or FrameTap FIFO behind.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadavg } from 'node:os';
+import { readdirSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { PlayerBed } from '../helpers/playerBed.ts';
 import { plateVideoScene, type PlateVideoScene } from '../helpers/plateScene.ts';
 import { SCENE } from '../helpers/sceneEncoder.ts';
 import { kurento, openClient, type Loose } from '../helpers/kurentoClient.ts';
+import { engineChildren } from '../helpers/engine.ts';
 
 const bed = new PlayerBed();
 const { create, invoke, subscribe } = bed;
@@ -102,6 +105,40 @@ test('setPlateWidthPercentage: (0, 1] accepted, anything else refused with the r
   }
   const notNumber = await bed.request(filter, 'setPlateWidthPercentage', { plateWidthPercentage: 'wide' });
   assert.ok(notNumber.error, 'a string is refused');
+  await bed.value('release', { object: P });
+});
+
+test('100 PlateDetectorFilter create/connect/release cycles leave no engine bin, process, descriptor or tap behind', { timeout: 120_000 }, async () => {
+  const P = await create('MediaPipeline', {});
+  const player = await create('PlayerEndpoint', { mediaPipeline: P, uri: pathToFileURL(scene.webm).href });
+  const sink = await create('PassThrough', { mediaPipeline: P });
+  await invoke(player, 'play');
+  const engineFds = (): number => engineChildren().reduce((n, pid) => n + readdirSync(`/proc/${pid}/fd`).length, 0);
+  const ownFds = (): number => readdirSync('/proc/self/fd').length;
+  const taps = (): number => readdirSync(tmpdir()).filter((n) => n.startsWith('fluo-tap-')).length;
+  const cycle = async (): Promise<void> => {
+    const f = await create('PlateDetectorFilter', { mediaPipeline: P });
+    await invoke(player, 'connect', { sink: f });
+    await invoke(f, 'connect', { sink });
+    await bed.value('release', { object: f });
+  };
+  await cycle();
+  await sleep(500);
+  const before = { engine: engineFds(), own: ownFds(), taps: taps(), processes: engineChildren().length };
+  for (let i = 0; i < 100; i++) await cycle();
+  await invoke(player, 'stop');
+  const server = bed.fluo.server;
+  const end = Date.now() + 10_000;
+  let stats = await server.media.engineStats();
+  while (stats.some((s) => s.bins > 0) && Date.now() < end) { await sleep(200); stats = await server.media.engineStats(); }
+  assert.deepEqual(stats.map((s) => s.bins).filter((b) => b > 0), [], `engine bins left: ${JSON.stringify(stats)}`);
+  assert.equal(engineChildren().length, before.processes, 'no engine process added');
+  assert.equal(taps(), before.taps, 'every FrameTap folder removed');
+  // Removed elements free some descriptors when the engine collects their wrappers, shortly after.
+  const settle = Date.now() + 5_000;
+  while ((engineFds() > before.engine + 4 || ownFds() > before.own + 4) && Date.now() < settle) await sleep(200);
+  assert.ok(engineFds() <= before.engine + 4, `engine descriptors ${before.engine} -> ${engineFds()}`);
+  assert.ok(ownFds() <= before.own + 4, `Fluo's descriptors ${before.own} -> ${ownFds()}`);
   await bed.value('release', { object: P });
 });
 

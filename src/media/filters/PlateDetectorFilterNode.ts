@@ -32,16 +32,20 @@ const LEAKY = 'queue max-size-buffers=1 max-size-bytes=0 max-size-time=0 leaky=d
  */
 export class PlateDetectorFilterNode extends FilterNode {
   readonly #reader: PlateReader;
-  readonly #tap: FrameTap;
+  #tap: FrameTap | undefined;
 
   constructor(id: string, emit: EmitFn, options: PlateDetectorFilterOptions, engine: NodeEngine) {
     super(id, emit, 'PlateDetectorFilter', engine, 'VIDEO');
     this.#reader = new PlateReader({ plateWidthPercentage: options.plateWidthPercentage });
-    this.#tap = new FrameTap(WIDTH * HEIGHT);
-    this.#tap.on('frame', (data) => this.#analyse(data));
   }
 
   protected core(): FilterCore {
+    // A fresh FIFO for every build of the bin: an engine process that died in the middle
+    // of a frame left part of it in the old one, which would shift every later frame.
+    this.#tap?.close();
+    const tap = new FrameTap(WIDTH * HEIGHT);
+    tap.on('frame', (data) => this.#analyse(data));
+    this.#tap = tap;
     return {
       fragment: 'identity',
       // The tee's branch starts with a leaky queue, so analysis never holds the picture.
@@ -51,7 +55,7 @@ export class PlateDetectorFilterNode extends FilterNode {
       // that is not read fast enough drop frames after the rate is made, not before it.
       // videoscale keeps the aspect ratio (add-borders), so a 16:9 camera is letterboxed,
       // not stretched: plate widths stay a share of the picture's width.
-      inputBranch: `${LEAKY} ! videorate ! video/x-raw,framerate=${ANALYSIS_FPS}/1 ! videoscale ! videoconvert ! video/x-raw,format=GRAY8,width=${WIDTH},height=${HEIGHT},pixel-aspect-ratio=1/1 ! ${LEAKY} ! ${this.#tap.sinkDescription()}`,
+      inputBranch: `${LEAKY} ! videorate ! video/x-raw,framerate=${ANALYSIS_FPS}/1 ! videoscale ! videoconvert ! video/x-raw,format=GRAY8,width=${WIDTH},height=${HEIGHT},pixel-aspect-ratio=1/1 ! ${LEAKY} ! ${tap.sinkDescription()}`,
     };
   }
 
@@ -81,6 +85,6 @@ export class PlateDetectorFilterNode extends FilterNode {
   protected override async onClose(): Promise<void> {
     // The bin goes first: its filesink must not write into a FIFO nobody reads (EPIPE).
     await super.onClose();
-    this.#tap.close();
+    this.#tap?.close();
   }
 }

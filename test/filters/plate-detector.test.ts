@@ -6,7 +6,8 @@
  * (OCR runs off the picture's path).
  * setPlateWidthPercentage refuses values outside (0, 1] with a clear error; kurento-client
  * creates the filter once the application registers Kurento's client module; 100
- * create/connect/release cycles leave no engine bin, descriptor or FrameTap FIFO behind.
+ * create/connect/release cycles leave no engine bin, descriptor or FrameTap FIFO behind;
+ * after the engine process is killed, the filter says so and reads the next plate.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,8 +19,10 @@ import { plateVideoScene, type PlateVideoScene } from '../helpers/plateScene.ts'
 import { SCENE } from '../helpers/sceneEncoder.ts';
 import { kurento, openClient, type Loose } from '../helpers/kurentoClient.ts';
 import { engineChildren } from '../helpers/engine.ts';
+import { GstLaunches } from '../helpers/gstreamer.ts';
 
 const bed = new PlayerBed();
+const launches = new GstLaunches();
 const { create, invoke, subscribe } = bed;
 let scene: PlateVideoScene;
 
@@ -31,7 +34,10 @@ before(async () => {
   ]);
   await bed.start();
 });
-after(() => bed.stop());
+after(async () => {
+  launches.killAll();
+  await bed.stop();
+});
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -139,6 +145,29 @@ test('100 PlateDetectorFilter create/connect/release cycles leave no engine bin,
   while ((engineFds() > before.engine + 4 || ownFds() > before.own + 4) && Date.now() < settle) await sleep(200);
   assert.ok(engineFds() <= before.engine + 4, `engine descriptors ${before.engine} -> ${engineFds()}`);
   assert.ok(ownFds() <= before.own + 4, `Fluo's descriptors ${before.own} -> ${ownFds()}`);
+  await bed.value('release', { object: P });
+});
+
+test('the engine process dies: Error, then the rebuilt filter reads the next plate', { timeout: 90_000 }, async () => {
+  // RTP from gst-launch into an RtpEndpoint: a source outside the engine, which survives it.
+  const rtpScene = plateVideoScene(bed.dir, [{ plate: '8886AJR', seconds: 7 }, { plate: '1234BCD', seconds: 15 }], 'rtp-plates');
+  const P = await create('MediaPipeline', {});
+  const rtp = await create('RtpEndpoint', { mediaPipeline: P });
+  const filter = await create('PlateDetectorFilter', { mediaPipeline: P });
+  await subscribe(filter, 'PlateDetected', 'Error');
+  const offer = ['v=0', 'o=- 1 1 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0', 'm=video 40000 RTP/AVP 96', 'a=rtpmap:96 VP8/90000', 'a=sendonly', ''].join('\r\n');
+  const answer = String(await invoke(rtp, 'processOffer', { offer }));
+  await invoke(rtp, 'connect', { sink: filter });
+  launches.launch(`filesrc location=${rtpScene.webm} ! matroskademux name=d d.video_0 ! queue ! rtpvp8pay pt=96 mtu=1200 ! udpsink host=127.0.0.1 port=${/m=video (\d+)/.exec(answer)![1]} sync=true`);
+  const plates = (): unknown[] => bed.eventsOf(filter, 'PlateDetected').map((e) => e.data.plate);
+  await waitFor(() => plates().length > 0, 7_000, 'the first plate');
+  const engines = engineChildren();
+  for (const pid of engines) process.kill(pid, 'SIGKILL');
+  await waitFor(() => bed.eventsOf(filter, 'Error').some((e) => /media engine process stopped/.test(String(e.data.description))), 5_000, 'the Error event');
+  await waitFor(() => plates().length > 1, 20_000, 'a plate after the engine came back');
+  assert.deepEqual(plates(), ['8886AJR', '1234BCD']);
+  assert.ok(engineChildren().every((pid) => !engines.includes(pid)), 'a new engine process');
+  launches.killAll();
   await bed.value('release', { object: P });
 });
 

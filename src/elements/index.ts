@@ -7,6 +7,8 @@ import { RecorderEndpoint } from './RecorderEndpoint.ts';
 import { WebRtcEndpoint } from './WebRtcEndpoint.ts';
 import { RtpEndpoint } from './RtpEndpoint.ts';
 import { GStreamerFilter } from './filters/GStreamerFilter.ts';
+import { ImageOverlayFilter } from './filters/ImageOverlayFilter.ts';
+import { FaceOverlayFilter } from './filters/FaceOverlayFilter.ts';
 
 /**
  * The remote classes Fluo builds, by KMD class name. A class declared in the API but
@@ -22,5 +24,7 @@ export function builtFactories(): Map<string, ObjectFactory> {
     ['WebRtcEndpoint', WebRtcEndpoint],
     ['RtpEndpoint', RtpEndpoint],
     ['GStreamerFilter', GStreamerFilter],
+    ['ImageOverlayFilter', ImageOverlayFilter],
+    ['FaceOverlayFilter', FaceOverlayFilter],
   ]);
 }

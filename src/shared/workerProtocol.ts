@@ -86,6 +86,22 @@ export interface GStreamerFilterOptions {
   media: 'AUDIO' | 'VIDEO';
 }
 
+/** ImageOverlayFilter and FaceOverlayFilter: where the image URIs they are given may be fetched from. */
+export interface OverlayFilterOptions {
+  /** mediaServer.security destination lists: every address an http(s) image host resolves to is checked. */
+  destinations: { deny: readonly string[]; allow: readonly string[] };
+  /** mediaServer.security.fileRoots: the directories file:// images may be read from. */
+  fileRoots: readonly string[];
+}
+
+/** Where an image goes, in KMD terms (fractions: of the picture for ImageOverlayFilter, of the face box for FaceOverlayFilter). */
+export interface OverlayPlacement {
+  offsetXPercent: number;
+  offsetYPercent: number;
+  widthPercent: number;
+  heightPercent: number;
+}
+
 export interface RtpEndpointOptions {
   useIpv6: boolean;
   crypto: SdesOptions | null;
@@ -155,6 +171,12 @@ export interface MediaOps {
   ready: { args: Empty; result: null };
   /** GStreamerFilter.setElementProperty: a property of the named element of the command (or the first one). */
   setElementProperty: { args: { name: string; value: string }; result: null };
+  /** ImageOverlayFilter.addImage: the image fetched, then drawn (a new image with the same id replaces it). */
+  addImage: { args: OverlayPlacement & { id: string; uri: string; keepAspectRatio: boolean; center: boolean }; result: null };
+  removeImage: { args: { id: string }; result: null };
+  /** FaceOverlayFilter.setOverlayedImage: the image fetched, then drawn over every face found. */
+  setOverlayedImage: { args: OverlayPlacement & { uri: string }; result: null };
+  unsetOverlayedImage: { args: Empty; result: null };
   /** MediaElement.setVideoFormat/setAudioFormat: the codec this node's input must have (null: any it accepts). */
   setFormat: { args: { kind: 'AUDIO' | 'VIDEO'; codec: string | null }; result: null };
 }
@@ -174,6 +196,8 @@ export interface NodeKinds {
   PlayerEndpoint: { options: PlayerEndpointOptions; ops: 'getStats' | 'setFormat' | 'play' | 'pause' | 'stop' | 'getVideoInfo' | 'getPosition' | 'setPosition' | 'getElementGstreamerDot' };
   HttpPostEndpoint: { options: HttpPostEndpointOptions; ops: 'getStats' | 'setFormat' | 'beginUpload' | 'endUpload' | 'getElementGstreamerDot' };
   GStreamerFilter: { options: GStreamerFilterOptions; ops: FilterOps | 'setElementProperty' };
+  ImageOverlayFilter: { options: OverlayFilterOptions; ops: FilterOps | 'addImage' | 'removeImage' };
+  FaceOverlayFilter: { options: OverlayFilterOptions; ops: FilterOps | 'setOverlayedImage' | 'unsetOverlayedImage' };
 }
 
 /** What every filter node answers. */

@@ -1,0 +1,135 @@
+/**
+ * ImageOverlayFilter end to end: PlayerEndpoint -> ImageOverlayFilter -> WebRtcEndpoint
+ * (libwebrtc viewer) and -> RecorderEndpoint, whose recording is decoded to check the
+ * pixels: images where addImage put them, sized as asked, gone after removeImage; bad
+ * URIs refused with a clear error while the viewer keeps receiving frames.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { AddressInfo } from 'node:net';
+import { until } from '../helpers/RemotePeers.ts';
+import { PlayerBed } from '../helpers/playerBed.ts';
+import { ballClip, H, inset, isCyan, isMagenta, lastFrame, share, shareOutside, solidPng, W, type Rect } from './overlayMedia.ts';
+
+const bed = new PlayerBed();
+const { create, invoke, subscribe, eventsOf, frames } = bed;
+let clip: string;
+let magenta: string;
+let cyanWide: string;
+let http: Server;
+let base: string;
+
+before(async () => {
+  clip = ballClip(bed.dir, 40);
+  magenta = solidPng(bed.dir, 'magenta', '0xff00ff', 64, 64);
+  cyanWide = solidPng(bed.dir, 'cyan-wide', '0x00ffff', 200, 100);
+  // The images over HTTP, a 404, a text file and a 6 MB body: what an application server may give.
+  http = createServer((req, res) => {
+    if (req.url === '/magenta.png') return void res.end(readFileSync(magenta));
+    if (req.url === '/notes.txt') return void res.end('just text, no picture\n');
+    if (req.url === '/huge.png') return void res.end(Buffer.concat([readFileSync(magenta).subarray(0, 24), Buffer.alloc(6 * 1024 * 1024)]));
+    res.statusCode = 404;
+    res.end();
+  });
+  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  await bed.start();
+});
+after(async () => {
+  http?.close();
+  await bed.stop();
+});
+
+/** What the filter shows for a moment, as a viewer would decode it: a short recording's last frame. */
+async function snapshot(P: string, filter: string, name: string): Promise<Buffer> {
+  const file = join(bed.dir, `${name}.webm`);
+  const rec = await create('RecorderEndpoint', { mediaPipeline: P, uri: pathToFileURL(file).href, mediaProfile: 'WEBM_VIDEO_ONLY' });
+  await invoke(filter, 'connect', { sink: rec });
+  await invoke(rec, 'record');
+  await new Promise((r) => setTimeout(r, 2500));
+  await invoke(rec, 'stopAndWait');
+  await bed.value('release', { object: rec });
+  return lastFrame(file);
+}
+
+/** player -> ImageOverlayFilter -> WebRtcEndpoint -> libwebrtc viewer, frames arriving. */
+async function playing(): Promise<{ P: string; filter: string; viewer: Awaited<ReturnType<typeof bed.peers.create>> }> {
+  const P = await create('MediaPipeline', {});
+  const player = await create('PlayerEndpoint', { mediaPipeline: P, uri: pathToFileURL(clip).href });
+  const filter = await create('ImageOverlayFilter', { mediaPipeline: P });
+  await subscribe(filter, 'Error');
+  const ep = await create('WebRtcEndpoint', { mediaPipeline: P });
+  await invoke(player, 'connect', { sink: filter });
+  await invoke(filter, 'connect', { sink: ep });
+  const viewer = await bed.peers.create({ recvOnly: true });
+  await viewer.connectTo(bed.c, ep, bed.sid);
+  await invoke(player, 'play');
+  await until(async () => (await frames(viewer)) > 10, 15_000, 'frames at the viewer');
+  return { P, filter, viewer };
+}
+
+const px = (fx: number, fy: number, fw: number, fh: number): Rect => ({ x: fx * W, y: fy * H, width: fw * W, height: fh * H });
+
+test('images drawn at the given fractions of the picture, several at once; removeImage takes one away', async () => {
+  const { P, filter, viewer } = await playing();
+
+  // a: stretched into its region; b: 200x100 kept 2:1 inside a 0.5 x 0.5 (320x240) region, centred.
+  await invoke(filter, 'addImage', { id: 'a', uri: `${base}/magenta.png`, offsetXPercent: 0.1, offsetYPercent: 0.2, widthPercent: 0.25, heightPercent: 0.25, keepAspectRatio: false, center: false });
+  await invoke(filter, 'addImage', { id: 'b', uri: pathToFileURL(cyanWide).href, offsetXPercent: 0.45, offsetYPercent: 0.45, widthPercent: 0.5, heightPercent: 0.5, keepAspectRatio: true, center: true });
+  const a = px(0.1, 0.2, 0.25, 0.25);
+  const b = { x: 0.45 * W, y: 0.45 * H + 40, width: 320, height: 160 };
+  const both = await snapshot(P, filter, 'both');
+  assert.ok(share(both, inset(a, 4), isMagenta) > 0.95, `image a fills ${JSON.stringify(a)}: ${share(both, inset(a, 4), isMagenta)}`);
+  assert.ok(share(both, inset(b, 4), isCyan) > 0.95, `image b fills ${JSON.stringify(b)}: ${share(both, inset(b, 4), isCyan)}`);
+  // Kept to its aspect ratio and centred: the region's top and bottom 40 px stay the picture's.
+  assert.ok(share(both, { x: b.x + 8, y: 0.45 * H + 4, width: 300, height: 30 }, isCyan) < 0.02, 'nothing of b above its centred place');
+  assert.ok(shareOutside(both, [a, b], 4, (p) => isMagenta(p) || isCyan(p)) < 0.002, 'nothing of either elsewhere');
+
+  await invoke(filter, 'removeImage', { id: 'a' });
+  await invoke(filter, 'removeImage', { id: 'no-such-image' });
+  const onlyB = await snapshot(P, filter, 'only-b');
+  assert.ok(share(onlyB, inset(a, 4), isMagenta) < 0.01, 'a is gone');
+  assert.ok(share(onlyB, inset(b, 4), isCyan) > 0.95, 'b stays');
+
+  // The same id again moves the image (and replaces it).
+  await invoke(filter, 'addImage', { id: 'b', uri: pathToFileURL(magenta).href, offsetXPercent: 0, offsetYPercent: 0, widthPercent: 0.2, heightPercent: 0.2, keepAspectRatio: false, center: false });
+  const moved = await snapshot(P, filter, 'moved');
+  assert.ok(share(moved, inset(px(0, 0, 0.2, 0.2), 4), isMagenta) > 0.95, 'b moved to the top-left corner');
+  assert.ok(share(moved, inset(b, 4), isCyan) < 0.01, 'and left its old place');
+  assert.deepEqual(eventsOf(filter, 'Error'), []);
+  await bed.value('release', { object: P });
+  await viewer.close();
+});
+
+test('bad image URIs fail the call with a clear error, and frames keep flowing', async () => {
+  const { P, filter, viewer } = await playing();
+  const add = (uri: string): ReturnType<PlayerBed['request']> => bed.request(filter, 'addImage', { id: 'x', uri, offsetXPercent: 0, offsetYPercent: 0, widthPercent: 0.5, heightPercent: 0.5, keepAspectRatio: false, center: false });
+  const cases: Array<[string, number, RegExp]> = [
+    ['not a uri', 40107, /not a valid URI/],
+    ['ftp://127.0.0.1/x.png', 40107, /scheme 'ftp'/],
+    [`${base}/missing.png`, 40600, /HTTP 404/],
+    ['http://127.0.0.1:9/x.png', 40600, /ECONNREFUSED/],
+    [`${base}/notes.txt`, 40107, /not a PNG, JPEG, GIF or BMP image/],
+    [`${base}/huge.png`, 40107, /larger than 5242880 bytes/],
+    [pathToFileURL(join(bed.dir, 'none.png')).href, 40600, /ENOENT/],
+  ];
+  for (const [uri, code, message] of cases) {
+    const before = await frames(viewer);
+    const r = await add(uri);
+    assert.equal(r.error?.code, code, `${uri}: ${JSON.stringify(r.error)}`);
+    assert.match(String(r.error?.message), message, uri);
+    await until(async () => (await frames(viewer)) > before + 5, 10_000, `frames after ${uri}`);
+  }
+  const negative = await bed.request(filter, 'addImage', { id: 'x', uri: `${base}/magenta.png`, offsetXPercent: 0, offsetYPercent: 0, widthPercent: -1, heightPercent: 0.5, keepAspectRatio: false, center: false });
+  assert.equal(negative.error?.code, 40107);
+  // After all that, a good image still works.
+  await invoke(filter, 'addImage', { id: 'x', uri: `${base}/magenta.png`, offsetXPercent: 0.5, offsetYPercent: 0.5, widthPercent: 0.5, heightPercent: 0.5, keepAspectRatio: false, center: false });
+  const good = await snapshot(P, filter, 'after-errors');
+  assert.ok(share(good, inset(px(0.5, 0.5, 0.5, 0.5), 4), isMagenta) > 0.95);
+  await bed.value('release', { object: P });
+  await viewer.close();
+});

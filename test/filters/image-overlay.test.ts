@@ -13,10 +13,10 @@ import { pathToFileURL } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { until } from '../helpers/RemotePeers.ts';
 import { PlayerBed } from '../helpers/playerBed.ts';
-import { ballClip, H, inset, isCyan, isMagenta, lastFrame, share, shareOutside, solidPng, W, type Rect } from './overlayMedia.ts';
+import { ballClip, H, inset, isCyan, isMagenta, playingThrough, share, snapshot, shareOutside, solidPng, W, type Rect } from './overlayMedia.ts';
 
 const bed = new PlayerBed();
-const { create, invoke, subscribe, eventsOf, frames } = bed;
+const { invoke, eventsOf, frames } = bed;
 let clip: string;
 let magenta: string;
 let cyanWide: string;
@@ -44,45 +44,19 @@ after(async () => {
   await bed.stop();
 });
 
-/** What the filter shows for a moment, as a viewer would decode it: a short recording's last frame. */
-async function snapshot(P: string, filter: string, name: string): Promise<Buffer> {
-  const file = join(bed.dir, `${name}.webm`);
-  const rec = await create('RecorderEndpoint', { mediaPipeline: P, uri: pathToFileURL(file).href, mediaProfile: 'WEBM_VIDEO_ONLY' });
-  await invoke(filter, 'connect', { sink: rec });
-  await invoke(rec, 'record');
-  await new Promise((r) => setTimeout(r, 2500));
-  await invoke(rec, 'stopAndWait');
-  await bed.value('release', { object: rec });
-  return lastFrame(file);
-}
 
-/** player -> ImageOverlayFilter -> WebRtcEndpoint -> libwebrtc viewer, frames arriving. */
-async function playing(): Promise<{ P: string; filter: string; viewer: Awaited<ReturnType<typeof bed.peers.create>> }> {
-  const P = await create('MediaPipeline', {});
-  const player = await create('PlayerEndpoint', { mediaPipeline: P, uri: pathToFileURL(clip).href });
-  const filter = await create('ImageOverlayFilter', { mediaPipeline: P });
-  await subscribe(filter, 'Error');
-  const ep = await create('WebRtcEndpoint', { mediaPipeline: P });
-  await invoke(player, 'connect', { sink: filter });
-  await invoke(filter, 'connect', { sink: ep });
-  const viewer = await bed.peers.create({ recvOnly: true });
-  await viewer.connectTo(bed.c, ep, bed.sid);
-  await invoke(player, 'play');
-  await until(async () => (await frames(viewer)) > 10, 15_000, 'frames at the viewer');
-  return { P, filter, viewer };
-}
 
 const px = (fx: number, fy: number, fw: number, fh: number): Rect => ({ x: fx * W, y: fy * H, width: fw * W, height: fh * H });
 
 test('images drawn at the given fractions of the picture, several at once; removeImage takes one away', async () => {
-  const { P, filter, viewer } = await playing();
+  const { P, filter, viewer } = await playingThrough(bed, 'ImageOverlayFilter', clip);
 
   // a: stretched into its region; b: 200x100 kept 2:1 inside a 0.5 x 0.5 (320x240) region, centred.
   await invoke(filter, 'addImage', { id: 'a', uri: `${base}/magenta.png`, offsetXPercent: 0.1, offsetYPercent: 0.2, widthPercent: 0.25, heightPercent: 0.25, keepAspectRatio: false, center: false });
   await invoke(filter, 'addImage', { id: 'b', uri: pathToFileURL(cyanWide).href, offsetXPercent: 0.45, offsetYPercent: 0.45, widthPercent: 0.5, heightPercent: 0.5, keepAspectRatio: true, center: true });
   const a = px(0.1, 0.2, 0.25, 0.25);
   const b = { x: 0.45 * W, y: 0.45 * H + 40, width: 320, height: 160 };
-  const both = await snapshot(P, filter, 'both');
+  const both = await snapshot(bed, P, filter, 'both');
   assert.ok(share(both, inset(a, 4), isMagenta) > 0.95, `image a fills ${JSON.stringify(a)}: ${share(both, inset(a, 4), isMagenta)}`);
   assert.ok(share(both, inset(b, 4), isCyan) > 0.95, `image b fills ${JSON.stringify(b)}: ${share(both, inset(b, 4), isCyan)}`);
   // Kept to its aspect ratio and centred: the region's top and bottom 40 px stay the picture's.
@@ -91,13 +65,13 @@ test('images drawn at the given fractions of the picture, several at once; remov
 
   await invoke(filter, 'removeImage', { id: 'a' });
   await invoke(filter, 'removeImage', { id: 'no-such-image' });
-  const onlyB = await snapshot(P, filter, 'only-b');
+  const onlyB = await snapshot(bed, P, filter, 'only-b');
   assert.ok(share(onlyB, inset(a, 4), isMagenta) < 0.01, 'a is gone');
   assert.ok(share(onlyB, inset(b, 4), isCyan) > 0.95, 'b stays');
 
   // The same id again moves the image (and replaces it).
   await invoke(filter, 'addImage', { id: 'b', uri: pathToFileURL(magenta).href, offsetXPercent: 0, offsetYPercent: 0, widthPercent: 0.2, heightPercent: 0.2, keepAspectRatio: false, center: false });
-  const moved = await snapshot(P, filter, 'moved');
+  const moved = await snapshot(bed, P, filter, 'moved');
   assert.ok(share(moved, inset(px(0, 0, 0.2, 0.2), 4), isMagenta) > 0.95, 'b moved to the top-left corner');
   assert.ok(share(moved, inset(b, 4), isCyan) < 0.01, 'and left its old place');
   assert.deepEqual(eventsOf(filter, 'Error'), []);
@@ -106,7 +80,7 @@ test('images drawn at the given fractions of the picture, several at once; remov
 });
 
 test('bad image URIs fail the call with a clear error, and frames keep flowing', async () => {
-  const { P, filter, viewer } = await playing();
+  const { P, filter, viewer } = await playingThrough(bed, 'ImageOverlayFilter', clip);
   const add = (uri: string): ReturnType<PlayerBed['request']> => bed.request(filter, 'addImage', { id: 'x', uri, offsetXPercent: 0, offsetYPercent: 0, widthPercent: 0.5, heightPercent: 0.5, keepAspectRatio: false, center: false });
   const cases: Array<[string, number, RegExp]> = [
     ['not a uri', 40107, /not a valid URI/],
@@ -128,7 +102,7 @@ test('bad image URIs fail the call with a clear error, and frames keep flowing',
   assert.equal(negative.error?.code, 40107);
   // After all that, a good image still works.
   await invoke(filter, 'addImage', { id: 'x', uri: `${base}/magenta.png`, offsetXPercent: 0.5, offsetYPercent: 0.5, widthPercent: 0.5, heightPercent: 0.5, keepAspectRatio: false, center: false });
-  const good = await snapshot(P, filter, 'after-errors');
+  const good = await snapshot(bed, P, filter, 'after-errors');
   assert.ok(share(good, inset(px(0.5, 0.5, 0.5, 0.5), 4), isMagenta) > 0.95);
   await bed.value('release', { object: P });
   await viewer.close();

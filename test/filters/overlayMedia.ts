@@ -6,7 +6,9 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { until, type RemotePeer } from '../helpers/RemotePeers.ts';
+import type { PlayerBed } from '../helpers/playerBed.ts';
 import { FACE_CASCADE } from '../../src/media/filters/FaceOverlayFilterNode.ts';
 
 export const W = 640;
@@ -107,4 +109,34 @@ export function shareOutside(frame: Buffer, keep: Rect[], margin: number, test: 
 /** A rectangle shrunk by `by` px on every side (to sample its inside, away from blurred edges). */
 export function inset(r: Rect, by: number): Rect {
   return { x: r.x + by, y: r.y + by, width: r.width - 2 * by, height: r.height - 2 * by };
+}
+
+export interface Playing { P: string; filter: string; viewer: RemotePeer }
+
+/** player (of `clip`) -> a new filter of `type` -> WebRtcEndpoint -> libwebrtc viewer, frames arriving; the filter's Errors recorded. */
+export async function playingThrough(bed: PlayerBed, type: string, clip: string): Promise<Playing> {
+  const P = await bed.create('MediaPipeline', {});
+  const player = await bed.create('PlayerEndpoint', { mediaPipeline: P, uri: pathToFileURL(clip).href });
+  const filter = await bed.create(type, { mediaPipeline: P });
+  await bed.subscribe(filter, 'Error');
+  const ep = await bed.create('WebRtcEndpoint', { mediaPipeline: P });
+  await bed.invoke(player, 'connect', { sink: filter });
+  await bed.invoke(filter, 'connect', { sink: ep });
+  const viewer = await bed.peers.create({ recvOnly: true });
+  await viewer.connectTo(bed.c, ep, bed.sid);
+  await bed.invoke(player, 'play');
+  await until(async () => (await bed.frames(viewer)) > 10, 15_000, 'frames at the viewer');
+  return { P, filter, viewer };
+}
+
+/** What the filter shows for a moment, as a viewer would decode it: the last frame of a 2.5 s recording of its output. */
+export async function snapshot(bed: PlayerBed, P: string, filter: string, name: string): Promise<Buffer> {
+  const file = join(bed.dir, `${name}.webm`);
+  const rec = await bed.create('RecorderEndpoint', { mediaPipeline: P, uri: pathToFileURL(file).href, mediaProfile: 'WEBM_VIDEO_ONLY' });
+  await bed.invoke(filter, 'connect', { sink: rec });
+  await bed.invoke(rec, 'record');
+  await new Promise((r) => setTimeout(r, 2500));
+  await bed.invoke(rec, 'stopAndWait');
+  await bed.value('release', { object: rec });
+  return lastFrame(file);
 }

@@ -75,7 +75,7 @@ test('./services <tutorial> starts Fluo and the tutorial; ./services stop ends b
 
 test('./services refuses tutorials that need the media engine, with a reason', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'fluo-services-'));
-  const r = await run(['magic-mirror'], { FLUO_SERVICES_DIR: dir });
+  const r = await run(['plate-detection'], { FLUO_SERVICES_DIR: dir });
   rmSync(dir, { recursive: true, force: true });
   assert.equal(r.code, 1);
   assert.match(r.out, /needs filters/);

@@ -1,10 +1,11 @@
 'use strict';
 // Hello World page: same messages as Kurento's tutorial (start, stop, onIceCandidate).
+// The Magic Mirror's page uses it too, with its own WebSocket path (body data-ws).
 let webRtcPeer;
 const startButton = document.getElementById('start');
 const stopButton = document.getElementById('stop');
 
-const signalling = openSignalling('/helloworld', (m) => {
+const signalling = openSignalling(document.body.dataset.ws || '/helloworld', (m) => {
   switch (m.id) {
     case 'startResponse':
       if (!webRtcPeer) return;

@@ -9,6 +9,7 @@ import { RtpEndpoint } from './RtpEndpoint.ts';
 import { GStreamerFilter } from './filters/GStreamerFilter.ts';
 import { ImageOverlayFilter } from './filters/ImageOverlayFilter.ts';
 import { FaceOverlayFilter } from './filters/FaceOverlayFilter.ts';
+import { PointerDetectorFilter } from './filters/PointerDetectorFilter.ts';
 
 /**
  * The remote classes Fluo builds, by KMD class name. A class declared in the API but
@@ -26,5 +27,6 @@ export function builtFactories(): Map<string, ObjectFactory> {
     ['GStreamerFilter', GStreamerFilter],
     ['ImageOverlayFilter', ImageOverlayFilter],
     ['FaceOverlayFilter', FaceOverlayFilter],
+    ['PointerDetectorFilter', PointerDetectorFilter],
   ]);
 }

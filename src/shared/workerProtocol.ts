@@ -102,6 +102,18 @@ export interface OverlayPlacement {
   heightPercent: number;
 }
 
+/** KMD pointerdetector constructor values, already checked by the control plane (parsed again by the node). */
+export interface PointerDetectorFilterOptions {
+  calibrationRegion: Wire;
+  windows: Wire[];
+}
+
+/** KMD crowddetector constructor values, already checked by the control plane (parsed again by the node). */
+export interface CrowdDetectorFilterOptions {
+  rois: Wire[];
+  processingWidth: number;
+}
+
 export interface RtpEndpointOptions {
   useIpv6: boolean;
   crypto: SdesOptions | null;
@@ -179,6 +191,13 @@ export interface MediaOps {
   unsetOverlayedImage: { args: Empty; result: null };
   /** MediaElement.setVideoFormat/setAudioFormat: the codec this node's input must have (null: any it accepts). */
   setFormat: { args: { kind: 'AUDIO' | 'VIDEO'; codec: string | null }; result: null };
+  /** PointerDetectorFilter (KMD pointerdetector): a PointerDetectorWindowMediaParam. */
+  addWindow: { args: { window: Wire }; result: null };
+  removeWindow: { args: { windowId: string }; result: null };
+  clearWindows: { args: Empty; result: null };
+  trackColorFromCalibrationRegion: { args: Empty; result: null };
+  /** CrowdDetectorFilter.processingWidth (KMD crowddetector). */
+  setProcessingWidth: { args: { width: number }; result: null };
 }
 
 export type OpName = keyof MediaOps;
@@ -198,6 +217,7 @@ export interface NodeKinds {
   GStreamerFilter: { options: GStreamerFilterOptions; ops: FilterOps | 'setElementProperty' };
   ImageOverlayFilter: { options: OverlayFilterOptions; ops: FilterOps | 'addImage' | 'removeImage' };
   FaceOverlayFilter: { options: OverlayFilterOptions; ops: FilterOps | 'setOverlayedImage' | 'unsetOverlayedImage' };
+  PointerDetectorFilter: { options: PointerDetectorFilterOptions; ops: FilterOps | 'addWindow' | 'removeWindow' | 'clearWindows' | 'trackColorFromCalibrationRegion' };
 }
 
 /** What every filter node answers. */
@@ -239,6 +259,17 @@ export interface MediaEvents {
   Paused: Empty;
   Stopped: Empty;
   EndOfStream: Empty;
+  /** KMD pointerdetector: the pointer entered / left a window. */
+  WindowIn: { windowId: string };
+  WindowOut: { windowId: string };
+  /**
+   * KMD crowddetector events. `roiId` is the KMD 6.18 field; `roiID` its deprecated
+   * spelling, which Kurento's JavaScript tutorial (`data.roiID`) and Java one (`getRoiID()`)
+   * read and kurento-module-crowddetector 6.18.0 still documents: both are sent.
+   */
+  CrowdDetectorOccupancy: { roiId: string; roiID: string; occupancyPercentage: number; occupancyLevel: number };
+  CrowdDetectorFluidity: { roiId: string; roiID: string; fluidityPercentage: number; fluidityLevel: number };
+  CrowdDetectorDirection: { roiId: string; roiID: string; directionAngle: number };
   /** Fluo's own: the SDP `getLocalSessionDescriptor` answers now carries candidates. */
   LocalDescriptionUpdated: { sdp: string };
 }

@@ -10,6 +10,7 @@ import { HttpPostEndpointNode } from '../httpPost/HttpPostEndpointNode.ts';
 import { GStreamerFilterNode } from '../filters/GStreamerFilterNode.ts';
 import { ImageOverlayFilterNode } from '../filters/ImageOverlayFilterNode.ts';
 import { FaceOverlayFilterNode } from '../filters/FaceOverlayFilterNode.ts';
+import { PointerDetectorFilterNode } from '../filters/PointerDetectorFilterNode.ts';
 
 /** Media-plane implementations by node kind (the KMD class name), typed by the protocol table. */
 const NODES: { [K in NodeKind]: (id: string, emit: EmitFn, options: NodeOptions<K>, engine: NodeEngine) => MediaNode } = {
@@ -22,6 +23,7 @@ const NODES: { [K in NodeKind]: (id: string, emit: EmitFn, options: NodeOptions<
   GStreamerFilter: (id, emit, options, engine) => new GStreamerFilterNode(id, emit, options, engine),
   ImageOverlayFilter: (id, emit, options, engine) => new ImageOverlayFilterNode(id, emit, options, engine),
   FaceOverlayFilter: (id, emit, options, engine) => new FaceOverlayFilterNode(id, emit, options, engine),
+  PointerDetectorFilter: (id, emit, options, engine) => new PointerDetectorFilterNode(id, emit, options, engine),
 };
 
 /** Whether this worker builds nodes of `kind` (the message table is checked at run time too). */

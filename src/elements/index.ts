@@ -10,6 +10,7 @@ import { GStreamerFilter } from './filters/GStreamerFilter.ts';
 import { ImageOverlayFilter } from './filters/ImageOverlayFilter.ts';
 import { FaceOverlayFilter } from './filters/FaceOverlayFilter.ts';
 import { PointerDetectorFilter } from './filters/PointerDetectorFilter.ts';
+import { CrowdDetectorFilter } from './filters/CrowdDetectorFilter.ts';
 
 /**
  * The remote classes Fluo builds, by KMD class name. A class declared in the API but
@@ -28,5 +29,6 @@ export function builtFactories(): Map<string, ObjectFactory> {
     ['ImageOverlayFilter', ImageOverlayFilter],
     ['FaceOverlayFilter', FaceOverlayFilter],
     ['PointerDetectorFilter', PointerDetectorFilter],
+    ['CrowdDetectorFilter', CrowdDetectorFilter],
   ]);
 }

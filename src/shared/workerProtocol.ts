@@ -218,6 +218,7 @@ export interface NodeKinds {
   ImageOverlayFilter: { options: OverlayFilterOptions; ops: FilterOps | 'addImage' | 'removeImage' };
   FaceOverlayFilter: { options: OverlayFilterOptions; ops: FilterOps | 'setOverlayedImage' | 'unsetOverlayedImage' };
   PointerDetectorFilter: { options: PointerDetectorFilterOptions; ops: FilterOps | 'addWindow' | 'removeWindow' | 'clearWindows' | 'trackColorFromCalibrationRegion' };
+  CrowdDetectorFilter: { options: CrowdDetectorFilterOptions; ops: FilterOps | 'setProcessingWidth' };
 }
 
 /** What every filter node answers. */

@@ -11,6 +11,7 @@ import { GStreamerFilterNode } from '../filters/GStreamerFilterNode.ts';
 import { ImageOverlayFilterNode } from '../filters/ImageOverlayFilterNode.ts';
 import { FaceOverlayFilterNode } from '../filters/FaceOverlayFilterNode.ts';
 import { PointerDetectorFilterNode } from '../filters/PointerDetectorFilterNode.ts';
+import { CrowdDetectorFilterNode } from '../filters/CrowdDetectorFilterNode.ts';
 
 /** Media-plane implementations by node kind (the KMD class name), typed by the protocol table. */
 const NODES: { [K in NodeKind]: (id: string, emit: EmitFn, options: NodeOptions<K>, engine: NodeEngine) => MediaNode } = {
@@ -24,6 +25,7 @@ const NODES: { [K in NodeKind]: (id: string, emit: EmitFn, options: NodeOptions<
   ImageOverlayFilter: (id, emit, options, engine) => new ImageOverlayFilterNode(id, emit, options, engine),
   FaceOverlayFilter: (id, emit, options, engine) => new FaceOverlayFilterNode(id, emit, options, engine),
   PointerDetectorFilter: (id, emit, options, engine) => new PointerDetectorFilterNode(id, emit, options, engine),
+  CrowdDetectorFilter: (id, emit, options, engine) => new CrowdDetectorFilterNode(id, emit, options, engine),
 };
 
 /** Whether this worker builds nodes of `kind` (the message table is checked at run time too). */

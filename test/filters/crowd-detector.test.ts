@@ -11,6 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { PlayerBed } from '../helpers/playerBed.ts';
 import { crowdScene, type CrowdScene } from '../helpers/filterMedia.ts';
 import { grabFrames, type FrameGrabber } from '../helpers/frameGrab.ts';
+import { assertFilterCycles } from '../helpers/filterCycles.ts';
 
 const bed = new PlayerBed();
 const { create, invoke, subscribe } = bed;
@@ -120,5 +121,13 @@ test('malformed ROIs and processing widths are refused with clear errors; a vali
   await grab.waitFor(() => grab!.count >= before + 5, 8_000);
   grab.stop();
   grab = undefined;
+  await bed.value('release', { object: P });
+});
+
+test('30 filters created, connected and released leave no engine bin, process, descriptor or temporary folder', async () => {
+  const P = await create('MediaPipeline', {});
+  const player = await create('PlayerEndpoint', { mediaPipeline: P, uri: pathToFileURL(scene.webm).href });
+  await invoke(player, 'play');
+  await assertFilterCycles(bed, P, player, () => create('CrowdDetectorFilter', { mediaPipeline: P, rois: [{ id: 'r', points: quarter(0, 0), regionOfInterestConfig: CONFIG }] }), 30);
   await bed.value('release', { object: P });
 });

@@ -11,6 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { PlayerBed } from '../helpers/playerBed.ts';
 import { pointerScene, type PointerScene } from '../helpers/filterMedia.ts';
 import { grabFrames, type FrameGrabber } from '../helpers/frameGrab.ts';
+import { assertFilterCycles } from '../helpers/filterCycles.ts';
 import { colourDistance, meanColour, type Frame, type Rgb } from '../helpers/pixels.ts';
 
 const bed = new PlayerBed();
@@ -122,5 +123,15 @@ test('malformed calibration regions and windows are refused with clear errors; t
   await grab.waitFor(() => grab!.count >= before + 5, 8_000);
   grab.stop();
   grab = undefined;
+  await bed.value('release', { object: P });
+});
+
+test('30 filters created, connected and released leave no engine bin, process, descriptor or temporary folder', async () => {
+  const P = await create('MediaPipeline', {});
+  const player = await create('PlayerEndpoint', { mediaPipeline: P, uri: pathToFileURL(scene.webm).href });
+  await invoke(player, 'play');
+  await assertFilterCycles(bed, P, player, () => create('PointerDetectorFilter', {
+    mediaPipeline: P, calibrationRegion: CALIBRATION, windows: [{ id: 'w', upperRightX: 10, upperRightY: 10, width: 20, height: 20 }],
+  }), 30);
   await bed.value('release', { object: P });
 });

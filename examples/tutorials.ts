@@ -9,6 +9,8 @@ import { recorder } from './recorder/server.ts';
 import { rtpReceiver } from './rtp-receiver/server.ts';
 import { player } from './player/server.ts';
 import { magicMirror } from './magic-mirror/server.ts';
+import { pointerDetector } from './pointer-detector/server.ts';
+import { crowdDetector } from './crowd-detector/server.ts';
 
 /** Every tutorial by its name (the names of Kurento's tutorial folders). */
 export const TUTORIALS: Record<string, (kurento: Kurento) => Tutorial> = {
@@ -22,6 +24,8 @@ export const TUTORIALS: Record<string, (kurento: Kurento) => Tutorial> = {
   'rtp-receiver': (k) => rtpReceiver(k),
   player: (k) => player(k),
   'magic-mirror': (k) => magicMirror(k),
+  'pointer-detector': (k) => pointerDetector(k),
+  'crowd-detector': (k) => crowdDetector(k),
 };
 
 export interface RunningTutorial {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { call, type Kurento } from '../common/kurento.ts';
 import type { Tutorial } from '../common/TutorialServer.ts';
-import { helloWorld } from '../hello-world/server.ts';
+import { loopbackTutorial } from '../common/loopbackTutorial.ts';
 import { hatPng } from './hat.ts';
 
 /**
@@ -22,10 +22,10 @@ export function magicMirror(kurento: Kurento, appServerUrl = process.env.APP_SER
   mkdirSync(join(assets, 'img'));
   writeFileSync(join(assets, 'img', 'hat.png'), hatPng());
   let base = appServerUrl?.replace(/\/+$/, '');
-  const tutorial = helloWorld(kurento, {
+  const tutorial = loopbackTutorial(kurento, {
     path: '/magicmirror',
     staticDir: fileURLToPath(new URL('./static/', import.meta.url)),
-    through: async (pipeline) => {
+    createFilter: async (pipeline) => {
       const filter = await call<Kurento>(pipeline, 'create', 'FaceOverlayFilter');
       await call(filter, 'setOverlayedImage', `${base}/img/hat.png`, -0.35, -1.2, 1.6, 1.6);
       return filter;

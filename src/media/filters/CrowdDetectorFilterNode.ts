@@ -3,7 +3,7 @@ import type { NodeEngine } from '../engine/NodeEngine.ts';
 import type { FilterCore } from './FilterNode.ts';
 import { analysisBranch } from './MarksOverlay.ts';
 import { VisionFilterNode } from './VisionFilterNode.ts';
-import { OverlayImage, type Rgba } from './OverlayImage.ts';
+import { MarksCanvas, type Rgba } from './MarksCanvas.ts';
 import type { FrameSize } from './vision/frame.ts';
 import { CrowdAnalyzer, type CrowdEvent, type RoiFrameStats } from './vision/CrowdAnalyzer.ts';
 
@@ -84,7 +84,7 @@ export class CrowdDetectorFilterNode extends VisionFilterNode {
   protected redraw(): void {
     const full = this.full;
     if (!full || this.closed) return;
-    const image = new OverlayImage(full.width, full.height);
+    const image = new MarksCanvas(full.width, full.height);
     const w = full.width - 1;
     const h = full.height - 1;
     this.#analyzer.rois.forEach((roi, i) => {

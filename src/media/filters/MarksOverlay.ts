@@ -4,14 +4,14 @@ import { join } from 'node:path';
 import type { EngineBin } from '../engine/EngineBin.ts';
 import type { FrameTap } from '../../engine/FrameTap.ts';
 import type { FrameSize } from './vision/frame.ts';
-import { OverlayImage } from './OverlayImage.ts';
+import { MarksCanvas } from './MarksCanvas.ts';
 
 /** The name of the overlay element in the fragment of a vision filter's core bin. */
 const ELEMENT = 'marks';
 
 /**
  * What the vision filters (PointerDetectorFilter, CrowdDetectorFilter) draw over the
- * video: an `OverlayImage` the worker renders when the marks change, shown by a
+ * video: an `MarksCanvas` the worker renders when the marks change, shown by a
  * `gdkpixbufoverlay` in the core bin (its `location` and offsets change live). Only the
  * bounding box of what is drawn is written and blended: blending a whole transparent
  * 640x480 picture costs about 1 ms per frame on this VM (gst-launch, 900 frames), a
@@ -26,7 +26,7 @@ export class MarksOverlay {
   #count = 0;
   #written: string[] = [];
   /** The image waiting to be shown, when a change is already under way. */
-  #next: OverlayImage | null = null;
+  #next: MarksCanvas | null = null;
   #busy = false;
   #closed = false;
 
@@ -36,7 +36,7 @@ export class MarksOverlay {
   }
 
   /** Shows `image` (full-picture size) over the video; changes made meanwhile are coalesced. */
-  show(bin: EngineBin | undefined, image: OverlayImage): void {
+  show(bin: EngineBin | undefined, image: MarksCanvas): void {
     if (this.#closed || !bin) return;
     this.#next = image;
     if (!this.#busy) void this.#drain(bin);
@@ -57,7 +57,7 @@ export class MarksOverlay {
     }
   }
 
-  async #apply(bin: EngineBin, image: OverlayImage): Promise<void> {
+  async #apply(bin: EngineBin, image: MarksCanvas): Promise<void> {
     const box = image.bounds() ?? { x: 0, y: 0, width: 1, height: 1 };
     const file = join(this.#dir, `marks-${++this.#count}.png`);
     writeFileSync(file, image.crop(box).png());

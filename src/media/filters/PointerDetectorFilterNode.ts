@@ -3,7 +3,7 @@ import type { NodeEngine } from '../engine/NodeEngine.ts';
 import type { FilterCore } from './FilterNode.ts';
 import { analysisBranch } from './MarksOverlay.ts';
 import { VisionFilterNode } from './VisionFilterNode.ts';
-import { OverlayImage, type Rgba } from './OverlayImage.ts';
+import { MarksCanvas, type Rgba } from './MarksCanvas.ts';
 import type { FrameSize } from './vision/frame.ts';
 import { PointerTracker } from './vision/PointerTracker.ts';
 
@@ -52,7 +52,7 @@ export class PointerDetectorFilterNode extends VisionFilterNode {
   protected redraw(): void {
     const full = this.full;
     if (!full || this.closed) return;
-    const image = new OverlayImage(full.width, full.height);
+    const image = new MarksCanvas(full.width, full.height);
     const c = this.#tracker.calibrationRegion;
     image.stroke(c.topRightCornerX, c.topRightCornerY, c.width, c.height, CALIBRATION);
     for (const w of this.#tracker.windows()) {

@@ -15,7 +15,7 @@ export type Rgba = readonly [number, number, number, number];
 
 const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
-export class OverlayImage {
+export class MarksCanvas {
   readonly width: number;
   readonly height: number;
   readonly pixels: Uint8Array;
@@ -73,8 +73,8 @@ export class OverlayImage {
   }
 
   /** A copy of a rectangle of this picture (inside it). */
-  crop(r: { x: number; y: number; width: number; height: number }): OverlayImage {
-    const out = new OverlayImage(r.width, r.height);
+  crop(r: { x: number; y: number; width: number; height: number }): MarksCanvas {
+    const out = new MarksCanvas(r.width, r.height);
     for (let y = 0; y < r.height; y++) {
       const from = ((r.y + y) * this.width + r.x) * 4;
       out.pixels.set(this.pixels.subarray(from, from + r.width * 4), y * r.width * 4);

@@ -5,12 +5,17 @@
  *   RtpEndpoint, Fluo as its own process with its engine processes), next to the same
  *   GStreamer elements alone in gst-launch-1.0 (decode, the filter's elements, encode);
  * - frames per second kept at the receiver, Fluo's and gst-launch's;
- * - how many magic-mirror calls (FaceOverlayFilter with an image) the machine holds
- *   before a viewer's frame rate drops below 25, when FaceOverlayFilter is built.
+ * - how many magic-mirror calls (FaceOverlayFilter with the hat) the machine holds
+ *   before a viewer's frame rate drops below 25.
+ * BENCH_FILTERS=<text> runs only the filters whose label contains it; BENCH_NO_CAPACITY=1
+ * skips the magic-mirror count.
  * Senders replay pre-encoded files (filesrc ! matroskademux ! rtpvp8pay).
- * BENCH_FILTERS=plate (substrings of the labels, comma-separated) runs only those cases.
  */
+import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { hatPng } from '../examples/magic-mirror/hat.ts';
 import { engineChildren } from '../test/helpers/engine.ts';
 import { freeUdpPort } from '../test/helpers/gstreamer.ts';
 import { faceScene } from '../test/helpers/filterMedia.ts';
@@ -30,11 +35,24 @@ interface FilterCase {
   create(v: Call, P: string): Promise<string>;
   /** The filter's elements between the decoder and the encoder, for gst-launch-1.0 alone. */
   reference: string;
+  /** An analysis branch off the decoded picture, ending in a sink (for gst-launch-1.0 alone). */
+  branch?: string;
   /** What the children Fluo spawns and reaps during the window are (their CPU is shown apart). */
   children?: string;
 }
 
 const VP8 = { name: 'VP8', clockRate: 90000 };
+/** The magic mirror's hat (examples/magic-mirror), and the face scene it is put on. */
+const HAT = join(dir, 'hat.png');
+let FACE = '';
+const LBP = '/usr/share/opencv4/lbpcascades/lbpcascade_frontalface_improved.xml';
+
+/** The magic mirror's filter: FaceOverlayFilter with the hat at the tutorial's place. */
+async function magicMirror(v: Call, P: string): Promise<string> {
+  const id = await v('create', { type: 'FaceOverlayFilter', constructorParams: { mediaPipeline: P } });
+  await v('invoke', { object: id, operation: 'setOverlayedImage', operationParams: { uri: pathToFileURL(HAT).href, offsetXPercent: -0.35, offsetYPercent: -1.2, widthPercent: 1.6, heightPercent: 1.6 } });
+  return id;
+}
 
 /** Every filter the benchmark knows. */
 const CASES: FilterCase[] = [
@@ -42,6 +60,22 @@ const CASES: FilterCase[] = [
     label: 'GStreamerFilter videoflip method=horizontal-flip',
     create: (v, P) => v('create', { type: 'GStreamerFilter', constructorParams: { mediaPipeline: P, command: 'videoflip method=horizontal-flip' } }),
     reference: 'videoflip video-direction=horiz',
+  },
+  {
+    label: 'FaceOverlayFilter (magic mirror: hat over a face, detection at 10 fps on 320x240)',
+    source: () => FACE,
+    create: magicMirror,
+    reference: `gdkpixbufoverlay location=${HAT} offset-x=200 offset-y=0 overlay-width=300 overlay-height=220`,
+    branch: `queue max-size-buffers=1 leaky=downstream ! videorate ! video/x-raw,framerate=10/1 ! videoscale ! video/x-raw,width=320,height=240 ! videoconvert ! facedetect display=false profile=${LBP} ! fakesink sync=false async=false`,
+  },
+  {
+    label: 'ImageOverlayFilter (one image)',
+    create: async (v, P) => {
+      const id = await v('create', { type: 'ImageOverlayFilter', constructorParams: { mediaPipeline: P } });
+      await v('invoke', { object: id, operation: 'addImage', operationParams: { id: 'hat', uri: pathToFileURL(HAT).href, offsetXPercent: 0.1, offsetYPercent: 0.1, widthPercent: 0.3, heightPercent: 0.3, keepAspectRatio: true, center: true } });
+      return id;
+    },
+    reference: `gdkpixbufoverlay location=${HAT} offset-x=64 offset-y=48 overlay-width=192 overlay-height=144`,
   },
   {
     // An analysis-only filter: the picture path is decode + identity + encode, which is
@@ -56,7 +90,9 @@ const CASES: FilterCase[] = [
 
 /** The gst-launch-1.0 reference: Fluo's decoder and encoder with the filter's elements between. */
 function referencePipeline(c: FilterCase, inPort: number, outPort: number): string {
-  return `${decoderDescription('VIDEO', VP8).replace('port=0', `port=${inPort}`)} ! ${c.reference} ! videoconvert ! ${encoderDescription('VIDEO', VP8, outPort, 500_000)}`;
+  const split = c.branch ? ' ! tee name=split ! queue' : '';
+  return `${decoderDescription('VIDEO', VP8).replace('port=0', `port=${inPort}`)}${split} ! ${c.reference} ! videoconvert ! ${encoderDescription('VIDEO', VP8, outPort, 500_000)}` +
+    (c.branch ? ` split. ! ${c.branch}` : '');
 }
 
 /** RtpEndpoint (VP8 in) -> filter -> RtpEndpoint (VP8 out to `outPort`); the port to send to. */
@@ -104,15 +140,8 @@ async function filterCpu(c: FilterCase): Promise<void> {
 }
 
 /** Magic-mirror calls (RtpEndpoint -> FaceOverlayFilter with an image -> RtpEndpoint) held at >= 25 fps each. */
-async function magicMirrorCapacity(face: string, hat: string): Promise<void> {
-  const mirror: FilterCase = {
-    label: 'magic mirror', source: () => face, reference: '',
-    create: async (v, P) => {
-      const id = await v('create', { type: 'FaceOverlayFilter', constructorParams: { mediaPipeline: P } });
-      await v('invoke', { object: id, operation: 'setOverlayedImage', operationParams: { uri: hat, offsetXPercent: -0.35, offsetYPercent: -1.2, widthPercent: 1.6, heightPercent: 1.6 } });
-      return id;
-    },
-  };
+async function magicMirrorCapacity(): Promise<void> {
+  const mirror: FilterCase = { label: 'magic mirror', source: () => FACE, reference: '', create: magicMirror };
   let held = 0;
   const seen: string[] = [];
   for (let n = 1; n <= 12; n++) {
@@ -121,7 +150,7 @@ async function magicMirrorCapacity(face: string, hat: string): Promise<void> {
     const outs = await Promise.all(Array.from({ length: n }, () => receiver()));
     const ins: number[] = [];
     for (const o of outs) ins.push((await filterPipeline(v, mirror, o.port)).inPort);
-    const senders = ins.map((p) => sender([p], [], face));
+    const senders = ins.map((p) => sender([p], [], FACE));
     await sleep(6000);
     const f0 = outs.map((o) => o.frames());
     await sleep(6000);
@@ -139,9 +168,11 @@ async function magicMirrorCapacity(face: string, hat: string): Promise<void> {
 async function main(): Promise<void> {
   console.log(`# filters through Fluo: Node ${process.version}, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}, ${SECONDS} s windows`);
   await makeSource();
-  const only = process.env.BENCH_FILTERS?.split(',').map((x) => x.trim().toLowerCase()).filter(Boolean);
-  for (const c of CASES) if (!only?.length || only.some((x) => c.label.toLowerCase().includes(x))) await filterCpu(c);
-  if (!process.env.BENCH_NO_CAPACITY && CASES.some((c) => c.label.startsWith('FaceOverlayFilter'))) await magicMirrorCapacity(faceScene(dir, 50).webm, `file://${dir}/hat.png`);
+  FACE = faceScene(dir, 50).webm;
+  writeFileSync(HAT, hatPng());
+  const only = process.env.BENCH_FILTERS;
+  for (const c of CASES) if (!only || c.label.includes(only)) await filterCpu(c);
+  if (!process.env.BENCH_NO_CAPACITY) await magicMirrorCapacity();
   console.log(`# load average after: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 }
 

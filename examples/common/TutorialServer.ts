@@ -32,6 +32,10 @@ export interface Tutorial {
   readonly staticDir: string;
   onMessage(client: Client, message: Record<string, unknown>): Promise<void> | void;
   onClose(client: Client): Promise<void> | void;
+  /** More folders of files after `staticDir` (one the tutorial writes at run time, a page script it shares). */
+  readonly moreDirs?: readonly string[];
+  /** Told the port once the server listens (a tutorial whose media server fetches from it, as the Magic Mirror's hat). */
+  listening?(port: number): void;
   /** Frees what the tutorial holds beyond its users (e.g. a temp folder), when its server closes. */
   close?(): Promise<void> | void;
 }
@@ -71,7 +75,9 @@ export class TutorialServer {
       this.#server.once('error', reject);
       this.#server.listen(port, host, () => resolve());
     });
-    return (this.#server.address() as AddressInfo).port;
+    const { port: bound } = this.#server.address() as AddressInfo;
+    this.tutorial.listening?.(bound);
+    return bound;
   }
 
   async #http(url: string, res: import('node:http').ServerResponse): Promise<void> {
@@ -83,7 +89,7 @@ export class TutorialServer {
         return;
       }
       const rel = p === '/' ? 'index.html' : p.replace(/^\/+/, '');
-      for (const dir of [this.tutorial.staticDir, SHARED_STATIC]) {
+      for (const dir of [this.tutorial.staticDir, ...(this.tutorial.moreDirs ?? []), SHARED_STATIC]) {
         const file = path.resolve(dir, rel);
         if (!file.startsWith(path.resolve(dir)) || !fs.existsSync(file) || !fs.statSync(file).isFile()) continue;
         res.writeHead(200, { 'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream' });

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { call, registerModule, type Kurento } from '../common/kurento.ts';
 import type { Tutorial } from '../common/TutorialServer.ts';
-import { helloWorld } from '../hello-world/server.ts';
+import { loopbackTutorial } from '../common/loopbackTutorial.ts';
 
 /**
  * Plate detector (Kurento tutorial "Node.js Module - Plate Detector Filter", FIWARE
@@ -13,10 +13,10 @@ import { helloWorld } from '../hello-world/server.ts';
 export function plateDetector(kurento: Kurento): Tutorial {
   // As the original: `kurento.register('kurento-module-platedetector')`.
   registerModule('kurento-module-platedetector');
-  return helloWorld(kurento, {
+  return loopbackTutorial(kurento, {
     path: '/platedetector',
     staticDir: fileURLToPath(new URL('./static/', import.meta.url)),
-    filter: async (pipeline, client) => {
+    async createFilter(pipeline, client) {
       const filter = await call<Kurento>(pipeline, 'create', 'platedetector.PlateDetectorFilter');
       filter.on('PlateDetected', (event: { plate: string }) => {
         console.log(`License plate detected ${event.plate}`);

@@ -35,26 +35,21 @@ function openSignalling(path, onMessage, onOpen) {
   };
 }
 
-// A camera looped back through the media server, as Hello World and the filter tutorials
-// (magic mirror, plate detector) do: Kurento's messages start{sdpOffer}, stop,
-// onIceCandidate; startResponse, iceCandidate and error handled here, any other message
-// given to `onOther`. `connected` is the status once the answer is processed.
-function loopbackPage(path, connected, onOther) {
+// The page of a loopback tutorial (camera -> Fluo, through a filter or not -> back), with
+// Hello World's messages; `onEvent` gets the tutorial's own messages (window events,
+// crowd events, ...) and says whether it knew them.
+function loopbackPage(path, onEvent) {
   let webRtcPeer;
   const startButton = document.getElementById('start');
   const stopButton = document.getElementById('stop');
-  const stopLocal = () => {
-    if (webRtcPeer) { webRtcPeer.dispose(); webRtcPeer = null; }
-    startButton.disabled = false;
-    stopButton.disabled = true;
-  };
   const signalling = openSignalling(path, (m) => {
     switch (m.id) {
       case 'startResponse':
         if (!webRtcPeer) return;
         webRtcPeer.processAnswer(m.sdpAnswer, (err) => {
           if (err) return setStatus('Could not use the answer: ' + err, 'error');
-          setStatus(connected, 'ok');
+          setStatus('Connected: media is flowing through Fluo.', 'ok');
+          log('answer processed');
         });
         break;
       case 'iceCandidate':
@@ -64,9 +59,14 @@ function loopbackPage(path, connected, onOther) {
         stopLocal();
         break;
       default:
-        if (!onOther(m)) log('unexpected message ' + m.id);
+        if (!onEvent(m)) log('unexpected message ' + m.id);
     }
   });
+  function stopLocal() {
+    if (webRtcPeer) { webRtcPeer.dispose(); webRtcPeer = null; }
+    startButton.disabled = false;
+    stopButton.disabled = true;
+  }
   startButton.onclick = () => {
     startButton.disabled = true;
     stopButton.disabled = false;
@@ -81,6 +81,7 @@ function loopbackPage(path, connected, onOther) {
       this.generateOffer((err2, sdpOffer) => {
         if (err2) { setStatus('Offer error: ' + err2, 'error'); return stopLocal(); }
         signalling.send({ id: 'start', sdpOffer });
+        log('offer sent');
       });
     });
   };
@@ -90,4 +91,5 @@ function loopbackPage(path, connected, onOther) {
     setStatus('Stopped.', '');
   };
   window.addEventListener('beforeunload', () => signalling.send({ id: 'stop' }));
+  return signalling;
 }

@@ -86,6 +86,34 @@ export interface GStreamerFilterOptions {
   media: 'AUDIO' | 'VIDEO';
 }
 
+/** ImageOverlayFilter and FaceOverlayFilter: where the image URIs they are given may be fetched from. */
+export interface OverlayFilterOptions {
+  /** mediaServer.security destination lists: every address an http(s) image host resolves to is checked. */
+  destinations: { deny: readonly string[]; allow: readonly string[] };
+  /** mediaServer.security.fileRoots: the directories file:// images may be read from. */
+  fileRoots: readonly string[];
+}
+
+/** Where an image goes, in KMD terms (fractions: of the picture for ImageOverlayFilter, of the face box for FaceOverlayFilter). */
+export interface OverlayPlacement {
+  offsetXPercent: number;
+  offsetYPercent: number;
+  widthPercent: number;
+  heightPercent: number;
+}
+
+/** KMD pointerdetector constructor values, already checked by the control plane (parsed again by the node). */
+export interface PointerDetectorFilterOptions {
+  calibrationRegion: Wire;
+  windows: Wire[];
+}
+
+/** KMD crowddetector constructor values, already checked by the control plane (parsed again by the node). */
+export interface CrowdDetectorFilterOptions {
+  rois: Wire[];
+  processingWidth: number;
+}
+
 export interface PlateDetectorFilterOptions {
   /** KMD PlateDetectorFilter.setPlateWidthPercentage, checked by the control plane: (0, 1]. */
   plateWidthPercentage?: number;
@@ -160,10 +188,23 @@ export interface MediaOps {
   ready: { args: Empty; result: null };
   /** GStreamerFilter.setElementProperty: a property of the named element of the command (or the first one). */
   setElementProperty: { args: { name: string; value: string }; result: null };
+  /** ImageOverlayFilter.addImage: the image fetched, then drawn (a new image with the same id replaces it). */
+  addImage: { args: OverlayPlacement & { id: string; uri: string; keepAspectRatio: boolean; center: boolean }; result: null };
+  removeImage: { args: { id: string }; result: null };
+  /** FaceOverlayFilter.setOverlayedImage: the image fetched, then drawn over every face found. */
+  setOverlayedImage: { args: OverlayPlacement & { uri: string }; result: null };
+  unsetOverlayedImage: { args: Empty; result: null };
   /** PlateDetectorFilter.setPlateWidthPercentage, already checked to be in (0, 1]. */
   setPlateWidthPercentage: { args: { plateWidthPercentage: number }; result: null };
   /** MediaElement.setVideoFormat/setAudioFormat: the codec this node's input must have (null: any it accepts). */
   setFormat: { args: { kind: 'AUDIO' | 'VIDEO'; codec: string | null }; result: null };
+  /** PointerDetectorFilter (KMD pointerdetector): a PointerDetectorWindowMediaParam. */
+  addWindow: { args: { window: Wire }; result: null };
+  removeWindow: { args: { windowId: string }; result: null };
+  clearWindows: { args: Empty; result: null };
+  trackColorFromCalibrationRegion: { args: Empty; result: null };
+  /** CrowdDetectorFilter.processingWidth (KMD crowddetector). */
+  setProcessingWidth: { args: { width: number }; result: null };
 }
 
 export type OpName = keyof MediaOps;
@@ -181,6 +222,10 @@ export interface NodeKinds {
   PlayerEndpoint: { options: PlayerEndpointOptions; ops: 'getStats' | 'setFormat' | 'play' | 'pause' | 'stop' | 'getVideoInfo' | 'getPosition' | 'setPosition' | 'getElementGstreamerDot' };
   HttpPostEndpoint: { options: HttpPostEndpointOptions; ops: 'getStats' | 'setFormat' | 'beginUpload' | 'endUpload' | 'getElementGstreamerDot' };
   GStreamerFilter: { options: GStreamerFilterOptions; ops: FilterOps | 'setElementProperty' };
+  ImageOverlayFilter: { options: OverlayFilterOptions; ops: FilterOps | 'addImage' | 'removeImage' };
+  FaceOverlayFilter: { options: OverlayFilterOptions; ops: FilterOps | 'setOverlayedImage' | 'unsetOverlayedImage' };
+  PointerDetectorFilter: { options: PointerDetectorFilterOptions; ops: FilterOps | 'addWindow' | 'removeWindow' | 'clearWindows' | 'trackColorFromCalibrationRegion' };
+  CrowdDetectorFilter: { options: CrowdDetectorFilterOptions; ops: FilterOps | 'setProcessingWidth' };
   PlateDetectorFilter: { options: PlateDetectorFilterOptions; ops: FilterOps | 'setPlateWidthPercentage' };
 }
 
@@ -223,6 +268,17 @@ export interface MediaEvents {
   Paused: Empty;
   Stopped: Empty;
   EndOfStream: Empty;
+  /** KMD pointerdetector: the pointer entered / left a window. */
+  WindowIn: { windowId: string };
+  WindowOut: { windowId: string };
+  /**
+   * KMD crowddetector events. `roiId` is the KMD 6.18 field; `roiID` its deprecated
+   * spelling, which Kurento's JavaScript tutorial (`data.roiID`) and Java one (`getRoiID()`)
+   * read and kurento-module-crowddetector 6.18.0 still documents: both are sent.
+   */
+  CrowdDetectorOccupancy: { roiId: string; roiID: string; occupancyPercentage: number; occupancyLevel: number };
+  CrowdDetectorFluidity: { roiId: string; roiID: string; fluidityPercentage: number; fluidityLevel: number };
+  CrowdDetectorDirection: { roiId: string; roiID: string; directionAngle: number };
   /** KMD platedetector PlateDetected: a plate read in the picture, once per appearance. */
   PlateDetected: { plate: string };
   /** Fluo's own: the SDP `getLocalSessionDescriptor` answers now carries candidates. */

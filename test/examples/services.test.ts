@@ -88,11 +88,3 @@ test('./services plate-detection (the FIWARE guide\'s name) starts the plate det
     rmSync(dir, { recursive: true, force: true });
   }
 });
-
-test('./services refuses tutorials that need the media engine, with a reason', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'fluo-services-'));
-  const r = await run(['magic-mirror'], { FLUO_SERVICES_DIR: dir });
-  rmSync(dir, { recursive: true, force: true });
-  assert.equal(r.code, 1);
-  assert.match(r.out, /needs filters/);
-});

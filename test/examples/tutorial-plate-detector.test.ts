@@ -44,7 +44,7 @@ const plates = (page: import('playwright-core').Page): Promise<string[]> => page
 test('plate-detection: the page shows the plate 8886AJR read by Fluo, once while it stays in view', { timeout: 90_000 }, async () => {
   const page = await openTutorial(browser.context, app);
   await page.click('#start');
-  await statusMatches(page, /show a licence plate/, 20_000);
+  await statusMatches(page, /media is flowing/, 20_000);
   const shown = await videoPlays(page, 'videoOutput');
   assert.ok(shown.luma > 10, `the returned picture is not black (mean luma ${shown.luma.toFixed(1)})`);
   await page.waitForFunction(() => document.querySelectorAll('#plates .plate').length > 0, undefined, { timeout: 30_000 });

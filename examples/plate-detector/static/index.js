@@ -1,7 +1,7 @@
 'use strict';
-// Plate detector page: Kurento's tutorial messages (loopbackPage in /tutorial.js), plus
+// Plate detector page: Hello World's messages (loopbackPage in /tutorial.js) plus
 // plateDetected{plate}, which the original prints as "License plate detected <plate>".
-loopbackPage('/platedetector', 'Connected: show a licence plate to the camera.', (m) => {
+loopbackPage('/platedetector', (m) => {
   if (m.id !== 'plateDetected') return false;
   const item = document.createElement('li');
   item.className = 'plate';

@@ -34,6 +34,13 @@ export class EngineBin {
     return this.#request('setProperty', { element, name, value }).then(() => undefined);
   }
 
+  /** A property of an element, or of one of its pads (`caps` of a pad: what flows through it now). */
+  async getProperty(element: string, name: string, pad?: string): Promise<unknown> {
+    if (!this.alive) throw new Error(`engine bin ${this.name} is gone`);
+    const r = await this.engine.request('getProperty', { pipeline: this.pipeline, bin: this.name, element, name, ...(pad ? { pad } : {}) });
+    return r.value;
+  }
+
   /** EOS into the bin: its muxers write their end, and the engine reports the sinks' EOS. */
   eos(): Promise<void> {
     return this.#request('action', { action: { kind: 'eos' } }).then(() => undefined);

@@ -76,6 +76,17 @@ export abstract class FilterNode extends MediaNode {
     return this.#coreBin;
   }
 
+  /** `ready`, every filter's: the control half's create waits for it (Filter.ready). */
+  protected override operations(): OpHandlers<'getStats' | 'setFormat' | 'ready'> {
+    return {
+      ...super.operations(),
+      ready: async () => {
+        await this.ready();
+        return null;
+      },
+    };
+  }
+
   /** Builds the core bin (once); rejects with a KurentoError if the engine refuses it. */
   ready(): Promise<EngineBin> {
     this.#core ??= this.#buildCore();
@@ -138,17 +149,6 @@ export abstract class FilterNode extends MediaNode {
       if (this.#closedNow) return;
       this.emit('Error', { description: `${this.kind} ${this.id}: ${err instanceof Error ? err.message : String(err)}`, errorCode: 40003, type: 'MEDIA_ENGINE_ERROR' });
     });
-  }
-
-  /** Every filter answers `ready` (Filter.ready: `create` waits for the engine's verdict). */
-  protected override operations(): OpHandlers<'getStats' | 'setFormat' | 'ready'> {
-    return {
-      ...super.operations(),
-      ready: async () => {
-        await this.ready();
-        return null;
-      },
-    };
   }
 
   // ---- formats ---------------------------------------------------------------------

@@ -18,7 +18,7 @@ import { pathToFileURL } from 'node:url';
 import { hatPng } from '../examples/magic-mirror/hat.ts';
 import { engineChildren } from '../test/helpers/engine.ts';
 import { freeUdpPort } from '../test/helpers/gstreamer.ts';
-import { faceScene } from '../test/helpers/filterMedia.ts';
+import { faceScene, crowdScene } from '../test/helpers/filterMedia.ts';
 import { plateVideoScene } from '../test/helpers/plateScene.ts';
 import type { RpcClient } from '../test/helpers/fluo.ts';
 import { decoderDescription, encoderDescription } from '../src/media/transcode/formats.ts';
@@ -45,6 +45,9 @@ const VP8 = { name: 'VP8', clockRate: 90000 };
 /** The magic mirror's hat (examples/magic-mirror), and the face scene it is put on. */
 const HAT = join(dir, 'hat.png');
 let FACE = '';
+/** Analysis branches as the vision filters build them (MarksOverlay.analysisBranch), ending in a fakesink instead of the FIFO. */
+const analysis = (format: string, w: number, h: number): string =>
+  `queue max-size-buffers=2 leaky=downstream ! videorate ! video/x-raw,framerate=10/1 ! videoscale ! videoconvert ! video/x-raw,format=${format},width=${w},height=${h} ! fakesink sync=false async=false`;
 const LBP = '/usr/share/opencv4/lbpcascades/lbpcascade_frontalface_improved.xml';
 
 /** The magic mirror's filter: FaceOverlayFilter with the hat at the tutorial's place. */
@@ -76,6 +79,26 @@ const CASES: FilterCase[] = [
       return id;
     },
     reference: `gdkpixbufoverlay location=${HAT} offset-x=64 offset-y=48 overlay-width=192 overlay-height=144`,
+  },
+  {
+    label: 'PointerDetectorFilter (two windows drawn, 160x120 RGB analysis at 10 fps in the worker)',
+    create: async (v, P) => {
+      const id = await v('create', { type: 'PointerDetectorFilter', constructorParams: { mediaPipeline: P, calibrationRegion: { topRightCornerX: 5, topRightCornerY: 5, width: 30, height: 30 } } });
+      for (const [n, y] of [[0, 150], [1, 250]] as const) {
+        await v('invoke', { object: id, operation: 'addWindow', operationParams: { window: { id: `window${n}`, height: 50, width: 50, upperRightX: 500, upperRightY: y } } });
+      }
+      return id;
+    },
+    reference: `gdkpixbufoverlay location=${HAT} offset-x=5 offset-y=5 overlay-width=545 overlay-height=295`,
+    branch: analysis('RGB', 160, 120),
+  },
+  {
+    label: 'CrowdDetectorFilter (one ROI outlined, 320x240 GRAY8 analysis at 10 fps in the worker)',
+    source: () => crowdScene(dir, 50).webm,
+    create: (v, P) => v('create', { type: 'CrowdDetectorFilter', constructorParams: { mediaPipeline: P, rois: [{ id: 'roi1', points: [{ x: 0, y: 0 }, { x: 0.5, y: 0 }, { x: 0.5, y: 0.5 }, { x: 0, y: 0.5 }],
+      regionOfInterestConfig: { occupancyLevelMin: 10, occupancyLevelMed: 35, occupancyLevelMax: 65, occupancyNumFramesToEvent: 5, fluidityLevelMin: 10, fluidityLevelMed: 35, fluidityLevelMax: 65, fluidityNumFramesToEvent: 5, sendOpticalFlowEvent: true, opticalFlowNumFramesToEvent: 3, opticalFlowNumFramesToReset: 3, opticalFlowAngleOffset: 0 } }] } }),
+    reference: `gdkpixbufoverlay location=${HAT} offset-x=0 offset-y=0 overlay-width=320 overlay-height=240`,
+    branch: analysis('GRAY8', 320, 240),
   },
   {
     // An analysis-only filter: the picture path is decode + identity + encode, which is

@@ -87,13 +87,16 @@ export class MarksOverlay {
 }
 
 /**
- * The analysis branch of a vision filter: the raw input, at most 10 frames a second (the cores
- * need no more, and Kurento's filters also analyse fewer frames than they pass),
+ * The analysis branch of a vision filter: the raw input, at most `fps` frames a second
+ * (default 10: the cores need no more, and Kurento's filters also analyse fewer frames
+ * than they pass; the plate detector's OCR takes 3),
  * scaled to `size` in `format`, into `tap`. The leaky queue drops frames rather than
  * hold the picture back when the worker reads slowly. Widths must keep rows unpadded
- * (a multiple of 4 for GRAY8, RGB: FrameTap cuts frames by size).
+ * (a multiple of 4 for GRAY8, RGB: FrameTap cuts frames by size). The rate is set by
+ * caps, not `max-rate`: RTP-decoded video says framerate 0/1, and videorate's max-rate
+ * then lets every frame through (media-probe-notes §12).
  */
-export function analysisBranch(tap: FrameTap, format: 'RGB' | 'GRAY8', size: FrameSize): string {
-  return `queue max-size-buffers=2 max-size-bytes=0 max-size-time=0 leaky=downstream ! videorate max-rate=10 ! ` +
+export function analysisBranch(tap: FrameTap, format: 'RGB' | 'GRAY8', size: FrameSize, fps = 10): string {
+  return `queue max-size-buffers=2 max-size-bytes=0 max-size-time=0 leaky=downstream ! videorate ! video/x-raw,framerate=${fps}/1 ! ` +
     `videoscale ! videoconvert ! video/x-raw,format=${format},width=${size.width},height=${size.height} ! ${tap.sinkDescription()}`;
 }

@@ -3,6 +3,7 @@ import { FrameTap } from '../../engine/FrameTap.ts';
 import type { NodeEngine } from '../engine/NodeEngine.ts';
 import { PlateReader } from './vision/PlateReader.ts';
 import { FilterNode, type FilterCore } from './FilterNode.ts';
+import { analysisBranch } from './MarksOverlay.ts';
 
 /**
  * What the analysis sees: VGA, Kurento's tutorials' size, on which PlateLocator's sizes
@@ -17,7 +18,6 @@ const HEIGHT = 480;
  * queueing; frames arriving while it is busy are dropped by PlateReader, not queued.
  */
 const ANALYSIS_FPS = 3;
-const LEAKY = 'queue max-size-buffers=1 max-size-bytes=0 max-size-time=0 leaky=downstream';
 
 /**
  * KMD `PlateDetectorFilter` (module platedetector): raises `PlateDetected {plate}` for the
@@ -48,14 +48,9 @@ export class PlateDetectorFilterNode extends FilterNode {
     this.#tap = tap;
     return {
       fragment: 'identity',
-      // The tee's branch starts with a leaky queue, so analysis never holds the picture.
-      // videorate without drop-only: a decoder's caps say framerate=0/1 (variable), from
-      // which drop-only cannot make 3/1 (not-negotiated); frames it would duplicate to
-      // fill a gap are dropped by the busy reader. The second leaky queue lets a FIFO
-      // that is not read fast enough drop frames after the rate is made, not before it.
-      // videoscale keeps the aspect ratio (add-borders), so a 16:9 camera is letterboxed,
-      // not stretched: plate widths stay a share of the picture's width.
-      inputBranch: `${LEAKY} ! videorate ! video/x-raw,framerate=${ANALYSIS_FPS}/1 ! videoscale ! videoconvert ! video/x-raw,format=GRAY8,width=${WIDTH},height=${HEIGHT},pixel-aspect-ratio=1/1 ! ${LEAKY} ! ${tap.sinkDescription()}`,
+      // A leaky branch (MarksOverlay's analysisBranch): analysis never holds the picture,
+      // and a frame the busy reader cannot take is dropped, not queued.
+      inputBranch: analysisBranch(tap, 'GRAY8', { width: WIDTH, height: HEIGHT }, ANALYSIS_FPS),
     };
   }
 

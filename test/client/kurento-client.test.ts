@@ -92,6 +92,7 @@ test('server errors reach the client with Kurento codes', async () => {
   const pipeline = await client.create('MediaPipeline');
   const element = await pipeline.create('PassThrough');
   assert.equal((await callbackError((cb) => element.getTag('missing', cb)))?.code, 40110);
-  assert.equal((await callbackError((cb) => pipeline.create('FaceOverlayFilter', cb)))?.code, 40006);
+  // A filter command naming an element that writes files (refused by default: GStreamerFilter.conf.ini).
+  assert.equal((await callbackError((cb) => pipeline.create('GStreamerFilter', { command: 'filesink location=/tmp/x' }, cb)))?.code, 40107);
   await pipeline.release();
 });

@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { grayFrom, iou, type GrayImage, type RawFrame } from '../../src/media/filters/vision/GrayImage.ts';
 import { cropForOcr } from '../../src/media/filters/vision/ocrCrop.ts';
-import { PlateConfirmer } from '../../src/media/filters/vision/PlateConfirmer.ts';
+import { PlateConfirmer, editDistance } from '../../src/media/filters/vision/PlateConfirmer.ts';
 import { PlateLocator } from '../../src/media/filters/vision/PlateLocator.ts';
 import { PlateReader } from '../../src/media/filters/vision/PlateReader.ts';
 import { normalisePlate } from '../../src/media/filters/vision/plateText.ts';
@@ -187,7 +187,21 @@ test('PlateConfirmer: two agreeing reads or one confident read; a misread of the
   assert.equal(c.observe('8886AJR', 60), '8886AJR');
   assert.equal(c.observe('8886AJP', 95), undefined, 'confident misread while in view');
   assert.equal(c.observe('8886AJR', 60), undefined);
+  // Seen through Chromium's fake camera and its encoder: the same misread twice in a row.
+  assert.equal(c.observe('88386AJR', 60), undefined);
+  assert.equal(c.observe('88386AJR', 60), undefined, 'a near read of the plate in view is that plate');
+  assert.equal(c.inView, '8886AJR');
+  assert.equal(c.observe('1234BCD', 60), undefined);
+  assert.equal(c.observe('1234BCD', 60), '1234BCD', 'another plate in view, read twice, is reported');
   for (let i = 0; i < 3; i++) c.observe(undefined);
   assert.equal(c.inView, undefined);
   assert.equal(c.observe('1234BCD', 95), '1234BCD');
+});
+
+test('editDistance: insertions, deletions, substitutions', () => {
+  assert.equal(editDistance('8886AJR', '8886AJR'), 0);
+  assert.equal(editDistance('8886AJR', '88386AJR'), 1);
+  assert.equal(editDistance('8886AJR', 'B886AJP'), 2);
+  assert.equal(editDistance('8886AJR', '1234BCD'), 7);
+  assert.equal(editDistance('', 'ABC'), 3);
 });

@@ -8,10 +8,14 @@
  *    confident and no plate is in view (while one is, a different text needs two reads:
  *    a confident misread of the same plate must not become a second plate);
  *  - a confirmed text is reported once, then stays "in view" while reads keep finding
- *    it; `goneAfter` consecutive frames without any plate read end the appearance, so it
+ *    it, or a text within NEAR_EDITS edits of it (`88386AJR` for `8886AJR`: the same plate
+ *    misread, seen twice in a row through a browser's camera and its encoder); `goneAfter` consecutive frames without any plate read end the appearance, so it
  *    is reported again when it comes back. Reads of other, unconfirmed text neither keep
  *    it in view nor end the appearance.
  */
+
+/** Reads this close to the plate in view (Levenshtein distance) are that plate misread. */
+const NEAR_EDITS = 2;
 
 export interface PlateConfirmerOptions {
   /** Confidence (0-100) at which a single read is enough (default 90). */
@@ -49,7 +53,7 @@ export class PlateConfirmer {
       if (this.#inView !== undefined && ++this.#misses >= this.#goneAfter) this.#inView = undefined;
       return undefined;
     }
-    if (plate === this.#inView) {
+    if (this.#inView !== undefined && editDistance(plate, this.#inView) <= NEAR_EDITS) {
       this.#misses = 0;
       return undefined;
     }
@@ -66,4 +70,17 @@ export class PlateConfirmer {
     this.#inView = undefined;
     this.#misses = 0;
   }
+}
+
+/** Levenshtein distance (plates are under 10 characters: the full table is cheap). */
+export function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = row;
+  }
+  return prev[b.length]!;
 }

@@ -7,6 +7,7 @@ import { RecorderEndpoint } from './RecorderEndpoint.ts';
 import { WebRtcEndpoint } from './WebRtcEndpoint.ts';
 import { RtpEndpoint } from './RtpEndpoint.ts';
 import { GStreamerFilter } from './filters/GStreamerFilter.ts';
+import { ZBarFilter } from './filters/ZBarFilter.ts';
 
 /**
  * The remote classes Fluo builds, by KMD class name. A class declared in the API but
@@ -22,5 +23,6 @@ export function builtFactories(): Map<string, ObjectFactory> {
     ['WebRtcEndpoint', WebRtcEndpoint],
     ['RtpEndpoint', RtpEndpoint],
     ['GStreamerFilter', GStreamerFilter],
+    ['ZBarFilter', ZBarFilter],
   ]);
 }

@@ -174,6 +174,7 @@ export interface NodeKinds {
   PlayerEndpoint: { options: PlayerEndpointOptions; ops: 'getStats' | 'setFormat' | 'play' | 'pause' | 'stop' | 'getVideoInfo' | 'getPosition' | 'setPosition' | 'getElementGstreamerDot' };
   HttpPostEndpoint: { options: HttpPostEndpointOptions; ops: 'getStats' | 'setFormat' | 'beginUpload' | 'endUpload' | 'getElementGstreamerDot' };
   GStreamerFilter: { options: GStreamerFilterOptions; ops: FilterOps | 'setElementProperty' };
+  ZBarFilter: { options: Empty; ops: FilterOps };
 }
 
 /** What every filter node answers. */
@@ -215,6 +216,8 @@ export interface MediaEvents {
   Paused: Empty;
   Stopped: Empty;
   EndOfStream: Empty;
+  /** ZBarFilter: a code came into view (filters.kmd CodeFound). */
+  CodeFound: { codeType: string; value: string };
   /** Fluo's own: the SDP `getLocalSessionDescriptor` answers now carries candidates. */
   LocalDescriptionUpdated: { sdp: string };
 }

@@ -7,7 +7,7 @@ import type { NodeEngine } from '../engine/NodeEngine.ts';
 import type { EngineBin } from '../engine/EngineBin.ts';
 import type { BinListener } from '../engine/MediaEngine.ts';
 import type { EngineEvent } from '../../engine/protocol.ts';
-import type { NodeKind } from '../../shared/workerProtocol.ts';
+import type { NodeKind, OpHandlers } from '../../shared/workerProtocol.ts';
 import { KurentoError } from '../../shared/KurentoError.ts';
 import { FilterOutput } from './FilterOutput.ts';
 import { FilterInput } from './FilterInput.ts';
@@ -74,6 +74,17 @@ export abstract class FilterNode extends MediaNode {
   /** The core bin, once built. */
   protected get coreBin(): EngineBin | undefined {
     return this.#coreBin;
+  }
+
+  /** Every filter answers `ready`: `create` waits for the engine part (Filter.ready). */
+  protected override operations(): OpHandlers<'getStats' | 'setFormat' | 'ready'> {
+    return {
+      ...super.operations(),
+      ready: async () => {
+        await this.ready();
+        return null;
+      },
+    };
   }
 
   /** Builds the core bin (once); rejects with a KurentoError if the engine refuses it. */

@@ -26,10 +26,6 @@ export class GStreamerFilterNode extends FilterNode {
   protected override operations(): NodeOpHandlers<'GStreamerFilter'> {
     return {
       ...super.operations(),
-      ready: async () => {
-        await this.ready();
-        return null;
-      },
       setElementProperty: async ({ name, value }) => {
         const bin = await this.ready();
         try {

@@ -8,6 +8,7 @@ import { RecorderEndpointNode } from '../recorder/RecorderEndpointNode.ts';
 import { PlayerEndpointNode } from '../player/PlayerEndpointNode.ts';
 import { HttpPostEndpointNode } from '../httpPost/HttpPostEndpointNode.ts';
 import { GStreamerFilterNode } from '../filters/GStreamerFilterNode.ts';
+import { ZBarFilterNode } from '../filters/ZBarFilterNode.ts';
 
 /** Media-plane implementations by node kind (the KMD class name), typed by the protocol table. */
 const NODES: { [K in NodeKind]: (id: string, emit: EmitFn, options: NodeOptions<K>, engine: NodeEngine) => MediaNode } = {
@@ -18,6 +19,7 @@ const NODES: { [K in NodeKind]: (id: string, emit: EmitFn, options: NodeOptions<
   PlayerEndpoint: (id, emit, options, engine) => new PlayerEndpointNode(id, emit, options, engine),
   HttpPostEndpoint: (id, emit, options, engine) => new HttpPostEndpointNode(id, emit, options, engine),
   GStreamerFilter: (id, emit, options, engine) => new GStreamerFilterNode(id, emit, options, engine),
+  ZBarFilter: (id, emit, _options, engine) => new ZBarFilterNode(id, emit, engine),
 };
 
 /** Whether this worker builds nodes of `kind` (the message table is checked at run time too). */

@@ -8,6 +8,7 @@ import { WebRtcEndpoint } from './WebRtcEndpoint.ts';
 import { RtpEndpoint } from './RtpEndpoint.ts';
 import { GStreamerFilter } from './filters/GStreamerFilter.ts';
 import { ZBarFilter } from './filters/ZBarFilter.ts';
+import { ChromaFilter } from './filters/ChromaFilter.ts';
 
 /**
  * The remote classes Fluo builds, by KMD class name. A class declared in the API but
@@ -24,5 +25,6 @@ export function builtFactories(): Map<string, ObjectFactory> {
     ['RtpEndpoint', RtpEndpoint],
     ['GStreamerFilter', GStreamerFilter],
     ['ZBarFilter', ZBarFilter],
+    ['ChromaFilter', ChromaFilter],
   ]);
 }

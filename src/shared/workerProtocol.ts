@@ -86,6 +86,15 @@ export interface GStreamerFilterOptions {
   media: 'AUDIO' | 'VIDEO';
 }
 
+export interface ChromaFilterOptions {
+  /** KMD chroma.WindowParam, in pixels of the picture: the calibration window (x, y: its top-left corner). */
+  window: { x: number; y: number; width: number; height: number };
+  /** The background image's URI (checked by the control plane), or null for none. */
+  backgroundImage: string | null;
+  /** mediaServer.security destination lists: each host is checked before the image is fetched. */
+  destinations: { deny: readonly string[]; allow: readonly string[] };
+}
+
 export interface RtpEndpointOptions {
   useIpv6: boolean;
   crypto: SdesOptions | null;
@@ -155,6 +164,10 @@ export interface MediaOps {
   ready: { args: Empty; result: null };
   /** GStreamerFilter.setElementProperty: a property of the named element of the command (or the first one). */
   setElementProperty: { args: { name: string; value: string }; result: null };
+  /** ChromaFilter.setBackground: the image is fetched and shown where the key colour was. */
+  setBackground: { args: { uri: string }; result: null };
+  /** ChromaFilter.unsetBackground: the keyed area shows black. */
+  unsetBackground: { args: Empty; result: null };
   /** MediaElement.setVideoFormat/setAudioFormat: the codec this node's input must have (null: any it accepts). */
   setFormat: { args: { kind: 'AUDIO' | 'VIDEO'; codec: string | null }; result: null };
 }
@@ -175,6 +188,7 @@ export interface NodeKinds {
   HttpPostEndpoint: { options: HttpPostEndpointOptions; ops: 'getStats' | 'setFormat' | 'beginUpload' | 'endUpload' | 'getElementGstreamerDot' };
   GStreamerFilter: { options: GStreamerFilterOptions; ops: FilterOps | 'setElementProperty' };
   ZBarFilter: { options: Empty; ops: FilterOps };
+  ChromaFilter: { options: ChromaFilterOptions; ops: FilterOps | 'setBackground' | 'unsetBackground' };
 }
 
 /** What every filter node answers. */

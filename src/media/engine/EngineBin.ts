@@ -30,8 +30,14 @@ export class EngineBin {
     return !this.#removed && this.engine.alive;
   }
 
-  setProperty(element: string, name: string, value: string | number | boolean): Promise<void> {
-    return this.#request('setProperty', { element, name, value }).then(() => undefined);
+  /** With `pad`, a property of that pad of the element (compositor `sink_0::alpha`). */
+  setProperty(element: string, name: string, value: string | number | boolean, pad?: string): Promise<void> {
+    return this.#request('setProperty', { element, name, value, ...(pad ? { pad } : {}) }).then(() => undefined);
+  }
+
+  /** A property as JSON (caps as their string): a pad's `caps` tells the size of the frames going through. */
+  async getProperty(element: string, name: string, pad?: string): Promise<EngineResult<'getProperty'>['value']> {
+    return (await this.#request('getProperty', { element, name, ...(pad ? { pad } : {}) })).value;
   }
 
   /** EOS into the bin: its muxers write their end, and the engine reports the sinks' EOS. */
@@ -51,7 +57,7 @@ export class EngineBin {
     return this.#request('keyframe', { element }).then(() => undefined);
   }
 
-  #request<K extends 'setProperty' | 'keyframe' | 'action'>(op: K, args: BinArgs<K>): Promise<EngineResult<K>> {
+  #request<K extends 'setProperty' | 'getProperty' | 'keyframe' | 'action'>(op: K, args: BinArgs<K>): Promise<EngineResult<K>> {
     if (!this.alive) return Promise.reject(new Error(`engine bin ${this.name} is gone`));
     return this.engine.request(op, { ...args, pipeline: this.pipeline, bin: this.name } as EngineArgs<K>);
   }

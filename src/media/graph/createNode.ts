@@ -9,6 +9,7 @@ import { PlayerEndpointNode } from '../player/PlayerEndpointNode.ts';
 import { HttpPostEndpointNode } from '../httpPost/HttpPostEndpointNode.ts';
 import { GStreamerFilterNode } from '../filters/GStreamerFilterNode.ts';
 import { ZBarFilterNode } from '../filters/ZBarFilterNode.ts';
+import { ChromaFilterNode } from '../filters/ChromaFilterNode.ts';
 
 /** Media-plane implementations by node kind (the KMD class name), typed by the protocol table. */
 const NODES: { [K in NodeKind]: (id: string, emit: EmitFn, options: NodeOptions<K>, engine: NodeEngine) => MediaNode } = {
@@ -20,6 +21,7 @@ const NODES: { [K in NodeKind]: (id: string, emit: EmitFn, options: NodeOptions<
   HttpPostEndpoint: (id, emit, options, engine) => new HttpPostEndpointNode(id, emit, options, engine),
   GStreamerFilter: (id, emit, options, engine) => new GStreamerFilterNode(id, emit, options, engine),
   ZBarFilter: (id, emit, _options, engine) => new ZBarFilterNode(id, emit, engine),
+  ChromaFilter: (id, emit, options, engine) => new ChromaFilterNode(id, emit, options, engine),
 };
 
 /** Whether this worker builds nodes of `kind` (the message table is checked at run time too). */

@@ -1,0 +1,145 @@
+/**
+ * ChromaFilter (chroma.kmd) between a PlayerEndpoint playing a green screen and a
+ * RecorderEndpoint: after the first second's calibration in the window, the recorded
+ * picture shows the background image where the green was and the subject where it
+ * was; without a background the green area is black. Bad windows and image URIs give
+ * clear errors, and frames keep flowing to a viewer.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { until } from '../helpers/RemotePeers.ts';
+import { PlayerBed } from '../helpers/playerBed.ts';
+import { frameRgb, greenScreen, twoColourPng, SUBJECT } from '../helpers/scenes.ts';
+
+const bed = new PlayerBed();
+const { create, invoke, subscribe, eventsOf, frames } = bed;
+const WINDOW = { topRightCornerX: 5, topRightCornerY: 5, width: 30, height: 30 };
+const YELLOW = { r: 0xff, g: 0xe0, b: 0x20 };
+const BLUE = { r: 0x20, g: 0x40, b: 0xff };
+let clip: string;
+let http: Server;
+let base: string;
+
+before(async () => {
+  clip = greenScreen(bed.dir, 14);
+  const png = readFileSync(twoColourPng(bed.dir, 'bg', '0xffe020', '0x2040ff'));
+  writeFileSync(join(bed.dir, 'not-an-image.png'), 'hello');
+  http = createServer((req, res) => {
+    if (req.url === '/img/bg.png') return void res.writeHead(200, { 'content-type': 'image/png' }).end(png);
+    if (req.url === '/moved') return void res.writeHead(302, { location: '/img/bg.png' }).end();
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(http.address() as { port: number }).port}`;
+  await bed.start();
+});
+after(async () => {
+  http?.close();
+  await bed.stop();
+});
+
+function near(got: { r: number; g: number; b: number }, want: { r: number; g: number; b: number }, tol = 40): boolean {
+  return Math.abs(got.r - want.r) <= tol && Math.abs(got.g - want.g) <= tol && Math.abs(got.b - want.b) <= tol;
+}
+
+/** Records the filter's output for `ms` and returns the last picture. */
+async function record(P: string, filter: string, name: string, ms: number): Promise<ReturnType<typeof frameRgb>> {
+  const file = join(bed.dir, `${name}.webm`);
+  const rec = await create('RecorderEndpoint', { mediaPipeline: P, uri: pathToFileURL(file).href, mediaProfile: 'WEBM_VIDEO_ONLY' });
+  await invoke(filter, 'connect', { sink: rec });
+  await invoke(rec, 'record');
+  await new Promise((r) => setTimeout(r, ms));
+  await invoke(rec, 'stopAndWait');
+  await bed.value('release', { object: rec });
+  return frameRgb(file);
+}
+
+test('green screen -> ChromaFilter(window 5,5,30,30, backgroundImage over HTTP) -> recorder: the background where the green was', async () => {
+  const P = await create('MediaPipeline', {});
+  const player = await create('PlayerEndpoint', { mediaPipeline: P, uri: pathToFileURL(clip).href });
+  const chroma = await create('ChromaFilter', { mediaPipeline: P, window: WINDOW, backgroundImage: `${base}/moved` });
+  await subscribe(chroma, 'Error');
+  await invoke(player, 'connect', { sink: chroma });
+  await invoke(player, 'play');
+  // Calibration takes the first second of frames; the recording starts after it.
+  await new Promise((r) => setTimeout(r, 2000));
+  const pic = await record(P, chroma, 'keyed', 3000);
+  assert.equal(pic.width, 640);
+  const corners = { left: pic.at(60, 400), right: pic.at(580, 400), topLeft: pic.at(20, 20) };
+  assert.ok(near(corners.left, YELLOW), `left of the picture shows the image's left half: ${JSON.stringify(corners.left)}`);
+  assert.ok(near(corners.right, BLUE), `right of the picture shows the image's right half: ${JSON.stringify(corners.right)}`);
+  assert.ok(near(corners.topLeft, YELLOW), `the calibration window is keyed too: ${JSON.stringify(corners.topLeft)}`);
+  const centre = pic.at(320, 240);
+  assert.ok(near(centre, SUBJECT), `the subject stays in front: ${JSON.stringify(centre)}`);
+
+  // unsetBackground: the green area turns black; the subject stays.
+  await invoke(chroma, 'unsetBackground');
+  const plain = await record(P, chroma, 'unset', 1500);
+  assert.ok(near(plain.at(60, 400), { r: 0, g: 0, b: 0 }, 30), `black without a background: ${JSON.stringify(plain.at(60, 400))}`);
+  assert.ok(near(plain.at(320, 240), SUBJECT), 'the subject stays');
+
+  // setBackground from a file, at run time.
+  const swapped = twoColourPng(bed.dir, 'swapped', '0x2040ff', '0xffe020');
+  await invoke(chroma, 'setBackground', { uri: pathToFileURL(swapped).href });
+  const again = await record(P, chroma, 'swapped', 1500);
+  assert.ok(near(again.at(60, 400), BLUE) && near(again.at(580, 400), YELLOW), 'the new image, from a file URI');
+  assert.deepEqual(eventsOf(chroma, 'Error'), []);
+  await bed.value('release', { object: P });
+});
+
+test('bad windows and image URIs: clear errors; a window outside the picture leaves it unchanged and frames keep flowing', async () => {
+  const P = await create('MediaPipeline', {});
+  const refused = async (params: Record<string, unknown>): Promise<{ code?: number; message?: string }> => {
+    const r = await bed.c.request('create', { type: 'ChromaFilter', constructorParams: { mediaPipeline: P, ...params }, sessionId: bed.sid });
+    assert.ok(r.error, `refused: ${JSON.stringify(params)}`);
+    return r.error;
+  };
+  assert.match(String((await refused({ window: { ...WINDOW, topRightCornerX: -5 } })).message), /window\.topRightCornerX/);
+  assert.match(String((await refused({ window: { ...WINDOW, width: 0 } })).message), /window\.width/);
+  assert.match(String((await refused({ window: { ...WINDOW, height: 'ten' } })).message), /window\.height/);
+  assert.match(String((await refused({})).message), /window/);
+  assert.match(String((await refused({ window: WINDOW, backgroundImage: 'ftp://127.0.0.1/x.png' })).message), /scheme 'ftp'/);
+  assert.match(String((await refused({ window: WINDOW, backgroundImage: `${base}/missing.png` })).message), /HTTP 404/);
+  assert.equal(((await invoke(P, 'getChildren')) as unknown[]).length, 0, 'nothing is left of the refused filters');
+
+  const player = await create('PlayerEndpoint', { mediaPipeline: P, uri: pathToFileURL(clip).href });
+  const chroma = await create('ChromaFilter', { mediaPipeline: P, window: { ...WINDOW, topRightCornerX: 630 } });
+  await subscribe(chroma, 'Error');
+  const ep = await create('WebRtcEndpoint', { mediaPipeline: P });
+  await invoke(player, 'connect', { sink: chroma });
+  await invoke(chroma, 'connect', { sink: ep });
+  const viewer = await bed.peers.create({ recvOnly: true });
+  await viewer.connectTo(bed.c, ep, bed.sid);
+  await invoke(player, 'play');
+  await until(() => eventsOf(chroma, 'Error').length > 0, 10_000, 'the window error');
+  assert.match(String(eventsOf(chroma, 'Error')[0]!.data.description), /does not fit the 640x480 picture/);
+  const bad = [
+    { uri: 'not a uri', why: /not a valid URI/ },
+    { uri: `${base}/missing.png`, why: /HTTP 404/ },
+    { uri: pathToFileURL(join(bed.dir, 'not-an-image.png')).href, why: /not a PNG, JPEG/ },
+    { uri: pathToFileURL(join(bed.dir, 'nowhere.png')).href, why: /ENOENT|no such file/ },
+  ];
+  for (const { uri, why } of bad) {
+    const r = await bed.request(chroma, 'setBackground', { uri });
+    assert.equal(r.error?.code, 40107, `setBackground(${uri})`);
+    assert.match(String(r.error?.message), why);
+  }
+  await invoke(chroma, 'setBackground', { uri: `${base}/img/bg.png` });
+  const f0 = await frames(viewer);
+  const t0 = performance.now();
+  await until(async () => (await frames(viewer)) > f0 + 30, 10_000, 'frames after the bad calls');
+  await new Promise((r) => setTimeout(r, 2000));
+  const fps = ((await frames(viewer)) - f0) / ((performance.now() - t0) / 1000);
+  console.log(`# viewer frame rate through ChromaFilter: ${fps.toFixed(1)} fps`);
+  assert.ok(fps >= 24, `the 30 fps clip reaches the viewer at ${fps.toFixed(1)} fps`);
+  // The window did not fit: nothing was keyed, the green is still there.
+  const pic = await record(P, chroma, 'unkeyed', 1500);
+  const g = pic.at(60, 400);
+  assert.ok(g.g > 150 && g.r < 90, `the green stays: ${JSON.stringify(g)}`);
+  await bed.value('release', { object: P });
+  await viewer.close();
+});

@@ -93,6 +93,8 @@ export interface ChromaFilterOptions {
   backgroundImage: string | null;
   /** mediaServer.security destination lists: each host is checked before the image is fetched. */
   destinations: { deny: readonly string[]; allow: readonly string[] };
+  /** ChromaFilter.conf.ini verifyImageCertificates: https image certificates verified (Kurento does not). */
+  verifyTls: boolean;
 }
 
 export interface RtpEndpointOptions {

@@ -31,6 +31,7 @@ before(async () => {
   http = createServer((req, res) => {
     if (req.url === '/img/bg.png') return void res.writeHead(200, { 'content-type': 'image/png' }).end(png);
     if (req.url === '/moved') return void res.writeHead(302, { location: '/img/bg.png' }).end();
+    if (req.url === '/huge.png') return void res.writeHead(200, { 'content-type': 'image/png' }).end(Buffer.alloc(9 << 20, png));
     res.writeHead(404).end();
   });
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
@@ -120,6 +121,7 @@ test('bad windows and image URIs: clear errors; a window outside the picture lea
   const bad = [
     { uri: 'not a uri', why: /not a valid URI/ },
     { uri: `${base}/missing.png`, why: /HTTP 404/ },
+    { uri: `${base}/huge.png`, why: /larger than 8388608 bytes/ },
     { uri: pathToFileURL(join(bed.dir, 'not-an-image.png')).href, why: /not a PNG, JPEG/ },
     { uri: pathToFileURL(join(bed.dir, 'nowhere.png')).href, why: /ENOENT|no such file/ },
   ];

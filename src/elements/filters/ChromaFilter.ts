@@ -29,7 +29,11 @@ export class ChromaFilter extends Filter {
     };
     const image = String(params.backgroundImage ?? '');
     if (image !== '') checkUri(image, IMAGE_SCHEMES, init.settings, 'backgroundImage');
-    this.createMedia('ChromaFilter', { window, backgroundImage: image || null, destinations: init.settings.destinations?.lists ?? { deny: [], allow: [] } });
+    this.createMedia('ChromaFilter', {
+      window, backgroundImage: image || null,
+      destinations: init.settings.destinations?.lists ?? { deny: [], allow: [] },
+      verifyTls: init.settings.modules.ChromaFilter?.verifyImageCertificates === 'true',
+    });
   }
 
   async setBackground(p: Params): Promise<void> {

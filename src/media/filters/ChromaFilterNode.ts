@@ -144,7 +144,7 @@ export class ChromaFilterNode extends FilterNode {
     this.#dir ??= mkdtempSync(join(tmpdir(), 'fluo-chroma-'));
     // A new name each time: gdkpixbufoverlay loads the file when its location changes.
     const file = join(this.#dir, `background-${++this.#images}`);
-    await fetchImage(uri, file, { destinations: this.#opts.destinations });
+    await fetchImage(uri, file, { destinations: this.#opts.destinations, verifyTls: this.#opts.verifyTls });
     const old = this.#background;
     this.#background = file;
     if (old) rmSync(old, { force: true });

@@ -8,6 +8,7 @@ import { groupCall } from './group-call/server.ts';
 import { recorder } from './recorder/server.ts';
 import { rtpReceiver } from './rtp-receiver/server.ts';
 import { player } from './player/server.ts';
+import { chroma } from './chroma/server.ts';
 
 /** Every tutorial by its name (the names of Kurento's tutorial folders). */
 export const TUTORIALS: Record<string, (kurento: Kurento) => Tutorial> = {
@@ -20,6 +21,7 @@ export const TUTORIALS: Record<string, (kurento: Kurento) => Tutorial> = {
   recorder: (k) => recorder(k),
   'rtp-receiver': (k) => rtpReceiver(k),
   player: (k) => player(k),
+  chroma: (k) => chroma(k),
 };
 
 export interface RunningTutorial {

@@ -8,7 +8,15 @@ const require = createRequire(import.meta.url);
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Kurento = any;
-const kurento = require('kurento-client') as ((uri: string, opts?: object) => Kurento) & { getComplexType(name: string): (v: unknown) => Kurento };
+const kurento = require('kurento-client') as ((uri: string, opts?: object) => Kurento) & { getComplexType(name: string): (v: unknown) => Kurento; register(module: string): void };
+
+/**
+ * Loads a Kurento client module (`kurento-module-chroma`), as module tutorials do with
+ * `kurentoClient.register(...)`: without it kurento-client refuses to create its classes.
+ */
+export function registerModule(name: string): void {
+  kurento.register(name);
+}
 
 /** Builds a KMD complex value (IceCandidate, ...) the way the Node tutorials do. */
 export function complexType(name: string, value: unknown): Kurento {

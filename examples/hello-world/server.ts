@@ -12,7 +12,16 @@ interface Session { pipeline?: Kurento; queue: IceCandidateQueue; stopped: boole
  * With `useDataChannels`, DATA is looped back too (the "datachannel" tutorial); with
  * `stats`, Fluo's getStats figures are pushed every second (the "loopback-stats" one).
  */
-export function helloWorld(kurento: Kurento, opts: { useDataChannels?: boolean; stats?: boolean; staticDir?: string; path?: string } = {}): Tutorial {
+export interface HelloWorldOptions {
+  useDataChannels?: boolean;
+  stats?: boolean;
+  staticDir?: string | readonly string[];
+  path?: string;
+  /** A filter the loop goes through (WebRtcEndpoint -> filter -> WebRtcEndpoint): the filter tutorials. */
+  filter?: (pipeline: Kurento) => Promise<Kurento>;
+}
+
+export function helloWorld(kurento: Kurento, opts: HelloWorldOptions = {}): Tutorial {
   const sessions = new Map<Client, Session>();
 
   const stop = async (client: Client): Promise<void> => {
@@ -34,7 +43,13 @@ export function helloWorld(kurento: Kurento, opts: { useDataChannels?: boolean; 
     const endpoint = await call<Kurento>(pipeline, 'create', 'WebRtcEndpoint', opts.useDataChannels ? { useDataChannels: true } : {});
     endpoint.on('IceCandidateFound', (event: { candidate: unknown }) => client.send({ id: 'iceCandidate', candidate: event.candidate }));
     await session.queue.attach(endpoint);
-    await call(endpoint, 'connect', endpoint);
+    if (opts.filter) {
+      const filter = await opts.filter(pipeline);
+      await call(endpoint, 'connect', filter);
+      await call(filter, 'connect', endpoint);
+    } else {
+      await call(endpoint, 'connect', endpoint);
+    }
     const sdpAnswer = await call<string>(endpoint, 'processOffer', sdpOffer);
     client.send({ id: 'startResponse', sdpAnswer });
     await call(endpoint, 'gatherCandidates');

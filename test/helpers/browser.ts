@@ -14,10 +14,13 @@ export const CHROMIUM_ARGS = [
   '--allow-loopback-in-peer-connection', '--ignore-certificate-errors',
 ];
 
-/** A headless Chromium with a fresh profile; `close()` removes the profile. */
-export async function launchChromium(): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
+/**
+ * A headless Chromium with a fresh profile; `close()` removes the profile. `extraArgs`:
+ * more flags, e.g. `--use-file-for-fake-video-capture=scene.y4m` for a camera showing a scene.
+ */
+export async function launchChromium(extraArgs: readonly string[] = []): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fluo-chromium-'));
-  const context = await chromium.launchPersistentContext(dir, { executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+  const context = await chromium.launchPersistentContext(dir, { executablePath: '/usr/bin/chromium', headless: true, args: [...CHROMIUM_ARGS, ...extraArgs] });
   return {
     context,
     close: async () => {

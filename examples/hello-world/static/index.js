@@ -1,10 +1,12 @@
 'use strict';
 // Hello World page: same messages as Kurento's tutorial (start, stop, onIceCandidate).
+// Filter tutorials with the same messages (chroma) serve it with their own page, whose
+// <body data-ws="/chroma"> names their signalling path.
 let webRtcPeer;
 const startButton = document.getElementById('start');
 const stopButton = document.getElementById('stop');
 
-const signalling = openSignalling('/helloworld', (m) => {
+const signalling = openSignalling(document.body.dataset.ws || '/helloworld', (m) => {
   switch (m.id) {
     case 'startResponse':
       if (!webRtcPeer) return;

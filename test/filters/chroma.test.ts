@@ -12,6 +12,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { until } from '../helpers/RemotePeers.ts';
+import { machineOverloaded } from '../helpers/hostile.ts';
 import { PlayerBed } from '../helpers/playerBed.ts';
 import { frameRgb, greenScreen, twoColourPng, SUBJECT } from '../helpers/scenes.ts';
 
@@ -25,7 +26,8 @@ let http: Server;
 let base: string;
 
 before(async () => {
-  clip = greenScreen(bed.dir, 14);
+  // Long enough for three recordings one after the other on a loaded machine.
+  clip = greenScreen(bed.dir, 24);
   const png = readFileSync(twoColourPng(bed.dir, 'bg', '0xffe020', '0x2040ff'));
   writeFileSync(join(bed.dir, 'not-an-image.png'), 'hello');
   http = createServer((req, res) => {
@@ -70,10 +72,12 @@ test('green screen -> ChromaFilter(window 5,5,30,30, backgroundImage over HTTP) 
   await new Promise((r) => setTimeout(r, 2000));
   const pic = await record(P, chroma, 'keyed', 3000);
   assert.equal(pic.width, 640);
-  const corners = { left: pic.at(60, 400), right: pic.at(580, 400), topLeft: pic.at(20, 20) };
+  // topLeft: inside the window; edge: on the calibration square's outline, gone after the first second.
+  const corners = { left: pic.at(60, 400), right: pic.at(580, 400), topLeft: pic.at(20, 20), edge: pic.at(6, 20) };
   assert.ok(near(corners.left, YELLOW), `left of the picture shows the image's left half: ${JSON.stringify(corners.left)}`);
   assert.ok(near(corners.right, BLUE), `right of the picture shows the image's right half: ${JSON.stringify(corners.right)}`);
   assert.ok(near(corners.topLeft, YELLOW), `the calibration window is keyed too: ${JSON.stringify(corners.topLeft)}`);
+  assert.ok(near(corners.edge, YELLOW), `the calibration square is gone: ${JSON.stringify(corners.edge)}`);
   const centre = pic.at(320, 240);
   assert.ok(near(centre, SUBJECT), `the subject stays in front: ${JSON.stringify(centre)}`);
 
@@ -137,7 +141,10 @@ test('bad windows and image URIs: clear errors; a window outside the picture lea
   await new Promise((r) => setTimeout(r, 2000));
   const fps = ((await frames(viewer)) - f0) / ((performance.now() - t0) / 1000);
   console.log(`# viewer frame rate through ChromaFilter: ${fps.toFixed(1)} fps`);
-  assert.ok(fps >= 24, `the 30 fps clip reaches the viewer at ${fps.toFixed(1)} fps`);
+  // A rate bound means nothing while other suites overload the machine (hostile.ts).
+  const load = machineOverloaded();
+  if (load !== undefined) console.log(`# load average ${load.toFixed(1)}: the frame rate is not checked`);
+  else assert.ok(fps >= 24, `the 30 fps clip reaches the viewer at ${fps.toFixed(1)} fps`);
   // The window did not fit: nothing was keyed, the green is still there.
   const pic = await record(P, chroma, 'unkeyed', 1500);
   const g = pic.at(60, 400);

@@ -7,6 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { pathToFileURL } from 'node:url';
 import { until } from '../helpers/RemotePeers.ts';
+import { machineOverloaded } from '../helpers/hostile.ts';
 import { PlayerBed } from '../helpers/playerBed.ts';
 import { qrClip } from '../helpers/scenes.ts';
 
@@ -47,7 +48,10 @@ test('player -> ZBarFilter -> viewer: one CodeFound per code coming into view, e
   await new Promise((r) => setTimeout(r, 3000));
   const fps = ((await frames(viewer)) - f0) / ((performance.now() - t0) / 1000);
   console.log(`# viewer frame rate through ZBarFilter: ${fps.toFixed(1)} fps`);
-  assert.ok(fps >= 15, `the viewer gets ${fps.toFixed(1)} fps from a 30 fps clip`);
+  // A rate bound means nothing while other suites overload the machine (hostile.ts).
+  const load = machineOverloaded();
+  if (load !== undefined) console.log(`# load average ${load.toFixed(1)}: the frame rate is not checked`);
+  else assert.ok(fps >= 15, `the viewer gets ${fps.toFixed(1)} fps from a 30 fps clip`);
   assert.equal(eventsOf(zbar, 'CodeFound').length, 1, 'the still code is not raised again');
   await until(() => eventsOf(zbar, 'CodeFound').length >= 2, 10_000, 'the second code');
   await until(() => eventsOf(player, 'EndOfStream').length > 0, 10_000, 'the end of the clip');

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChromaFilterOptions, EmitFn, NodeOpHandlers } from '../../shared/workerProtocol.ts';
@@ -8,6 +8,7 @@ import type { EngineBin } from '../engine/EngineBin.ts';
 import { FilterNode, type FilterCore } from './FilterNode.ts';
 import { ColourMeter, capsSize, outsidePicture, type Rgb } from './chromaCalibration.ts';
 import { fetchImage } from './ImageFetch.ts';
+import { outlinePng } from './outlinePng.ts';
 
 /** The calibration copies of the picture: small RGBx frames (4 bytes a pixel: no row padding). */
 const TAP_W = 160;
@@ -33,7 +34,7 @@ type Size = { width: number; height: number };
  * KMD `ChromaFilter` (module chroma 7.3.0): makes a colour range of the picture
  * transparent, revealing a background image behind (chroma.kmd). The core bin:
  *
- *   raw -> tee cv -> alpha name=key -------------------> compositor mix (sink_1, on top)
+ *   raw -> tee cv -> alpha name=key -------------------> compositor mix (sink_1, on top) -> square
  *               \--> gdkpixbufoverlay name=bg (image) --> compositor mix (sink_0, below)
  *   and, on a side branch, 10 fps 160x120 RGBx frames -> FrameTap -> calibration here
  *
@@ -82,7 +83,8 @@ export class ChromaFilterNode extends FilterNode {
     return {
       fragment: `tee name=cv ! ${q} ! alpha name=key method=set alpha=1 ! ${q} ! mix.sink_1 ` +
         `cv. ! ${q} ! gdkpixbufoverlay name=bg ! mix.sink_0 ` +
-        `compositor name=mix background=black sink_0::zorder=0 sink_0::alpha=0 sink_1::zorder=1 ! video/x-raw,framerate=${OUTPUT_FPS}/1`,
+        `compositor name=mix background=black sink_0::zorder=0 sink_0::alpha=0 sink_1::zorder=1 ! video/x-raw,framerate=${OUTPUT_FPS}/1 ! ` +
+        'gdkpixbufoverlay name=square',
       inputBranch: `queue max-size-buffers=1 max-size-bytes=0 max-size-time=0 leaky=downstream ! valve name=cal ! videorate ! video/x-raw,framerate=${TAP_FPS}/1 ! ` +
         `videoscale add-borders=false ! videoconvert ! video/x-raw,format=RGBx,width=${TAP_W},height=${TAP_H} ! ${this.#tap.sinkDescription()}`,
     };
@@ -101,6 +103,7 @@ export class ChromaFilterNode extends FilterNode {
       if (why) return this.#endCalibration(core, `ChromaFilter ${this.id}: ${why}: no colour calibrated, the picture passes unchanged`);
       this.#meter = new ColourMeter(TAP_W, TAP_H, this.#opts.window, this.#size);
       this.#calibrationStart = performance.now();
+      this.#showSquare(core);
     }
     this.#meter.add(frame);
     if (performance.now() - this.#calibrationStart < CALIBRATION_MS) return;
@@ -114,11 +117,33 @@ export class ChromaFilterNode extends FilterNode {
     ]).then(() => core.setProperty('key', 'method', 'custom')).catch((err: unknown) => this.#error(err));
   }
 
-  /** The calibration branch stops (its valve drops everything); `why` says it failed. */
+  /** The calibration branch stops (its valve drops everything) and the square goes; `why` says it failed. */
   #endCalibration(core: EngineBin, why?: string): void {
     this.#calibrationDone = true;
     if (why) this.emit('Error', { description: why, errorCode: 40003, type: 'MEDIA_OBJECT_ILLEGAL_PARAM_ERROR' });
     core.setProperty('cal', 'drop', true).catch(() => undefined);
+    core.setProperty('square', 'alpha', 0).catch(() => undefined);
+  }
+
+  /**
+   * The window drawn during the calibration (Kurento docs, Chroma tutorial: "a little
+   * square appears in upper left of the video ... When the calibration is finished, the
+   * square disappears"). Drawn once the window is known to fit the picture.
+   */
+  #showSquare(core: EngineBin): void {
+    const w = this.#opts.window;
+    const file = join(this.#folder(), `square-${++this.#images}.png`);
+    writeFileSync(file, outlinePng(w.width, w.height, Math.max(1, Math.min(2, Math.floor(Math.min(w.width, w.height) / 4))), { r: 255, g: 255, b: 255 }), { mode: 0o600 });
+    void Promise.all([core.setProperty('square', 'offset-x', w.x), core.setProperty('square', 'offset-y', w.y)])
+      .then(() => core.setProperty('square', 'location', file))
+      .then(() => (this.#calibrationDone ? core.setProperty('square', 'alpha', 0) : undefined))
+      .catch(() => undefined);
+  }
+
+  /** A private folder for the images the engine reads (background, square). */
+  #folder(): string {
+    this.#dir ??= mkdtempSync(join(tmpdir(), 'fluo-chroma-'));
+    return this.#dir;
   }
 
   /** The size of the frames going into `key`; then every few seconds, to follow changes. */
@@ -141,9 +166,8 @@ export class ChromaFilterNode extends FilterNode {
   }
 
   async #setBackground(uri: string): Promise<void> {
-    this.#dir ??= mkdtempSync(join(tmpdir(), 'fluo-chroma-'));
     // A new name each time: gdkpixbufoverlay loads the file when its location changes.
-    const file = join(this.#dir, `background-${++this.#images}`);
+    const file = join(this.#folder(), `background-${++this.#images}`);
     await fetchImage(uri, file, { destinations: this.#opts.destinations, verifyTls: this.#opts.verifyTls });
     const old = this.#background;
     this.#background = file;

@@ -22,7 +22,9 @@ done
 # time, libgirepository1.0-dev/libcairo2-dev/pkg-config for node-gtk's native build
 # (../shared/reference/engine-host-notes.md, "Install"); gstreamer1.0-opencv/opencv-data
 # for the filters, gstreamer1.0-x for textoverlay, qrencode for the zbar test images,
-# python3-gi with gir1.2-gst-rtsp-server-1.0 for the loopback RTSP server of the player test.
+# python3-gi with gir1.2-gst-rtsp-server-1.0 for the loopback RTSP server of the player test;
+# tesseract-ocr/tesseract-ocr-eng for PlateDetectorFilter's OCR (offline, the CLI fetches
+# nothing), imagemagick and fonts-dejavu-core to draw its test scenes (test/helpers/plateScene.ts).
 PACKAGES=(
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-nice
@@ -30,7 +32,7 @@ PACKAGES=(
   gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0 gir1.2-gst-plugins-bad-1.0
   libgirepository1.0-dev libcairo2-dev pkg-config qrencode python3-gi gir1.2-gst-rtsp-server-1.0
   ffmpeg chromium chromium-driver firefox-esr coturn openssl iproute2 util-linux ca-certificates
-  g++ make python3
+  g++ make python3 tesseract-ocr tesseract-ocr-eng imagemagick fonts-dejavu-core
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -51,6 +53,11 @@ fi
 # npm packages, exactly as locked. .npmrc sets ignore-scripts (kurento-client's
 # postinstall script is not shipped in its package).
 if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error; else npm install --no-audit --no-fund --loglevel=error; fi
+
+# The filter tests' face scenes use NASA's astronaut portrait from Debian's python3-skimage
+# (downloaded, not installed; only the picture is kept). Tests run without a network, so
+# it is fetched now, after `npm ci` (which empties node_modules, the cache's home).
+bash scripts/fetch-test-media.sh
 
 # The native fast path for forwarded media (native/fastpath.c: SRTP with keys set once,
 # sends straight onto the UDP socket), built with npm's node-gyp against this Node's own

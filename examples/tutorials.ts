@@ -8,6 +8,10 @@ import { groupCall } from './group-call/server.ts';
 import { recorder } from './recorder/server.ts';
 import { rtpReceiver } from './rtp-receiver/server.ts';
 import { player } from './player/server.ts';
+import { magicMirror } from './magic-mirror/server.ts';
+import { pointerDetector } from './pointer-detector/server.ts';
+import { crowdDetector } from './crowd-detector/server.ts';
+import { plateDetector } from './plate-detector/server.ts';
 import { chroma } from './chroma/server.ts';
 
 /** Every tutorial by its name (the names of Kurento's tutorial folders). */
@@ -21,6 +25,11 @@ export const TUTORIALS: Record<string, (kurento: Kurento) => Tutorial> = {
   recorder: (k) => recorder(k),
   'rtp-receiver': (k) => rtpReceiver(k),
   player: (k) => player(k),
+  'magic-mirror': (k) => magicMirror(k),
+  'pointer-detector': (k) => pointerDetector(k),
+  'crowd-detector': (k) => crowdDetector(k),
+  // The FIWARE guide's name (`./services plate-detection`); the folder is Kurento's.
+  'plate-detection': (k) => plateDetector(k),
   chroma: (k) => chroma(k),
 };
 

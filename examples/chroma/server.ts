@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { call, complexType, registerModule, type Kurento } from '../common/kurento.ts';
 import type { Tutorial } from '../common/TutorialServer.ts';
-import { helloWorld } from '../hello-world/server.ts';
+import { loopbackTutorial } from '../common/loopbackTutorial.ts';
 
 /**
  * Chroma (Kurento module tutorial "Chroma Filter", Node version): the camera goes
@@ -18,10 +18,10 @@ export function chroma(kurento: Kurento): Tutorial {
   // Kurento's tutorial: kurento.register('kurento-module-chroma').
   registerModule('kurento-module-chroma');
   let background = process.env.FLUO_CHROMA_BACKGROUND;
-  const tutorial = helloWorld(kurento, {
+  const tutorial = loopbackTutorial(kurento, {
     path: '/chroma',
-    staticDir: [fileURLToPath(new URL('./static/', import.meta.url)), fileURLToPath(new URL('../hello-world/static/', import.meta.url))],
-    filter: async (pipeline) => {
+    staticDir: fileURLToPath(new URL('./static/', import.meta.url)),
+    createFilter: async (pipeline) => {
       const window = complexType('chroma.WindowParam', { topRightCornerX: 5, topRightCornerY: 5, width: 30, height: 30 });
       const filter = await call<Kurento>(pipeline, 'create', 'chroma.ChromaFilter', { window });
       await call(filter, 'setBackground', background);
@@ -30,6 +30,8 @@ export function chroma(kurento: Kurento): Tutorial {
   });
   return {
     ...tutorial,
+    // The page script is Hello World's (it reads the WebSocket path from the page).
+    moreDirs: [fileURLToPath(new URL('../hello-world/static/', import.meta.url))],
     listening(port) {
       background ??= `https://localhost:${port}/img/background.png`;
     },

@@ -9,7 +9,7 @@ import { selfSignedCertificate } from './certificate.ts';
 
 const require = createRequire(import.meta.url);
 const SHARED_STATIC = fileURLToPath(new URL('../static/', import.meta.url));
-const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.png': 'image/png', '.jpg': 'image/jpeg', '.svg': 'image/svg+xml' };
+const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.png': 'image/png', '.svg': 'image/svg+xml' };
 
 /** One browser connection: JSON messages in Kurento tutorial format `{id, ...}`. */
 export class Client {
@@ -28,11 +28,13 @@ export class Client {
 export interface Tutorial {
   /** WebSocket path of the original tutorial, e.g. `/helloworld`. */
   readonly path: string;
-  /** Folder of the tutorial's own page; with several, the first that has a file serves it. */
-  readonly staticDir: string | readonly string[];
+  /** Folder of the tutorial's own page. */
+  readonly staticDir: string;
   onMessage(client: Client, message: Record<string, unknown>): Promise<void> | void;
   onClose(client: Client): Promise<void> | void;
-  /** The application server listens on `port` (a tutorial that gives media servers URLs of its own files needs it). */
+  /** More folders of files after `staticDir` (one the tutorial writes at run time, a page script it shares). */
+  readonly moreDirs?: readonly string[];
+  /** Told the port once the server listens (a tutorial whose media server fetches from it, as the Magic Mirror's hat). */
   listening?(port: number): void;
   /** Frees what the tutorial holds beyond its users (e.g. a temp folder), when its server closes. */
   close?(): Promise<void> | void;
@@ -73,7 +75,7 @@ export class TutorialServer {
       this.#server.once('error', reject);
       this.#server.listen(port, host, () => resolve());
     });
-    const bound = (this.#server.address() as AddressInfo).port;
+    const { port: bound } = this.#server.address() as AddressInfo;
     this.tutorial.listening?.(bound);
     return bound;
   }
@@ -87,7 +89,7 @@ export class TutorialServer {
         return;
       }
       const rel = p === '/' ? 'index.html' : p.replace(/^\/+/, '');
-      for (const dir of [...[this.tutorial.staticDir].flat(), SHARED_STATIC]) {
+      for (const dir of [this.tutorial.staticDir, ...(this.tutorial.moreDirs ?? []), SHARED_STATIC]) {
         const file = path.resolve(dir, rel);
         if (!file.startsWith(path.resolve(dir)) || !fs.existsSync(file) || !fs.statSync(file).isFile()) continue;
         res.writeHead(200, { 'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream' });

@@ -8,19 +8,23 @@ const require = createRequire(import.meta.url);
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Kurento = any;
-const kurento = require('kurento-client') as ((uri: string, opts?: object) => Kurento) & { getComplexType(name: string): (v: unknown) => Kurento; register(module: string): void };
-
-/**
- * Loads a Kurento client module (`kurento-module-chroma`), as module tutorials do with
- * `kurentoClient.register(...)`: without it kurento-client refuses to create its classes.
- */
-export function registerModule(name: string): void {
-  kurento.register(name);
-}
+const kurento = require('kurento-client') as ((uri: string, opts?: object) => Kurento) & {
+  getComplexType(name: string): (v: unknown) => Kurento;
+  register(module: string): void;
+};
 
 /** Builds a KMD complex value (IceCandidate, ...) the way the Node tutorials do. */
 export function complexType(name: string, value: unknown): Kurento {
   return kurento.getComplexType(name)(value);
+}
+
+/**
+ * Loads one of Kurento's client modules (kurento-module-pointerdetector, ...), as the
+ * module tutorials do (`kurento.register('kurento-module-pointerdetector')`): without it
+ * kurento-client refuses to create the module's classes.
+ */
+export function registerModule(name: string): void {
+  kurento.register(name);
 }
 
 /** Connects to the media server; a dropped socket is reported, never thrown. */

@@ -7,6 +7,11 @@ import { RecorderEndpoint } from './RecorderEndpoint.ts';
 import { WebRtcEndpoint } from './WebRtcEndpoint.ts';
 import { RtpEndpoint } from './RtpEndpoint.ts';
 import { GStreamerFilter } from './filters/GStreamerFilter.ts';
+import { ImageOverlayFilter } from './filters/ImageOverlayFilter.ts';
+import { FaceOverlayFilter } from './filters/FaceOverlayFilter.ts';
+import { PointerDetectorFilter } from './filters/PointerDetectorFilter.ts';
+import { CrowdDetectorFilter } from './filters/CrowdDetectorFilter.ts';
+import { PlateDetectorFilter } from './filters/PlateDetectorFilter.ts';
 import { ZBarFilter } from './filters/ZBarFilter.ts';
 import { ChromaFilter } from './filters/ChromaFilter.ts';
 
@@ -24,6 +29,11 @@ export function builtFactories(): Map<string, ObjectFactory> {
     ['WebRtcEndpoint', WebRtcEndpoint],
     ['RtpEndpoint', RtpEndpoint],
     ['GStreamerFilter', GStreamerFilter],
+    ['ImageOverlayFilter', ImageOverlayFilter],
+    ['FaceOverlayFilter', FaceOverlayFilter],
+    ['PointerDetectorFilter', PointerDetectorFilter],
+    ['CrowdDetectorFilter', CrowdDetectorFilter],
+    ['PlateDetectorFilter', PlateDetectorFilter],
     ['ZBarFilter', ZBarFilter],
     ['ChromaFilter', ChromaFilter],
   ]);

@@ -82,7 +82,8 @@ let childArgs: string[] | null = null;
  */
 function engineArgs(): string[] {
   if (childArgs) return childArgs;
-  childArgs = ['--import', import.meta.resolve('tsx'), ENTRY];
+  // --expose-gc: engine-main collects after removals (finalized elements free descriptors).
+  childArgs = ['--expose-gc', '--import', import.meta.resolve('tsx'), ENTRY];
   if (process.env.FLUO_ENGINE_TSX === '1') return childArgs;
   try {
     const out = join(ROOT, 'node_modules', '.cache', 'fluo-engine', 'engine-main.mjs');
@@ -90,7 +91,7 @@ function engineArgs(): string[] {
     mkdirSync(dirname(out), { recursive: true });
     buildSync({ entryPoints: [ENTRY], bundle: true, platform: 'node', format: 'esm', target: 'node20', external: ['node-gtk'], outfile: tmp, logLevel: 'silent' });
     renameSync(tmp, out);
-    childArgs = [out];
+    childArgs = ['--expose-gc', out];
   } catch {
     // Read-only tree or no esbuild binary: the tsx path works everywhere tests run.
   }

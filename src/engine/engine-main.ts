@@ -36,6 +36,26 @@ async function shutdown(code: number): Promise<void> {
   channel.end(() => { loop.quit(); process.exit(code); });
 }
 
+/**
+ * A removed element is finalized only once the garbage collector drops its node-gtk
+ * wrapper, and some hold a descriptor until then (udpsink's cancellable eventfd: one per
+ * filter output or transcoder, 213 after 200 filter cycles). A collection shortly after
+ * removals (the child runs with --expose-gc) gives them back; batched, as each costs a
+ * few milliseconds of the JS thread.
+ */
+let collecting: NodeJS.Timeout | undefined;
+function collectSoon(): void {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc || collecting) return;
+  collecting = setTimeout(() => {
+    collecting = undefined;
+    // Wrappers are released by weak callbacks that run after a collection, and what they
+    // held goes in a later one: a few passes, spread out.
+    for (const at of [0, 100, 300, 700]) setTimeout(gc, at).unref();
+  }, 200);
+  collecting.unref();
+}
+
 // Requests run one at a time: removeBin's quiesce waits 50 ms, and no other operation may
 // touch the pipeline in between. `ping` skips the queue so the heartbeat measures the JS
 // thread, not the queue.
@@ -45,8 +65,8 @@ async function run(req: ToEngine): Promise<unknown> {
   switch (req.op) {
     case 'ping': return { pid: process.pid, pipelines: host.pipelineCount, uptimeMs: Date.now() - started };
     case 'addBin': return host.addBin(req.args);
-    case 'removeBin': return host.removeBin(req.args);
-    case 'removePipeline': return host.removePipeline(req.args);
+    case 'removeBin': return host.removeBin(req.args).finally(collectSoon);
+    case 'removePipeline': return host.removePipeline(req.args).finally(collectSoon);
     case 'link': return host.link(req.args);
     case 'unlink': return host.unlink(req.args);
     case 'setProperty': return host.setProperty(req.args);

@@ -16,6 +16,11 @@ export class FileRoots {
     this.#roots = roots.map((r) => realOrSelf(path.resolve(r)));
   }
 
+  /** The roots, resolved (handed to the media plane, which builds its own). */
+  get list(): readonly string[] {
+    return this.#roots;
+  }
+
   /** Why `uri` (a parsed file: URL) may not be used, or undefined. */
   refuses(uri: URL): string | undefined {
     if (uri.hostname !== '' && uri.hostname !== 'localhost') return `file URI on another host '${uri.hostname}'`;

@@ -86,15 +86,44 @@ export interface GStreamerFilterOptions {
   media: 'AUDIO' | 'VIDEO';
 }
 
-export interface ChromaFilterOptions {
+/** ImageOverlayFilter and FaceOverlayFilter: where the image URIs they are given may be fetched from. */
+export interface OverlayFilterOptions {
+  /** mediaServer.security destination lists: every address an http(s) image host resolves to is checked. */
+  destinations: { deny: readonly string[]; allow: readonly string[] };
+  /** mediaServer.security.fileRoots: the directories file:// images may be read from. */
+  fileRoots: readonly string[];
+}
+
+/** Where an image goes, in KMD terms (fractions: of the picture for ImageOverlayFilter, of the face box for FaceOverlayFilter). */
+export interface OverlayPlacement {
+  offsetXPercent: number;
+  offsetYPercent: number;
+  widthPercent: number;
+  heightPercent: number;
+}
+
+/** KMD pointerdetector constructor values, already checked by the control plane (parsed again by the node). */
+export interface PointerDetectorFilterOptions {
+  calibrationRegion: Wire;
+  windows: Wire[];
+}
+
+/** KMD crowddetector constructor values, already checked by the control plane (parsed again by the node). */
+export interface CrowdDetectorFilterOptions {
+  rois: Wire[];
+  processingWidth: number;
+}
+
+export interface PlateDetectorFilterOptions {
+  /** KMD PlateDetectorFilter.setPlateWidthPercentage, checked by the control plane: (0, 1]. */
+  plateWidthPercentage?: number;
+}
+
+export interface ChromaFilterOptions extends OverlayFilterOptions {
   /** KMD chroma.WindowParam, in pixels of the picture: the calibration window (x, y: its top-left corner). */
   window: { x: number; y: number; width: number; height: number };
-  /** The background image's URI (checked by the control plane), or null for none. */
+  /** The background image's URI (fetched by the node, as the overlay filters' images), or null for none. */
   backgroundImage: string | null;
-  /** mediaServer.security destination lists: each host is checked before the image is fetched. */
-  destinations: { deny: readonly string[]; allow: readonly string[] };
-  /** ChromaFilter.conf.ini verifyImageCertificates: https image certificates verified (Kurento does not). */
-  verifyTls: boolean;
 }
 
 export interface RtpEndpointOptions {
@@ -166,12 +195,27 @@ export interface MediaOps {
   ready: { args: Empty; result: null };
   /** GStreamerFilter.setElementProperty: a property of the named element of the command (or the first one). */
   setElementProperty: { args: { name: string; value: string }; result: null };
+  /** ImageOverlayFilter.addImage: the image fetched, then drawn (a new image with the same id replaces it). */
+  addImage: { args: OverlayPlacement & { id: string; uri: string; keepAspectRatio: boolean; center: boolean }; result: null };
+  removeImage: { args: { id: string }; result: null };
+  /** FaceOverlayFilter.setOverlayedImage: the image fetched, then drawn over every face found. */
+  setOverlayedImage: { args: OverlayPlacement & { uri: string }; result: null };
+  unsetOverlayedImage: { args: Empty; result: null };
+  /** PlateDetectorFilter.setPlateWidthPercentage, already checked to be in (0, 1]. */
+  setPlateWidthPercentage: { args: { plateWidthPercentage: number }; result: null };
   /** ChromaFilter.setBackground: the image is fetched and shown where the key colour was. */
   setBackground: { args: { uri: string }; result: null };
   /** ChromaFilter.unsetBackground: the keyed area shows black. */
   unsetBackground: { args: Empty; result: null };
   /** MediaElement.setVideoFormat/setAudioFormat: the codec this node's input must have (null: any it accepts). */
   setFormat: { args: { kind: 'AUDIO' | 'VIDEO'; codec: string | null }; result: null };
+  /** PointerDetectorFilter (KMD pointerdetector): a PointerDetectorWindowMediaParam. */
+  addWindow: { args: { window: Wire }; result: null };
+  removeWindow: { args: { windowId: string }; result: null };
+  clearWindows: { args: Empty; result: null };
+  trackColorFromCalibrationRegion: { args: Empty; result: null };
+  /** CrowdDetectorFilter.processingWidth (KMD crowddetector). */
+  setProcessingWidth: { args: { width: number }; result: null };
 }
 
 export type OpName = keyof MediaOps;
@@ -189,6 +233,11 @@ export interface NodeKinds {
   PlayerEndpoint: { options: PlayerEndpointOptions; ops: 'getStats' | 'setFormat' | 'play' | 'pause' | 'stop' | 'getVideoInfo' | 'getPosition' | 'setPosition' | 'getElementGstreamerDot' };
   HttpPostEndpoint: { options: HttpPostEndpointOptions; ops: 'getStats' | 'setFormat' | 'beginUpload' | 'endUpload' | 'getElementGstreamerDot' };
   GStreamerFilter: { options: GStreamerFilterOptions; ops: FilterOps | 'setElementProperty' };
+  ImageOverlayFilter: { options: OverlayFilterOptions; ops: FilterOps | 'addImage' | 'removeImage' };
+  FaceOverlayFilter: { options: OverlayFilterOptions; ops: FilterOps | 'setOverlayedImage' | 'unsetOverlayedImage' };
+  PointerDetectorFilter: { options: PointerDetectorFilterOptions; ops: FilterOps | 'addWindow' | 'removeWindow' | 'clearWindows' | 'trackColorFromCalibrationRegion' };
+  CrowdDetectorFilter: { options: CrowdDetectorFilterOptions; ops: FilterOps | 'setProcessingWidth' };
+  PlateDetectorFilter: { options: PlateDetectorFilterOptions; ops: FilterOps | 'setPlateWidthPercentage' };
   ZBarFilter: { options: Empty; ops: FilterOps };
   ChromaFilter: { options: ChromaFilterOptions; ops: FilterOps | 'setBackground' | 'unsetBackground' };
 }
@@ -232,6 +281,19 @@ export interface MediaEvents {
   Paused: Empty;
   Stopped: Empty;
   EndOfStream: Empty;
+  /** KMD pointerdetector: the pointer entered / left a window. */
+  WindowIn: { windowId: string };
+  WindowOut: { windowId: string };
+  /**
+   * KMD crowddetector events. `roiId` is the KMD 6.18 field; `roiID` its deprecated
+   * spelling, which Kurento's JavaScript tutorial (`data.roiID`) and Java one (`getRoiID()`)
+   * read and kurento-module-crowddetector 6.18.0 still documents: both are sent.
+   */
+  CrowdDetectorOccupancy: { roiId: string; roiID: string; occupancyPercentage: number; occupancyLevel: number };
+  CrowdDetectorFluidity: { roiId: string; roiID: string; fluidityPercentage: number; fluidityLevel: number };
+  CrowdDetectorDirection: { roiId: string; roiID: string; directionAngle: number };
+  /** KMD platedetector PlateDetected: a plate read in the picture, once per appearance. */
+  PlateDetected: { plate: string };
   /** ZBarFilter: a code came into view (filters.kmd CodeFound). */
   CodeFound: { codeType: string; value: string };
   /** Fluo's own: the SDP `getLocalSessionDescriptor` answers now carries candidates. */

@@ -73,10 +73,18 @@ test('./services <tutorial> starts Fluo and the tutorial; ./services stop ends b
   }
 });
 
-test('./services refuses tutorials that need the media engine, with a reason', async () => {
+test('./services plate-detection (the FIWARE guide\'s name) starts the plate detector tutorial', { timeout: 90_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'fluo-services-'));
-  const r = await run(['magic-mirror'], { FLUO_SERVICES_DIR: dir });
-  rmSync(dir, { recursive: true, force: true });
-  assert.equal(r.code, 1);
-  assert.match(r.out, /needs filters/);
+  const env = { FLUO_SERVICES_DIR: dir, MEDIA_SERVER_PORT: String(await freePort()), APP_SERVER_PORT: String(await freePort()), APP_SERVER_HOST: '127.0.0.1' };
+  try {
+    const started = await run(['plate-detection'], env);
+    assert.equal(started.code, 0, started.out);
+    const page = await get(`https://127.0.0.1:${env.APP_SERVER_PORT}/`);
+    assert.equal(page.status, 200);
+    assert.match(page.body, /Plate Detector/);
+    assert.match((await get(`https://127.0.0.1:${env.APP_SERVER_PORT}/index.js`)).body, /'\/platedetector'/);
+  } finally {
+    assert.equal((await run(['stop'], env)).code, 0);
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

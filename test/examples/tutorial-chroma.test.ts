@@ -28,7 +28,7 @@ before(async () => {
   // Chromium loops the file: 2 s of 640x480 is 28 MB.
   const camera = greenScreen(dir, 2, 'y4m');
   fluo = await startFluo();
-  browser = await launchChromium([`--use-file-for-fake-video-capture=${camera}`]);
+  browser = await launchChromium({ fakeVideoFile: camera });
   rpc = await RpcClient.open(fluo.url);
   app = await startTutorial('chroma', fluo.url, 0, '127.0.0.1');
 });

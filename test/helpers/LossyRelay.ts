@@ -24,6 +24,7 @@
  * positions of each stream run after run: a short test sees the fraction it asked for.
  */
 import dgram from 'node:dgram';
+import { seeded } from './seeded.ts';
 
 export interface Address { address: string; port: number }
 
@@ -93,18 +94,6 @@ export function classify(d: Buffer): Class {
   if (b >= 20 && b <= 63) return 'dtls';
   if (b >= 128 && b <= 191) return d.length > 1 && d[1]! >= 192 && d[1]! <= 223 ? 'rtcp' : 'rtp';
   return 'other';
-}
-
-/** mulberry32: a small seeded generator, uniform in [0, 1). */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const emptyClasses = () => ({ stun: 0, dtls: 0, rtp: 0, rtcp: 0, other: 0 });

@@ -15,12 +15,14 @@ export const CHROMIUM_ARGS = [
 ];
 
 /**
- * A headless Chromium with a fresh profile; `close()` removes the profile. `extraArgs`:
- * more flags, e.g. `--use-file-for-fake-video-capture=scene.y4m` for a camera showing a scene.
+ * A headless Chromium with a fresh profile; `close()` removes the profile. With
+ * `fakeVideoFile` (a Y4M, e.g. a filter scene's) the fake camera plays that file in a
+ * loop instead of Chromium's own test pattern.
  */
-export async function launchChromium(extraArgs: readonly string[] = []): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
+export async function launchChromium(opts: { fakeVideoFile?: string } = {}): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fluo-chromium-'));
-  const context = await chromium.launchPersistentContext(dir, { executablePath: '/usr/bin/chromium', headless: true, args: [...CHROMIUM_ARGS, ...extraArgs] });
+  const args = opts.fakeVideoFile ? [...CHROMIUM_ARGS, `--use-file-for-fake-video-capture=${opts.fakeVideoFile}`] : CHROMIUM_ARGS;
+  const context = await chromium.launchPersistentContext(dir, { executablePath: '/usr/bin/chromium', headless: true, args });
   return {
     context,
     close: async () => {

@@ -1,10 +1,7 @@
 import { Filter } from './Filter.ts';
 import type { ObjectInit, Params } from '../../core/types.ts';
 import { KurentoError } from '../../shared/KurentoError.ts';
-import { checkUri } from '../checkUri.ts';
-
-/** Image URIs the background may come from (Kurento tutorials: `<app server>/img/mario.jpg`). */
-const IMAGE_SCHEMES = ['http', 'https', 'file'];
+import { overlayOptions, uriOf } from './overlayParams.ts';
 /** Larger than any picture Fluo encodes: a window beyond it is a client's mistake. */
 const MAX_PIXELS = 16384;
 
@@ -27,19 +24,13 @@ export class ChromaFilter extends Filter {
       width: windowInt(w.width, 'width', 1),
       height: windowInt(w.height, 'height', 1),
     };
+    // The image URI is checked where it is fetched (the node's OverlayImages, as the overlay filters'): a bad one fails the create.
     const image = String(params.backgroundImage ?? '');
-    if (image !== '') checkUri(image, IMAGE_SCHEMES, init.settings, 'backgroundImage');
-    this.createMedia('ChromaFilter', {
-      window, backgroundImage: image || null,
-      destinations: init.settings.destinations?.lists ?? { deny: [], allow: [] },
-      verifyTls: init.settings.modules.ChromaFilter?.verifyImageCertificates === 'true',
-    });
+    this.createMedia('ChromaFilter', { ...overlayOptions(init.settings), window, backgroundImage: image || null });
   }
 
   async setBackground(p: Params): Promise<void> {
-    const uri = String(p.uri ?? '');
-    checkUri(uri, IMAGE_SCHEMES, this.settings);
-    await this.mediaCall('setBackground', { uri });
+    await this.mediaCall('setBackground', { uri: uriOf('ChromaFilter', p) });
   }
 
   async unsetBackground(_p: Params): Promise<void> {

@@ -35,9 +35,11 @@ export class EngineBin {
     return this.#request('setProperty', { element, name, value, ...(pad ? { pad } : {}) }).then(() => undefined);
   }
 
-  /** A property as JSON (caps as their string): a pad's `caps` tells the size of the frames going through. */
-  async getProperty(element: string, name: string, pad?: string): Promise<EngineResult<'getProperty'>['value']> {
-    return (await this.#request('getProperty', { element, name, ...(pad ? { pad } : {}) })).value;
+  /** A property of an element, or of one of its pads (`caps` of a pad: what flows through it now). */
+  async getProperty(element: string, name: string, pad?: string): Promise<unknown> {
+    if (!this.alive) throw new Error(`engine bin ${this.name} is gone`);
+    const r = await this.engine.request('getProperty', { pipeline: this.pipeline, bin: this.name, element, name, ...(pad ? { pad } : {}) });
+    return r.value;
   }
 
   /** EOS into the bin: its muxers write their end, and the engine reports the sinks' EOS. */
@@ -57,7 +59,7 @@ export class EngineBin {
     return this.#request('keyframe', { element }).then(() => undefined);
   }
 
-  #request<K extends 'setProperty' | 'getProperty' | 'keyframe' | 'action'>(op: K, args: BinArgs<K>): Promise<EngineResult<K>> {
+  #request<K extends 'setProperty' | 'keyframe' | 'action'>(op: K, args: BinArgs<K>): Promise<EngineResult<K>> {
     if (!this.alive) return Promise.reject(new Error(`engine bin ${this.name} is gone`));
     return this.engine.request(op, { ...args, pipeline: this.pipeline, bin: this.name } as EngineArgs<K>);
   }

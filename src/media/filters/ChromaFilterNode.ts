@@ -6,9 +6,10 @@ import { FrameTap } from '../../engine/FrameTap.ts';
 import type { NodeEngine } from '../engine/NodeEngine.ts';
 import type { EngineBin } from '../engine/EngineBin.ts';
 import { FilterNode, type FilterCore } from './FilterNode.ts';
-import { ColourMeter, capsSize, outsidePicture, type Rgb } from './chromaCalibration.ts';
-import { fetchImage } from './ImageFetch.ts';
-import { outlinePng } from './outlinePng.ts';
+import { ColourMeter, outsidePicture } from './chromaCalibration.ts';
+import { OverlayImages } from './OverlayImages.ts';
+import { FrameSize } from './FrameSize.ts';
+import { MarksCanvas } from './MarksCanvas.ts';
 
 /** The calibration copies of the picture: small RGBx frames (4 bytes a pixel: no row padding). */
 const TAP_W = 160;
@@ -18,8 +19,6 @@ const TAP_FPS = 10;
 const CALIBRATION_MS = 1000;
 /** alpha `angle`: how far (degrees of chroma) from the key colour is still keyed out. */
 const KEY_ANGLE = 20;
-/** How often the picture size is read again (the background follows a WebRTC resolution change). */
-const SIZE_POLL_MS = 2000;
 
 /**
  * The compositor needs a fixed output rate: decoded RTP video has `framerate=0/1`, for
@@ -27,8 +26,6 @@ const SIZE_POLL_MS = 2000;
  * players send; a source sending fewer frames has its last frame repeated.
  */
 const OUTPUT_FPS = 30;
-
-type Size = { width: number; height: number };
 
 /**
  * KMD `ChromaFilter` (module chroma 7.3.0): makes a colour range of the picture
@@ -48,16 +45,16 @@ type Size = { width: number; height: number };
 export class ChromaFilterNode extends FilterNode {
   readonly #opts: ChromaFilterOptions;
   #tap: FrameTap | undefined;
-  #dir: string | undefined;
-  #images = 0;
-  /** The picture size, once read from the caps; the meter once it is known. */
-  #size: Size | undefined;
-  #sizing = false;
+  /** The background images, fetched once per URI (shared with the overlay filters). */
+  readonly #images: OverlayImages;
+  /** A private folder for the calibration square's PNG. */
+  #squareDir: string | undefined;
+  #squares = 0;
+  /** The picture size, followed from the caps of `key` (the background is stretched to it). */
+  readonly #size: FrameSize;
   #meter: ColourMeter | undefined;
   #calibrationStart = 0;
-  #key: Rgb | undefined;
   #calibrationDone = false;
-  #pollTimer: NodeJS.Timeout | undefined;
   /** The local copy of the background image, undefined for none. */
   #background: string | undefined;
   /** The background given at create: `ready` (so `create`) fails with its error. */
@@ -66,6 +63,8 @@ export class ChromaFilterNode extends FilterNode {
   constructor(id: string, emit: EmitFn, options: ChromaFilterOptions, engine: NodeEngine) {
     super(id, emit, 'ChromaFilter', engine, 'VIDEO');
     this.#opts = options;
+    this.#images = new OverlayImages(`ChromaFilter ${id}`, options);
+    this.#size = new FrameSize(() => this.coreBin, 'key', 'sink', () => void this.#showBackground().catch((err: unknown) => this.#error(err)));
     this.#initial = options.backgroundImage ? this.#setBackground(options.backgroundImage) : Promise.resolve();
     this.#initial.catch(() => undefined);
   }
@@ -75,9 +74,9 @@ export class ChromaFilterNode extends FilterNode {
     this.#tap?.close();
     this.#tap = new FrameTap(TAP_W * TAP_H * 4);
     this.#tap.on('frame', (f) => this.#onTapFrame(f));
-    this.#size = undefined;
+    this.#size.forget();
+    this.#size.watch(true);
     this.#meter = undefined;
-    this.#key = undefined;
     this.#calibrationDone = false;
     const q = 'queue max-size-buffers=3 max-size-bytes=0 max-size-time=0';
     return {
@@ -94,14 +93,12 @@ export class ChromaFilterNode extends FilterNode {
     if (this.#calibrationDone || this.closed) return;
     const core = this.coreBin;
     if (!core) return;
-    if (!this.#size) {
-      void this.#readSize(core);
-      return;
-    }
+    const size = this.#size.current;
+    if (!size) return;
     if (!this.#meter) {
-      const why = outsidePicture(this.#opts.window, this.#size.width, this.#size.height);
+      const why = outsidePicture(this.#opts.window, size.width, size.height);
       if (why) return this.#endCalibration(core, `ChromaFilter ${this.id}: ${why}: no colour calibrated, the picture passes unchanged`);
-      this.#meter = new ColourMeter(TAP_W, TAP_H, this.#opts.window, this.#size);
+      this.#meter = new ColourMeter(TAP_W, TAP_H, this.#opts.window, size);
       this.#calibrationStart = performance.now();
       this.#showSquare(core);
     }
@@ -109,7 +106,6 @@ export class ChromaFilterNode extends FilterNode {
     if (performance.now() - this.#calibrationStart < CALIBRATION_MS) return;
     const key = this.#meter.mean();
     if (!key) return;
-    this.#key = key;
     this.#endCalibration(core);
     void Promise.all([
       core.setProperty('key', 'target-r', key.r), core.setProperty('key', 'target-g', key.g), core.setProperty('key', 'target-b', key.b),
@@ -132,53 +128,27 @@ export class ChromaFilterNode extends FilterNode {
    */
   #showSquare(core: EngineBin): void {
     const w = this.#opts.window;
-    const file = join(this.#folder(), `square-${++this.#images}.png`);
-    writeFileSync(file, outlinePng(w.width, w.height, Math.max(1, Math.min(2, Math.floor(Math.min(w.width, w.height) / 4))), { r: 255, g: 255, b: 255 }), { mode: 0o600 });
+    this.#squareDir ??= mkdtempSync(join(tmpdir(), 'fluo-chroma-'));
+    const canvas = new MarksCanvas(w.width, w.height);
+    canvas.stroke(0, 0, w.width, w.height, [255, 255, 255, 255], Math.max(1, Math.min(2, Math.floor(Math.min(w.width, w.height) / 4))));
+    const file = join(this.#squareDir, `square-${++this.#squares}.png`);
+    writeFileSync(file, canvas.png(), { mode: 0o600 });
     void Promise.all([core.setProperty('square', 'offset-x', w.x), core.setProperty('square', 'offset-y', w.y)])
       .then(() => core.setProperty('square', 'location', file))
       .then(() => (this.#calibrationDone ? core.setProperty('square', 'alpha', 0) : undefined))
       .catch(() => undefined);
   }
 
-  /** A private folder for the images the engine reads (background, square). */
-  #folder(): string {
-    this.#dir ??= mkdtempSync(join(tmpdir(), 'fluo-chroma-'));
-    return this.#dir;
-  }
-
-  /** The size of the frames going into `key`; then every few seconds, to follow changes. */
-  async #readSize(core: EngineBin): Promise<void> {
-    if (this.#sizing) return;
-    this.#sizing = true;
-    try {
-      const size = capsSize(await core.getProperty('key', 'caps', 'sink'));
-      if (!size || this.closed || core !== this.coreBin) return;
-      const changed = size.width !== this.#size?.width || size.height !== this.#size?.height;
-      this.#size = size;
-      if (changed) await this.#showBackground();
-    } catch {
-      // The bin went away (closed, engine lost): the next build reads it again.
-    } finally {
-      this.#sizing = false;
-    }
-    clearTimeout(this.#pollTimer);
-    if (!this.closed && core === this.coreBin) this.#pollTimer = setTimeout(() => void this.#readSize(core), SIZE_POLL_MS);
-  }
-
   async #setBackground(uri: string): Promise<void> {
-    // A new name each time: gdkpixbufoverlay loads the file when its location changes.
-    const file = join(this.#folder(), `background-${++this.#images}`);
-    await fetchImage(uri, file, { destinations: this.#opts.destinations, verifyTls: this.#opts.verifyTls });
-    const old = this.#background;
-    this.#background = file;
-    if (old) rmSync(old, { force: true });
+    // Each image has its own file: gdkpixbufoverlay loads the file when its location changes.
+    this.#background = (await this.#images.get(uri)).path;
     await this.#showBackground();
   }
 
   /** The background layer as it should be now (no-op until the core and the picture size are known). */
   async #showBackground(): Promise<void> {
     const core = this.coreBin;
-    const size = this.#size;
+    const size = this.#size.current;
     if (!core || !size) return;
     if (!this.#background) return core.setProperty('mix', 'alpha', 0, 'sink_0');
     await core.setProperty('bg', 'location', this.#background);
@@ -205,19 +175,18 @@ export class ChromaFilterNode extends FilterNode {
         return null;
       },
       unsetBackground: async () => {
-        const old = this.#background;
         this.#background = undefined;
         await this.#showBackground();
-        if (old) rmSync(old, { force: true });
         return null;
       },
     };
   }
 
   protected override async onClose(): Promise<void> {
-    clearTimeout(this.#pollTimer);
+    this.#size.watch(false);
     await super.onClose();
     this.#tap?.close();
-    if (this.#dir) rmSync(this.#dir, { recursive: true, force: true });
+    await this.#images.close();
+    if (this.#squareDir) rmSync(this.#squareDir, { recursive: true, force: true });
   }
 }

@@ -76,7 +76,7 @@ export abstract class FilterNode extends MediaNode {
     return this.#coreBin;
   }
 
-  /** Every filter answers `ready`: `create` waits for the engine part (Filter.ready). */
+  /** `ready`, every filter's: the control half's create waits for it (Filter.ready). */
   protected override operations(): OpHandlers<'getStats' | 'setFormat' | 'ready'> {
     return {
       ...super.operations(),

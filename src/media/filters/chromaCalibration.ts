@@ -58,11 +58,3 @@ export class ColourMeter {
     return { r: Math.round(this.#r / this.#n), g: Math.round(this.#g / this.#n), b: Math.round(this.#b / this.#n) };
   }
 }
-
-/** Parses `width=(int)640, height=(int)480` out of a caps string. */
-export function capsSize(caps: unknown): { width: number; height: number } | undefined {
-  if (typeof caps !== 'string') return undefined;
-  const w = /width=\(int\)(\d+)/.exec(caps);
-  const h = /height=\(int\)(\d+)/.exec(caps);
-  return w && h ? { width: Number(w[1]), height: Number(h[1]) } : undefined;
-}

@@ -8,6 +8,11 @@ import { RecorderEndpointNode } from '../recorder/RecorderEndpointNode.ts';
 import { PlayerEndpointNode } from '../player/PlayerEndpointNode.ts';
 import { HttpPostEndpointNode } from '../httpPost/HttpPostEndpointNode.ts';
 import { GStreamerFilterNode } from '../filters/GStreamerFilterNode.ts';
+import { ImageOverlayFilterNode } from '../filters/ImageOverlayFilterNode.ts';
+import { FaceOverlayFilterNode } from '../filters/FaceOverlayFilterNode.ts';
+import { PointerDetectorFilterNode } from '../filters/PointerDetectorFilterNode.ts';
+import { CrowdDetectorFilterNode } from '../filters/CrowdDetectorFilterNode.ts';
+import { PlateDetectorFilterNode } from '../filters/PlateDetectorFilterNode.ts';
 import { ZBarFilterNode } from '../filters/ZBarFilterNode.ts';
 import { ChromaFilterNode } from '../filters/ChromaFilterNode.ts';
 
@@ -20,6 +25,11 @@ const NODES: { [K in NodeKind]: (id: string, emit: EmitFn, options: NodeOptions<
   PlayerEndpoint: (id, emit, options, engine) => new PlayerEndpointNode(id, emit, options, engine),
   HttpPostEndpoint: (id, emit, options, engine) => new HttpPostEndpointNode(id, emit, options, engine),
   GStreamerFilter: (id, emit, options, engine) => new GStreamerFilterNode(id, emit, options, engine),
+  ImageOverlayFilter: (id, emit, options, engine) => new ImageOverlayFilterNode(id, emit, options, engine),
+  FaceOverlayFilter: (id, emit, options, engine) => new FaceOverlayFilterNode(id, emit, options, engine),
+  PointerDetectorFilter: (id, emit, options, engine) => new PointerDetectorFilterNode(id, emit, options, engine),
+  CrowdDetectorFilter: (id, emit, options, engine) => new CrowdDetectorFilterNode(id, emit, options, engine),
+  PlateDetectorFilter: (id, emit, options, engine) => new PlateDetectorFilterNode(id, emit, options, engine),
   ZBarFilter: (id, emit, _options, engine) => new ZBarFilterNode(id, emit, engine),
   ChromaFilter: (id, emit, options, engine) => new ChromaFilterNode(id, emit, options, engine),
 };

@@ -130,6 +130,12 @@ export class MediaWorkerPool {
     if (!entry.worker) {
       const worker = new Worker(new URL('./worker-boot.mjs', import.meta.url), {
         workerData: { index: entry.index, engine: this.#engine },
+        // FIFOs (FrameTap, HttpUpload) are opened with fs.openSync and handed to a
+        // net.Socket, which closes them itself: Node's tracking of fds opened in a worker
+        // never hears of that close, warns "opened in unmanaged mode twice" when the
+        // number is reused, and would close the reused number when the worker exits.
+        // Every fd of the media plane has an owner that closes it.
+        trackUnmanagedFds: false,
       });
       entry.worker = worker;
       entry.ready = new Promise<void>((resolve, reject) => {

@@ -92,6 +92,7 @@ test('server errors reach the client with Kurento codes', async () => {
   const pipeline = await client.create('MediaPipeline');
   const element = await pipeline.create('PassThrough');
   assert.equal((await callbackError((cb) => element.getTag('missing', cb)))?.code, 40110);
-  assert.equal((await callbackError((cb) => pipeline.create('FaceOverlayFilter', cb)))?.code, 40006);
+  // A class the API declares and Fluo does not build yet (the hubs): NOT_IMPLEMENTED.
+  assert.equal((await callbackError((cb) => pipeline.create('Composite', cb)))?.code, 40006);
   await pipeline.release();
 });

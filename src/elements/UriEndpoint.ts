@@ -3,7 +3,6 @@ import { KurentoError } from '../shared/KurentoError.ts';
 import { MediaElement } from '../core/MediaElement.ts';
 import type { ObjectInit, Params } from '../core/types.ts';
 import type { EventMessage } from '../shared/workerProtocol.ts';
-import { checkUri } from './checkUri.ts';
 
 /**
  * KMD `UriEndpoint` (base of PlayerEndpoint and RecorderEndpoint): the URI and the
@@ -15,9 +14,26 @@ export class UriEndpoint extends MediaElement {
   constructor(init: ObjectInit, params: Params, schemes: readonly string[]) {
     super(init);
     const uri = params.uri as string;
+    let url: URL;
+    try {
+      url = new URL(uri);
+    } catch {
+      throw new KurentoError('MEDIA_OBJECT_ILLEGAL_PARAM_ERROR', `'uri' is not a valid URI: '${uri}'`);
+    }
+    const scheme = url.protocol.replace(/:$/, '');
+    if (!schemes.includes(scheme)) {
+      throw new KurentoError('MEDIA_OBJECT_ILLEGAL_PARAM_ERROR', `'uri' scheme '${scheme}' is not supported here (use ${schemes.join(', ')})`);
+    }
     // Files only under mediaServer.security.fileRoots; network URIs only towards allowed
     // destinations (names are checked when the engine resolves them).
-    checkUri(uri, schemes, init.settings);
+    const refused = scheme === 'file'
+      ? init.settings.fileRoots?.refuses(url)
+      : url.hostname === 'localhost' ? init.settings.destinations?.refuses('127.0.0.1')
+        : /^[\d.]+$|^\[/.test(url.hostname) ? init.settings.destinations?.refuses(url.hostname) : undefined;
+    if (refused) throw new KurentoError('MEDIA_OBJECT_ILLEGAL_PARAM_ERROR', `'uri' refused: ${refused}`);
+    if (scheme === 'file' && (url.host !== '' || url.pathname === '/' || url.pathname.endsWith('/'))) {
+      throw new KurentoError('MEDIA_OBJECT_ILLEGAL_PARAM_ERROR', `'uri' must name a file on this machine (file:///path/to/file): '${uri}'`);
+    }
     super.setProperty('uri', uri);
     super.setProperty('state', 'STOP');
   }

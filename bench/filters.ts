@@ -18,7 +18,7 @@ import { pathToFileURL } from 'node:url';
 import { hatPng } from '../examples/magic-mirror/hat.ts';
 import { engineChildren } from '../test/helpers/engine.ts';
 import { freeUdpPort } from '../test/helpers/gstreamer.ts';
-import { faceScene, crowdScene } from '../test/helpers/filterMedia.ts';
+import { faceScene, crowdScene, qrScene, greenScreenScene } from '../test/helpers/filterMedia.ts';
 import { plateVideoScene } from '../test/helpers/plateScene.ts';
 import type { RpcClient } from '../test/helpers/fluo.ts';
 import { decoderDescription, encoderDescription } from '../src/media/transcode/formats.ts';
@@ -108,6 +108,21 @@ const CASES: FilterCase[] = [
     create: (v, P) => v('create', { type: 'PlateDetectorFilter', constructorParams: { mediaPipeline: P } }),
     reference: 'identity',
     children: 'tesseract',
+  },
+  {
+    label: 'ZBarFilter on a still QR code (zbar on I420 at 10 fps on a side branch)',
+    source: () => qrScene(dir, 'https://fluo.test/bench', 50).webm,
+    create: (v, P) => v('create', { type: 'ZBarFilter', constructorParams: { mediaPipeline: P } }),
+    reference: 'identity',
+    branch: 'queue max-size-buffers=1 leaky=downstream ! videorate ! video/x-raw,framerate=10/1 ! videoconvert ! video/x-raw,format=I420 ! zbar cache=true ! fakesink sync=false async=false',
+  },
+  {
+    label: 'ChromaFilter on a green screen (alpha over the background image in a compositor; 160x120 RGBx calibration, stopped after 1 s)',
+    source: () => greenScreenScene(dir, 50).webm,
+    create: (v, P) => v('create', { type: 'ChromaFilter', constructorParams: { mediaPipeline: P, window: { topRightCornerX: 5, topRightCornerY: 5, width: 30, height: 30 }, backgroundImage: pathToFileURL(HAT).href } }),
+    reference: 'tee name=cv ! queue max-size-buffers=3 ! alpha method=custom target-r=0 target-g=255 target-b=0 angle=20 ! queue max-size-buffers=3 ! mix.sink_1 ' +
+      `cv. ! queue max-size-buffers=3 ! gdkpixbufoverlay location=${HAT} overlay-width=640 overlay-height=480 ! mix.sink_0 ` +
+      'compositor name=mix background=black sink_0::zorder=0 sink_1::zorder=1 ! video/x-raw,framerate=30/1',
   },
 ];
 

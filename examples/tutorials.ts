@@ -12,6 +12,7 @@ import { magicMirror } from './magic-mirror/server.ts';
 import { pointerDetector } from './pointer-detector/server.ts';
 import { crowdDetector } from './crowd-detector/server.ts';
 import { plateDetector } from './plate-detector/server.ts';
+import { chroma } from './chroma/server.ts';
 
 /** Every tutorial by its name (the names of Kurento's tutorial folders). */
 export const TUTORIALS: Record<string, (kurento: Kurento) => Tutorial> = {
@@ -29,6 +30,7 @@ export const TUTORIALS: Record<string, (kurento: Kurento) => Tutorial> = {
   'crowd-detector': (k) => crowdDetector(k),
   // The FIWARE guide's name (`./services plate-detection`); the folder is Kurento's.
   'plate-detection': (k) => plateDetector(k),
+  chroma: (k) => chroma(k),
 };
 
 export interface RunningTutorial {

@@ -12,6 +12,8 @@ import { FaceOverlayFilter } from './filters/FaceOverlayFilter.ts';
 import { PointerDetectorFilter } from './filters/PointerDetectorFilter.ts';
 import { CrowdDetectorFilter } from './filters/CrowdDetectorFilter.ts';
 import { PlateDetectorFilter } from './filters/PlateDetectorFilter.ts';
+import { ZBarFilter } from './filters/ZBarFilter.ts';
+import { ChromaFilter } from './filters/ChromaFilter.ts';
 
 /**
  * The remote classes Fluo builds, by KMD class name. A class declared in the API but
@@ -32,5 +34,7 @@ export function builtFactories(): Map<string, ObjectFactory> {
     ['PointerDetectorFilter', PointerDetectorFilter],
     ['CrowdDetectorFilter', CrowdDetectorFilter],
     ['PlateDetectorFilter', PlateDetectorFilter],
+    ['ZBarFilter', ZBarFilter],
+    ['ChromaFilter', ChromaFilter],
   ]);
 }

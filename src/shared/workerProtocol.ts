@@ -119,6 +119,13 @@ export interface PlateDetectorFilterOptions {
   plateWidthPercentage?: number;
 }
 
+export interface ChromaFilterOptions extends OverlayFilterOptions {
+  /** KMD chroma.WindowParam, in pixels of the picture: the calibration window (x, y: its top-left corner). */
+  window: { x: number; y: number; width: number; height: number };
+  /** The background image's URI (fetched by the node, as the overlay filters' images), or null for none. */
+  backgroundImage: string | null;
+}
+
 export interface RtpEndpointOptions {
   useIpv6: boolean;
   crypto: SdesOptions | null;
@@ -196,6 +203,10 @@ export interface MediaOps {
   unsetOverlayedImage: { args: Empty; result: null };
   /** PlateDetectorFilter.setPlateWidthPercentage, already checked to be in (0, 1]. */
   setPlateWidthPercentage: { args: { plateWidthPercentage: number }; result: null };
+  /** ChromaFilter.setBackground: the image is fetched and shown where the key colour was. */
+  setBackground: { args: { uri: string }; result: null };
+  /** ChromaFilter.unsetBackground: the keyed area shows black. */
+  unsetBackground: { args: Empty; result: null };
   /** MediaElement.setVideoFormat/setAudioFormat: the codec this node's input must have (null: any it accepts). */
   setFormat: { args: { kind: 'AUDIO' | 'VIDEO'; codec: string | null }; result: null };
   /** PointerDetectorFilter (KMD pointerdetector): a PointerDetectorWindowMediaParam. */
@@ -227,6 +238,8 @@ export interface NodeKinds {
   PointerDetectorFilter: { options: PointerDetectorFilterOptions; ops: FilterOps | 'addWindow' | 'removeWindow' | 'clearWindows' | 'trackColorFromCalibrationRegion' };
   CrowdDetectorFilter: { options: CrowdDetectorFilterOptions; ops: FilterOps | 'setProcessingWidth' };
   PlateDetectorFilter: { options: PlateDetectorFilterOptions; ops: FilterOps | 'setPlateWidthPercentage' };
+  ZBarFilter: { options: Empty; ops: FilterOps };
+  ChromaFilter: { options: ChromaFilterOptions; ops: FilterOps | 'setBackground' | 'unsetBackground' };
 }
 
 /** What every filter node answers. */
@@ -281,6 +294,8 @@ export interface MediaEvents {
   CrowdDetectorDirection: { roiId: string; roiID: string; directionAngle: number };
   /** KMD platedetector PlateDetected: a plate read in the picture, once per appearance. */
   PlateDetected: { plate: string };
+  /** ZBarFilter: a code came into view (filters.kmd CodeFound). */
+  CodeFound: { codeType: string; value: string };
   /** Fluo's own: the SDP `getLocalSessionDescriptor` answers now carries candidates. */
   LocalDescriptionUpdated: { sdp: string };
 }

@@ -30,8 +30,9 @@ export class EngineBin {
     return !this.#removed && this.engine.alive;
   }
 
-  setProperty(element: string, name: string, value: string | number | boolean): Promise<void> {
-    return this.#request('setProperty', { element, name, value }).then(() => undefined);
+  /** With `pad`, a property of that pad of the element (compositor `sink_0::alpha`). */
+  setProperty(element: string, name: string, value: string | number | boolean, pad?: string): Promise<void> {
+    return this.#request('setProperty', { element, name, value, ...(pad ? { pad } : {}) }).then(() => undefined);
   }
 
   /** A property of an element, or of one of its pads (`caps` of a pad: what flows through it now). */

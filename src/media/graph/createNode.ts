@@ -13,6 +13,8 @@ import { FaceOverlayFilterNode } from '../filters/FaceOverlayFilterNode.ts';
 import { PointerDetectorFilterNode } from '../filters/PointerDetectorFilterNode.ts';
 import { CrowdDetectorFilterNode } from '../filters/CrowdDetectorFilterNode.ts';
 import { PlateDetectorFilterNode } from '../filters/PlateDetectorFilterNode.ts';
+import { ZBarFilterNode } from '../filters/ZBarFilterNode.ts';
+import { ChromaFilterNode } from '../filters/ChromaFilterNode.ts';
 
 /** Media-plane implementations by node kind (the KMD class name), typed by the protocol table. */
 const NODES: { [K in NodeKind]: (id: string, emit: EmitFn, options: NodeOptions<K>, engine: NodeEngine) => MediaNode } = {
@@ -28,6 +30,8 @@ const NODES: { [K in NodeKind]: (id: string, emit: EmitFn, options: NodeOptions<
   PointerDetectorFilter: (id, emit, options, engine) => new PointerDetectorFilterNode(id, emit, options, engine),
   CrowdDetectorFilter: (id, emit, options, engine) => new CrowdDetectorFilterNode(id, emit, options, engine),
   PlateDetectorFilter: (id, emit, options, engine) => new PlateDetectorFilterNode(id, emit, options, engine),
+  ZBarFilter: (id, emit, _options, engine) => new ZBarFilterNode(id, emit, engine),
+  ChromaFilter: (id, emit, options, engine) => new ChromaFilterNode(id, emit, options, engine),
 };
 
 /** Whether this worker builds nodes of `kind` (the message table is checked at run time too). */

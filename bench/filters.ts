@@ -182,7 +182,7 @@ async function magicMirrorCapacity(): Promise<void> {
   const mirror: FilterCase = { label: 'magic mirror', source: () => FACE, reference: '', create: magicMirror };
   let held = 0;
   const seen: string[] = [];
-  for (let n = 1; n <= 12; n++) {
+  for (let n = 1; n <= 24; n++) {
     const f = await fluoProcess();
     const v = caller(f.c, f.sid);
     const outs = await Promise.all(Array.from({ length: n }, () => receiver()));

@@ -7,6 +7,9 @@ import { RecorderEndpoint } from './RecorderEndpoint.ts';
 import { WebRtcEndpoint } from './WebRtcEndpoint.ts';
 import { RtpEndpoint } from './RtpEndpoint.ts';
 import { GStreamerFilter } from './filters/GStreamerFilter.ts';
+import { HubPort } from './hubs/HubPort.ts';
+import { DispatcherOneToMany } from './hubs/DispatcherOneToMany.ts';
+import { Dispatcher } from './hubs/Dispatcher.ts';
 
 /**
  * The remote classes Fluo builds, by KMD class name. A class declared in the API but
@@ -22,5 +25,8 @@ export function builtFactories(): Map<string, ObjectFactory> {
     ['WebRtcEndpoint', WebRtcEndpoint],
     ['RtpEndpoint', RtpEndpoint],
     ['GStreamerFilter', GStreamerFilter],
+    ['HubPort', HubPort],
+    ['DispatcherOneToMany', DispatcherOneToMany],
+    ['Dispatcher', Dispatcher],
   ]);
 }

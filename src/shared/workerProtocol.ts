@@ -157,6 +157,13 @@ export interface MediaOps {
   setElementProperty: { args: { name: string; value: string }; result: null };
   /** MediaElement.setVideoFormat/setAudioFormat: the codec this node's input must have (null: any it accepts). */
   setFormat: { args: { kind: 'AUDIO' | 'VIDEO'; codec: string | null }; result: null };
+  /** DispatcherOneToMany.setSource / removeSource (`port` null): the port whose media every other port sends. */
+  setSource: { args: { port: string | null }; result: null };
+  /**
+   * Dispatcher.connect (both kinds) and Mixer.connect/disconnect (one kind): routes `source`
+   * port's input to `sink` port's output (`connected` false: takes that route away).
+   */
+  routePorts: { args: { source: string; sink: string; media: 'AUDIO' | 'VIDEO' | null; connected: boolean }; result: null };
 }
 
 export type OpName = keyof MediaOps;
@@ -174,6 +181,10 @@ export interface NodeKinds {
   PlayerEndpoint: { options: PlayerEndpointOptions; ops: 'getStats' | 'setFormat' | 'play' | 'pause' | 'stop' | 'getVideoInfo' | 'getPosition' | 'setPosition' | 'getElementGstreamerDot' };
   HttpPostEndpoint: { options: HttpPostEndpointOptions; ops: 'getStats' | 'setFormat' | 'beginUpload' | 'endUpload' | 'getElementGstreamerDot' };
   GStreamerFilter: { options: GStreamerFilterOptions; ops: FilterOps | 'setElementProperty' };
+  /** A hub's port: its `hub` is the object id of the hub node it belongs to. */
+  HubPort: { options: { hub: string }; ops: 'getStats' | 'setFormat' };
+  DispatcherOneToMany: { options: Empty; ops: 'getStats' | 'setFormat' | 'setSource' };
+  Dispatcher: { options: Empty; ops: 'getStats' | 'setFormat' | 'routePorts' };
 }
 
 /** What every filter node answers. */

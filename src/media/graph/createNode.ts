@@ -8,9 +8,19 @@ import { RecorderEndpointNode } from '../recorder/RecorderEndpointNode.ts';
 import { PlayerEndpointNode } from '../player/PlayerEndpointNode.ts';
 import { HttpPostEndpointNode } from '../httpPost/HttpPostEndpointNode.ts';
 import { GStreamerFilterNode } from '../filters/GStreamerFilterNode.ts';
+import { HubNode } from '../hubs/HubNode.ts';
+import { HubPortNode } from '../hubs/HubPortNode.ts';
+import { DispatcherOneToManyNode } from '../hubs/DispatcherOneToManyNode.ts';
+import { DispatcherNode } from '../hubs/DispatcherNode.ts';
+import { KurentoError } from '../../shared/KurentoError.ts';
+
+/** What a node is built with: its pipeline's engine, and the pipeline's other nodes (a HubPort finds its hub). */
+export interface NodeContext extends NodeEngine {
+  node(id: string): MediaNode | undefined;
+}
 
 /** Media-plane implementations by node kind (the KMD class name), typed by the protocol table. */
-const NODES: { [K in NodeKind]: (id: string, emit: EmitFn, options: NodeOptions<K>, engine: NodeEngine) => MediaNode } = {
+const NODES: { [K in NodeKind]: (id: string, emit: EmitFn, options: NodeOptions<K>, engine: NodeContext) => MediaNode } = {
   PassThrough: (id, emit) => new PassThroughNode(id, emit),
   WebRtcEndpoint: (id, emit, options) => new WebRtcEndpointNode(id, emit, options),
   RtpEndpoint: (id, emit, options) => new RtpEndpointNode(id, emit, options),
@@ -18,13 +28,22 @@ const NODES: { [K in NodeKind]: (id: string, emit: EmitFn, options: NodeOptions<
   PlayerEndpoint: (id, emit, options, engine) => new PlayerEndpointNode(id, emit, options, engine),
   HttpPostEndpoint: (id, emit, options, engine) => new HttpPostEndpointNode(id, emit, options, engine),
   GStreamerFilter: (id, emit, options, engine) => new GStreamerFilterNode(id, emit, options, engine),
+  HubPort: (id, emit, options, ctx) => new HubPortNode(id, emit, hubOf(ctx, options.hub)),
+  DispatcherOneToMany: (id, emit) => new DispatcherOneToManyNode(id, emit),
+  Dispatcher: (id, emit) => new DispatcherNode(id, emit),
 };
+
+function hubOf(ctx: NodeContext, id: string): HubNode {
+  const hub = ctx.node(id);
+  if (hub instanceof HubNode) return hub;
+  throw new KurentoError('MEDIA_OBJECT_NOT_FOUND', `Hub '${id}' has no media node in this pipeline`);
+}
 
 /** Whether this worker builds nodes of `kind` (the message table is checked at run time too). */
 export function isNodeKind(kind: string): kind is NodeKind {
   return Object.hasOwn(NODES, kind);
 }
 
-export function createNode<K extends NodeKind>(kind: K, id: string, emit: EmitFn, options: NodeOptions<K>, engine: NodeEngine): MediaNode {
+export function createNode<K extends NodeKind>(kind: K, id: string, emit: EmitFn, options: NodeOptions<K>, engine: NodeContext): MediaNode {
   return NODES[kind](id, emit, options, engine);
 }

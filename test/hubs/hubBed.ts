@@ -1,0 +1,51 @@
+/**
+ * What the hub tests share: one Fluo in the test process, one JSON-RPC session, the
+ * libwebrtc peers' agent, and shorthands for create / invoke / connect and for a
+ * WebRtcEndpoint with its peer.
+ */
+import { before, after } from 'node:test';
+import { startFluo, RpcClient } from '../helpers/fluo.ts';
+import { RemotePeers, type RemotePeer } from '../helpers/RemotePeers.ts';
+
+export interface HubBed {
+  readonly peers: RemotePeers;
+  fluo: Awaited<ReturnType<typeof startFluo>>;
+  c: RpcClient;
+  sid: string;
+}
+
+/** Starts Fluo and a session before the file's tests, stops both (and the peers) after. */
+export function hubBed(): HubBed {
+  const bed = { peers: new RemotePeers() } as HubBed;
+  before(async () => {
+    bed.fluo = await startFluo();
+    bed.c = await RpcClient.open(bed.fluo.url);
+    bed.sid = (await bed.c.ok('connect')).sessionId!;
+  });
+  after(async () => { bed.peers.stop(); await bed.c.close(); await bed.fluo.stop(); });
+  return bed;
+}
+
+export async function create(bed: HubBed, type: string, constructorParams: Record<string, unknown>): Promise<string> {
+  return (await bed.c.ok('create', { type, constructorParams, sessionId: bed.sid })).value as string;
+}
+
+export function invoke(bed: HubBed, object: string, operation: string, operationParams: Record<string, unknown> = {}) {
+  return bed.c.ok('invoke', { object, operation, operationParams, sessionId: bed.sid });
+}
+
+/** The error of a call that must fail. */
+export async function refused(bed: HubBed, object: string, operation: string, operationParams: Record<string, unknown>) {
+  return (await bed.c.request('invoke', { object, operation, operationParams, sessionId: bed.sid })).error;
+}
+
+/** A WebRtcEndpoint of `P` with a libwebrtc peer connected to it. */
+export async function joined(bed: HubBed, P: string, opts: { recvOnly?: boolean; shade?: number } = {}): Promise<{ ep: string; peer: RemotePeer }> {
+  const ep = await create(bed, 'WebRtcEndpoint', { mediaPipeline: P });
+  const peer = await bed.peers.create({ recvOnly: opts.recvOnly, shade: opts.shade });
+  await peer.connectTo(bed.c, ep, bed.sid);
+  return { ep, peer };
+}
+
+/** Whether a luma is nearer `want` than `other` (VP8 ringing can overshoot a shade a little). */
+export const nearer = (luma: number, want: number, other: number): boolean => Math.abs(luma - want) < Math.abs(luma - other);

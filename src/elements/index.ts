@@ -10,6 +10,7 @@ import { GStreamerFilter } from './filters/GStreamerFilter.ts';
 import { HubPort } from './hubs/HubPort.ts';
 import { DispatcherOneToMany } from './hubs/DispatcherOneToMany.ts';
 import { Dispatcher } from './hubs/Dispatcher.ts';
+import { Composite } from './hubs/Composite.ts';
 
 /**
  * The remote classes Fluo builds, by KMD class name. A class declared in the API but
@@ -28,5 +29,6 @@ export function builtFactories(): Map<string, ObjectFactory> {
     ['HubPort', HubPort],
     ['DispatcherOneToMany', DispatcherOneToMany],
     ['Dispatcher', Dispatcher],
+    ['Composite', Composite],
   ]);
 }

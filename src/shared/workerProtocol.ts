@@ -185,6 +185,8 @@ export interface NodeKinds {
   HubPort: { options: { hub: string }; ops: 'getStats' | 'setFormat' };
   DispatcherOneToMany: { options: Empty; ops: 'getStats' | 'setFormat' | 'setSource' };
   Dispatcher: { options: Empty; ops: 'getStats' | 'setFormat' | 'routePorts' };
+  /** KMD Composite: the mixed picture's size and rate. */
+  Composite: { options: { width: number; height: number; framerate: number }; ops: 'getStats' | 'setFormat' };
 }
 
 /** What every filter node answers. */

@@ -9,7 +9,8 @@ import type { ObjectInit, Params } from '../../core/types.ts';
  */
 export class Dispatcher extends Hub {
   constructor(init: ObjectInit) {
-    super(init, 'Dispatcher', {});
+    super(init);
+    this.createMedia('Dispatcher', {});
   }
 
   async connect(p: Params): Promise<void> {

@@ -8,7 +8,8 @@ import type { ObjectInit, Params } from '../../core/types.ts';
  */
 export class DispatcherOneToMany extends Hub {
   constructor(init: ObjectInit) {
-    super(init, 'DispatcherOneToMany', {});
+    super(init);
+    this.createMedia('DispatcherOneToMany', {});
   }
 
   async setSource(p: Params): Promise<void> {

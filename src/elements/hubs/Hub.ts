@@ -1,22 +1,16 @@
 import { MediaObject } from '../../core/MediaObject.ts';
 import { KurentoError } from '../../shared/KurentoError.ts';
 import { renderDot } from '../../core/renderDot.ts';
-import type { NodeKind, NodeOptions } from '../../shared/workerProtocol.ts';
-import type { ObjectInit, Params } from '../../core/types.ts';
+import type { Params } from '../../core/types.ts';
 import { HubPort } from './HubPort.ts';
 
 /**
  * KMD `Hub`: "a routing MediaObject; it connects several endpoints together" through
  * its HubPorts, which are its children (KMS builds a HubPort with its hub as parent,
  * so releasing the hub releases its ports). Its media node lives in the pipeline's
- * worker beside its ports' nodes (src/media/hubs).
+ * worker beside its ports' nodes (src/media/hubs); each hub creates it in its constructor.
  */
 export class Hub extends MediaObject {
-  constructor(init: ObjectInit, kind: NodeKind & ('DispatcherOneToMany' | 'Dispatcher'), options: NodeOptions<typeof kind>) {
-    super(init);
-    this.createMedia(kind, options);
-  }
-
   /**
    * A HubPort parameter, checked to be one of this hub's: a port of another hub (or of
    * another pipeline) is refused with a clear error and nothing is changed.

@@ -12,6 +12,7 @@ import { HubNode } from '../hubs/HubNode.ts';
 import { HubPortNode } from '../hubs/HubPortNode.ts';
 import { DispatcherOneToManyNode } from '../hubs/DispatcherOneToManyNode.ts';
 import { DispatcherNode } from '../hubs/DispatcherNode.ts';
+import { CompositeNode } from '../hubs/CompositeNode.ts';
 import { KurentoError } from '../../shared/KurentoError.ts';
 
 /** What a node is built with: its pipeline's engine, and the pipeline's other nodes (a HubPort finds its hub). */
@@ -31,6 +32,7 @@ const NODES: { [K in NodeKind]: (id: string, emit: EmitFn, options: NodeOptions<
   HubPort: (id, emit, options, ctx) => new HubPortNode(id, emit, hubOf(ctx, options.hub)),
   DispatcherOneToMany: (id, emit) => new DispatcherOneToManyNode(id, emit),
   Dispatcher: (id, emit) => new DispatcherNode(id, emit),
+  Composite: (id, emit, options, engine) => new CompositeNode(id, emit, options, engine),
 };
 
 function hubOf(ctx: NodeContext, id: string): HubNode {

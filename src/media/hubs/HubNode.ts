@@ -58,8 +58,8 @@ export abstract class HubNode extends MediaNode {
   /** `port`'s input of `kind` got another source (`edge`) or lost it. */
   portInputChanged(_port: HubPortNode, _kind: AvKind, _edge: Edge | undefined): void {}
 
-  /** A sink was connected to `port`. */
-  portOutputAdded(_port: HubPortNode, _edge: Edge): void {}
+  /** A sink of `port` came, went, or negotiated other formats. */
+  portOutputsChanged(_port: HubPortNode): void {}
 
   // A hub node is never an edge's end: nothing reaches these.
   override deliver(): void {}

@@ -85,7 +85,15 @@ export class HubPortNode extends MediaNode {
 
   override outputAdded(edge: Edge): void {
     super.outputAdded(edge);
-    this.hub.portOutputAdded(this, edge);
+    this.hub.portOutputsChanged(this);
+  }
+
+  override outputRemoved(): void {
+    this.hub.portOutputsChanged(this);
+  }
+
+  override outputChanged(): void {
+    this.hub.portOutputsChanged(this);
   }
 
   /** One source's end of stream does not end what the hub sends on from others. */

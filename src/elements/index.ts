@@ -11,6 +11,7 @@ import { HubPort } from './hubs/HubPort.ts';
 import { DispatcherOneToMany } from './hubs/DispatcherOneToMany.ts';
 import { Dispatcher } from './hubs/Dispatcher.ts';
 import { Composite } from './hubs/Composite.ts';
+import { AlphaBlending } from './hubs/AlphaBlending.ts';
 
 /**
  * The remote classes Fluo builds, by KMD class name. A class declared in the API but
@@ -30,5 +31,6 @@ export function builtFactories(): Map<string, ObjectFactory> {
     ['DispatcherOneToMany', DispatcherOneToMany],
     ['Dispatcher', Dispatcher],
     ['Composite', Composite],
+    ['AlphaBlending', AlphaBlending],
   ]);
 }

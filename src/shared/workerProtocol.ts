@@ -164,6 +164,10 @@ export interface MediaOps {
    * port's input to `sink` port's output (`connected` false: takes that route away).
    */
   routePorts: { args: { source: string; sink: string; media: 'AUDIO' | 'VIDEO' | null; connected: boolean }; result: null };
+  /** AlphaBlending.setMaster: this port's picture fills the output. */
+  setMaster: { args: { port: string; zOrder: number }; result: null };
+  /** AlphaBlending.setPortProperties: where this port's picture goes, relative to the master's (0 to 1). */
+  setPortProperties: { args: { port: string; relativeX: number; relativeY: number; relativeWidth: number; relativeHeight: number; zOrder: number }; result: null };
 }
 
 export type OpName = keyof MediaOps;
@@ -187,6 +191,7 @@ export interface NodeKinds {
   Dispatcher: { options: Empty; ops: 'getStats' | 'setFormat' | 'routePorts' };
   /** KMD Composite: the mixed picture's size and rate. */
   Composite: { options: { width: number; height: number; framerate: number }; ops: 'getStats' | 'setFormat' };
+  AlphaBlending: { options: Empty; ops: 'getStats' | 'setFormat' | 'setMaster' | 'setPortProperties' };
 }
 
 /** What every filter node answers. */

@@ -4,22 +4,16 @@
  * carries the others' tones but not its own (mix-minus), a stalled input does not stall
  * the output, and releasing the pipeline leaves no engine bin, socket or timer.
  */
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { until } from '../helpers/RemotePeers.ts';
-import { GstLaunches } from '../helpers/gstreamer.ts';
-import { grabFrames, type ObjectApi } from '../helpers/frameGrab.ts';
+import { grabFrames } from '../helpers/frameGrab.ts';
 import { meanColour, colourDistance, type Frame, type Rgb } from '../helpers/pixels.ts';
-import { hubBed, create, invoke, refused } from './hubBed.ts';
+import { hubBed, create, refused } from './hubBed.ts';
 import { colourSource, toneGrab, tonePower } from './gstPeers.ts';
 
 const bed = hubBed();
-const launches = new GstLaunches();
-after(() => launches.killAll());
-const api: ObjectApi = {
-  create: (type, params) => create(bed, type, params),
-  invoke: async (object, operation, params) => (await invoke(bed, object, operation, params ?? {})).value,
-};
+const { api, launches } = bed;
 
 const SOURCES: Array<{ rgb: number; colour: Rgb; freq: number }> = [
   { rgb: 0xff0000, colour: [255, 0, 0], freq: 440 },

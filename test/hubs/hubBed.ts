@@ -6,9 +6,15 @@
 import { before, after } from 'node:test';
 import { startFluo, RpcClient } from '../helpers/fluo.ts';
 import { RemotePeers, type RemotePeer } from '../helpers/RemotePeers.ts';
+import { GstLaunches } from '../helpers/gstreamer.ts';
+import type { ObjectApi } from '../helpers/frameGrab.ts';
 
 export interface HubBed {
   readonly peers: RemotePeers;
+  /** gst-launch senders and receivers, killed after the file's tests. */
+  readonly launches: GstLaunches;
+  /** create / invoke answering values, as frameGrab and gstPeers take them. */
+  readonly api: ObjectApi;
   fluo: Awaited<ReturnType<typeof startFluo>>;
   c: RpcClient;
   sid: string;
@@ -16,13 +22,20 @@ export interface HubBed {
 
 /** Starts Fluo and a session before the file's tests, stops both (and the peers) after. */
 export function hubBed(): HubBed {
-  const bed = { peers: new RemotePeers() } as HubBed;
+  const bed = {
+    peers: new RemotePeers(),
+    launches: new GstLaunches(),
+    api: {
+      create: (type, params) => create(bed, type, params),
+      invoke: async (object, operation, params) => (await invoke(bed, object, operation, params ?? {})).value,
+    },
+  } as HubBed;
   before(async () => {
     bed.fluo = await startFluo();
     bed.c = await RpcClient.open(bed.fluo.url);
     bed.sid = (await bed.c.ok('connect')).sessionId!;
   });
-  after(async () => { bed.peers.stop(); await bed.c.close(); await bed.fluo.stop(); });
+  after(async () => { bed.launches.killAll(); bed.peers.stop(); await bed.c.close(); await bed.fluo.stop(); });
   return bed;
 }
 

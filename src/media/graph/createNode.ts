@@ -13,6 +13,7 @@ import { HubPortNode } from '../hubs/HubPortNode.ts';
 import { DispatcherOneToManyNode } from '../hubs/DispatcherOneToManyNode.ts';
 import { DispatcherNode } from '../hubs/DispatcherNode.ts';
 import { CompositeNode } from '../hubs/CompositeNode.ts';
+import { AlphaBlendingNode } from '../hubs/AlphaBlendingNode.ts';
 import { KurentoError } from '../../shared/KurentoError.ts';
 
 /** What a node is built with: its pipeline's engine, and the pipeline's other nodes (a HubPort finds its hub). */
@@ -33,6 +34,7 @@ const NODES: { [K in NodeKind]: (id: string, emit: EmitFn, options: NodeOptions<
   DispatcherOneToMany: (id, emit) => new DispatcherOneToManyNode(id, emit),
   Dispatcher: (id, emit) => new DispatcherNode(id, emit),
   Composite: (id, emit, options, engine) => new CompositeNode(id, emit, options, engine),
+  AlphaBlending: (id, emit, _options, engine) => new AlphaBlendingNode(id, emit, engine),
 };
 
 function hubOf(ctx: NodeContext, id: string): HubNode {

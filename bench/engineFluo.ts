@@ -13,60 +13,20 @@
  * process, whose transcoders report their frame latencies. Senders replay a
  * pre-encoded file (filesrc ! matroskademux ! rtpvp8pay, ~2% of a core each).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import dgram from 'node:dgram';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import type { ChildProcess } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { startFluo, RpcClient } from '../test/helpers/fluo.ts';
 import { engineChildren } from '../test/helpers/engine.ts';
-import { startFluoProcess } from '../test/helpers/fluoProcess.ts';
 import { freeUdpPort } from '../test/helpers/gstreamer.ts';
+import { BenchRun, cpuWindow, fluoProcess, percentile, receiver, rssMb, sdp, sleep } from './benchKit.ts';
 import { transcoderDescription, recorderDescriptionForBench } from './engineFluoPipelines.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-const CLK_TCK = 100;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const dir = mkdtempSync(join(tmpdir(), 'fluo-bench-engine-'));
-const FILE = join(dir, 'source.webm');
-const children: ChildProcess[] = [];
-
-function ticks(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(f[11]) + Number(f[12]);
-  } catch {
-    return 0;
-  }
-}
-const rssMb = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
-const percentile = (xs: number[], p: number): number => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? NaN; };
-
-function gst(args: string): ChildProcess {
-  const ch = spawn('gst-launch-1.0', ['-q', ...args.replace(/"/g, '').split(' ')], { stdio: 'ignore' });
-  children.push(ch);
-  return ch;
-}
-
-/** A UDP receiver counting RTP frames (marker bits). */
-async function receiver(): Promise<{ port: number; frames: () => number; close: () => void }> {
-  const s = dgram.createSocket('udp4');
-  let frames = 0;
-  s.on('message', (b) => { if (b.length > 12 && b[1]! & 0x80) frames++; });
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
-  return { port: s.address().port, frames: () => frames, close: () => s.close() };
-}
-
-/** Replays the source file's VP8 (and Opus) as RTP to the given ports, paced by its timestamps. */
-function sender(videoPorts: number[], audioPorts: number[] = []): ChildProcess {
-  const v = `d.video_0 ! queue ! rtpvp8pay pt=96 mtu=1200 ! multiudpsink clients=${videoPorts.map((p) => `127.0.0.1:${p}`).join(',')} sync=true`;
-  const a = audioPorts.length ? ` d.audio_0 ! queue ! rtpopuspay pt=111 ! multiudpsink clients=${audioPorts.map((p) => `127.0.0.1:${p}`).join(',')} sync=true` : '';
-  return gst(`filesrc location=${FILE} ! matroskademux name=d ${v}${a}`);
-}
-
-const sdp = (port: number, direction: string, media: Array<[string, string]>): string => ['v=0', 'o=- 1 1 IN IP4 127.0.0.1', 's=bench', 'c=IN IP4 127.0.0.1', 't=0 0',
-  ...media.flatMap(([kind, fmt], i) => [`m=${kind} ${port + 2 * i} RTP/AVP ${fmt.split(' ')[0]}`, `a=rtpmap:${fmt}`, `a=${direction}`]), ''].join('\r\n');
+const run = new BenchRun();
+const dir = run.dir;
+const gst = (args: string): ChildProcess => run.gst(args);
+const sender = (videoPorts: number[], audioPorts: number[] = []): ChildProcess => run.sender(videoPorts, audioPorts);
 
 type Fluo = Awaited<ReturnType<typeof startFluo>>;
 
@@ -80,31 +40,6 @@ async function transcodePipeline(c: RpcClient, sid: string, outPort: number): Pr
   await v('invoke', { object: b, operation: 'processOffer', operationParams: { offer: sdp(outPort, 'recvonly', [['video', '102 H264/90000']]) } });
   await v('invoke', { object: a, operation: 'connect', operationParams: { sink: b } });
   return { P, inPort: Number(/m=video (\d+)/.exec(answer)![1]) };
-}
-
-async function makeSource(): Promise<void> {
-  const t0 = performance.now();
-  const ch = gst(`videotestsrc pattern=ball motion=wavy num-buffers=1500 ! video/x-raw,width=640,height=480,framerate=30/1 ! timeoverlay ! vp8enc deadline=1 cpu-used=4 threads=2 end-usage=cbr target-bitrate=1000000 keyframe-max-dist=5 ! queue ! m.video_0 ` +
-    'audiotestsrc wave=sine num-buffers=2344 samplesperbuffer=1024 ! audio/x-raw,rate=48000,channels=2 ! audioconvert ! opusenc ! queue ! m.audio_0 ' +
-    `webmmux name=m ! filesink location=${FILE}`);
-  await new Promise((r) => ch.once('exit', r));
-  console.log(`# source: 50 s 640x480@30 VP8 1 Mbps (keyframe every 5 frames) + Opus, encoded in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
-}
-
-/** % of one core each process used over `seconds`. */
-async function cpuWindow(pids: number[], seconds: number): Promise<number[]> {
-  const p0 = pids.map(ticks);
-  const t0 = performance.now();
-  await sleep(seconds * 1000);
-  const secs = (performance.now() - t0) / 1000;
-  return pids.map((pid, i) => ((ticks(pid) - p0[i]!) / CLK_TCK / secs) * 100);
-}
-
-/** Fluo as its own process, for CPU figures that are Fluo's alone. */
-async function fluoProcess(): Promise<{ pid: number; c: RpcClient; sid: string; stop: () => Promise<void> }> {
-  const f = await startFluoProcess();
-  const sid = (await f.client.ok('connect')).sessionId!;
-  return { pid: f.child.pid!, c: f.client, sid, stop: () => f.kill('SIGTERM') };
 }
 
 async function transcodeCpu(): Promise<void> {
@@ -254,7 +189,7 @@ async function capacity(): Promise<void> {
 
 async function main(): Promise<void> {
   console.log(`# engine through Fluo: Node ${process.version}, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}, ${SECONDS} s windows`);
-  await makeSource();
+  await run.makeSource();
   const cold = await startFluo();
   const c = await RpcClient.open(cold.url);
   const sid = (await c.ok('connect')).sessionId!;
@@ -275,6 +210,5 @@ async function main(): Promise<void> {
 try {
   await main();
 } finally {
-  for (const ch of children) ch.kill('SIGKILL');
-  rmSync(dir, { recursive: true, force: true });
+  run.cleanUp();
 }

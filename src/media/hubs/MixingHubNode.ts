@@ -12,18 +12,8 @@ import { formatKey } from '../transcode/formats.ts';
 import { HubNode, type AvKind } from './HubNode.ts';
 import type { HubPortNode } from './HubPortNode.ts';
 import type { Cell } from './gridLayout.ts';
+import { audioInputTail, audioMixerDescription, VIDEO_INPUT_TAIL, videoMixerDescription } from './mixDescriptions.ts';
 
-/**
- * How long the mixers wait for an input plugged in after they started (ns): its jitter
- * buffer (50 ms) and decoder. Without it a late-plugged input's buffers are all late
- * (aggregator `min-upstream-latency`); the mixers still never wait longer for a
- * stalled input, whose last picture stays (a Kurento complaint: the output blocked for
- * seconds when someone left).
- */
-const UPSTREAM_LATENCY_NS = 100_000_000;
-/** Added latency of the mixers in live mode (ns): slack for a late buffer. */
-const MIX_LATENCY_NS = 20_000_000;
-const AUDIO_CAPS = 'audio/x-raw,rate=48000,channels=2';
 
 let bins = 0;
 
@@ -117,19 +107,13 @@ export abstract class MixingHubNode extends HubNode {
 
   /** The compositor bin (built once, on the first port): its tee `t` feeds the video encoders. */
   #videoMixer(): Promise<EngineBin> {
-    const { width, height, framerate } = this.settings;
-    this.#compositor ??= this.#engine.engine.addBin(this.#engine.pipeline, this.#name('video'),
-      `compositor name=mix background=black latency=${MIX_LATENCY_NS} min-upstream-latency=${UPSTREAM_LATENCY_NS} ignore-inactive-pads=true sink_0::alpha=0 ` +
-      `! video/x-raw,width=${width},height=${height},framerate=${framerate}/1 ! tee name=t allow-not-linked=true ` +
-      `videotestsrc is-live=true pattern=black ! video/x-raw,width=16,height=16,framerate=${framerate}/1 ! mix.sink_0`, this.#listener());
+    this.#compositor ??= this.#engine.engine.addBin(this.#engine.pipeline, this.#name('video'), videoMixerDescription(this.settings), this.#listener());
     return this.#compositor;
   }
 
   /** A port's audio mixer: a silent live source keeps it running; its tee `t` feeds the port's audio encoder. */
   #audioMixer(): Promise<EngineBin> {
-    return this.#engine.engine.addBin(this.#engine.pipeline, this.#name('audio'),
-      `audiomixer name=amix latency=${MIX_LATENCY_NS} min-upstream-latency=${UPSTREAM_LATENCY_NS} ignore-inactive-pads=true ! ${AUDIO_CAPS} ! tee name=t allow-not-linked=true ` +
-      `audiotestsrc is-live=true wave=silence samplesperbuffer=960 ! ${AUDIO_CAPS} ! amix.sink_0`, this.#listener());
+    return this.#engine.engine.addBin(this.#engine.pipeline, this.#name('audio'), audioMixerDescription(), this.#listener());
   }
 
   // ---- ports -------------------------------------------------------------------------
@@ -191,7 +175,7 @@ export abstract class MixingHubNode extends HubNode {
     const video = kind === 'VIDEO';
     const old = video ? media.video : media.audio;
     // Video: a short leaky queue before the compositor's pad; audio: a tee into the others' mixers.
-    const input = new FilterInput(kind, codec, video ? ' ! queue max-size-buffers=2 max-size-bytes=0 max-size-time=0 leaky=downstream' : ` ! ${AUDIO_CAPS} ! tee name=t allow-not-linked=true`);
+    const input = new FilterInput(kind, codec, video ? VIDEO_INPUT_TAIL : audioInputTail());
     if (video) media.video = input;
     else media.audio = input;
     this.#serial(async () => {

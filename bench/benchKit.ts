@@ -7,7 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RpcClient } from '../test/helpers/fluo.ts';
 import { startFluoProcess } from '../test/helpers/fluoProcess.ts';
@@ -65,6 +65,18 @@ export class BenchRun {
     const v = `d.video_0 ! queue ! rtpvp8pay pt=96 mtu=1200 ! multiudpsink clients=${videoPorts.map((p) => `127.0.0.1:${p}`).join(',')} sync=true`;
     const a = audioPorts.length ? ` d.audio_0 ! queue ! rtpopuspay pt=111 ! multiudpsink clients=${audioPorts.map((p) => `127.0.0.1:${p}`).join(',')} sync=true` : '';
     return this.gst(`filesrc location=${this.file} ! matroskademux name=d ${v}${a}`);
+  }
+
+  /** Runs a benchmark's body between the machine's load averages, then cleans up whatever happened. */
+  async exec(title: string, body: () => Promise<void>): Promise<void> {
+    const load = (): string => loadavg().map((x) => x.toFixed(2)).join(' ');
+    try {
+      console.log(`# ${title}: Node ${process.version}, load average ${load()}`);
+      await body();
+      console.log(`# load average after: ${load()}`);
+    } finally {
+      this.cleanUp();
+    }
   }
 
   cleanUp(): void {

@@ -14,7 +14,6 @@
  * pre-encoded file (filesrc ! matroskademux ! rtpvp8pay, ~2% of a core each).
  */
 import type { ChildProcess } from 'node:child_process';
-import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { startFluo, RpcClient } from '../test/helpers/fluo.ts';
 import { engineChildren } from '../test/helpers/engine.ts';
@@ -187,8 +186,7 @@ async function capacity(): Promise<void> {
   }
 }
 
-async function main(): Promise<void> {
-  console.log(`# engine through Fluo: Node ${process.version}, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}, ${SECONDS} s windows`);
+await run.exec(`engine through Fluo, ${SECONDS} s windows`, async () => {
   await run.makeSource();
   const cold = await startFluo();
   const c = await RpcClient.open(cold.url);
@@ -204,11 +202,4 @@ async function main(): Promise<void> {
   await memory(false);
   await memory(true);
   if (!process.env.BENCH_NO_CAPACITY) await capacity();
-  console.log(`# load average after: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-}
-
-try {
-  await main();
-} finally {
-  run.cleanUp();
-}
+});

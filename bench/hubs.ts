@@ -9,7 +9,6 @@
  * one gst-launch-1.0 replays a pre-encoded file to every input (~2% of a core).
  * BENCH_PORTS=2,4,9 and BENCH_SECONDS=10 choose; BENCH_NO_CAPACITY=1 skips the rooms.
  */
-import { loadavg } from 'node:os';
 import type { RpcClient } from '../test/helpers/fluo.ts';
 import { engineChildren } from '../test/helpers/engine.ts';
 import { freeUdpPort } from '../test/helpers/gstreamer.ts';
@@ -123,16 +122,8 @@ async function capacity(): Promise<void> {
   await f.stop();
 }
 
-async function main(): Promise<void> {
-  console.log(`# hubs: Node ${process.version}, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}, ${SECONDS} s windows`);
+await run.exec(`hubs, ${SECONDS} s windows`, async () => {
   await run.makeSource();
   for (const n of PORTS) await compositeCpu(n);
   if (!process.env.BENCH_NO_CAPACITY) await capacity();
-  console.log(`# load average after: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-}
-
-try {
-  await main();
-} finally {
-  run.cleanUp();
-}
+});

@@ -1,0 +1,41 @@
+/**
+ * A group call through a Composite with real libwebrtc peers (the MCU of issue 13's
+ * tutorial): three participants each send one stream and receive one mixed stream,
+ * decoded at the composite's size; a fourth leaves the room and the others keep
+ * decoding.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { until } from '../helpers/RemotePeers.ts';
+import { hubBed, create, invoke, joined } from './hubBed.ts';
+
+const bed = hubBed();
+
+test('Composite with WebRTC peers: everyone decodes the mixed picture; one leaving stalls nobody', async () => {
+  const P = await create(bed, 'MediaPipeline', {});
+  const hub = await create(bed, 'Composite', { mediaPipeline: P, width: 320, height: 240, framerate: 15 });
+  const people = [];
+  for (const shade of [220, 150, 90, 60]) {
+    const p = await joined(bed, P, { shade });
+    const port = await create(bed, 'HubPort', { hub });
+    await invoke(bed, p.ep, 'connect', { sink: port });
+    await invoke(bed, port, 'connect', { sink: p.ep });
+    people.push({ ...p, port });
+  }
+  await until(async () => (await Promise.all(people.map((p) => p.peer.received()))).every((r) => r.frames > 20), 30_000, 'every participant decoding the mix');
+  for (const p of people) {
+    const r = await p.peer.received();
+    assert.deepEqual([r.width, r.height], [320, 240], 'the composite\'s picture');
+    assert.ok(r.checksums > 10, 'a moving picture');
+  }
+  // One leaves: the others keep decoding.
+  await bed.c.ok('release', { object: people[3]!.ep, sessionId: bed.sid });
+  await people[3]!.peer.close();
+  const before = await Promise.all(people.slice(0, 3).map(async (p) => (await p.peer.received()).frames));
+  await until(async () => (await Promise.all(people.slice(0, 3).map(async (p) => (await p.peer.received()).frames))).every((n, i) => n > before[i]! + 15), 10_000, 'the others still decoding');
+  const st = (await invoke(bed, people[0]!.port, 'getStats', { mediaType: 'VIDEO' })).value as Record<string, unknown>;
+  assert.ok(Object.keys(st).length > 0);
+  await bed.c.ok('release', { object: P, sessionId: bed.sid });
+  for (const p of people.slice(0, 3)) await p.peer.close();
+  await until(async () => (await bed.fluo.server.media.engineStats()).every((p) => p.bins === 0), 10_000, 'no engine bin left');
+});

@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { until } from '../helpers/RemotePeers.ts';
+import { until, type RemotePeer } from '../helpers/RemotePeers.ts';
 import { hubBed, create, invoke, joined } from './hubBed.ts';
 
 const bed = hubBed();
@@ -14,7 +14,7 @@ const bed = hubBed();
 test('Composite with WebRTC peers: everyone decodes the mixed picture; one leaving stalls nobody', async () => {
   const P = await create(bed, 'MediaPipeline', {});
   const hub = await create(bed, 'Composite', { mediaPipeline: P, width: 320, height: 240, framerate: 15 });
-  const people = [];
+  const people: Array<{ ep: string; peer: RemotePeer; port: string }> = [];
   for (const shade of [220, 150, 90, 60]) {
     const p = await joined(bed, P, { shade });
     const port = await create(bed, 'HubPort', { hub });

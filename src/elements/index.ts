@@ -12,6 +12,7 @@ import { DispatcherOneToMany } from './hubs/DispatcherOneToMany.ts';
 import { Dispatcher } from './hubs/Dispatcher.ts';
 import { Composite } from './hubs/Composite.ts';
 import { AlphaBlending } from './hubs/AlphaBlending.ts';
+import { Mixer } from './hubs/Mixer.ts';
 
 /**
  * The remote classes Fluo builds, by KMD class name. A class declared in the API but
@@ -32,5 +33,6 @@ export function builtFactories(): Map<string, ObjectFactory> {
     ['Dispatcher', Dispatcher],
     ['Composite', Composite],
     ['AlphaBlending', AlphaBlending],
+    ['Mixer', Mixer],
   ]);
 }

@@ -192,6 +192,7 @@ export interface NodeKinds {
   /** KMD Composite: the mixed picture's size and rate. */
   Composite: { options: { width: number; height: number; framerate: number }; ops: 'getStats' | 'setFormat' };
   AlphaBlending: { options: Empty; ops: 'getStats' | 'setFormat' | 'setMaster' | 'setPortProperties' };
+  Mixer: { options: Empty; ops: 'getStats' | 'setFormat' | 'routePorts' };
 }
 
 /** What every filter node answers. */

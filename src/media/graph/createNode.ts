@@ -14,6 +14,7 @@ import { DispatcherOneToManyNode } from '../hubs/DispatcherOneToManyNode.ts';
 import { DispatcherNode } from '../hubs/DispatcherNode.ts';
 import { CompositeNode } from '../hubs/CompositeNode.ts';
 import { AlphaBlendingNode } from '../hubs/AlphaBlendingNode.ts';
+import { MixerNode } from '../hubs/MixerNode.ts';
 import { KurentoError } from '../../shared/KurentoError.ts';
 
 /** What a node is built with: its pipeline's engine, and the pipeline's other nodes (a HubPort finds its hub). */
@@ -35,6 +36,7 @@ const NODES: { [K in NodeKind]: (id: string, emit: EmitFn, options: NodeOptions<
   Dispatcher: (id, emit) => new DispatcherNode(id, emit),
   Composite: (id, emit, options, engine) => new CompositeNode(id, emit, options, engine),
   AlphaBlending: (id, emit, _options, engine) => new AlphaBlendingNode(id, emit, engine),
+  Mixer: (id, emit, _options, engine) => new MixerNode(id, emit, engine),
 };
 
 function hubOf(ctx: NodeContext, id: string): HubNode {

@@ -4,31 +4,39 @@
  *   encoded once in VP8, each port's mix-minus audio in Opus, out of one RtpEndpoint per
  *   port), next to the same compositor/audiomixer pipeline in one gst-launch-1.0
  *   (Fluo's own bin descriptions, mix-minus included, the grid sent once);
+ * - glass-to-glass latency of a flash through a 4-input Composite, next to plain forwarding
+ *   (bench/flash.ts);
  * - how many 4-input rooms one Fluo holds with every room's picture at >= 25 fps.
  * Fluo runs as its own process (its CPU counted with its engine processes from /proc);
  * one gst-launch-1.0 replays a pre-encoded file to every input (~2% of a core).
- * BENCH_PORTS=2,4,9 and BENCH_SECONDS=10 choose; BENCH_NO_CAPACITY=1 skips the rooms.
+ * BENCH_PORTS=2,4,9, BENCH_SECONDS=10 and BENCH_FLASHES=20 choose; BENCH_NO_LATENCY=1 and
+ * BENCH_NO_CAPACITY=1 skip those parts.
  */
 import type { RpcClient } from '../test/helpers/fluo.ts';
 import { engineChildren } from '../test/helpers/engine.ts';
 import { freeUdpPort } from '../test/helpers/gstreamer.ts';
-import { BenchRun, cpuWindow, fluoProcess, receiver, sdp, sleep } from './benchKit.ts';
+import { BenchRun, cpuWindow, fluoProcess, percentile, receiver, sdp, sleep } from './benchKit.ts';
+import { FlashSource, FlashWatcher, flashes } from './flash.ts';
 import { decoderDescription } from '../src/media/transcode/formats.ts';
 import { FilterOutput } from '../src/media/filters/FilterOutput.ts';
 import { gridLayout } from '../src/media/hubs/gridLayout.ts';
 import { audioInputTail, audioMixerDescription, VIDEO_INPUT_TAIL, videoMixerDescription } from '../src/media/hubs/mixDescriptions.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-const PORTS = (process.env.BENCH_PORTS ?? '2,4,9').split(',').map(Number);
+const PORTS = (process.env.BENCH_PORTS ?? '2,4,9').split(',').map(Number).filter((n) => n > 0);
 const VP8 = { name: 'VP8', clockRate: 90000 };
 const OPUS = { name: 'opus', clockRate: 48000, channels: 2 };
 const SETTINGS = { width: 640, height: 480, framerate: 30 };
+const FLASHES = Number(process.env.BENCH_FLASHES ?? 20);
 const run = new BenchRun();
 
 type Receiver = Awaited<ReturnType<typeof receiver>>;
 
-/** A Composite of `n` inputs in a new pipeline; answers the ports to send each input's VP8 and Opus to, and the receivers of each port's picture. */
-async function composite(c: RpcClient, sid: string, n: number): Promise<{ P: string; video: number[]; audio: number[]; outs: Receiver[] }> {
+/**
+ * A Composite of `n` inputs in a new pipeline; answers the ports to send each input's VP8
+ * and Opus to, and the receivers of each port's picture (port 0's goes to `firstOut` if given).
+ */
+async function composite(c: RpcClient, sid: string, n: number, firstOut?: number): Promise<{ P: string; video: number[]; audio: number[]; outs: Receiver[] }> {
   const v = async (method: string, params: Record<string, unknown>) => (await c.ok(method, { ...params, sessionId: sid })).value as string;
   const P = await v('create', { type: 'MediaPipeline' });
   const hub = await v('create', { type: 'Composite', constructorParams: { mediaPipeline: P, ...SETTINGS } });
@@ -43,11 +51,15 @@ async function composite(c: RpcClient, sid: string, n: number): Promise<{ P: str
     audio.push(ap!);
     const port = await v('create', { type: 'HubPort', constructorParams: { hub } });
     await v('invoke', { object: input, operation: 'connect', operationParams: { sink: port } });
-    const out = await receiver();
-    outs.push(out);
+    let outPort = firstOut;
+    if (i > 0 || firstOut === undefined) {
+      const out = await receiver();
+      outs.push(out);
+      outPort = out.port;
+    }
     const output = await v('create', { type: 'RtpEndpoint', constructorParams: { mediaPipeline: P } });
     // The audio m-line's port (out.port + 2) has no listener: its packets are sent and dropped.
-    await v('invoke', { object: output, operation: 'processOffer', operationParams: { offer: sdp(out.port, 'recvonly', [['video', '96 VP8/90000'], ['audio', '111 opus/48000/2']]) } });
+    await v('invoke', { object: output, operation: 'processOffer', operationParams: { offer: sdp(outPort!, 'recvonly', [['video', '96 VP8/90000'], ['audio', '111 opus/48000/2']]) } });
     await v('invoke', { object: port, operation: 'connect', operationParams: { sink: output } });
   }
   return { P, video, audio, outs };
@@ -122,8 +134,43 @@ async function capacity(): Promise<void> {
   await f.stop();
 }
 
+/**
+ * Glass-to-glass latency through a 4-input Composite (flashes into input 0, seen in its
+ * cell of port 0's picture), next to the same flashes forwarded by two RtpEndpoints.
+ */
+async function compositeLatency(): Promise<void> {
+  const f = await fluoProcess();
+  const v = async (method: string, params: Record<string, unknown>) => (await f.c.ok(method, { ...params, sessionId: f.sid })).value as string;
+  const measure = async (label: string, cell: (x: number, y: number) => boolean, build: (watchPort: number) => Promise<number>): Promise<number[]> => {
+    const source = await FlashSource.start(run);
+    const watcher = await FlashWatcher.start(run, 96, cell);
+    source.sendTo(await build(watcher.port));
+    await sleep(4000);
+    const lat = await flashes(source, watcher, FLASHES);
+    source.close();
+    console.log(`glass-to-glass ${label}, ${lat.length} of ${FLASHES} flashes seen: p50 ${percentile(lat, 0.5).toFixed(0)} ms, p99 ${percentile(lat, 0.99).toFixed(0)} ms`);
+    return lat;
+  };
+  const forwarded = await measure('forwarded (RtpEndpoint -> RtpEndpoint, the reference)', () => true, async (watch) => {
+    const P = await v('create', { type: 'MediaPipeline' });
+    const [a, b] = [await v('create', { type: 'RtpEndpoint', constructorParams: { mediaPipeline: P } }), await v('create', { type: 'RtpEndpoint', constructorParams: { mediaPipeline: P } })];
+    const answer = await v('invoke', { object: a, operation: 'processOffer', operationParams: { offer: sdp(40000, 'sendonly', [['video', '96 VP8/90000']]) } });
+    await v('invoke', { object: b, operation: 'processOffer', operationParams: { offer: sdp(watch, 'recvonly', [['video', '96 VP8/90000']]) } });
+    await v('invoke', { object: a, operation: 'connect', operationParams: { sink: b } });
+    return Number(/m=video (\d+)/.exec(answer)![1]);
+  });
+  const mixed = await measure('through a 4-input Composite 640x480@30 (input 0 in its top-left cell)', (x, y) => x > 0.1 && x < 0.4 && y > 0.1 && y < 0.4, async (watch) => {
+    const room = await composite(f.c, f.sid, 4, watch);
+    run.sender(room.video.slice(1), room.audio);
+    return room.video[0]!;
+  });
+  console.log(`latency the Composite adds (p50 over forwarding): ${(percentile(mixed, 0.5) - percentile(forwarded, 0.5)).toFixed(0)} ms (target: glass-to-glass under 150 ms; Kurento users report 280-370 ms)`);
+  await f.stop();
+}
+
 await run.exec(`hubs, ${SECONDS} s windows`, async () => {
   await run.makeSource();
   for (const n of PORTS) await compositeCpu(n);
+  if (!process.env.BENCH_NO_LATENCY) await compositeLatency();
   if (!process.env.BENCH_NO_CAPACITY) await capacity();
 });

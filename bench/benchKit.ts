@@ -6,11 +6,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RpcClient } from '../test/helpers/fluo.ts';
 import { startFluoProcess } from '../test/helpers/fluoProcess.ts';
+import { engineChildren } from '../test/helpers/engine.ts';
 
 const CLK_TCK = 100;
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -76,6 +77,8 @@ export class BenchRun {
       console.log(`# load average after: ${load()}`);
     } finally {
       this.cleanUp();
+      // A client or socket left open must not keep a finished benchmark alive.
+      setTimeout(() => process.exit(), 1000).unref();
     }
   }
 
@@ -98,9 +101,26 @@ export async function receiver(): Promise<{ port: number; frames: () => number; 
 export const sdp = (port: number, direction: string, media: Array<[string, string]>): string => ['v=0', 'o=- 1 1 IN IP4 127.0.0.1', 's=bench', 'c=IN IP4 127.0.0.1', 't=0 0',
   ...media.flatMap(([kind, fmt], i) => [`m=${kind} ${port + 2 * i} RTP/AVP ${fmt.split(' ')[0]}`, `a=rtpmap:${fmt}`, `a=${direction}`]), ''].join('\r\n');
 
-/** Fluo as its own process, for CPU figures that are Fluo's alone. */
+/**
+ * Fluo as its own process, for CPU figures that are Fluo's alone. `stop` ends it (SIGKILL
+ * after 5 s of SIGTERM) and says so if one of its engine processes outlived it (they
+ * should end with it: their control socket closes), killing that one.
+ */
 export async function fluoProcess(): Promise<{ pid: number; c: RpcClient; sid: string; stop: () => Promise<void> }> {
   const f = await startFluoProcess();
   const sid = (await f.client.ok('connect')).sessionId!;
-  return { pid: f.child.pid!, c: f.client, sid, stop: () => f.kill('SIGTERM') };
+  const pid = f.child.pid!;
+  return {
+    pid, c: f.client, sid,
+    async stop() {
+      const engines = engineChildren(pid);
+      const killed = sleep(5000).then(() => f.kill('SIGKILL'));
+      await Promise.race([f.kill('SIGTERM'), killed]);
+      await sleep(2000);
+      for (const e of engines.filter((e) => existsSync(`/proc/${e}`))) {
+        console.log(`# engine process ${e} outlived its Fluo (pid ${pid}) by 2 s: killed`);
+        process.kill(e, 'SIGKILL');
+      }
+    },
+  };
 }

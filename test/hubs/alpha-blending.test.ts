@@ -31,7 +31,7 @@ test('AlphaBlending: the overlay goes where setPortProperties puts it, over the 
   await api.invoke(overlay.ep, 'connect', { sink: po });
   await invoke(bed, hub, 'setMaster', { source: pm, zOrder: 1 });
   await invoke(bed, hub, 'setPortProperties', { relativeX: 0.5, relativeY: 0.5, zOrder: 2, relativeWidth: 0.5, relativeHeight: 0.5, port: po });
-  const grab = await grabFrames(api, P, viewer, { fps: 5 });
+  const grab = bed.track(await grabFrames(api, P, viewer, { fps: 5 }));
   await grab.waitFor((f) => is(f, inner(f, 0.5, 0.5, 0.5, 0.5), GREEN) && is(f, inner(f, 0, 0, 0.5, 0.5), RED) && is(f, inner(f, 0.5, 0, 0.5, 0.5), RED), 20_000);
 
   await invoke(bed, hub, 'setPortProperties', { relativeX: 0, relativeY: 0, zOrder: 2, relativeWidth: 0.25, relativeHeight: 0.25, port: po });

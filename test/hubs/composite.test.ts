@@ -45,14 +45,14 @@ test('Composite: a 2x2 grid of four inputs, re-laid when inputs leave; mix-minus
     sources.push(src);
   }
   const viewerPort = await create(bed, 'HubPort', { hub });
-  const grab = await grabFrames(api, P, viewerPort, { fps: 5 });
+  const grab = bed.track(await grabFrames(api, P, viewerPort, { fps: 5 }));
   const t0 = performance.now();
   const grid = await grab.waitFor((f) => shows(f, SOURCES.map((s, i) => [i % 2, i >> 1, s.colour]), 2, 2), 20_000);
   console.log(`# 2x2 grid at the viewer ${Math.round(performance.now() - t0)} ms after it connected (${grid.width}x${grid.height})`);
   assert.equal(grid.width, 320);
 
   // Mix-minus: port 0 hears 660, 880 and 1100 Hz, not its own 440 Hz.
-  const tones = await toneGrab(api, P, ports[0]!);
+  const tones = bed.track(await toneGrab(api, P, ports[0]!));
   await until(() => tones.samples > 16000 * 2, 15_000, 'two seconds of port 0\'s mix');
   const mix = tones.last(1000);
   const power = SOURCES.map((s) => tonePower(mix, s.freq));

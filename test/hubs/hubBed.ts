@@ -15,6 +15,8 @@ export interface HubBed {
   readonly launches: GstLaunches;
   /** create / invoke answering values, as frameGrab and gstPeers take them. */
   readonly api: ObjectApi;
+  /** Stops a receiver (FrameGrabber, ToneGrabber) after the file's tests, even a failed test's. */
+  track<T extends { stop(): void }>(receiver: T): T;
   fluo: Awaited<ReturnType<typeof startFluo>>;
   c: RpcClient;
   sid: string;
@@ -22,7 +24,9 @@ export interface HubBed {
 
 /** Starts Fluo and a session before the file's tests, stops both (and the peers) after. */
 export function hubBed(): HubBed {
+  const receivers: Array<{ stop(): void }> = [];
   const bed = {
+    track: (r) => { receivers.push(r); return r; },
     peers: new RemotePeers(),
     launches: new GstLaunches(),
     api: {
@@ -35,7 +39,13 @@ export function hubBed(): HubBed {
     bed.c = await RpcClient.open(bed.fluo.url);
     bed.sid = (await bed.c.ok('connect')).sessionId!;
   });
-  after(async () => { bed.launches.killAll(); bed.peers.stop(); await bed.c.close(); await bed.fluo.stop(); });
+  after(async () => {
+    for (const r of receivers) r.stop();
+    bed.launches.killAll();
+    bed.peers.stop();
+    await bed.c.close();
+    await bed.fluo.stop();
+  });
   return bed;
 }
 

@@ -33,8 +33,8 @@ test('Mixer: audio mixed from the connected sources only; video routed from one'
   await mix('AUDIO', 0);
   await mix('AUDIO', 1);
   await mix('VIDEO', 2);
-  const tones = await toneGrab(bed.api, P, sink);
-  const grab = await grabFrames(bed.api, P, sink, { fps: 5 });
+  const tones = bed.track(await toneGrab(bed.api, P, sink));
+  const grab = bed.track(await grabFrames(bed.api, P, sink, { fps: 5 }));
   await grab.waitFor((f) => colourDistance(meanColour(f), SOURCES[2]!.colour) < 60, 20_000);
   const heard = async (): Promise<number[]> => {
     const n = tones.samples;

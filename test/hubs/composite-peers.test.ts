@@ -1,8 +1,8 @@
 /**
  * A group call through a Composite with real libwebrtc peers (the MCU of issue 13's
  * tutorial): three participants each send one stream and receive one mixed stream,
- * decoded at the composite's size; a fourth leaves the room and the others keep
- * decoding.
+ * decoded at the composite's size, encoded once for all of them; a port whose sink takes
+ * H.264 gets its own encoder; a fourth leaves the room and the others keep decoding.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -28,6 +28,17 @@ test('Composite with WebRTC peers: everyone decodes the mixed picture; one leavi
     assert.deepEqual([r.width, r.height], [320, 240], 'the composite\'s picture');
     assert.ok(r.checksums > 10, 'a moving picture');
   }
+  // The picture is encoded once for all four (they all took VP8); a port whose sink takes
+  // only H.264 gets a second encoder, not a transcoder behind the first.
+  const outputs = async (): Promise<number> => ((await bed.fluo.server.media.dot(P)) ?? '').match(/composite-\d+-out-video/g)?.length ?? 0;
+  assert.equal(await outputs(), 1, 'one VP8 encoder shared by four ports');
+  const h264Port = await create(bed, 'HubPort', { hub });
+  const h264 = await create(bed, 'RtpEndpoint', { mediaPipeline: P });
+  await invoke(bed, h264, 'processOffer', { offer: ['v=0', 'o=- 1 1 IN IP4 127.0.0.1', 's=h264', 'c=IN IP4 127.0.0.1', 't=0 0',
+    'm=video 9 RTP/AVP 102', 'a=rtpmap:102 H264/90000', 'a=fmtp:102 profile-level-id=42e01f;packetization-mode=1', 'a=recvonly', ''].join('\r\n') });
+  await invoke(bed, h264Port, 'connect', { sink: h264, mediaType: 'VIDEO' });
+  await until(async () => (await outputs()) === 2, 10_000, 'an H.264 encoder for the H.264 port');
+  assert.equal((await invoke(bed, h264, 'isMediaTranscoding', { mediaType: 'VIDEO' })).value, false, 'no transcoder: the composite encodes H.264 itself');
   // One leaves: the others keep decoding.
   await bed.c.ok('release', { object: people[3]!.ep, sessionId: bed.sid });
   await people[3]!.peer.close();

@@ -2,7 +2,8 @@
  * A group call through a Composite with real libwebrtc peers (the MCU of issue 13's
  * tutorial): three participants each send one stream and receive one mixed stream,
  * decoded at the composite's size, encoded once for all of them; a port whose sink takes
- * H.264 gets its own encoder; a fourth leaves the room and the others keep decoding.
+ * H.264 gets its own encoder; a fourth leaves the room and the others keep decoding; the
+ * engine process dies and the composite is built again.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,7 +12,7 @@ import { hubBed, create, invoke, joined } from './hubBed.ts';
 
 const bed = hubBed();
 
-test('Composite with WebRTC peers: everyone decodes the mixed picture; one leaving stalls nobody', async () => {
+test('Composite with WebRTC peers: everyone decodes the mixed picture; one leaving stalls nobody; an engine crash is recovered', async () => {
   const P = await create(bed, 'MediaPipeline', {});
   const hub = await create(bed, 'Composite', { mediaPipeline: P, width: 320, height: 240, framerate: 15 });
   const people: Array<{ ep: string; peer: RemotePeer; port: string }> = [];
@@ -44,6 +45,14 @@ test('Composite with WebRTC peers: everyone decodes the mixed picture; one leavi
   await people[3]!.peer.close();
   const before = await Promise.all(people.slice(0, 3).map(async (p) => (await p.peer.received()).frames));
   await until(async () => (await Promise.all(people.slice(0, 3).map(async (p) => (await p.peer.received()).frames))).every((n, i) => n > before[i]! + 15), 10_000, 'the others still decoding');
+  // The engine process dies: the composite is built again on a fresh one and the picture comes back.
+  const [engine] = await bed.fluo.server.media.engineStats();
+  process.kill(engine!.pid, 'SIGKILL');
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, 500));
+  const stalled = await Promise.all(people.slice(0, 3).map(async (p) => (await p.peer.received()).frames));
+  await until(async () => (await Promise.all(people.slice(0, 3).map(async (p) => (await p.peer.received()).frames))).every((n, i) => n > stalled[i]! + 15), 20_000, 'the mix back after the engine process died');
+  console.log(`# the mix back at every participant ${Math.round(performance.now() - t0)} ms after its engine process was killed`);
   const st = (await invoke(bed, people[0]!.port, 'getStats', { mediaType: 'VIDEO' })).value as Record<string, unknown>;
   assert.ok(Object.keys(st).length > 0);
   await bed.c.ok('release', { object: P, sessionId: bed.sid });

@@ -131,6 +131,14 @@ export class AudioMixes {
     });
   }
 
+  /** The engine process died: every port's parts are dropped and built again (outputs: as the hub asks). */
+  rebuild(): void {
+    const old = [...this.#ports.values()];
+    this.#ports.clear();
+    this.#hub.serial(async () => void (await Promise.all(old.flatMap((a) => [a.input?.close(), a.output?.close(), a.mixer?.remove()]))));
+    for (const a of old) this.add(a.port);
+  }
+
   /** Everything goes (the hub is closing; its queued changes are done). */
   async close(): Promise<void> {
     const all = [...this.#ports.values()];

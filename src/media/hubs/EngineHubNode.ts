@@ -9,6 +9,8 @@ import { HubNode } from './HubNode.ts';
 import type { HubPortNode } from './HubPortNode.ts';
 
 let bins = 0;
+/** After the engine process of a hub died, how long before its engine part is built again (ms), as a filter's. */
+const REBUILD_MS = 2000;
 
 /**
  * A hub with parts in the pipeline's engine process (Composite, AlphaBlending, Mixer):
@@ -20,6 +22,7 @@ export abstract class EngineHubNode extends HubNode {
   #chain: Promise<void> = Promise.resolve();
   #closing = false;
   readonly #reported = new Set<string>();
+  #rebuildTimer: NodeJS.Timeout | undefined;
 
   constructor(id: string, emit: EmitFn, kind: NodeKind, engine: NodeEngine) {
     super(id, emit, kind);
@@ -62,9 +65,25 @@ export abstract class EngineHubNode extends HubNode {
         if (e.type === 'keyframeRequest') port?.requestInputKeyframe(port);
         else if (e.type === 'error') this.reportError(e.message);
       },
-      exit: (x) => this.reportError(`the media engine process stopped (${x.description})`),
+      exit: (x) => this.#lost(x.description),
     };
   }
+
+  /**
+   * The engine process died (every bin says so: reported once): the hub's engine part is
+   * built again on a fresh process a moment later, the inputs as their next packets come.
+   */
+  #lost(why: string): void {
+    if (this.#closing || this.#rebuildTimer) return;
+    this.reportError(`the media engine process stopped (${why}); rebuilding in ${REBUILD_MS} ms`);
+    this.#rebuildTimer = setTimeout(() => {
+      this.#rebuildTimer = undefined;
+      if (!this.#closing) this.rebuild();
+    }, REBUILD_MS);
+  }
+
+  /** Forgets the engine part that died and builds it again. */
+  protected abstract rebuild(): void;
 
   binName(what: string): string {
     return `${this.kind.toLowerCase()}-${++bins}-${what}`;
@@ -73,6 +92,7 @@ export abstract class EngineHubNode extends HubNode {
   /** Marks the node closing and waits for the engine changes already queued. */
   protected async drain(): Promise<void> {
     this.#closing = true;
+    clearTimeout(this.#rebuildTimer);
     await this.#chain;
   }
 }

@@ -29,6 +29,11 @@ export class MixerNode extends EngineHubNode {
     super(id, emit, 'Mixer', engine);
   }
 
+  protected rebuild(): void {
+    this.#audio.rebuild();
+    for (const port of this.#routes.keys()) this.portOutputsChanged(port);
+  }
+
   protected override portAdded(port: HubPortNode): void {
     this.#routes.set(port, new PortRoute(port));
     this.#audio.add(port);

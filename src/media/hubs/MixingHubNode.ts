@@ -76,6 +76,21 @@ export abstract class MixingHubNode extends EngineHubNode {
     return this.#compositor;
   }
 
+  protected rebuild(): void {
+    this.#compositor = undefined;
+    const outputs = [...this.#outputs.values()];
+    this.#outputs.clear();
+    for (const v of this.#video.values()) {
+      const input = v.input;
+      Object.assign(v, { input: undefined, pad: undefined, key: undefined });
+      if (input) this.serial(() => input.close());
+    }
+    for (const o of outputs) this.serial(() => o.close());
+    this.#audio.rebuild();
+    this.serial(async () => void (await this.#mixer()));
+    for (const port of this.#video.keys()) this.portOutputsChanged(port);
+  }
+
   // ---- ports -------------------------------------------------------------------------
 
   protected override portAdded(port: HubPortNode): void {

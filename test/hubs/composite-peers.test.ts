@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { until, type RemotePeer } from '../helpers/RemotePeers.ts';
 import { hubBed, create, invoke, joined } from './hubBed.ts';
+import { engineChildren } from '../helpers/engine.ts';
 
 const bed = hubBed();
 
@@ -46,8 +47,10 @@ test('Composite with WebRTC peers: everyone decodes the mixed picture; one leavi
   const before = await Promise.all(people.slice(0, 3).map(async (p) => (await p.peer.received()).frames));
   await until(async () => (await Promise.all(people.slice(0, 3).map(async (p) => (await p.peer.received()).frames))).every((n, i) => n > before[i]! + 15), 10_000, 'the others still decoding');
   // The engine process dies: the composite is built again on a fresh one and the picture comes back.
-  const [engine] = await bed.fluo.server.media.engineStats();
-  process.kill(engine!.pid, 'SIGKILL');
+  // This file's Fluo runs in this process: its engine processes are our children (from /proc).
+  const engines = engineChildren();
+  assert.ok(engines.length > 0, 'the composite lives in an engine process');
+  for (const pid of engines) process.kill(pid, 'SIGKILL');
   const t0 = performance.now();
   await new Promise((r) => setTimeout(r, 500));
   const stalled = await Promise.all(people.slice(0, 3).map(async (p) => (await p.peer.received()).frames));

@@ -14,14 +14,18 @@
  * pre-encoded file (filesrc ! matroskademux ! rtpvp8pay, ~2% of a core each).
  */
 import type { ChildProcess } from 'node:child_process';
-import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { startFluo, RpcClient } from '../test/helpers/fluo.ts';
 import { engineChildren } from '../test/helpers/engine.ts';
-import { startFluoProcess } from '../test/helpers/fluoProcess.ts';
 import { freeUdpPort } from '../test/helpers/gstreamer.ts';
+import { BenchRun, cpuWindow, fluoProcess, percentile, receiver, rssMb, sdp, sleep } from './benchKit.ts';
 import { transcoderDescription, recorderDescriptionForBench } from './engineFluoPipelines.ts';
-import { SECONDS, sleep, dir, rssMb, percentile, gst, receiver, sender, sdp, makeSource, cpuWindow, fluoProcess, cleanUp } from './kit.ts';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const run = new BenchRun();
+const dir = run.dir;
+const gst = (args: string): ChildProcess => run.gst(args);
+const sender = (videoPorts: number[], audioPorts: number[] = []): ChildProcess => run.sender(videoPorts, audioPorts);
 
 type Fluo = Awaited<ReturnType<typeof startFluo>>;
 
@@ -182,9 +186,8 @@ async function capacity(): Promise<void> {
   }
 }
 
-async function main(): Promise<void> {
-  console.log(`# engine through Fluo: Node ${process.version}, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}, ${SECONDS} s windows`);
-  await makeSource();
+await run.exec(`engine through Fluo, ${SECONDS} s windows`, async () => {
+  await run.makeSource();
   const cold = await startFluo();
   const c = await RpcClient.open(cold.url);
   const sid = (await c.ok('connect')).sessionId!;
@@ -199,11 +202,4 @@ async function main(): Promise<void> {
   await memory(false);
   await memory(true);
   if (!process.env.BENCH_NO_CAPACITY) await capacity();
-  console.log(`# load average after: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-}
-
-try {
-  await main();
-} finally {
-  cleanUp();
-}
+});

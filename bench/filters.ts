@@ -12,7 +12,6 @@
  * Senders replay pre-encoded files (filesrc ! matroskademux ! rtpvp8pay).
  */
 import { writeFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { hatPng } from '../examples/magic-mirror/hat.ts';
@@ -22,7 +21,12 @@ import { faceScene, crowdScene, qrScene, greenScreenScene } from '../test/helper
 import { plateVideoScene } from '../test/helpers/plateScene.ts';
 import type { RpcClient } from '../test/helpers/fluo.ts';
 import { decoderDescription, encoderDescription } from '../src/media/transcode/formats.ts';
-import { SECONDS, sleep, dir, FILE, gst, receiver, sender, sdp, makeSource, cpuWindow, fluoProcess, cleanUp, reapedChildrenTicks, ticksPercent } from './kit.ts';
+import { BenchRun, sleep, receiver, sdp, cpuWindow, fluoProcess, reapedChildrenTicks, ticksPercent } from './benchKit.ts';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const run = new BenchRun();
+const dir = run.dir;
+const FILE = run.file;
 
 type Call = (method: string, params: Record<string, unknown>) => Promise<string>;
 
@@ -154,8 +158,8 @@ async function filterCpu(c: FilterCase): Promise<void> {
   const [outFluo, outGst] = [await receiver(), await receiver()];
   const { inPort } = await filterPipeline(v, c, outFluo.port);
   const gstIn = await freeUdpPort();
-  const launch = gst(referencePipeline(c, gstIn, outGst.port));
-  const send = sender([inPort, gstIn], [], c.source?.() ?? FILE);
+  const launch = run.gst(referencePipeline(c, gstIn, outGst.port));
+  const send = run.sender([inPort, gstIn], [], c.source?.() ?? FILE);
   await sleep(6000);
   const engines = engineChildren(f.pid);
   const f0 = [outFluo.frames(), outGst.frames()];
@@ -188,7 +192,7 @@ async function magicMirrorCapacity(): Promise<void> {
     const outs = await Promise.all(Array.from({ length: n }, () => receiver()));
     const ins: number[] = [];
     for (const o of outs) ins.push((await filterPipeline(v, mirror, o.port)).inPort);
-    const senders = ins.map((p) => sender([p], [], FACE));
+    const senders = ins.map((p) => run.sender([p], [], FACE));
     await sleep(6000);
     const f0 = outs.map((o) => o.frames());
     await sleep(6000);
@@ -203,19 +207,11 @@ async function magicMirrorCapacity(): Promise<void> {
   console.log(`magic-mirror calls held at >= 25 fps each on this machine: ${held} (worst viewer per step: ${seen.join(', ')})`);
 }
 
-async function main(): Promise<void> {
-  console.log(`# filters through Fluo: Node ${process.version}, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}, ${SECONDS} s windows`);
-  await makeSource();
+await run.exec(`filters through Fluo, ${SECONDS} s windows`, async () => {
+  await run.makeSource();
   FACE = faceScene(dir, 50).webm;
   writeFileSync(HAT, hatPng());
   const only = process.env.BENCH_FILTERS;
   for (const c of CASES) if (!only || c.label.includes(only)) await filterCpu(c);
   if (!process.env.BENCH_NO_CAPACITY) await magicMirrorCapacity();
-  console.log(`# load average after: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-}
-
-try {
-  await main();
-} finally {
-  cleanUp();
-}
+});

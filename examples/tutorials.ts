@@ -5,6 +5,7 @@ import { helloWorld } from './hello-world/server.ts';
 import { one2many } from './one2many-call/server.ts';
 import { one2one } from './one2one-call/server.ts';
 import { groupCall } from './group-call/server.ts';
+import { groupCallMcu } from './group-call-mcu/server.ts';
 import { recorder } from './recorder/server.ts';
 import { rtpReceiver } from './rtp-receiver/server.ts';
 import { player } from './player/server.ts';
@@ -20,6 +21,7 @@ export const TUTORIALS: Record<string, (kurento: Kurento) => Tutorial> = {
   'one2many-call': (k) => one2many(k),
   'one2one-call': (k) => one2one(k),
   'group-call': (k) => groupCall(k),
+  'group-call-mcu': (k) => groupCallMcu(k),
   'loopback-stats': (k) => helloWorld(k, { stats: true, path: '/stats', staticDir: fileURLToPath(new URL('./loopback-stats/static/', import.meta.url)) }),
   datachannel: (k) => helloWorld(k, { useDataChannels: true, path: '/datachannel', staticDir: fileURLToPath(new URL('./datachannel/static/', import.meta.url)) }),
   recorder: (k) => recorder(k),

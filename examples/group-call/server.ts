@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { call, type Kurento } from '../common/kurento.ts';
 import { candidateOf, type Client, type Tutorial } from '../common/TutorialServer.ts';
 import { IceCandidateQueue } from '../common/IceCandidateQueue.ts';
+import { joinRoomArgs } from '../common/joinRoom.ts';
 
 interface Participant {
   name: string;
@@ -72,10 +73,9 @@ export function groupCall(kurento: Kurento): Tutorial {
       const me = byClient.get(client);
       switch (m.id) {
         case 'joinRoom': {
-          const name = typeof m.name === 'string' ? m.name.trim() : '';
-          const roomName = typeof m.room === 'string' ? m.room.trim() : '';
-          if (!name || !roomName) return client.error('joinRoom needs a name and a room');
-          if (me) return client.error('Already in a room: leave it first');
+          const args = joinRoomArgs(client, m, me !== undefined);
+          if (!args) return;
+          const { name, room: roomName } = args;
           let room = rooms.get(roomName);
           if (!room) rooms.set(roomName, (room = { name: roomName, participants: new Map() }));
           if (room.participants.has(name)) return client.error(`The name '${name}' is taken in room '${roomName}'`);

@@ -110,6 +110,9 @@ export class Marshaller {
       return out;
     }
     if (this.#api.getClass(type)) {
+      // kurento-client's promise form sends an awaited object whole (its fields, with
+      // `id`) where a reference is expected: its `id` is the reference.
+      if (isRecord(value) && typeof value.id === 'string') value = value.id;
       if (typeof value !== 'string') return fail();
       const obj = resolver.resolve(value);
       if (!obj) {

@@ -14,6 +14,12 @@ import { CrowdDetectorFilter } from './filters/CrowdDetectorFilter.ts';
 import { PlateDetectorFilter } from './filters/PlateDetectorFilter.ts';
 import { ZBarFilter } from './filters/ZBarFilter.ts';
 import { ChromaFilter } from './filters/ChromaFilter.ts';
+import { HubPort } from './hubs/HubPort.ts';
+import { DispatcherOneToMany } from './hubs/DispatcherOneToMany.ts';
+import { Dispatcher } from './hubs/Dispatcher.ts';
+import { Composite } from './hubs/Composite.ts';
+import { AlphaBlending } from './hubs/AlphaBlending.ts';
+import { Mixer } from './hubs/Mixer.ts';
 
 /**
  * The remote classes Fluo builds, by KMD class name. A class declared in the API but
@@ -36,5 +42,11 @@ export function builtFactories(): Map<string, ObjectFactory> {
     ['PlateDetectorFilter', PlateDetectorFilter],
     ['ZBarFilter', ZBarFilter],
     ['ChromaFilter', ChromaFilter],
+    ['HubPort', HubPort],
+    ['DispatcherOneToMany', DispatcherOneToMany],
+    ['Dispatcher', Dispatcher],
+    ['Composite', Composite],
+    ['AlphaBlending', AlphaBlending],
+    ['Mixer', Mixer],
   ]);
 }

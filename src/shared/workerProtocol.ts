@@ -216,6 +216,17 @@ export interface MediaOps {
   trackColorFromCalibrationRegion: { args: Empty; result: null };
   /** CrowdDetectorFilter.processingWidth (KMD crowddetector). */
   setProcessingWidth: { args: { width: number }; result: null };
+  /** DispatcherOneToMany.setSource / removeSource (`port` null): the port whose media every other port sends. */
+  setSource: { args: { port: string | null }; result: null };
+  /**
+   * Dispatcher.connect (both kinds) and Mixer.connect/disconnect (one kind): routes `source`
+   * port's input to `sink` port's output (`connected` false: takes that route away).
+   */
+  routePorts: { args: { source: string; sink: string; media: 'AUDIO' | 'VIDEO' | null; connected: boolean }; result: null };
+  /** AlphaBlending.setMaster: this port's picture fills the output. */
+  setMaster: { args: { port: string; zOrder: number }; result: null };
+  /** AlphaBlending.setPortProperties: where this port's picture goes, relative to the master's (0 to 1). */
+  setPortProperties: { args: { port: string; relativeX: number; relativeY: number; relativeWidth: number; relativeHeight: number; zOrder: number }; result: null };
 }
 
 export type OpName = keyof MediaOps;
@@ -240,6 +251,14 @@ export interface NodeKinds {
   PlateDetectorFilter: { options: PlateDetectorFilterOptions; ops: FilterOps | 'setPlateWidthPercentage' };
   ZBarFilter: { options: Empty; ops: FilterOps };
   ChromaFilter: { options: ChromaFilterOptions; ops: FilterOps | 'setBackground' | 'unsetBackground' };
+  /** A hub's port: its `hub` is the object id of the hub node it belongs to. */
+  HubPort: { options: { hub: string }; ops: 'getStats' | 'setFormat' };
+  DispatcherOneToMany: { options: Empty; ops: 'getStats' | 'setFormat' | 'setSource' };
+  Dispatcher: { options: Empty; ops: 'getStats' | 'setFormat' | 'routePorts' };
+  /** KMD Composite: the mixed picture's size and rate. */
+  Composite: { options: { width: number; height: number; framerate: number }; ops: 'getStats' | 'setFormat' };
+  AlphaBlending: { options: Empty; ops: 'getStats' | 'setFormat' | 'setMaster' | 'setPortProperties' };
+  Mixer: { options: Empty; ops: 'getStats' | 'setFormat' | 'routePorts' };
 }
 
 /** What every filter node answers. */

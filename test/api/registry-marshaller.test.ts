@@ -92,6 +92,10 @@ test('object references resolve to live objects of the right class', () => {
   fails(() => m.unmarshal('MediaElement', 'ghost', 'sink', resolver), 'MEDIA_OBJECT_NOT_FOUND', /Object 'ghost' not found/);
   fails(() => m.unmarshal('MediaElement', 'newref:3', 'sink', resolver), 'MEDIA_OBJECT_NOT_FOUND_TRANSACTION_NO_COMMIT');
   fails(() => m.unmarshal('MediaElement', 42, 'sink', resolver), 'MARSHALL_ERROR');
+  // kurento-client's promise form sends an awaited object whole: its id is the reference.
+  assert.equal(m.unmarshal('MediaElement', { id: 'E', name: 'x', __type__: 'WebRtcEndpoint' }, 'sink', resolver), objects.get('E'));
+  fails(() => m.unmarshal('MediaElement', { id: 'ghost' }, 'sink', resolver), 'MEDIA_OBJECT_NOT_FOUND');
+  fails(() => m.unmarshal('MediaElement', { name: 'E' }, 'sink', resolver), 'MARSHALL_ERROR');
 });
 
 test('params: defaults, required, extra keys ignored, non-object refused', () => {

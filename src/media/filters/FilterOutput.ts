@@ -35,6 +35,14 @@ export class FilterOutput {
     this.#bitrate = START_BITRATE[kind];
   }
 
+  /** The encoder bin's description: raw media in, RTP of `format` out to `port` (bench/hubs.ts runs it in gst-launch too). */
+  static description(kind: Kind, format: RtpCodecInfo, port: number, bitrate = START_BITRATE[kind]): string {
+    const convert = kind === 'VIDEO' ? 'videoconvert' : 'audioconvert ! audioresample';
+    // Leaky: an encoder that falls behind drops frames rather than stalling the filter's
+    // other outputs through the tee.
+    return `queue max-size-buffers=3 max-size-bytes=0 max-size-time=0 leaky=downstream ! ${convert} ! ${encoderDescription(kind, format, port, bitrate)}`;
+  }
+
   get bin(): EngineBin | undefined {
     return this.#bin;
   }
@@ -47,11 +55,7 @@ export class FilterOutput {
     const bridge = await RtpBridge.open(onPacket);
     this.#bridge = bridge;
     if (this.#closed) return bridge.close();
-    const convert = this.#kind === 'VIDEO' ? 'videoconvert' : 'audioconvert ! audioresample';
-    // Leaky: an encoder that falls behind drops frames rather than stalling the filter's
-    // other outputs through the tee.
-    const description = `queue max-size-buffers=3 max-size-bytes=0 max-size-time=0 leaky=downstream ! ${convert} ! ${encoderDescription(this.#kind, this.format, bridge.port, this.#bitrate)}`;
-    const bin = await engine.addBin(pipeline, name, description, listener);
+    const bin = await engine.addBin(pipeline, name, FilterOutput.description(this.#kind, this.format, bridge.port, this.#bitrate), listener);
     this.#bin = bin;
     if (this.#closed) return void (await bin.remove());
     bridge.connect(0, bin.port('out') ?? 0, ENGINE_PT[this.#kind]);

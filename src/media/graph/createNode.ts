@@ -15,9 +15,22 @@ import { CrowdDetectorFilterNode } from '../filters/CrowdDetectorFilterNode.ts';
 import { PlateDetectorFilterNode } from '../filters/PlateDetectorFilterNode.ts';
 import { ZBarFilterNode } from '../filters/ZBarFilterNode.ts';
 import { ChromaFilterNode } from '../filters/ChromaFilterNode.ts';
+import { HubNode } from '../hubs/HubNode.ts';
+import { HubPortNode } from '../hubs/HubPortNode.ts';
+import { DispatcherOneToManyNode } from '../hubs/DispatcherOneToManyNode.ts';
+import { DispatcherNode } from '../hubs/DispatcherNode.ts';
+import { CompositeNode } from '../hubs/CompositeNode.ts';
+import { AlphaBlendingNode } from '../hubs/AlphaBlendingNode.ts';
+import { MixerNode } from '../hubs/MixerNode.ts';
+import { KurentoError } from '../../shared/KurentoError.ts';
+
+/** What a node is built with: its pipeline's engine, and the pipeline's other nodes (a HubPort finds its hub). */
+export interface NodeContext extends NodeEngine {
+  node(id: string): MediaNode | undefined;
+}
 
 /** Media-plane implementations by node kind (the KMD class name), typed by the protocol table. */
-const NODES: { [K in NodeKind]: (id: string, emit: EmitFn, options: NodeOptions<K>, engine: NodeEngine) => MediaNode } = {
+const NODES: { [K in NodeKind]: (id: string, emit: EmitFn, options: NodeOptions<K>, engine: NodeContext) => MediaNode } = {
   PassThrough: (id, emit) => new PassThroughNode(id, emit),
   WebRtcEndpoint: (id, emit, options) => new WebRtcEndpointNode(id, emit, options),
   RtpEndpoint: (id, emit, options) => new RtpEndpointNode(id, emit, options),
@@ -32,13 +45,25 @@ const NODES: { [K in NodeKind]: (id: string, emit: EmitFn, options: NodeOptions<
   PlateDetectorFilter: (id, emit, options, engine) => new PlateDetectorFilterNode(id, emit, options, engine),
   ZBarFilter: (id, emit, _options, engine) => new ZBarFilterNode(id, emit, engine),
   ChromaFilter: (id, emit, options, engine) => new ChromaFilterNode(id, emit, options, engine),
+  HubPort: (id, emit, options, ctx) => new HubPortNode(id, emit, hubOf(ctx, options.hub)),
+  DispatcherOneToMany: (id, emit) => new DispatcherOneToManyNode(id, emit),
+  Dispatcher: (id, emit) => new DispatcherNode(id, emit),
+  Composite: (id, emit, options, engine) => new CompositeNode(id, emit, options, engine),
+  AlphaBlending: (id, emit, _options, engine) => new AlphaBlendingNode(id, emit, engine),
+  Mixer: (id, emit, _options, engine) => new MixerNode(id, emit, engine),
 };
+
+function hubOf(ctx: NodeContext, id: string): HubNode {
+  const hub = ctx.node(id);
+  if (hub instanceof HubNode) return hub;
+  throw new KurentoError('MEDIA_OBJECT_NOT_FOUND', `Hub '${id}' has no media node in this pipeline`);
+}
 
 /** Whether this worker builds nodes of `kind` (the message table is checked at run time too). */
 export function isNodeKind(kind: string): kind is NodeKind {
   return Object.hasOwn(NODES, kind);
 }
 
-export function createNode<K extends NodeKind>(kind: K, id: string, emit: EmitFn, options: NodeOptions<K>, engine: NodeEngine): MediaNode {
+export function createNode<K extends NodeKind>(kind: K, id: string, emit: EmitFn, options: NodeOptions<K>, engine: NodeContext): MediaNode {
   return NODES[kind](id, emit, options, engine);
 }

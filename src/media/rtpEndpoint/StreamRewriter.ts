@@ -17,6 +17,8 @@ export class StreamRewriter {
   #lastAt = 0;
   /** Set by `splice`: the next packet continues this far after the last one (ms). */
   #spliceMs: number | undefined;
+  /** Set by `restart`: the next packet starts a new source even with the same SSRC. */
+  #restart = false;
   packets = 0;
   octets = 0;
 
@@ -35,7 +37,7 @@ export class StreamRewriter {
     const seq = buf.readUInt16BE(2);
     const ts = buf.readUInt32BE(4);
     const now = this.#now();
-    if (srcSsrc !== this.#srcSsrc || this.#spliceMs !== undefined) {
+    if (srcSsrc !== this.#srcSsrc || this.#spliceMs !== undefined || this.#restart) {
       this.#srcSsrc = srcSsrc;
       if (this.#lastSeq === undefined) {
         this.#seqOffset = 0;
@@ -47,6 +49,7 @@ export class StreamRewriter {
         this.#tsOffset = (this.#lastTs! + elapsed - ts) >>> 0;
       }
       this.#spliceMs = undefined;
+      this.#restart = false;
     }
     const outSeq = (seq + this.#seqOffset) & 0xffff;
     const outTs = (ts + this.#tsOffset) >>> 0;
@@ -70,6 +73,14 @@ export class StreamRewriter {
    */
   splice(gapMs: number): void {
     this.#spliceMs = gapMs;
+  }
+
+  /**
+   * The next packet comes from another source, even if it carries the same SSRC (two
+   * engine-made streams do): it continues after the last one by the wall time elapsed.
+   */
+  restart(): void {
+    this.#restart = true;
   }
 
   get lastTimestamp(): number | undefined {

@@ -88,7 +88,7 @@ export class MediaHost {
     if (!isNodeKind(kind)) throw new KurentoError('NOT_IMPLEMENTED', `no media implementation for ${String(kind)}`);
     const g = this.#graph(pipelineId);
     if (g.node(object)) return;
-    g.add(createNode(kind, object, this.#emitter(pipelineId, object), options as never, { engine: this.engine, pipeline: pipelineId }));
+    g.add(createNode(kind, object, this.#emitter(pipelineId, object), options as never, { engine: this.engine, pipeline: pipelineId, node: (id) => g.node(id) }));
   }
 
   #release(pipelineId: string, object: string): void {

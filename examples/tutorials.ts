@@ -3,6 +3,7 @@ import { connectKurento, type Kurento } from './common/kurento.ts';
 import { TutorialServer, type Tutorial } from './common/TutorialServer.ts';
 import { helloWorld } from './hello-world/server.ts';
 import { one2many } from './one2many-call/server.ts';
+import { one2manySwitch } from './one2many-switch/server.ts';
 import { one2one } from './one2one-call/server.ts';
 import { groupCall } from './group-call/server.ts';
 import { groupCallMcu } from './group-call-mcu/server.ts';
@@ -19,6 +20,7 @@ import { chroma } from './chroma/server.ts';
 export const TUTORIALS: Record<string, (kurento: Kurento) => Tutorial> = {
   'hello-world': (k) => helloWorld(k),
   'one2many-call': (k) => one2many(k),
+  'one2many-switch': (k) => one2manySwitch(k),
   'one2one-call': (k) => one2one(k),
   'group-call': (k) => groupCall(k),
   'group-call-mcu': (k) => groupCallMcu(k),

@@ -5,7 +5,7 @@
  * frames with test/helpers/pixels.ts.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { freeUdpPort } from './gstreamer.ts';
+import { freeUdpPort, udpBound } from './gstreamer.ts';
 import type { Frame } from './pixels.ts';
 import { PpmStream } from './ppmStream.ts';
 
@@ -106,6 +106,11 @@ export async function grabFrames(api: ObjectApi, pipeline: string, source: strin
   // -q: gst-launch's own messages would go to stdout, amid the pictures.
   const child = spawn('gst-launch-1.0', ['-q', ...`udpsrc port=${port} caps=${caps} ! rtpjitterbuffer latency=100 ! rtpvp8depay ! vp8dec ! videorate ! video/x-raw,framerate=${opts.fps ?? 10}/1 ! videoconvert ! video/x-raw,format=RGB ! pnmenc ! fdsink fd=1`.split(' ')], { stdio: ['ignore', 'pipe', 'pipe'] });
   const grabber = new FrameGrabber(rtp, child, opts.keep ?? 30);
+  // Media only once udpsrc listens: the encoder's first keyframe, sent at connect, would
+  // be lost otherwise, and this receiver sends no PLI to get another (the hubs' encoders
+  // make one only every 3000 frames).
+  const end = Date.now() + 5000;
+  while (!udpBound(port) && child.exitCode === null && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
   await api.invoke(rtp, 'processAnswer', { answer });
   await api.invoke(source, 'connect', { sink: rtp });
   return grabber;

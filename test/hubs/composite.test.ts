@@ -2,11 +2,14 @@
  * Composite with GStreamer sources of distinct colours and tones: the grid shows each
  * input in its cell, re-lays itself within 2 s when inputs leave, a port's audio mix
  * carries the others' tones but not its own (mix-minus), a stalled input does not stall
- * the output, and releasing the pipeline leaves no engine bin, socket or timer.
+ * the output, and releasing the pipeline leaves no engine bin, process, descriptor, socket
+ * or timer.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
 import { until } from '../helpers/RemotePeers.ts';
+import { engineChildren } from '../helpers/engine.ts';
 import { grabFrames } from '../helpers/frameGrab.ts';
 import { meanColour, colourDistance, type Frame, type Rgb } from '../helpers/pixels.ts';
 import { hubBed, create, refused } from './hubBed.ts';
@@ -32,7 +35,35 @@ function cellColour(f: Frame, col: number, row: number, cols: number, rows: numb
 const shows = (f: Frame, cells: Array<[number, number, Rgb]>, cols: number, rows: number): boolean =>
   cells.every(([col, row, c]) => colourDistance(cellColour(f, col, row, cols, rows), c) < 60);
 
+/** Open descriptors of the engine processes this test process started. */
+const engineFds = (): number => engineChildren().reduce((n, pid) => n + readdirSync(`/proc/${pid}/fd`).length, 0);
+
+/**
+ * The engine processes and their descriptors with no composite in them: a first
+ * Composite with media through it, released, starts the process that the test's pipeline
+ * reuses (the pool keeps it warm) and what GStreamer opens once per process on first
+ * media (a socket pair, kept for good; repeated composites add none), so what stays after
+ * the test is what it leaked.
+ */
+async function engineBaseline(): Promise<{ processes: number; fds: number }> {
+  const W = await create(bed, 'MediaPipeline', {});
+  const hub = await create(bed, 'Composite', { mediaPipeline: W, width: 160, height: 120, framerate: 15 });
+  const src = await colourSource(api, launches, W, 0x808080, 440);
+  const port = await create(bed, 'HubPort', { hub });
+  await api.invoke(src.ep, 'connect', { sink: port });
+  const grab = bed.track(await grabFrames(api, W, await create(bed, 'HubPort', { hub }), { fps: 5 }));
+  await grab.waitFor(() => true, 15_000);
+  grab.stop();
+  src.sender.kill('SIGKILL');
+  await bed.c.ok('release', { object: W, sessionId: bed.sid });
+  await until(async () => (await bed.fluo.server.media.engineStats()).every((p) => p.bins === 0), 10_000, 'warm-up bins gone');
+  await new Promise((r) => setTimeout(r, 500));
+  return { processes: engineChildren().length, fds: engineFds() };
+}
+
 test('Composite: a 2x2 grid of four inputs, re-laid when inputs leave; mix-minus audio; a stalled input stalls nothing', async () => {
+  const baseline = await engineBaseline();
+  assert.ok(baseline.processes > 0, 'the warm-up started an engine process');
   const P = await create(bed, 'MediaPipeline', {});
   const hub = await create(bed, 'Composite', { mediaPipeline: P, width: 320, height: 240, framerate: 15 });
   const ports: string[] = [];
@@ -91,6 +122,10 @@ test('Composite: a 2x2 grid of four inputs, re-laid when inputs leave; mix-minus
   tones.stop();
   await bed.c.ok('release', { object: P, sessionId: bed.sid });
   await until(async () => (await bed.fluo.server.media.engineStats()).every((p) => p.bins === 0), 10_000, 'no engine bin left');
+  assert.equal(engineChildren().length, baseline.processes, 'no engine process added');
+  // The engine closes a removed element's descriptors when it collects its wrapper, shortly after.
+  await until(() => engineFds() <= baseline.fds, 5_000, 'engine descriptors back').catch(() => undefined);
+  assert.ok(engineFds() <= baseline.fds, `engine descriptors ${baseline.fds} before the composite, ${engineFds()} after its pipeline's release`);
   // The worker's engine process stays warm for the next pipeline (its pipes and process
   // handle); nothing else may be left: no socket, no timer.
   const left = async (): Promise<string[]> => (await bed.fluo.server.media.workerResources()).flat().filter((r) => r !== 'PipeWrap' && r !== 'ProcessWrap');

@@ -1,9 +1,11 @@
 'use strict';
-// One-to-many page: the messages of Kurento's "One to many" Node tutorial.
+// One-to-many page: the messages of Kurento's "One to many" Node tutorial. one2many-switch
+// uses it too: its <body data-path> names its socket, and its own messages go to the
+// `onOtherMessage` of its switch.js.
 var webRtcPeer;
 const $ = (id) => document.getElementById(id);
 
-const signalling = openSignalling('/one2many', (m) => {
+const signalling = openSignalling(document.body.dataset.path || '/one2many', (m) => {
   switch (m.id) {
     case 'presenterResponse':
     case 'viewerResponse':
@@ -14,7 +16,7 @@ const signalling = openSignalling('/one2many', (m) => {
       if (!webRtcPeer) return;
       webRtcPeer.processAnswer(m.sdpAnswer, (err) => {
         if (err) return setStatus('Could not use the answer: ' + err, 'error');
-        setStatus(m.id === 'presenterResponse' ? 'You are presenting.' : 'You are watching the presenter.', 'ok');
+        setStatus(m.id === 'presenterResponse' ? 'You are presenting' + (m.number ? ' as presenter ' + m.number : '') + '.' : 'You are watching the presenter.', 'ok');
       });
       break;
     case 'iceCandidate':
@@ -27,6 +29,8 @@ const signalling = openSignalling('/one2many', (m) => {
     case 'error':
       dispose();
       break;
+    default:
+      if (typeof onOtherMessage === 'function') onOtherMessage(m);
   }
 });
 

@@ -79,6 +79,11 @@ export interface FluoConfig {
     /** Exceptions to deniedDestinations. */
     readonly allowedDestinations: readonly string[];
   };
+  /** `/metrics` and `/health/*` on the control port (Fluo addition, issue 15). */
+  readonly metrics: {
+    /** Networks (address/prefix, range names, or "*") besides loopback that may read them; empty: loopback only. */
+    readonly allow: readonly string[];
+  };
   /** Media worker threads; resolved (one per core when the file says 0). */
   readonly mediaWorkers: number;
   /** The media engine (GStreamer processes), `mediaServer.engine` (Fluo addition). */

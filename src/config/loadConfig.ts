@@ -10,6 +10,7 @@ import { parseJsonc } from './parseJsonc.ts';
 import { readCertificate } from './certificate.ts';
 import { rs256Key } from '../server/jwt.ts';
 import { DestinationPolicy } from '../shared/DestinationPolicy.ts';
+import { OpsAccess } from '../server/OpsAccess.ts';
 import { DEFAULT_SPEC, parseDebugSpec, parseLevel } from '../log/DebugSpec.ts';
 import { FLUO_VERSION } from '../version.ts';
 
@@ -104,6 +105,14 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loa
     throw new ConfigError(`${confFile}: mediaServer.security.deniedDestinations/allowedDestinations: ${(err as Error).message}`);
   }
 
+  const met = obj(ms.metrics, 'mediaServer.metrics', confFile);
+  const metrics: FluoConfig['metrics'] = { allow: k.strings(met.allow, 'mediaServer.metrics.allow', []) };
+  try {
+    new OpsAccess(metrics.allow);
+  } catch (err) {
+    throw new ConfigError(`${confFile}: mediaServer.metrics.allow: ${(err as Error).message}`);
+  }
+
   const workersArg = last('media-workers');
   const workers = workersArg !== undefined
     ? cliInt(workersArg, '--media-workers', 0, 256)
@@ -126,6 +135,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loa
     websocket,
     resources,
     security,
+    metrics,
     mediaWorkers: workers === 0 ? os.availableParallelism() : workers,
     engine,
     modules,

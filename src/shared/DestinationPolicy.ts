@@ -33,8 +33,8 @@ export class DestinationPolicy {
   /** Throws an Error naming the first entry that is neither a range name nor an address[/prefix]. */
   constructor(deny: readonly string[] = [], allow: readonly string[] = []) {
     this.lists = { deny: [...deny], allow: [...allow] };
-    for (const entry of deny) add(this.#deny, entry);
-    for (const entry of allow) add(this.#allow, entry);
+    for (const entry of deny) addNetwork(this.#deny, entry);
+    for (const entry of allow) addNetwork(this.#allow, entry);
     this.#restrictive = deny.length > 0;
   }
 
@@ -78,7 +78,8 @@ export async function refusedHost(policy: DestinationPolicy, hostname: string): 
   return undefined;
 }
 
-function add(list: net.BlockList, entry: string): void {
+/** Adds a range name or an address[/prefix] to `list`; throws an Error naming a bad entry. */
+export function addNetwork(list: net.BlockList, entry: string): void {
   const named = RANGES[entry];
   for (const cidr of named ?? [entry]) {
     const [address = '', prefix] = cidr.split('/');

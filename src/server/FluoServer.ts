@@ -12,6 +12,8 @@ import { ServerManager } from '../elements/ServerManager.ts';
 import { builtFactories } from '../elements/index.ts';
 import { WebSocketTransport } from './WebSocketTransport.ts';
 import { HttpEndpointServer } from './HttpEndpointServer.ts';
+import { OpsEndpoints } from './OpsEndpoints.ts';
+import { OpsAccess } from './OpsAccess.ts';
 import { MediaWorkerPool } from '../media/worker/MediaWorkerPool.ts';
 import type { FluoConfig } from '../config/FluoConfig.ts';
 import { Logger } from '../log/Logger.ts';
@@ -29,7 +31,10 @@ export class FluoServer {
   readonly rpc: JsonRpcHandler;
   readonly media: MediaWorkerPool;
   readonly httpEndpoints: HttpEndpointServer;
+  /** `/metrics` and `/health/*` on the control port. */
+  readonly ops: OpsEndpoints;
   readonly #transport: WebSocketTransport;
+  #stopping = false;
   #gcTimer: NodeJS.Timeout | undefined;
   #ports: { port: number; securePort?: number } | undefined;
 
@@ -56,7 +61,20 @@ export class FluoServer {
       tags: { maxPerObject: config.resources.maxTagsPerObject, maxLength: config.resources.maxTagLength },
       isolateSessions: config.security.isolateSessions,
     });
+    this.ops = new OpsEndpoints({
+      connections: () => this.#transport.connectionCount,
+      sessions: () => this.router.mediaSet.sessions().length,
+      objectsByType: () => {
+        const byType = new Map<string, number>();
+        for (const o of this.router.mediaSet.all()) byType.set(o.typeName, (byType.get(o.typeName) ?? 0) + 1);
+        return byType;
+      },
+      workers: () => ({ slots: this.media.size, running: this.media.running, accepting: this.media.accepting }),
+      engineProcesses: async () => (await this.media.engineStats()).length,
+      stopping: () => this.#stopping,
+    }, new OpsAccess(config.metrics.allow));
     this.rpc = rpc = new JsonRpcHandler({
+      observe: (method, code, seconds) => this.ops.observeRequest(method, code, seconds),
       router: this.router,
       disableRequestCache: config.resources.disableRequestCache,
       requestCacheTimeout: config.resources.requestCacheTimeout,
@@ -106,6 +124,7 @@ export class FluoServer {
       sendBuffer: { pause: config.resources.sendBufferPause, close: config.resources.sendBufferClose, timeout: config.resources.sendBufferTimeout },
       onMessage: (text, conn) => this.rpc.handle(text, conn),
       onClose: (conn) => this.rpc.connectionClosed(conn),
+      onHttp: (req, res) => this.ops.handle(req, res),
     });
   }
 
@@ -116,6 +135,7 @@ export class FluoServer {
 
   async start(): Promise<{ port: number; securePort?: number }> {
     this.#ports = await this.#transport.start();
+    this.ops.start();
     const periodMs = this.config.resources.garbageCollectorPeriod * 1000;
     this.#gcTimer = setInterval(() => this.collectGarbage(), periodMs);
     this.#gcTimer.unref();
@@ -137,6 +157,8 @@ export class FluoServer {
   }
 
   async stop(): Promise<void> {
+    this.#stopping = true;
+    this.ops.stop();
     if (this.#gcTimer) clearInterval(this.#gcTimer);
     this.#gcTimer = undefined;
     await this.#transport.stop();

@@ -25,6 +25,8 @@ export interface WebSocketTransportOptions {
   readonly sendBuffer: SendBufferLimits;
   readonly onMessage: FrameHandler;
   readonly onClose: (conn: RpcConnection) => void;
+  /** Plain HTTP requests: true when answered (`/metrics`, `/health/*`), else the 426 below. */
+  readonly onHttp?: (req: http.IncomingMessage, res: http.ServerResponse) => boolean;
 }
 
 /**
@@ -96,7 +98,8 @@ export class WebSocketTransport {
     return (server.address() as AddressInfo).port;
   }
 
-  #http(_req: http.IncomingMessage, res: http.ServerResponse): void {
+  #http(req: http.IncomingMessage, res: http.ServerResponse): void {
+    if (this.#opts.onHttp?.(req, res)) return;
     const body = 'Upgrade Required: this is the Kurento Protocol WebSocket endpoint\n';
     res.writeHead(426, { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(body), Upgrade: 'websocket', Connection: 'Upgrade' });
     res.end(body);

@@ -63,6 +63,11 @@ export class MediaWorkerPool {
     return this.#workers.filter((w) => w.worker).length;
   }
 
+  /** False once close() began: no pipeline can be placed any more. */
+  get accepting(): boolean {
+    return !this.#closed;
+  }
+
   /** Binds a pipeline to a worker; events for its elements go to `onEvent`. */
   attach(pipeline: string, onEvent: MediaEventHandler, onCrash: (reason: string) => void): void {
     if (this.#pipelines.has(pipeline)) return;

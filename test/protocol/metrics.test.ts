@@ -81,6 +81,20 @@ test('/health/live and /health/ready answer 200; other paths keep their answers'
   }
 });
 
+test('/health/ready answers 503 with a reason when no media worker can take a pipeline', async () => {
+  const fluo = await startFluo();
+  const base = `http://127.0.0.1:${fluo.server.ports.port}`;
+  try {
+    await fluo.server.media.close();
+    const r = await get(base, '/health/ready');
+    assert.equal(r.status, 503);
+    assert.deepEqual(JSON.parse(r.body), { status: 'not ready', reason: 'no media worker can take a pipeline' });
+    assert.equal((await get(base, '/health/live')).status, 200, 'still live');
+  } finally {
+    await fluo.stop();
+  }
+});
+
 test('/health/ready answers 503 with a reason once the server is stopping', async () => {
   const fluo = await startFluo();
   try {

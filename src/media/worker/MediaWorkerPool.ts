@@ -214,8 +214,8 @@ export class MediaWorkerPool {
   }
 
   /** The engine processes of every running worker, with their pipelines and bins. */
-  async engineStats(): Promise<EngineProcessStats[]> {
-    return (await this.#engineReports()).flatMap((r) => r.processes);
+  async engineStats(timeoutMs?: number): Promise<EngineProcessStats[]> {
+    return (await this.#engineReports(timeoutMs)).flatMap((r) => r.processes);
   }
 
   /** Every transcoder of every running worker, with its frame latencies. */
@@ -223,12 +223,13 @@ export class MediaWorkerPool {
     return (await this.#engineReports()).flatMap((r) => r.transcoders);
   }
 
-  #engineReports(): Promise<Array<{ processes: EngineProcessStats[]; transcoders: TranscoderStats[] }>> {
+  /** A worker that has not answered within `timeoutMs` (if given) reports nothing. */
+  #engineReports(timeoutMs?: number): Promise<Array<{ processes: EngineProcessStats[]; transcoders: TranscoderStats[] }>> {
     const running = this.#workers.flatMap((w) => (w.worker ? [w.worker] : []));
     return Promise.all(running.map((worker) => {
       const id = this.#nextId++;
       const none: { processes: EngineProcessStats[]; transcoders: TranscoderStats[] } = { processes: [], transcoders: [] };
-      return answerOf(worker, { t: 'engineStats', id }, (m) => (m.t === 'engineStats' && m.id === id ? { processes: m.processes, transcoders: m.transcoders } : undefined), none);
+      return answerOf(worker, { t: 'engineStats', id }, (m) => (m.t === 'engineStats' && m.id === id ? { processes: m.processes, transcoders: m.transcoders } : undefined), none, timeoutMs);
     }));
   }
 

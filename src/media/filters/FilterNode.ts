@@ -13,6 +13,7 @@ import { FilterOutput } from './FilterOutput.ts';
 import { FilterInput } from './FilterInput.ts';
 import { chooseOutputFormat, filterFormats } from './outputFormats.ts';
 import { formatKey, type Kind } from '../transcode/formats.ts';
+import { shortId } from '../engine/shortId.ts';
 
 /** After the engine process of a filter died, how long before its engine part is built again (ms). */
 const REBUILD_MS = 2000;
@@ -323,8 +324,4 @@ export abstract class FilterNode extends MediaNode {
     const core = await this.#core?.catch(() => undefined);
     await core?.remove();
   }
-}
-
-function shortId(id: string): string {
-  return id.replace(/^.*\//, '').replace(/[^A-Za-z0-9_.:-]/g, '').slice(0, 8);
 }

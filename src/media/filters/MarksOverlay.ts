@@ -5,6 +5,7 @@ import type { EngineBin } from '../engine/EngineBin.ts';
 import type { FrameTap } from '../../engine/FrameTap.ts';
 import type { FrameSize } from './vision/frame.ts';
 import { MarksCanvas } from './MarksCanvas.ts';
+import { parseSize } from './FrameSize.ts';
 
 /** The name of the overlay element in the fragment of a vision filter's core bin. */
 const ELEMENT = 'marks';
@@ -73,11 +74,8 @@ export class MarksOverlay {
   /** The size of the picture entering the overlay, or null while no caps are set. */
   async pictureSize(bin: EngineBin | undefined): Promise<FrameSize | null> {
     if (!bin?.alive) return null;
-    const r = await bin.engine.request('getProperty', { pipeline: bin.pipeline, bin: bin.name, element: ELEMENT, pad: 'sink', name: 'caps' });
-    const caps = typeof r.value === 'string' ? r.value : '';
-    const width = /\bwidth=\(int\)(\d+)/.exec(caps)?.[1];
-    const height = /\bheight=\(int\)(\d+)/.exec(caps)?.[1];
-    return width && height ? { width: Number(width), height: Number(height) } : null;
+    const caps = await bin.getProperty(ELEMENT, 'caps', 'sink');
+    return (typeof caps === 'string' ? parseSize(caps) : undefined) ?? null;
   }
 
   close(): void {

@@ -15,6 +15,7 @@ import { StreamRewriter } from '../rtpEndpoint/StreamRewriter.ts';
 import { startsKeyframe } from '../graph/keyframes.ts';
 import { profilePlan, recorderDescription, type ProfilePlan } from './profiles.ts';
 import { HttpUpload } from './HttpUpload.ts';
+import { shortId } from '../engine/shortId.ts';
 
 /** How long `record` waits for every connected media type before recording those that arrived (ms). */
 const TRACK_WAIT_MS = 3000;
@@ -337,9 +338,6 @@ function streamable(plan: ProfilePlan): ProfilePlan {
   return { ...plan, mux: `${plan.mux.replace(/ streamable=\w+/, '')} streamable=true` };
 }
 
-function shortId(id: string): string {
-  return id.replace(/^.*\//, '').slice(0, 8);
-}
 
 /** The sum of every numeric field named `key` anywhere in `value` (engine counters as JSON). */
 function sumOf(value: unknown, key: string): number {

@@ -6,14 +6,9 @@ import { startsKeyframe } from '../graph/keyframes.ts';
 import type { MediaEngine } from '../engine/MediaEngine.ts';
 import type { EngineBin } from '../engine/EngineBin.ts';
 import { RtpBridge } from '../engine/RtpBridge.ts';
-import { KEYFRAME_INTERVAL_MS } from '../sdp/SdpEndpointNode.ts';
-import { bitrateProperty, ENGINE_PT, transcoderDescription, type Kind } from './formats.ts';
+import { EncoderControl } from './EncoderControl.ts';
+import { ENGINE_PT, transcoderDescription, type Kind } from './formats.ts';
 
-/** Start bitrates before any sink reports what it can take (bit/s). */
-const START_BITRATE: Record<Kind, number> = { VIDEO: 500_000, AUDIO: 32_000 };
-/** Encoder bitrate bounds (bit/s): REMB below 30 kbps is noise (Kurento's REMB floor). */
-const MIN_VIDEO_BPS = 30_000;
-const MAX_VIDEO_BPS = 2_500_000;
 /** Latency samples kept, and frames in flight counted (more means the engine dropped some: start again). */
 const LATENCY_SAMPLES = 1024;
 const MAX_IN_FLIGHT = 60;
@@ -46,14 +41,12 @@ export class Transcoder extends MediaNode {
   readonly to: RtpCodecInfo;
   readonly #owner: TranscoderOwner;
   readonly #edges = new Set<Edge>();
-  readonly #rates = new Map<MediaNode, number>();
+  readonly #encoder: EncoderControl;
   #bin: EngineBin | undefined;
   #bridge: RtpBridge | undefined;
   #state: 'starting' | 'running' | 'gone' = 'starting';
   #last: MediaPacket | undefined;
   #lastAt = 0;
-  #lastKeyframe = -Infinity;
-  #bitrate: number;
   /** Arrival times of the input frames in flight (their last packet), oldest first. */
   readonly #inFlight: number[] = [];
   /** The last LATENCY_SAMPLES frame latencies through the engine (ms), a ring. */
@@ -72,7 +65,7 @@ export class Transcoder extends MediaNode {
     this.media = media;
     this.from = from;
     this.to = to;
-    this.#bitrate = START_BITRATE[media];
+    this.#encoder = new EncoderControl(media, to);
   }
 
   get edgeCount(): number {
@@ -83,7 +76,7 @@ export class Transcoder extends MediaNode {
   async start(): Promise<void> {
     try {
       this.#bridge = await RtpBridge.open((buf) => this.#fromEngine(buf));
-      const description = transcoderDescription(this.media, this.from, this.to, this.#bridge.port, this.#bitrate);
+      const description = transcoderDescription(this.media, this.from, this.to, this.#bridge.port, this.#encoder.bitrate);
       const bin = await this.#owner.engine.addBin(this.#owner.pipeline, this.id, description, {
         event: (e) => {
           if (e.type === 'keyframeRequest') this.source.requestKeyframe(this);
@@ -96,6 +89,7 @@ export class Transcoder extends MediaNode {
         return;
       }
       this.#bin = bin;
+      this.#encoder.bin = bin;
       const inPort = bin.port('in');
       const outPort = bin.port('out');
       if (!inPort || !outPort) throw new Error('the engine did not report the transcoder ports');
@@ -119,7 +113,7 @@ export class Transcoder extends MediaNode {
   /** A sink edge left; the last one closes the transcoder. */
   detach(edge: Edge): void {
     if (!this.#edges.delete(edge)) return;
-    this.#rates.delete(edge.sink);
+    this.#encoder.forget(edge.sink);
     this.#owner.emitFor(edge.sink.id)('MediaTranscodingStateChanged', { state: 'NOT_TRANSCODING', binName: this.id, mediaType: edge.kind });
     if (this.#edges.size === 0) void this.close();
   }
@@ -164,24 +158,14 @@ export class Transcoder extends MediaNode {
     return { id: this.id, from: describeCodec(this.from), to: describeCodec(this.to), framesIn: this.framesIn, framesOut: this.framesOut, latencyMs: [...this.#latencies] };
   }
 
-  /** A sink asks for a keyframe: the encoder makes one (at most one per KEYFRAME_INTERVAL_MS). */
+  /** A sink asks for a keyframe: the encoder makes one (rate-limited, EncoderControl). */
   override requestKeyframe(_from: MediaNode): void {
-    const now = performance.now();
-    if (!this.#bin || now - this.#lastKeyframe < KEYFRAME_INTERVAL_MS) return;
-    this.#lastKeyframe = now;
-    this.#bin.keyframe('enc').catch(() => undefined);
+    this.#encoder.keyframe();
   }
 
   /** A sink's REMB: the encoder follows the lowest of them. */
   override reportBandwidth(from: MediaNode, bps: number): void {
-    if (this.media !== 'VIDEO') return;
-    this.#rates.set(from, bps);
-    const target = Math.min(MAX_VIDEO_BPS, Math.max(MIN_VIDEO_BPS, Math.min(...this.#rates.values())));
-    const prop = bitrateProperty(this.media, this.to);
-    // Small changes are not worth an encoder reconfiguration (REMB moves every 500 ms).
-    if (!prop || !this.#bin || Math.abs(target - this.#bitrate) < this.#bitrate * 0.1) return;
-    this.#bitrate = target;
-    this.#bin.setProperty('enc', prop.name, prop.value(target)).catch(() => undefined);
+    this.#encoder.bandwidth(from, bps);
   }
 
   #fail(reason: string): void {

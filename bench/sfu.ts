@@ -3,7 +3,7 @@
  * in another process), through a Fluo server process with ONE media worker, so the
  * figures are per core.
  *   node --import tsx bench/sfu.ts [--steps 5,10,20,40,80] [--seconds 6] [--cpu-prof DIR]
- *                                  [--publisher rtp|webrtc] [--noise] [--pin]
+ *                                  [--publisher rtp|webrtc] [--noise] [--pin] [--idle 60]
  * The publisher, by default (`rtp`), is VP8 at 1.5 Mbps + Opus encoded once by ffmpeg
  * and replayed in real time by ffmpeg into an RtpEndpoint: the stream the issue names,
  * without a live encoder taking a core of this machine. `webrtc` publishes a live
@@ -18,8 +18,9 @@
  * sink; the live `webrtc` publisher answers it at once, while the `rtp` one replays a
  * file and cannot, so there the wait is the file's keyframe interval (2 s; about 1 s
  * median): a property of that source, as it would be with KMS.
- * Prints forwarded packets/s, Fluo CPU µs per forwarded packet, loss, first-packet
- * time, and memory per idle WebRtcEndpoint, with the conditions.
+ * Prints the first call's processOffer time on the fresh server and after --idle seconds
+ * without calls, forwarded packets/s, Fluo CPU µs per forwarded packet, loss,
+ * first-packet time, and memory per idle WebRtcEndpoint, with the conditions.
  */
 import { spawn, spawnSync, fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
@@ -29,6 +30,7 @@ import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { RpcClient } from '../test/helpers/fluo.ts';
 import { RemotePeers } from '../test/helpers/RemotePeers.ts';
+import { firstProcessOffer } from './firstOffer.ts';
 
 const arg = (name: string, dflt: string): string => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1]! : dflt; };
 const steps = arg('steps', '5,10,20,40,80').split(',').map(Number);
@@ -36,6 +38,8 @@ const seconds = Number(arg('seconds', '6'));
 const noisy = process.argv.includes('--noise');
 const publisherKind = arg('publisher', 'rtp');
 const pin = process.argv.includes('--pin');
+/** --idle S: seconds without calls before the last first-call measurement (0: skip it). */
+const idleSeconds = Number(arg('idle', '60'));
 if (pin && os.cpus().length < 2) throw new Error('--pin needs at least 2 CPUs');
 if (publisherKind !== 'rtp' && publisherKind !== 'webrtc') throw new Error('--publisher rtp|webrtc');
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -151,6 +155,8 @@ async function main(): Promise<void> {
   await new Promise((r) => subsProc.once('message', r));
   try {
     console.log(`# Fluo SFU benchmark: ${os.cpus().length} cores (${os.cpus()[0]?.model}), node ${process.version}; Fluo with 1 media worker${pin ? ', its whole process pinned to CPU 0 and the rest to the other CPUs' : ''}; publisher ${publisherKind === 'rtp' ? 'ffmpeg replaying VP8 640x480@30 1.5 Mbps + Opus into an RtpEndpoint' : `wrtc VP8 640x480@30${noisy ? ' (half the picture noise)' : ''} + Opus into a WebRtcEndpoint`}; subscribers werift counting SRTP packets at the socket, in another process; loopback; ${seconds} s per step`);
+    const fresh = await firstProcessOffer(c, sid);
+    console.log(`first call on a fresh server: processOffer ${fresh.processOfferMs.toFixed(0)} ms (create pipeline + endpoint + processOffer ${fresh.totalMs.toFixed(0)} ms; target < 100 ms)`);
     // Memory per idle endpoint.
     const P0 = (await c.ok('create', { type: 'MediaPipeline', sessionId: sid })).value as string;
     await c.ok('create', { type: 'WebRtcEndpoint', constructorParams: { mediaPipeline: P0 }, sessionId: sid });
@@ -248,6 +254,12 @@ async function main(): Promise<void> {
     // without loss (Fluo's whole process: media worker, main thread, GC helpers; and the
     // softirq time its sending caused, see kernelTicks).
     if (best) console.log(`subscriber streams per core (at ${best.n} subscribers, ${pin ? "CPU 0's busy time" : "Fluo's CPU + the machine's softirq"}): ${best.perCore.toFixed(0)}`);
+    if (idleSeconds > 0) {
+      await c.ok('release', { object: P, sessionId: sid });
+      await new Promise((r) => setTimeout(r, idleSeconds * 1000));
+      const after = await firstProcessOffer(c, sid);
+      console.log(`first call after ${idleSeconds} s without calls: processOffer ${after.processOfferMs.toFixed(0)} ms (create pipeline + endpoint + processOffer ${after.totalMs.toFixed(0)} ms; target < 100 ms)`);
+    }
   } finally {
     peers.stop();
     ffmpeg?.kill('SIGKILL');

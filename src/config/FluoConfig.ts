@@ -86,6 +86,8 @@ export interface FluoConfig {
   };
   /** Media worker threads; resolved (one per core when the file says 0). */
   readonly mediaWorkers: number;
+  /** Media workers start with the server and stay while idle (`mediaServer.mediaWorkersWarm`). */
+  readonly mediaWorkersWarm: boolean;
   /** The media engine (GStreamer processes), `mediaServer.engine` (Fluo addition). */
   readonly engine: {
     /** Engine processes for the whole server; resolved (one per core when the file says 0). */

@@ -137,6 +137,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loa
     security,
     metrics,
     mediaWorkers: workers === 0 ? os.availableParallelism() : workers,
+    mediaWorkersWarm: k.bool(ms.mediaWorkersWarm, 'mediaServer.mediaWorkersWarm', true),
     engine,
     modules,
     logging: {

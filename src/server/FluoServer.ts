@@ -49,7 +49,7 @@ export class FluoServer {
       fileRoots: new FileRoots(config.security.fileRoots),
     };
     let rpc: JsonRpcHandler | undefined;
-    this.media = new MediaWorkerPool(config.mediaWorkers, config.engine);
+    this.media = new MediaWorkerPool(config.mediaWorkers, config.engine, { keepWarm: config.mediaWorkersWarm });
     this.router = new OperationRouter({
       media: this.media,
       api: this.api,
@@ -135,6 +135,9 @@ export class FluoServer {
   }
 
   async start(): Promise<{ port: number; securePort?: number }> {
+    // Warm workers are ready before the port opens: a server that accepts a connection
+    // answers its first call as fast as every later one.
+    if (this.config.mediaWorkersWarm) await this.media.warm();
     this.#ports = await this.#transport.start();
     this.ops.start();
     const periodMs = this.config.resources.garbageCollectorPeriod * 1000;

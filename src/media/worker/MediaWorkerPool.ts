@@ -4,6 +4,7 @@ import { KurentoError, ErrorCodes, type ErrorType } from '../../shared/KurentoEr
 import type { EngineProcessStats, EventMessage, FromWorker, OpArgs, OpName, OpResult, PipelineMessage, ToWorker, TranscoderStats, Wire } from '../../shared/workerProtocol.ts';
 import { Logger } from '../../log/Logger.ts';
 import { DEFAULT_ENGINE_SETTINGS, type EngineSettings } from '../engine/MediaEngine.ts';
+import { workerEntry } from './workerBundle.ts';
 
 const log = Logger.get('FluoMediaWorkers');
 
@@ -19,7 +20,8 @@ interface PipelineEntry {
 interface WorkerEntry {
   readonly index: number;
   worker: Worker | undefined;
-  ready: Promise<void> | undefined;
+  /** The worker once it has said it is ready; set from the moment its start begins. */
+  ready: Promise<Worker> | undefined;
   pipelines: Set<string>;
   idleTimer: NodeJS.Timeout | undefined;
 }
@@ -43,7 +45,8 @@ export class MediaWorkerPool {
    * `count` worker threads (0: one per core); `engine` the media engine settings, with
    * `processes` the total for the server, shared out among the workers.
    */
-  constructor(count: number, engine: EngineSettings = DEFAULT_ENGINE_SETTINGS) {
+  constructor(count: number, engine: EngineSettings = DEFAULT_ENGINE_SETTINGS, options: { keepWarm?: boolean } = {}) {
+    this.keepWarm = options.keepWarm ?? false;
     const n = count > 0 ? count : os.availableParallelism();
     this.#engine = { ...engine, processes: Math.max(1, Math.ceil(engine.processes / n)) };
     this.#workers = Array.from({ length: n }, (_, index) => ({ index, worker: undefined, ready: undefined, pipelines: new Set(), idleTimer: undefined }));
@@ -110,15 +113,35 @@ export class MediaWorkerPool {
     this.#pipelines.delete(pipeline);
     // An idle worker is stopped after a grace period, so an idle server holds no
     // threads, without paying a thread start for every short-lived pipeline.
-    if (entry.worker.pipelines.size === 0 && entry.worker.worker) {
-      const w = entry.worker;
-      w.idleTimer = setTimeout(() => this.#stopIdle(w), this.idleTimeoutMs);
-      w.idleTimer.unref();
-    }
+    this.#stopWhenIdle(entry.worker);
   }
 
-  /** How long an idle worker thread is kept (ms). */
+  #stopWhenIdle(w: WorkerEntry): void {
+    if (w.pipelines.size > 0 || !w.worker || this.keepWarm || w.idleTimer) return;
+    w.idleTimer = setTimeout(() => this.#stopIdle(w), this.idleTimeoutMs);
+    w.idleTimer.unref();
+  }
+
+  /** How long an idle worker thread is kept (ms), unless `keepWarm`. */
   idleTimeoutMs = 10_000;
+
+  /**
+   * Workers are kept while idle (`mediaServer.mediaWorkersWarm`): a server that has been
+   * quiet answers its next call as fast as a busy one (issue 14 item 3: the first
+   * processOffer after an idle worker had stopped took 0.9-1.3 s, then 2.2-3.8 s on a
+   * busy machine, against 5-18 ms on a running worker).
+   */
+  readonly keepWarm: boolean;
+
+  /**
+   * Starts every worker now and resolves when all are ready (a worker that fails to
+   * start is logged and started again by the first pipeline that needs it).
+   */
+  async warm(): Promise<void> {
+    await Promise.all(this.#workers.map((w) => this.#ensure(w).then(() => this.#stopWhenIdle(w), (err: Error) => {
+      if (!this.#closed) log.warn(`media worker ${w.index} did not start: ${err.message}`);
+    })));
+  }
 
   #stopIdle(w: WorkerEntry): void {
     w.idleTimer = undefined;
@@ -132,32 +155,36 @@ export class MediaWorkerPool {
 
   #ensure(entry: WorkerEntry): Promise<Worker> {
     if (this.#closed) return Promise.reject(new KurentoError('UNEXPECTED_ERROR', 'Media workers are stopped'));
-    if (!entry.worker) {
-      const worker = new Worker(new URL('./worker-boot.mjs', import.meta.url), {
-        workerData: { index: entry.index, engine: this.#engine },
-        // FIFOs (FrameTap, HttpUpload) are opened with fs.openSync and handed to a
-        // net.Socket, which closes them itself: Node's tracking of fds opened in a worker
-        // never hears of that close, warns "opened in unmanaged mode twice" when the
-        // number is reused, and would close the reused number when the worker exits.
-        // Every fd of the media plane has an owner that closes it.
-        trackUnmanagedFds: false,
+    entry.ready ??= this.#start(entry);
+    return entry.ready;
+  }
+
+  async #start(entry: WorkerEntry): Promise<Worker> {
+    const url = await workerEntry();
+    if (this.#closed) throw new KurentoError('UNEXPECTED_ERROR', 'Media workers are stopped');
+    const worker = new Worker(url, {
+      workerData: { index: entry.index, engine: this.#engine },
+      // FIFOs (FrameTap, HttpUpload) are opened with fs.openSync and handed to a
+      // net.Socket, which closes them itself: Node's tracking of fds opened in a worker
+      // never hears of that close, warns "opened in unmanaged mode twice" when the
+      // number is reused, and would close the reused number when the worker exits.
+      // Every fd of the media plane has an owner that closes it.
+      trackUnmanagedFds: false,
+    });
+    entry.worker = worker;
+    const ready = new Promise<Worker>((resolve, reject) => {
+      worker.once('error', reject);
+      worker.on('message', (m: FromWorker) => {
+        if (m.t === 'ready') {
+          worker.off('error', reject);
+          resolve(worker);
+        }
       });
-      entry.worker = worker;
-      entry.ready = new Promise<void>((resolve, reject) => {
-        worker.once('error', reject);
-        worker.on('message', (m: FromWorker) => {
-          if (m.t === 'ready') {
-            worker.off('error', reject);
-            resolve();
-          }
-        });
-      });
-      worker.on('message', (m: FromWorker) => this.#onMessage(m));
-      worker.on('error', (err) => log.error(`media worker ${entry.index} error: ${err.stack ?? err.message}`));
-      worker.on('exit', (code) => this.#onExit(entry, worker, code));
-    }
-    const w = entry.worker;
-    return entry.ready!.then(() => w);
+    });
+    worker.on('message', (m: FromWorker) => this.#onMessage(m));
+    worker.on('error', (err) => log.error(`media worker ${entry.index} error: ${err.stack ?? err.message}`));
+    worker.on('exit', (code) => this.#onExit(entry, worker, code));
+    return ready;
   }
 
   #onMessage(m: FromWorker): void {

@@ -17,6 +17,7 @@ import { deleteTurnAllocations } from './turnAllocations.ts';
 import { guardFinishedHandshake } from './dtlsGuard.ts';
 import { DataChannels } from './DataChannels.ts';
 import { renumberRetransmissions } from './dtlsRetransmission.ts';
+import { startClientNow } from './dtlsClientStart.ts';
 import { enlargeIceReceiveBuffers } from '../rtp/receiveBuffers.ts';
 import { IceGuard } from './IceGuard.ts';
 import { DtlsTransportKeeper } from './DtlsTransportKeeper.ts';
@@ -170,11 +171,12 @@ export class WebRtcEndpointNode extends SdpEndpointNode {
       if (this.#watchedDtls.has(t)) continue;
       this.#watchedDtls.add(t);
       const report = (state: string): void => {
-        // werift makes its DTLS socket right after announcing 'connecting', and sends
-        // its first flight 100 ms later: the next microtask finds the socket, in time.
-        // The guard goes on then too: it acts from the moment the socket holds the
-        // peer's Finished, which is before the transport reports 'connected'.
-        if (state === 'connecting') queueMicrotask(() => { renumberRetransmissions(t); guardFinishedHandshake(t); });
+        // werift makes its DTLS socket right after announcing 'connecting' (and would
+        // send its first flight 100 ms later): the next microtask finds the socket
+        // before any flight, and the client's first flight leaves then. The guard goes
+        // on then too: it acts from the moment the socket holds the peer's Finished,
+        // which is before the transport reports 'connected'.
+        if (state === 'connecting') queueMicrotask(() => { renumberRetransmissions(t); guardFinishedHandshake(t); startClientNow(t); });
         if (state === 'connected') guardFinishedHandshake(t);
         this.emit('DtlsConnectionStateChange', { streamId: '1', componentId: '1', connectionId: this.id, state: state.toUpperCase() });
       };

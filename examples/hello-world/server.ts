@@ -23,6 +23,9 @@ export function helloWorld(kurento: Kurento, opts: { useDataChannels?: boolean; 
         packetsReceived: inb.packetsReceived ?? 0, bytesReceived: inb.bytesReceived ?? 0, jitter: inb.jitter ?? 0,
         packetsLost: inb.packetsLost ?? 0, packetsSent: out.packetsSent ?? 0, bytesSent: out.bytesSent ?? 0,
         roundTripTime: out.roundTripTime ?? 0, pliCount: inb.pliCount ?? 0, nackCount: inb.nackCount ?? 0,
+        // KMS's REMB figures: what Fluo asks the browser to send, what the browser asks of
+        // Fluo, and the bitrate Fluo's sending aims at (Kurento's loopback-stats page).
+        rembSent: inb.remb ?? 0, rembReceived: out.remb ?? 0, targetBitrate: out.targetBitrate ?? 0,
       },
     });
   };

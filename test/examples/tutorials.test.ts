@@ -149,6 +149,11 @@ test('loopback-stats: the page shows Fluo\'s non-zero inbound packets next to th
     assert.ok((await cell()) > first, 'Fluo figures refresh and grow');
     const browserCol = await page.$eval('#stats tr[data-key="packetsReceived"] td:nth-child(3)', (td) => Number(td.textContent));
     assert.ok(browserCol > 0, 'browser figures shown too');
+    // The REMB rows Kurento's page shows (issue 14: they read 0 in both directions).
+    const row = (key: string) => page.$eval(`#stats tr[data-key="${key}"] td:nth-child(2)`, (td) => Number(td.textContent));
+    await page.waitForFunction(() => ['rembSent', 'rembReceived', 'targetBitrate'].every((k) => Number(document.querySelector(`#stats tr[data-key="${k}"] td:nth-child(2)`)?.textContent ?? 0) > 0), undefined, { timeout: 10_000 });
+    assert.ok((await row('rembSent')) >= 30_000, 'REMB sent: at least the 30 kbps floor');
+    assert.ok((await row('targetBitrate')) <= 500_000, 'target within maxVideoSendBandwidth (500 kbps)');
     await page.screenshot({ path: `${SHOTS}loopback-stats.png`, fullPage: true });
     await page.click('#stop');
     await waitFor(async () => (await pipelines()) === 0, 5000);

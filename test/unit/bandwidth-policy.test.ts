@@ -40,3 +40,17 @@ test('as a sink: the peer REMB within [minVideoSendBandwidth, maxVideoSendBandwi
   assert.equal(p.upstreamReport(), 3_000_000, '0 = unlimited');
   assert.equal(p.set('notABandwidth', 5), false);
 });
+
+test('the send target (getStats targetBitrate): maxVideoSendBandwidth before a REMB, then the REMB within the bounds', () => {
+  const p = new BandwidthPolicy();
+  assert.equal(p.sendTarget(), 500_000, 'KMD default maxVideoSendBandwidth 500 kbps');
+  p.peerRemb(320_000);
+  assert.equal(p.sendTarget(), 320_000);
+  p.peerRemb(9_000_000);
+  assert.equal(p.sendTarget(), 500_000);
+  p.set('maxVideoSendBandwidth', 0);
+  assert.equal(p.sendTarget(), 9_000_000, 'unbounded: the peer REMB itself');
+  const fresh = new BandwidthPolicy();
+  fresh.set('maxVideoSendBandwidth', 0);
+  assert.equal(fresh.sendTarget(), 0, 'no bound and no REMB: no target yet');
+});

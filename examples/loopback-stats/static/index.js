@@ -10,6 +10,9 @@ const ROWS = [
   ['Packets lost', 'packetsLost', 'inbound', 'packetsLost'],
   ['Jitter (s)', 'jitter', 'inbound', 'jitter'],
   ['Keyframe requests (PLI)', 'pliCount', 'outbound', 'pliCount'],
+  ['REMB sent by Fluo (bps)', 'rembSent', 'inbound', 'none'],
+  ['REMB received by Fluo (bps)', 'rembReceived', 'outbound', 'none'],
+  ['Fluo target bitrate (bps)', 'targetBitrate', 'outbound', 'none'],
 ];
 let browserStats = { inbound: {}, outbound: {} };
 

@@ -59,6 +59,16 @@ export class BandwidthPolicy {
     return Math.round(Math.min(Math.max(bps, floor), Math.max(cap, floor)));
   }
 
+  /**
+   * The video bitrate this endpoint's sending aims at now, in bps (KMS's outbound
+   * `targetBitrate`): its peer's REMB within the send bounds; before the first REMB,
+   * maxVideoSendBandwidth (0 when unbounded: there is no target yet).
+   */
+  sendTarget(): number {
+    const bps = this.upstreamReport();
+    return Number.isFinite(bps) ? Math.round(bps) : 0;
+  }
+
   /** What this endpoint, as a sink, tells its source it can take, in bps (Infinity: no limit). */
   upstreamReport(): number {
     let bps = this.#peerRemb ?? Infinity;

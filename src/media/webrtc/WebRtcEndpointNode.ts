@@ -77,6 +77,8 @@ export class WebRtcEndpointNode extends SdpEndpointNode {
   #videoLane: OutLane | null | undefined;
   readonly #channels: DataChannels;
   readonly #bw = new BandwidthPolicy();
+  /** The last REMB sent to the peer, for getStats (KMS's inbound `remb`). */
+  #rembSent: { ssrc: number; bps: number } | undefined;
   /** MediaStream id of everything this endpoint sends (one stream: lip sync across audio and video). */
   readonly #streamId = `fluo-${Math.random().toString(36).slice(2, 12)}`;
   #rembTimer: NodeJS.Timeout | undefined;
@@ -351,6 +353,7 @@ export class WebRtcEndpointNode extends SdpEndpointNode {
     const bps = this.#bw.rembToPeer();
     const remb = new ReceiverEstimatedMaxBitrate({ senderSsrc: tr.receiver.rtcpSsrc, mediaSsrc: 0, bitrate: BigInt(bps), ssrcFeedbacks: [ssrc] });
     dtls.sendRtcp([new RtcpPayloadSpecificFeedback({ feedback: remb })]).catch(() => undefined);
+    this.#rembSent = { ssrc, bps };
   }
 
   // ---- data channels -------------------------------------------------------------
@@ -362,7 +365,11 @@ export class WebRtcEndpointNode extends SdpEndpointNode {
   // ---- operations from the control plane -----------------------------------------
 
   protected stats(mediaType: string | null): Promise<Wire> {
-    return webrtcStats(this.#pc, this.id, mediaType, this.#flow, (ssrc) => this.#out.outbound(ssrc), this.#guard.counters, this.#out.sendBufferDrops);
+    return webrtcStats(this.#pc, this.id, mediaType, {
+      outbound: (ssrc) => this.#out.outbound(ssrc), dropped: this.#guard.counters, sendBufferDrops: this.#out.sendBufferDrops,
+      rembSent: (ssrc) => (ssrc === this.#rembSent?.ssrc ? this.#rembSent.bps : undefined),
+      targetBitrate: (kind) => (kind === 'video' ? this.#bw.sendTarget() : 0),
+    });
   }
 
   protected override operations(): NodeOpHandlers<'WebRtcEndpoint'> {

@@ -1,5 +1,4 @@
 import type { RTCPeerConnection } from 'werift';
-import type { FlowMonitor } from '../graph/FlowMonitor.ts';
 import type { RtpSendStreamStats } from '../rtp/RtpSendStream.ts';
 import type { IceGuardCounters } from './IceGuard.ts';
 import type { Wire } from '../../shared/workerProtocol.ts';
@@ -17,12 +16,21 @@ const CANDIDATE_TYPES: Record<string, string> = { host: 'host', srflx: 'serverre
  * counters of SSRCs whose RTP Fluo sends itself (ForwardingSender): werift's sender
  * never sees those packets, so its own counters stay at zero.
  */
-export async function webrtcStats(
-  pc: RTCPeerConnection, elementId: string, mediaType: string | null, flow: FlowMonitor,
-  outbound: (ssrc: number) => RtpSendStreamStats | undefined = () => undefined,
-  dropped?: IceGuardCounters,
-  sendBufferDrops = 0,
-): Promise<Wire> {
+export interface EndpointStatsSources {
+  /** Counters of an SSRC Fluo sends itself (ForwardingSender). */
+  outbound?: (ssrc: number) => RtpSendStreamStats | undefined;
+  /** Datagrams IceGuard dropped before werift saw them. */
+  dropped?: IceGuardCounters;
+  /** Outgoing packets a full socket send buffer refused. */
+  sendBufferDrops?: number;
+  /** The last REMB (bps) Fluo sent its peer about an SSRC it receives. */
+  rembSent?: (ssrc: number) => number | undefined;
+  /** The bitrate (bps) Fluo's sending of `kind` aims at now, 0 when none. */
+  targetBitrate?: (kind: string) => number;
+}
+
+export async function webrtcStats(pc: RTCPeerConnection, elementId: string, mediaType: string | null, sources: EndpointStatsSources = {}): Promise<Wire> {
+  const { outbound = () => undefined, dropped, sendBufferDrops = 0, rembSent = () => undefined, targetBitrate = () => 0 } = sources;
   const report = await pc.getStats();
   const out: Record<string, Obj> = {};
   const now = Date.now();
@@ -42,7 +50,8 @@ export async function webrtcStats(
         ...base, __type__: 'RTCInboundRTPStreamStats', type: 'inboundrtp', ssrc: String(r.ssrc), isRemote: false,
         mediaTrackId: String(r.kind), transportId: String(r.transportId ?? ''), codecId: String(r.codecId ?? ''),
         firCount: Number(r.firCount ?? 0), pliCount: Number(r.pliCount ?? 0), nackCount: Number(r.nackCount ?? 0), sliCount: 0,
-        remb: 0, packetsLost: lost, fractionLost: received + lost > 0 ? lost / (received + lost) : 0,
+        // KMS's inbound `remb`: the estimate this endpoint sends its peer for the stream.
+        remb: rembSent(Number(r.ssrc)) ?? 0, packetsLost: lost, fractionLost: received + lost > 0 ? lost / (received + lost) : 0,
         packetsReceived: received, bytesReceived: Number(r.bytesReceived ?? 0), jitter: Number(r.jitter ?? 0),
       };
     } else if (s.type === 'outbound-rtp' && wanted(r.kind)) {
@@ -53,7 +62,8 @@ export async function webrtcStats(
         firCount: ours?.firCount ?? Number(r.firCount ?? 0), pliCount: ours?.pliCount ?? Number(r.pliCount ?? 0),
         nackCount: ours?.nackCount ?? Number(r.nackCount ?? 0), sliCount: 0,
         remb: ours?.remb ?? 0, packetsLost: 0, fractionLost: 0,
-        packetsSent: ours?.packetsSent ?? Number(r.packetsSent ?? 0), bytesSent: ours?.bytesSent ?? Number(r.bytesSent ?? 0), targetBitrate: 0,
+        packetsSent: ours?.packetsSent ?? Number(r.packetsSent ?? 0), bytesSent: ours?.bytesSent ?? Number(r.bytesSent ?? 0),
+        targetBitrate: targetBitrate(String(r.kind)),
         roundTripTime: ours?.roundTripTime ?? remoteRtt.get(Number(r.ssrc)) ?? 0,
         // Fluo's additions: retransmissions sent and refused (NACK budget).
         retransmittedPacketsSent: ours?.retransmittedPacketsSent ?? 0, retransmissionsRefused: ours?.retransmissionsRefused ?? 0,
@@ -96,6 +106,5 @@ export async function webrtcStats(
   out[elementId] = {
     id: elementId, timestampMillis: now, __type__: 'EndpointStats', type: 'endpoint', inputLatency: [], E2ELatency: [],
   };
-  void flow;
   return out;
 }

@@ -74,7 +74,7 @@ async function drive(clients: Client[], window: number, op: (c: Client, i: numbe
 
 async function main(): Promise<void> {
   const port = await freePort();
-  const server = spawn(process.execPath, [...(process.env.FLUO_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.FLUO_CPU_PROF] : []), '--max-semi-space-size=32', '--import', 'tsx', 'src/main.ts', '--port', String(port), '--gst-debug-level', '1'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const server = spawn(process.execPath, [...(process.env.FLUO_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.FLUO_CPU_PROF] : []), '--max-semi-space-size=32', 'src/fluo.mjs', '--port', String(port), '--gst-debug-level', '1'], { stdio: ['ignore', 'ignore', 'inherit'] });
   const url = `ws://127.0.0.1:${port}/kurento`;
   let one: Client | undefined;
   for (let i = 0; i < 100 && !one; i++) {

@@ -140,7 +140,7 @@ async function main(): Promise<void> {
   }
   // --cpu-prof DIR: V8 CPU profiles of Fluo's threads (main and media worker) into DIR.
   const prof = arg('cpu-prof', '');
-  const serverArgs = [...(prof ? ['--cpu-prof', '--cpu-prof-dir', prof] : []), ...(process.env.BENCH_PERF ? ['--perf-basic-prof'] : []), ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), '--max-semi-space-size=32', '--import', 'tsx', 'src/main.ts', '--port', String(port), '--media-workers', '1', '--gst-debug-level', '1'];
+  const serverArgs = [...(prof ? ['--cpu-prof', '--cpu-prof-dir', prof] : []), ...(process.env.BENCH_PERF ? ['--perf-basic-prof'] : []), ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), '--max-semi-space-size=32', 'src/fluo.mjs', '--port', String(port), '--media-workers', '1', '--gst-debug-level', '1'];
   const server = pin
     ? spawn('taskset', ['-c', '0', process.execPath, ...serverArgs], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] })
     : spawn(process.execPath, serverArgs, { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });

@@ -28,7 +28,7 @@ async function startFluo(): Promise<{ uri: string; child: ChildProcess }> {
   let port = 8888;
   while (!(await portFree(port))) port++;
   const root = fileURLToPath(new URL('..', import.meta.url));
-  const child = spawn(process.execPath, ['--max-semi-space-size=32', '--import', 'tsx', 'src/main.ts', '--port', String(port)], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  const child = spawn(process.execPath, ['--max-semi-space-size=32', 'src/fluo.mjs', '--port', String(port)], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
   for (let i = 0; i < 100; i++) {
     if (!(await portFree(port))) break;
     await new Promise((r) => setTimeout(r, 100));

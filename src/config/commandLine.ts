@@ -88,7 +88,7 @@ export function helpText(): string {
     const names = `${o.short ? `-${o.short}, ` : '    '}--${o.long}${o.arg ? ` ${o.arg}` : ''}`;
     return `  ${names.padEnd(32)} ${o.help}`;
   });
-  return `Usage: npm start -- [options]     (or: node --import tsx src/main.ts [options])
+  return `Usage: npm start -- [options]     (or: node src/fluo.mjs [options])
 
 Fluo, a Kurento-compatible media server (Kurento Protocol, ws://host:8888/kurento).
 

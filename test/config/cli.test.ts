@@ -65,11 +65,18 @@ test('--help and --version print and exit 0; a bad option exits 1 with a message
 
 test('npm start -- --port N serves the Kurento endpoint and stops on SIGINT', async () => {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', main, '--port', String(port)], { cwd: root, stdio: 'pipe' });
+  const started = Date.now();
+  // What `npm start` runs: the launcher, which runs the server bundled, without tsx.
+  const child = spawn(process.execPath, [path.join(root, 'src/fluo.mjs'), '--port', String(port)], { cwd: root, stdio: 'pipe' });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
   try {
     const ws = await waitListening(`ws://127.0.0.1:${port}/kurento`);
     assert.deepEqual(await ping(ws), { id: 0, jsonrpc: '2.0', result: { value: 'pong' } });
     ws.close();
+    assert.doesNotMatch(stderr, /running through tsx/);
+    const bundle = path.join(root, 'node_modules/.cache/fluo-main/main.mjs');
+    assert.ok(fs.statSync(bundle).mtimeMs >= started - 1000, 'the launcher built the server bundle');
   } finally {
     child.kill('SIGINT');
     const code = await new Promise((r) => child.once('exit', r));

@@ -10,6 +10,7 @@ import { FrameShape } from './FrameShape.ts';
 import { yielder } from './yielder.ts';
 import type { RpcConnection } from './RpcConnection.ts';
 import { Logger } from '../log/Logger.ts';
+import { AnsweredErrors } from './AnsweredErrors.ts';
 
 type Id = string | number | null;
 type Obj = Record<string, unknown>;
@@ -138,7 +139,7 @@ export class JsonRpcHandler {
     if (msgs.length === 0) return JSON.stringify(invalidRequest());
     if (msgs.length > this.#maxOperations) {
       const err = new KurentoError('NOT_ENOUGH_RESOURCES', `A batch of ${msgs.length} requests exceeds the limit of ${this.#maxOperations} (mediaServer.resources.maxOperationsPerTransaction)`);
-      return JSON.stringify([fail(null, err, 'batch')]);
+      return JSON.stringify([fail(null, err, 'batch', {})]);
     }
     const out: Response[] = [];
     const pause = yielder();
@@ -165,7 +166,7 @@ export class JsonRpcHandler {
       // Before anything stores the id (table, cache, MediaSet): defects 2 and 4.
       this.sessions.admit(sid, conn);
     } catch (err) {
-      return isNotification ? undefined : fail(id, err, msg.method);
+      return isNotification ? undefined : fail(id, err, msg.method, params);
     }
     // Kurento keys its cache on (sessionId, id) only; we also key on the request itself,
     // so a client that restarts its id counter under the same session (an application
@@ -209,11 +210,11 @@ export class JsonRpcHandler {
       const r = fn(params, conn, sid);
       if (r instanceof Promise) {
         this.#release(conn);
-        return r.then((result) => ok(id, result), (err) => fail(id, err, method));
+        return r.then((result) => ok(id, result), (err) => fail(id, err, method, params));
       }
       return ok(id, r);
     } catch (err) {
-      return fail(id, err, method);
+      return fail(id, err, method, params);
     } finally {
       // The sync path's response is sent by the caller right after; flush on next tick.
       if (this.#held.has(conn)) queueMicrotask(() => this.#release(conn));
@@ -310,9 +311,14 @@ function ok(id: Id, result: Result): Response {
   return { jsonrpc: '2.0', id, result: result === undefined ? null : result };
 }
 
-function fail(id: Id, err: unknown, method: string): Response {
+const answeredErrors = new AnsweredErrors((line) => log.info(line));
+
+function fail(id: Id, err: unknown, method: string, params: Obj): Response {
   if (isUnexpected(err)) log.error(`Unexpected error in '${method}': ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
-  return { jsonrpc: '2.0', id, error: errorToJsonRpc(err) };
+  const error = errorToJsonRpc(err);
+  const target = typeof params.object === 'string' ? params.object : typeof params.type === 'string' ? `type ${params.type}` : undefined;
+  answeredErrors.answered(method, target?.slice(0, 200), error);
+  return { jsonrpc: '2.0', id, error };
 }
 
 function internalError(err: unknown): string {

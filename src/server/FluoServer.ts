@@ -70,8 +70,8 @@ export class FluoServer {
         return byType;
       },
       workers: () => ({ slots: this.media.size, running: this.media.running, accepting: this.media.accepting }),
-      // Bounded: a busy worker must not hold a scrape (it then counts none).
-      engineProcesses: async () => (await this.media.engineStats(1000)).length,
+      // Bounded: a busy worker must not hold a scrape (it is then left out of it).
+      media: () => this.media.mediaStats(1000),
       stopping: () => this.#stopping,
     }, new OpsAccess(config.metrics.allow));
     this.rpc = rpc = new JsonRpcHandler({

@@ -2,6 +2,8 @@ import type http from 'node:http';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { CONTENT_TYPE, CounterVec, HistogramVec, exposition, type Family } from './PromText.ts';
 import type { OpsAccess } from './OpsAccess.ts';
+import { mediaFamilies } from './mediaFamilies.ts';
+import type { WorkerMediaStats } from '../shared/workerProtocol.ts';
 
 /** What the endpoints read from the server at scrape time (gauges cost nothing between scrapes). */
 export interface OpsSource {
@@ -11,8 +13,8 @@ export interface OpsSource {
   objectsByType(): ReadonlyMap<string, number>;
   /** Media worker slots, threads running now, and whether a pipeline can still be placed. */
   workers(): { readonly slots: number; readonly running: number; readonly accepting: boolean };
-  /** Media engine processes of the running workers. */
-  engineProcesses(): Promise<number>;
+  /** Each running media worker's counters and gauges (a worker too busy to answer is left out). */
+  media(): Promise<ReadonlyArray<{ worker: number; stats: WorkerMediaStats }>>;
   /** True once stop() began. */
   stopping(): boolean;
 }
@@ -119,8 +121,8 @@ export class OpsEndpoints {
       gauge('fluo_process_heap_used_bytes', 'V8 heap used by the main thread.', mem.heapUsed),
       gauge('fluo_event_loop_lag_seconds', "The main thread's event-loop delay, 99th percentile since the previous scrape.", lagSeconds),
       gauge('fluo_media_workers', 'Media worker slots (mediaServer.mediaWorkers).', w.slots),
-      gauge('fluo_media_workers_running', 'Media worker threads running now (they start with their first pipeline and stop when idle).', w.running),
-      gauge('fluo_engine_processes', 'Media engine (GStreamer) processes of the running media workers.', await s.engineProcesses()),
+      gauge('fluo_media_workers_running', 'Media worker threads running now (mediaServer.mediaWorkersWarm: from the start, else with their first pipeline until idle).', w.running),
+      ...mediaFamilies(await s.media()),
     ];
     return exposition(families);
   }

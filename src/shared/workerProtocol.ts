@@ -362,7 +362,9 @@ export type ToWorker =
   /** The media engine's own graph of a pipeline (gst_debug_bin_to_dot_data); answered by `dot`. */
   | { t: 'dot'; id: number; pipeline: string }
   /** The worker's engine processes and their bins; answered by `engineStats`. */
-  | { t: 'engineStats'; id: number };
+  | { t: 'engineStats'; id: number }
+  /** The worker's media counters and gauges (/metrics); answered by `mediaStats`. */
+  | { t: 'mediaStats'; id: number };
 
 export type EventMessage = { [N in MediaEventName]: { t: 'event'; pipeline: string; object: string; name: N; data: MediaEvents[N] } }[MediaEventName];
 
@@ -377,7 +379,49 @@ export type FromWorker =
   /** process.getActiveResourcesInfo() of the worker, by handle type, its own message port left out. */
   | { t: 'resources'; id: number; list: string[] }
   | { t: 'dot'; id: number; dot: string | null }
-  | { t: 'engineStats'; id: number; processes: EngineProcessStats[]; transcoders: TranscoderStats[] };
+  | { t: 'engineStats'; id: number; processes: EngineProcessStats[]; transcoders: TranscoderStats[] }
+  | { t: 'mediaStats'; id: number; stats: WorkerMediaStats };
+
+/** The media plane's counters of one worker (src/media/worker/mediaCounters.ts). */
+export interface MediaCounterValues {
+  /** RTP packets sent to WebRTC peers (forwarded, or out of a transcoder, filter or hub). */
+  webrtcPacketsSent: number;
+  webrtcBytesSent: number;
+  /** RTP packets sent to plain RTP peers (RtpEndpoint). */
+  rtpPacketsSent: number;
+  rtpBytesSent: number;
+  /** Packets resent for NACKs. */
+  retransmissions: number;
+  /** Generic NACK messages from peers (RFC 4585 §6.2.1). */
+  nacksReceived: number;
+  /** PLI and FIR from peers (RFC 4585 §6.3.1, RFC 5104 §4.3.1). */
+  pliReceived: number;
+  firReceived: number;
+  /** Keyframe requests sent to source peers, and those the rate limit coalesced. */
+  keyframeRequestsSent: number;
+  keyframeRequestsCoalesced: number;
+  /** Datagrams IceGuard dropped before werift saw them, by reason. */
+  droppedUnknownAddress: number;
+  droppedMalformed: number;
+  droppedUnauthenticatedAlert: number;
+  droppedUnauthenticatedStun: number;
+  /** Transcoders started since the worker started. */
+  transcodersStarted: number;
+  /** Engine processes started, and those that ended other than by Fluo stopping them (crash, kill, heartbeat). */
+  engineProcessesStarted: number;
+  engineProcessesLost: number;
+}
+
+/** What one media worker reports to `/metrics`. */
+export interface WorkerMediaStats {
+  counters: MediaCounterValues;
+  pipelines: number;
+  transcoders: number;
+  engineProcesses: number;
+  /** The worker's event-loop delay since the previous report (ms; sampled every 200 ms). */
+  loopDelayMeanMs: number;
+  loopDelayMaxMs: number;
+}
 
 /** An engine process of a worker, for leak checks and operators. */
 export interface EngineProcessStats { pid: number; rssBytes: number; pipelines: number; bins: number }

@@ -3,6 +3,7 @@ import type { EngineProcess, EngineExit } from '../../engine/EngineProcess.ts';
 import type { EngineEvent } from '../../engine/protocol.ts';
 import type { EngineProcessStats } from '../../shared/workerProtocol.ts';
 import { EngineBin } from './EngineBin.ts';
+import { mediaCounters } from '../worker/mediaCounters.ts';
 
 /** Engine settings a media worker receives (kurento.conf.json `mediaServer.engine`). */
 export interface EngineSettings {
@@ -71,11 +72,13 @@ export class MediaEngine {
   #wire(engine: EngineProcess): void {
     if (this.#wired.has(engine)) return;
     this.#wired.add(engine);
+    mediaCounters.engineProcessesStarted++;
     engine.on('event', (e) => {
       if (e.bin !== null) this.#listeners.get(`${e.pipeline}/${e.bin}`)?.event(e);
     });
     engine.once('exit', (exit) => {
       this.#wired.delete(engine);
+      if (!this.#closed && exit.reason !== 'stopped') mediaCounters.engineProcessesLost++;
       for (const [key, l] of [...this.#listeners]) {
         this.#listeners.delete(key);
         l.exit(exit);

@@ -7,6 +7,7 @@ import {
 import { SrtpEncryptor, SRTP_AES128_CM_HMAC_SHA1_80, SRTP_AEAD_AES_128_GCM, srtpKeyLengths } from './SrtpEncryptor.ts';
 import { RtpSendStream, type RtpSendStreamStats } from './RtpSendStream.ts';
 import { SelectedPairRoute, type ConnectionLike } from '../webrtc/SelectedPairRoute.ts';
+import { mediaCounters } from '../worker/mediaCounters.ts';
 
 /** NACK history of a video stream: about 3 s of 1.5 Mbps VP8 (RFC 4585 §6.2.1). */
 const VIDEO_HISTORY = 512;
@@ -112,6 +113,8 @@ export class ForwardingSender {
     if (sent > 0) {
       dtls.bytesSent += sent;
       dtls.packetsSent++;
+      mediaCounters.webrtcPacketsSent++;
+      mediaCounters.webrtcBytesSent += sent;
       return true;
     }
     if (sent < 0) {
@@ -196,6 +199,7 @@ export class ForwardingSender {
         const b = this.#streamOf(Number((f as { mediaSsrc?: unknown }).mediaSsrc));
         if (b) {
           b.stream.feedback.pliCount++;
+          mediaCounters.pliReceived++;
           if (b.transceiver.kind === 'video') this.#hooks.keyframe();
         }
       } else if (isFeedback(f) && f.count === FMT_FIR) {
@@ -203,12 +207,14 @@ export class ForwardingSender {
         const entries = (f as { fir?: Array<{ ssrc: number }> }).fir ?? [];
         const asked = entries.map((e) => this.#streamOf(e.ssrc)).filter((b): b is Bound => !!b);
         for (const b of asked) b.stream.feedback.firCount++;
+        if (asked.length) mediaCounters.firReceived++;
         if (asked.some((b) => b.transceiver.kind === 'video')) this.#hooks.keyframe();
       }
     } else if (p instanceof RtcpTransportLayerFeedback && p.feedback instanceof GenericNack) {
       const b = this.#streamOf(p.feedback.mediaSourceSsrc);
       if (!b || dtls.state !== 'connected') return;
       b.stream.feedback.nackCount++;
+      mediaCounters.nacksReceived++;
       for (const pkt of b.stream.retransmissions(p.feedback.lost, this.#encryptor(dtls))) this.#put(dtls, pkt);
     } else if (p instanceof RtcpRrPacket || p instanceof RtcpSrPacket) {
       for (const r of p.reports) this.#streamOf(r.ssrc)?.stream.receiverReport(r.lsr, r.dlsr);
@@ -233,6 +239,8 @@ export class ForwardingSender {
     if (!route.consented) return false;
     dtls.bytesSent += pkt.length;
     dtls.packetsSent++;
+    mediaCounters.webrtcPacketsSent++;
+    mediaCounters.webrtcBytesSent += pkt.length;
     if (!route.send(pkt)) dtls.iceTransport.connection.send(pkt).catch(ignore);
     return true;
   }

@@ -2,6 +2,7 @@ import { RtcpSrPacket, RtcpSenderInfo } from 'werift';
 import { StreamRewriter } from '../rtpEndpoint/StreamRewriter.ts';
 import { ntpFromMs } from '../rtpEndpoint/rtcp.ts';
 import type { SrtpEncryptor } from './SrtpEncryptor.ts';
+import { mediaCounters } from '../worker/mediaCounters.ts';
 
 /**
  * Where the payload of an RTP packet starts (after CSRCs and the extension block,
@@ -218,6 +219,7 @@ export class RtpSendStream {
       if (!sent) continue;
       out.push(sent);
       this.#retransmitted++;
+      mediaCounters.retransmissions++;
     }
     return out;
   }

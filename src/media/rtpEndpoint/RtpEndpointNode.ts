@@ -12,6 +12,7 @@ import { buildPlainSdp, parsePlainSdp, type Direction, type LocalMedia, type Sdp
 import { StreamRewriter } from './StreamRewriter.ts';
 import { asksKeyframe, isRtcp, pli, senderReport } from './rtcp.ts';
 import type { NodeOpHandlers, OfferOptions, RtpEndpointOptions, Wire } from '../../shared/workerProtocol.ts';
+import { mediaCounters } from '../worker/mediaCounters.ts';
 
 type Kind = 'AUDIO' | 'VIDEO';
 
@@ -207,6 +208,8 @@ export class RtpEndpointNode extends SdpEndpointNode {
       wire = this.#srtpOut.encrypt(rtp.payload, rtp.header);
     }
     s.rtp.send(wire, s.remote.port, s.remote.address);
+    mediaCounters.rtpPacketsSent++;
+    mediaCounters.rtpBytesSent += wire.length;
     this.#flow.packet('out', kind);
     this.#startReports();
   }

@@ -1,5 +1,6 @@
 import { MediaNode } from '../graph/MediaNode.ts';
 import type { NodeOpHandlers, OfferOptions, StatsMap, Wire } from '../../shared/workerProtocol.ts';
+import { mediaCounters } from '../worker/mediaCounters.ts';
 
 /** The operations every SdpEndpoint node answers (the protocol table's SdpOps). */
 type SdpHandlers = Pick<NodeOpHandlers<'RtpEndpoint'>, 'getStats' | 'setFormat' | 'processOffer' | 'generateOffer' | 'processAnswer' | 'requestKeyframe'>;
@@ -31,11 +32,13 @@ export abstract class SdpEndpointNode extends MediaNode {
     // otherwise wait for the next one, and its first picture with it.
     if (now - this.#lastKeyframeRequest < KEYFRAME_INTERVAL_MS && from.readySince <= this.#lastKeyframeRequest) {
       this.#keyframeRequestsCoalesced++;
+      mediaCounters.keyframeRequestsCoalesced++;
       return;
     }
     if (this.sendKeyframeRequest()) {
       this.#lastKeyframeRequest = now;
       this.#keyframeRequestsSent++;
+      mediaCounters.keyframeRequestsSent++;
     }
   }
 

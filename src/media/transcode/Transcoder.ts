@@ -8,6 +8,7 @@ import type { EngineBin } from '../engine/EngineBin.ts';
 import { RtpBridge } from '../engine/RtpBridge.ts';
 import { EncoderControl } from './EncoderControl.ts';
 import { ENGINE_PT, transcoderDescription, type Kind } from './formats.ts';
+import { mediaCounters } from '../worker/mediaCounters.ts';
 
 /** Latency samples kept, and frames in flight counted (more means the engine dropped some: start again). */
 const LATENCY_SAMPLES = 1024;
@@ -74,6 +75,7 @@ export class Transcoder extends MediaNode {
 
   /** Adds the bin to the engine; packets that arrive before it runs are dropped. */
   async start(): Promise<void> {
+    mediaCounters.transcodersStarted++;
     try {
       this.#bridge = await RtpBridge.open((buf) => this.#fromEngine(buf));
       const description = transcoderDescription(this.media, this.from, this.to, this.#bridge.port, this.#encoder.bitrate);

@@ -2,6 +2,7 @@ import net from 'node:net';
 import type { RTCPeerConnection } from 'werift';
 import { forEachIceProtocol } from './iceProtocols.ts';
 import { STUN, messageIntegrity } from './stun.ts';
+import { mediaCounters, type MediaCounterValues } from '../worker/mediaCounters.ts';
 
 /** What IceGuard dropped, by reason (reported in the transport stats). */
 export interface IceGuardCounters {
@@ -44,6 +45,11 @@ interface RecordHeader {
   contentLen: number;
 }
 
+/** Each IceGuard drop reason's worker-wide counter (/metrics). */
+const DROP_COUNTERS: Record<keyof IceGuardCounters, keyof MediaCounterValues> = {
+  unknownAddress: 'droppedUnknownAddress', malformed: 'droppedMalformed',
+  unauthenticatedAlert: 'droppedUnauthenticatedAlert', unauthenticatedStun: 'droppedUnauthenticatedStun',
+};
 const DTLS_HEADER = 13;
 const CONTENT_ALERT = 21;
 
@@ -165,6 +171,7 @@ export class IceGuard {
 
   #drop(reason: keyof IceGuardCounters): false {
     this.counters[reason]++;
+    mediaCounters[DROP_COUNTERS[reason]]++;
     return false;
   }
 }

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { KurentoError, ErrorCodes, type ErrorType } from '../../shared/KurentoError.ts';
-import type { EngineProcessStats, EventMessage, FromWorker, OpArgs, OpName, OpResult, PipelineMessage, ToWorker, TranscoderStats, Wire } from '../../shared/workerProtocol.ts';
+import type { EngineProcessStats, EventMessage, WorkerMediaStats, FromWorker, OpArgs, OpName, OpResult, PipelineMessage, ToWorker, TranscoderStats, Wire } from '../../shared/workerProtocol.ts';
 import { Logger } from '../../log/Logger.ts';
 import { DEFAULT_ENGINE_SETTINGS, type EngineSettings } from '../engine/MediaEngine.ts';
 import { workerEntry } from './workerBundle.ts';
@@ -241,6 +241,20 @@ export class MediaWorkerPool {
   }
 
   /** The engine processes of every running worker, with their pipelines and bins. */
+  /**
+   * Each running worker's media counters and gauges (/metrics); a worker that does not
+   * answer within `timeoutMs` (busy, or stopping) is left out of this scrape.
+   */
+  async mediaStats(timeoutMs: number): Promise<Array<{ worker: number; stats: WorkerMediaStats }>> {
+    const running = this.#workers.flatMap((w) => (w.worker ? [{ index: w.index, worker: w.worker }] : []));
+    const answers = await Promise.all(running.map(({ index, worker }) => {
+      const id = this.#nextId++;
+      return answerOf<WorkerMediaStats | null>(worker, { t: 'mediaStats', id }, (m) => (m.t === 'mediaStats' && m.id === id ? m.stats : undefined), null, timeoutMs)
+        .then((stats) => (stats ? [{ worker: index, stats }] : []));
+    }));
+    return answers.flat();
+  }
+
   async engineStats(timeoutMs?: number): Promise<EngineProcessStats[]> {
     return (await this.#engineReports(timeoutMs)).flatMap((r) => r.processes);
   }

@@ -1,4 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { mediaCounters } from './mediaCounters.ts';
 import { MediaHost } from './MediaHost.ts';
 import type { EngineSettings } from '../engine/MediaEngine.ts';
 import type { FromWorker, ToWorker } from '../../shared/workerProtocol.ts';
@@ -9,6 +11,11 @@ const port = parentPort;
 const settings = (workerData as { engine?: EngineSettings } | undefined)?.engine;
 const host = new MediaHost((m: FromWorker) => port.postMessage(m), settings);
 const STOP_TIMEOUT_MS = 2_000;
+// Sampled every 200 ms: each sample wakes the thread, and a wakeup costs 100-200 µs of a
+// core on this kind of VM (see OpsEndpoints). A blocked loop still shows: the pending
+// sample fires late.
+const loopDelay = monitorEventLoopDelay({ resolution: 200 });
+loopDelay.enable();
 port.on('message', (m: ToWorker) => {
   if (m.t === 'stop') void host.stop(STOP_TIMEOUT_MS).then((closed) => port.postMessage({ t: 'stopped', closed } satisfies FromWorker));
   else if (m.t === 'resources') {
@@ -23,9 +30,20 @@ port.on('message', (m: ToWorker) => {
     void host.engine.dot(m.pipeline).then((dot) => port.postMessage({ t: 'dot', id: m.id, dot: dot ?? null } satisfies FromWorker));
   } else if (m.t === 'engineStats') {
     void host.engine.stats().then((processes) => port.postMessage({ t: 'engineStats', id: m.id, processes, transcoders: host.transcoderStats() } satisfies FromWorker));
+  } else if (m.t === 'mediaStats') {
+    const ms = (ns: number): number => (Number.isFinite(ns) ? ns / 1e6 : 0);
+    const stats = {
+      counters: { ...mediaCounters }, pipelines: host.pipelineCount, transcoders: host.transcoderStats().length,
+      engineProcesses: host.engine.processes, loopDelayMeanMs: ms(loopDelay.mean), loopDelayMaxMs: ms(loopDelay.max),
+    };
+    loopDelay.reset();
+    port.postMessage({ t: 'mediaStats', id: m.id, stats } satisfies FromWorker);
   } else host.handle(m);
 });
-port.on('close', () => host.closeAll());
+port.on('close', () => {
+  loopDelay.disable();
+  host.closeAll();
+});
 // A bug in one node's asynchronous callback must not take the worker's other pipelines down.
 process.on('uncaughtException', (err) => {
   process.stderr.write(`media worker: uncaught ${err.stack ?? String(err)}\n`);

@@ -103,7 +103,7 @@ export interface OverlayPlacement {
 }
 
 /** KMD pointerdetector constructor values, already checked by the control plane (parsed again by the node). */
-export interface PointerDetectorFilterOptions {
+export interface PointerDetectorFilterOptions extends OverlayFilterOptions {
   calibrationRegion: Wire;
   windows: Wire[];
 }

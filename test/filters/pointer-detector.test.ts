@@ -13,6 +13,7 @@ import { pointerScene, type PointerScene } from '../helpers/filterMedia.ts';
 import { grabFrames, type FrameGrabber } from '../helpers/frameGrab.ts';
 import { assertFilterCycles } from '../helpers/filterCycles.ts';
 import { colourDistance, meanColour, type Frame, type Rgb } from '../helpers/pixels.ts';
+import { solidPng } from './overlayMedia.ts';
 
 const bed = new PlayerBed();
 const { create, invoke, subscribe } = bed;
@@ -42,14 +43,24 @@ function topEdge(f: Frame): Rgb {
   return meanColour(f, { x: w.x + w.width / 4, y: w.y, width: w.width / 2, height: 2 });
 }
 
-test('calibrated during the still start, the pointer fires WindowIn then WindowOut on time; the window is drawn', async () => {
+/** A window the pointer never crosses, showing its (inactive) image. */
+const STILL = { x: 480, y: 380, width: 120, height: 60 };
+
+test('calibrated during the still start, the pointer fires WindowIn then WindowOut on time; the windows are drawn', async () => {
   const P = await create('MediaPipeline', {});
   const player = await create('PlayerEndpoint', { mediaPipeline: P, uri: pathToFileURL(scene.webm).href });
   const w = scene.window;
+  // window0 has only an activeImage: a rectangle while the pointer is out, the image
+  // while it is in (KMD PointerDetectorWindowMediaParam); window1 shows its image.
+  const cyan = pathToFileURL(solidPng(bed.dir, 'active', '0x00ffff', 64, 16)).href;
+  const magenta = pathToFileURL(solidPng(bed.dir, 'still', '0xff00ff', 32, 32)).href;
   const filter = await create('PointerDetectorFilter', {
     mediaPipeline: P,
     calibrationRegion: CALIBRATION,
-    windows: [{ id: 'window0', upperRightX: w.x, upperRightY: w.y, width: w.width, height: w.height }],
+    windows: [
+      { id: 'window0', upperRightX: w.x, upperRightY: w.y, width: w.width, height: w.height, activeImage: cyan },
+      { id: 'window1', upperRightX: STILL.x, upperRightY: STILL.y, width: STILL.width, height: STILL.height, image: magenta },
+    ],
   });
   await subscribe(filter, 'WindowIn', 'WindowOut', 'Error');
   await invoke(player, 'connect', { sink: filter });
@@ -63,12 +74,15 @@ test('calibrated during the still start, the pointer fires WindowIn then WindowO
   await invoke(filter, 'trackColorFromCalibrationRegion');
 
   // Before the pointer enters: the window is drawn in its idle colour.
-  const idle = topEdge(await grab.waitFor(() => performance.now() - t0 > (scene.calibrationUntil + 0.3) * 1000, 8_000));
+  const idleFrame = await grab.waitFor(() => performance.now() - t0 > (scene.calibrationUntil + 0.3) * 1000, 8_000);
+  const idle = topEdge(idleFrame);
   assert.ok(colourDistance(idle, [0, 128, 255]) < 60, `idle window edge ${idle}`);
-  // While inside: the active colour.
+  const still = meanColour(idleFrame, { x: STILL.x + 10, y: STILL.y + 10, width: STILL.width - 20, height: STILL.height - 20 });
+  assert.ok(colourDistance(still, [255, 0, 255]) < 60, `window1 shows its image, scaled to the window: ${still}`);
+  // While inside: window0's active image over the whole window.
   const middle = (scene.enter + scene.exit) / 2;
   const active = topEdge(await grab.waitFor(() => performance.now() - t0 > middle * 1000, 10_000));
-  assert.ok(colourDistance(active, [255, 200, 0]) < 60, `active window edge ${active}`);
+  assert.ok(colourDistance(active, [0, 255, 255]) < 60, `active window image ${active}`);
 
   const deadline = performance.now() + 10_000;
   while (bed.eventsOf(filter, 'WindowOut').length === 0 && performance.now() < deadline) await sleep(50);

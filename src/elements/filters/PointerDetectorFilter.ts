@@ -4,6 +4,7 @@ import type { Wire } from '../../shared/workerProtocol.ts';
 import { KurentoError } from '../../shared/KurentoError.ts';
 import { parseWindowParam } from '../../media/filters/vision/PointerTracker.ts';
 import { parseWindow, PointerWindows } from '../../media/filters/vision/PointerWindows.ts';
+import { overlayOptions } from './overlayParams.ts';
 
 /**
  * KMD `PointerDetectorFilter` (module pointerdetector; media node:
@@ -22,7 +23,7 @@ export class PointerDetectorFilter extends Filter {
     // Also refuses two windows with one id.
     const check = new PointerWindows();
     for (const w of windows) check.add(w);
-    this.createMedia('PointerDetectorFilter', { calibrationRegion: calibrationRegion as Wire, windows: windows as Wire[] });
+    this.createMedia('PointerDetectorFilter', { ...overlayOptions(init.settings), calibrationRegion: calibrationRegion as Wire, windows: windows as Wire[] });
   }
 
   async addWindow(p: Params): Promise<void> {

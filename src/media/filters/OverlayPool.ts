@@ -37,8 +37,8 @@ export class OverlayPool {
     return Array.from({ length: this.size }, (_, i) => `gdkpixbufoverlay name=${this.#prefix}${i} alpha=0 positioning-mode=pixels-absolute`).join(' ! ');
   }
 
-  /** Draws `path` at `rect` in slot `i`. */
-  show(bin: EngineBin, i: number, path: string, rect: PixelRect): Promise<void> {
+  /** Draws `path` at `rect` in slot `i`, with `alpha` (0 transparent to 1 opaque). */
+  show(bin: EngineBin, i: number, path: string, rect: PixelRect, alpha = 1): Promise<void> {
     // The image first, the size and place next, alpha last: a slot never shows an image at another's place.
     return this.#set(bin, i, [
       ['location', path],
@@ -46,7 +46,7 @@ export class OverlayPool {
       ['offset-y', Math.round(rect.y)],
       ['overlay-width', Math.max(1, Math.round(rect.width))],
       ['overlay-height', Math.max(1, Math.round(rect.height))],
-      ['alpha', 1],
+      ['alpha', alpha],
     ]);
   }
 

@@ -14,6 +14,7 @@ import { magicMirror } from './magic-mirror/server.ts';
 import { pointerDetector } from './pointer-detector/server.ts';
 import { crowdDetector } from './crowd-detector/server.ts';
 import { plateDetector } from './plate-detector/server.ts';
+import { plateDetectorOrion } from './plate-detector-orion/server.ts';
 import { chroma } from './chroma/server.ts';
 
 /** Every tutorial by its name (the names of Kurento's tutorial folders). */
@@ -34,6 +35,8 @@ export const TUTORIALS: Record<string, (kurento: Kurento) => Tutorial> = {
   'crowd-detector': (k) => crowdDetector(k),
   // The FIWARE guide's name (`./services plate-detection`); the folder is Kurento's.
   'plate-detection': (k) => plateDetector(k),
+  // The same with the FIWARE context broker (FIWARE_BROKER_URL): plates become MediaEvent entities.
+  'plate-detection-orion': (k) => plateDetectorOrion(k),
   chroma: (k) => chroma(k),
 };
 

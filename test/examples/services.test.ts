@@ -73,18 +73,24 @@ test('./services <tutorial> starts Fluo and the tutorial; ./services stop ends b
   }
 });
 
-test('./services plate-detection (the FIWARE guide\'s name) starts the plate detector tutorial', { timeout: 90_000 }, async () => {
+test('./services plate-detection-orion starts the FIWARE plate detector with the test context broker; stop ends all three', { timeout: 90_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'fluo-services-'));
-  const env = { FLUO_SERVICES_DIR: dir, MEDIA_SERVER_PORT: String(await freePort()), APP_SERVER_PORT: String(await freePort()), APP_SERVER_HOST: '127.0.0.1' };
+  const env = { FLUO_SERVICES_DIR: dir, MEDIA_SERVER_PORT: String(await freePort()), APP_SERVER_PORT: String(await freePort()), APP_SERVER_HOST: '127.0.0.1', ORION_PORT: String(await freePort()) };
   try {
-    const started = await run(['plate-detection'], env);
+    const started = await run(['plate-detection-orion'], env);
     assert.equal(started.code, 0, started.out);
     const page = await get(`https://127.0.0.1:${env.APP_SERVER_PORT}/`);
     assert.equal(page.status, 200);
-    assert.match(page.body, /Plate Detector/);
+    assert.match(page.body, /Plate Detector with Orion/);
     assert.match((await get(`https://127.0.0.1:${env.APP_SERVER_PORT}/index.js`)).body, /'\/platedetector'/);
-  } finally {
+    const version = await get(`http://127.0.0.1:${env.ORION_PORT}/version`);
+    assert.equal(version.status, 200, 'the NGSI-v2 test broker answers');
+    assert.match((await run(['status'], env)).out, /orion: running/);
+    const pid = Number(readFileSync(join(dir, 'orion.pid'), 'utf8'));
     assert.equal((await run(['stop'], env)).code, 0);
+    assert.ok(!alive(pid), 'the broker stopped too');
+  } finally {
+    await run(['stop'], env);
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -84,6 +84,13 @@ export interface FluoConfig {
     /** Networks (address/prefix, range names, or "*") besides loopback that may read them; empty: loopback only. */
     readonly allow: readonly string[];
   };
+  /** WHIP and WHEP on the control port (Fluo addition, issue 15 §2). */
+  readonly whip: {
+    /** Networks besides loopback that may use them (as metrics.allow). */
+    readonly allow: readonly string[];
+    /** Bearer tokens; empty: none asked. */
+    readonly tokens: readonly string[];
+  };
   /** Media worker threads; resolved (one per core when the file says 0). */
   readonly mediaWorkers: number;
   /** Media workers start with the server and stay while idle (`mediaServer.mediaWorkersWarm`). */

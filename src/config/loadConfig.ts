@@ -113,6 +113,15 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loa
     throw new ConfigError(`${confFile}: mediaServer.metrics.allow: ${(err as Error).message}`);
   }
 
+  const wh = obj(ms.whip, 'mediaServer.whip', confFile);
+  const whip: FluoConfig['whip'] = { allow: k.strings(wh.allow, 'mediaServer.whip.allow', []), tokens: k.strings(wh.tokens, 'mediaServer.whip.tokens', []) };
+  try {
+    new OpsAccess(whip.allow);
+  } catch (err) {
+    throw new ConfigError(`${confFile}: mediaServer.whip.allow: ${(err as Error).message}`);
+  }
+  if (whip.tokens.some((t) => !/^[\x21-\x7e]{16,}$/.test(t))) throw new ConfigError(`${confFile}: mediaServer.whip.tokens: each token must be at least 16 printable characters without spaces`);
+
   const workersArg = last('media-workers');
   const workers = workersArg !== undefined
     ? cliInt(workersArg, '--media-workers', 0, 256)
@@ -136,6 +145,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loa
     resources,
     security,
     metrics,
+    whip,
     mediaWorkers: workers === 0 ? os.availableParallelism() : workers,
     mediaWorkersWarm: k.bool(ms.mediaWorkersWarm, 'mediaServer.mediaWorkersWarm', true),
     engine,

@@ -14,6 +14,8 @@ import { WebSocketTransport } from './WebSocketTransport.ts';
 import { HttpEndpointServer } from './HttpEndpointServer.ts';
 import { OpsEndpoints } from './OpsEndpoints.ts';
 import { OpsAccess } from './OpsAccess.ts';
+import { WhipEndpoints } from '../whip/WhipEndpoints.ts';
+import { WhipStreams, WHIP_SESSION } from '../whip/WhipStreams.ts';
 import { MediaWorkerPool } from '../media/worker/MediaWorkerPool.ts';
 import type { FluoConfig } from '../config/FluoConfig.ts';
 import { Logger } from '../log/Logger.ts';
@@ -33,6 +35,8 @@ export class FluoServer {
   readonly httpEndpoints: HttpEndpointServer;
   /** `/metrics` and `/health/*` on the control port. */
   readonly ops: OpsEndpoints;
+  /** WHIP and WHEP (`/whip/{stream}`, `/whep/{stream}`). */
+  readonly whip: WhipEndpoints;
   readonly #transport: WebSocketTransport;
   #stopping = false;
   #gcTimer: NodeJS.Timeout | undefined;
@@ -56,7 +60,8 @@ export class FluoServer {
       marshaller: new Marshaller(this.api),
       factories,
       settings,
-      deliver: (sid, value) => rpc?.deliverEvent(sid, value),
+      // WHIP/WHEP's own session hears its events here, not over a WebSocket.
+      deliver: (sid, value) => (sid === WHIP_SESSION ? this.whip.streams.event(value) : rpc?.deliverEvent(sid, value)),
       maxObjectsPerSession: config.resources.maxObjectsPerSession,
       tags: { maxPerObject: config.resources.maxTagsPerObject, maxLength: config.resources.maxTagLength },
       isolateSessions: config.security.isolateSessions,
@@ -74,6 +79,13 @@ export class FluoServer {
       media: () => this.media.mediaStats(1000),
       stopping: () => this.#stopping,
     }, new OpsAccess(config.metrics.allow));
+    const wr = config.modules.WebRtcEndpoint ?? {};
+    const stunPort = Number(wr.stunServerPort ?? 3478);
+    this.whip = new WhipEndpoints(new WhipStreams(this.router), {
+      allow: config.whip.allow, tokens: config.whip.tokens,
+      ...(wr.stunServerAddress ? { stun: { address: wr.stunServerAddress, port: Number.isInteger(stunPort) ? stunPort : 3478 } } : {}),
+      ...(wr.turnURL ? { turnUrl: wr.turnURL } : {}),
+    });
     this.rpc = rpc = new JsonRpcHandler({
       observe: (method, code, seconds) => this.ops.observeRequest(method, code, seconds),
       router: this.router,
@@ -125,7 +137,7 @@ export class FluoServer {
       sendBuffer: { pause: config.resources.sendBufferPause, close: config.resources.sendBufferClose, timeout: config.resources.sendBufferTimeout },
       onMessage: (text, conn) => this.rpc.handle(text, conn),
       onClose: (conn) => this.rpc.connectionClosed(conn),
-      onHttp: (req, res) => this.ops.handle(req, res),
+      onHttp: (req, res) => this.whip.handle(req, res) || this.ops.handle(req, res),
     });
   }
 
@@ -154,7 +166,7 @@ export class FluoServer {
 
   /** One GC round: sessions with no live connection and no keep-alive lose their objects. */
   collectGarbage(): void {
-    for (const sid of this.rpc.sessions.collect(this.router.mediaSet.sessions())) {
+    for (const sid of this.rpc.sessions.collect(this.router.mediaSet.sessions().filter((s) => s !== WHIP_SESSION))) {
       log.info(`session ${sid} expired: releasing what only it held`);
       this.router.closeSession(sid, false);
     }
@@ -166,6 +178,7 @@ export class FluoServer {
     if (this.#gcTimer) clearInterval(this.#gcTimer);
     this.#gcTimer = undefined;
     await this.#transport.stop();
+    this.whip.streams.close();
     this.router.shutdown();
     await this.httpEndpoints.close();
     await this.media.close();

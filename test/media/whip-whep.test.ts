@@ -1,0 +1,87 @@
+/**
+ * WHIP and WHEP (issue 15 §2) with real peers: a libwebrtc publisher speaking plain HTTP
+ * (RFC 9725: POST its offer, its candidates by PATCH) into a stream that headless
+ * Chromium watches over WHEP (its offer with its candidates in one POST); the viewer
+ * decodes the publisher's picture. A second viewer joins late; DELETEs release
+ * everything (no pipeline, no socket or timer in the workers).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chromiumAgainstFluo } from '../helpers/browser.ts';
+import { RemotePeers, until } from '../helpers/RemotePeers.ts';
+import { assertWorkersIdle } from '../helpers/fluo.ts';
+
+const env = chromiumAgainstFluo();
+
+/** The HTTP base of Fluo's control port. */
+const base = (): string => env.fluo.url.replace(/^ws/, 'http').replace(/\/kurento$/, '');
+
+test('a libwebrtc WHIP publisher, trickling by PATCH, is watched by Chromium over WHEP', async () => {
+  const peers = new RemotePeers();
+  const tab = await env.browser.context.newPage();
+  try {
+    // The publisher: POST the offer, then PATCH each candidate as it comes (trickle).
+    const publisher = await peers.create({ width: 320, height: 240 });
+    const trickled: number[] = [];
+    let patch: ((c: Record<string, unknown>) => void) | undefined;
+    const early: Array<Record<string, unknown>> = [];
+    peers.onCandidate(publisher.id, (c) => (patch ? patch(c) : early.push(c)));
+    const offer = (await publisher.call('offer')) as string;
+    const posted = await fetch(`${base()}/whip/cam1`, { method: 'POST', headers: { 'content-type': 'application/sdp' }, body: offer });
+    assert.equal(posted.status, 201, await posted.clone().text());
+    assert.equal(posted.headers.get('content-type'), 'application/sdp');
+    const location = posted.headers.get('location')!;
+    assert.match(location, /^\/whip\/cam1\/[0-9a-f]{24}$/);
+    const etag = posted.headers.get('etag')!;
+    const answer = await posted.text();
+    assert.match(answer, /^a=candidate:/m, 'Fluo\'s candidates are in the answer');
+    await publisher.call('setAnswer', { sdp: answer });
+    patch = (c) => {
+      const frag = `m=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:${String(c.sdpMid)}\r\na=${String(c.candidate)}\r\n`;
+      void fetch(base() + location, { method: 'PATCH', headers: { 'content-type': 'application/trickle-ice-sdpfrag', 'if-match': etag }, body: frag }).then((r) => trickled.push(r.status));
+    };
+    for (const c of early.splice(0)) patch(c);
+
+    // The viewer, in Chromium: one POST with its candidates, as WHEP players do.
+    await tab.goto(env.page.url);
+    const whep = `${base()}/whep/cam1`;
+    const status = await tab.evaluate(async (url) => {
+      const pc = new RTCPeerConnection();
+      (window as unknown as { pc: RTCPeerConnection }).pc = pc;
+      pc.addTransceiver('video', { direction: 'recvonly' });
+      pc.addTransceiver('audio', { direction: 'recvonly' });
+      await pc.setLocalDescription(await pc.createOffer());
+      await new Promise<void>((r) => { if (pc.iceGatheringState === 'complete') r(); else pc.addEventListener('icegatheringstatechange', () => { if (pc.iceGatheringState === 'complete') r(); }); });
+      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/sdp' }, body: pc.localDescription!.sdp });
+      if (res.status !== 201) return res.status;
+      (window as unknown as { session: string }).session = res.headers.get('location')!;
+      await pc.setRemoteDescription({ type: 'answer', sdp: await res.text() });
+      return res.status;
+    }, whep);
+    assert.equal(status, 201);
+    const decoded = async (): Promise<number> => tab.evaluate(async () => {
+      let frames = 0;
+      (await (window as unknown as { pc: RTCPeerConnection }).pc.getStats()).forEach((s: { type: string; kind?: string; framesDecoded?: number }) => { if (s.type === 'inbound-rtp' && s.kind === 'video') frames = s.framesDecoded ?? 0; });
+      return frames;
+    });
+    await until(async () => (await decoded()) > 20, 20_000, 'frames decoded by the WHEP viewer');
+    assert.ok(trickled.length > 0 && trickled.every((s) => s === 204), `PATCHes answered ${trickled.join(', ')}`);
+
+    // A second publisher on the same stream is refused; the first goes on.
+    const other = await peers.create({ width: 320, height: 240 });
+    const second = await fetch(`${base()}/whip/cam1`, { method: 'POST', headers: { 'content-type': 'application/sdp' }, body: (await other.call('offer')) as string });
+    assert.equal(second.status, 409);
+
+    // Viewer and publisher leave: the stream's pipeline goes with the last.
+    const viewerSession = await tab.evaluate(() => (window as unknown as { session: string }).session);
+    assert.equal((await fetch(base() + viewerSession, { method: 'DELETE' })).status, 200);
+    assert.equal((await fetch(base() + viewerSession, { method: 'DELETE' })).status, 404);
+    assert.equal(env.fluo.server.router.mediaSet.pipelines().length, 1, 'the publisher keeps the stream');
+    assert.equal((await fetch(base() + location, { method: 'DELETE' })).status, 200);
+    assert.equal(env.fluo.server.router.mediaSet.pipelines().length, 0);
+    await assertWorkersIdle(env.fluo.server);
+  } finally {
+    await tab.close();
+    peers.stop();
+  }
+});

@@ -16,9 +16,10 @@ import { crowdDetector } from './crowd-detector/server.ts';
 import { plateDetector } from './plate-detector/server.ts';
 import { plateDetectorOrion } from './plate-detector-orion/server.ts';
 import { chroma } from './chroma/server.ts';
+import { helloWorldTyped } from './hello-world-typed/server.ts';
 
 /** Every tutorial by its name (the names of Kurento's tutorial folders). */
-export const TUTORIALS: Record<string, (kurento: Kurento) => Tutorial> = {
+export const TUTORIALS: Record<string, (kurento: Kurento, wsUri: string) => Tutorial> = {
   'hello-world': (k) => helloWorld(k),
   'one2many-call': (k) => one2many(k),
   'one2many-switch': (k) => one2manySwitch(k),
@@ -38,6 +39,8 @@ export const TUTORIALS: Record<string, (kurento: Kurento) => Tutorial> = {
   // The same with the FIWARE context broker (FIWARE_BROKER_URL): plates become MediaEvent entities.
   'plate-detection-orion': (k) => plateDetectorOrion(k),
   chroma: (k) => chroma(k),
+  // Hello World on the typed client (packages/fluo-client) instead of kurento-client.
+  'hello-world-typed': (_k, wsUri) => helloWorldTyped(wsUri),
 };
 
 export interface RunningTutorial {
@@ -51,7 +54,7 @@ export async function startTutorial(name: string, wsUri: string, port: number, h
   const make = TUTORIALS[name];
   if (!make) throw new Error(`unknown tutorial '${name}' (one of: ${Object.keys(TUTORIALS).join(', ')})`);
   const kurento = await connectKurento(wsUri);
-  const server = new TutorialServer(make(kurento));
+  const server = new TutorialServer(make(kurento, wsUri));
   const bound = await server.listen(port, host);
   return {
     port: bound,

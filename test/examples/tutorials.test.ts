@@ -70,6 +70,25 @@ test('hello-world: the camera comes back from Fluo; stop releases the pipeline',
   }
 });
 
+test('hello-world-typed: the same page through the typed client; stop and closing the tab release the pipeline', async () => {
+  const app = await startTutorial('hello-world-typed', fluo.url, 0, '127.0.0.1');
+  try {
+    const page = await open(app);
+    await page.click('#start');
+    const shown = await videoPlays(page, 'videoOutput');
+    assert.ok(shown.luma > 10, `the returned picture is not black (mean luma ${shown.luma.toFixed(1)})`);
+    assert.equal(await pipelines(), 1);
+    await page.click('#stop');
+    await waitFor(async () => (await pipelines()) === 0, 5000);
+    await page.click('#start');
+    await videoPlays(page, 'videoOutput');
+    await page.close();
+    await waitFor(async () => (await pipelines()) === 0, 5000);
+  } finally {
+    await app.stop();
+  }
+});
+
 test('datachannel: text typed in the page comes back over the data channel', async () => {
   const app = await startTutorial('datachannel', fluo.url, 0, '127.0.0.1');
   try {

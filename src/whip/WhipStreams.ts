@@ -6,6 +6,14 @@ import { iceCredentials } from './sdpFrag.ts';
 
 /** The session that owns the objects WHIP and WHEP make (kept out of the session GC). */
 export const WHIP_SESSION = 'fluo-whip';
+/**
+ * Tag keys by which an application binds a stream name to an element of its own
+ * pipeline (a Fluo extension through Kurento's own `addTag`, so kurento-client needs
+ * nothing new): `fluo.whip` = name makes that element the sink of the stream's WHIP
+ * publisher, `fluo.whep` = name makes it the source of the stream's WHEP viewers.
+ */
+export const WHIP_TAG = 'fluo.whip';
+export const WHEP_TAG = 'fluo.whep';
 /** How long an answer waits for the endpoint's candidates (host ones take milliseconds). */
 const GATHER_TIMEOUT_MS = 3_000;
 
@@ -14,11 +22,15 @@ export interface WhipSession {
   readonly stream: string;
   readonly kind: 'whip' | 'whep';
   readonly endpoint: string;
+  /** The pipeline of the endpoint: WHIP's own for the stream, or an application's. */
+  readonly pipeline: string;
   /** The entity tag of the session's ICE state (RFC 9725 §4.3.1): its ICE ufrag. */
   etag: string;
 }
 
 interface Stream { pipeline?: string; publisher?: WhipSession; viewers: Map<string, WhipSession>; chain: Promise<unknown> }
+/** An application's element bound to a stream by its tag, and the pipeline it is in. */
+interface Binding { element: string; pipeline: string }
 
 /** An HTTP outcome with its status (the HTTP side maps it). */
 export class WhipError extends Error {
@@ -62,6 +74,14 @@ export class WhipStreams {
   publish(stream: string, offer: string): Promise<{ session: WhipSession; answer: string }> {
     return this.#serial(stream, async (s) => {
       if (s.publisher) throw new WhipError(409, `stream '${stream}' already has a publisher`);
+      const bound = this.#binding(WHIP_TAG, stream);
+      if (bound) {
+        // The application's pipeline: the publisher feeds its element, nothing more.
+        const opened = await this.#openIn(bound.pipeline, stream, 'whip', offer);
+        await this.#router.invoke(WHIP_SESSION, opened.session.endpoint, 'connect', { sink: bound.element });
+        s.publisher = opened.session;
+        return opened;
+      }
       const { session, answer } = await this.#open(stream, s, 'whip', offer);
       s.publisher = session;
       for (const v of s.viewers.values()) await this.#connect(session, v);
@@ -72,6 +92,20 @@ export class WhipStreams {
   /** A WHEP viewer's offer: its answer; connected to the publisher now or when it comes. */
   view(stream: string, offer: string): Promise<{ session: WhipSession; answer: string }> {
     return this.#serial(stream, async (s) => {
+      const bound = this.#binding(WHEP_TAG, stream);
+      if (bound) {
+        const opened = await this.#openIn(bound.pipeline, stream, 'whep', offer);
+        await this.#router.invoke(WHIP_SESSION, bound.element, 'connect', { sink: opened.session.endpoint });
+        s.viewers.set(opened.session.id, opened.session);
+        return opened;
+      }
+      if (s.publisher && s.pipeline === undefined) {
+        // The publisher went into an application's pipeline (fluo.whip): viewers join it there.
+        const opened = await this.#openIn(s.publisher.pipeline, stream, 'whep', offer);
+        s.viewers.set(opened.session.id, opened.session);
+        await this.#connect(s.publisher, opened.session);
+        return opened;
+      }
       const { session, answer } = await this.#open(stream, s, 'whep', offer);
       s.viewers.set(session.id, session);
       if (s.publisher) await this.#connect(s.publisher, session);
@@ -94,9 +128,10 @@ export class WhipStreams {
       s.viewers.delete(session.id);
       this.#gathered.delete(session.endpoint);
       const last = !s.publisher && s.viewers.size === 0;
-      const target = last ? s.pipeline : session.endpoint;
+      // Only a pipeline of WHIP's own goes with the last session, never an application's.
+      const target = last && s.pipeline ? s.pipeline : session.endpoint;
       if (last) this.#streams.delete(session.stream);
-      if (target) this.#release(target);
+      this.#release(target);
     });
   }
 
@@ -129,8 +164,25 @@ export class WhipStreams {
     return run;
   }
 
-  async #open(stream: string, s: Stream, kind: 'whip' | 'whep', offer: string): Promise<{ session: WhipSession; answer: string }> {
-    const fresh = s.pipeline === undefined;
+  /** The element an application bound to `stream` with `tag`, if any. */
+  #binding(tag: string, stream: string): Binding | undefined {
+    for (const o of this.#router.mediaSet.all()) {
+      const pipeline = o.pipeline;
+      if (pipeline && o.getTags().some((t) => t.key === tag && t.value === stream)) return { element: o.id, pipeline: pipeline.id };
+    }
+    return undefined;
+  }
+
+  /** A session's endpoint in an application's pipeline (released alone on failure). */
+  async #openIn(pipeline: string, stream: string, kind: 'whip' | 'whep', offer: string): Promise<{ session: WhipSession; answer: string }> {
+    const s: Stream = { pipeline, viewers: new Map(), chain: Promise.resolve() };
+    // Not fresh: a failure releases the endpoint, never the application's pipeline.
+    const opened = await this.#open(stream, s, kind, offer, false);
+    return opened;
+  }
+
+  async #open(stream: string, s: Stream, kind: 'whip' | 'whep', offer: string, owned = true): Promise<{ session: WhipSession; answer: string }> {
+    const fresh = owned && s.pipeline === undefined;
     if (fresh) s.pipeline = await this.#router.create(WHIP_SESSION, 'MediaPipeline', {}, {});
     let endpoint: string | undefined;
     try {
@@ -153,7 +205,7 @@ export class WhipStreams {
       await gathered;
       this.#gathered.delete(ep);
       const full = String(await this.#router.invoke(WHIP_SESSION, ep, 'getLocalSessionDescriptor', {}) ?? answer);
-      const session: WhipSession = { id: randomBytes(12).toString('hex'), stream, kind, endpoint: ep, etag: etagOf(full) };
+      const session: WhipSession = { id: randomBytes(12).toString('hex'), stream, kind, endpoint: ep, pipeline: s.pipeline!, etag: etagOf(full) };
       this.#sessions.set(session.id, session);
       return { session, answer: full };
     } catch (err) {

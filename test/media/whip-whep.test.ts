@@ -6,10 +6,11 @@
  * everything (no pipeline, no socket or timer in the workers).
  */
 import { test } from 'node:test';
+import dgram from 'node:dgram';
 import assert from 'node:assert/strict';
 import { chromiumAgainstFluo } from '../helpers/browser.ts';
 import { RemotePeers, until } from '../helpers/RemotePeers.ts';
-import { assertWorkersIdle } from '../helpers/fluo.ts';
+import { assertWorkersIdle, RpcClient } from '../helpers/fluo.ts';
 
 const env = chromiumAgainstFluo();
 
@@ -82,6 +83,50 @@ test('a libwebrtc WHIP publisher, trickling by PATCH, is watched by Chromium ove
     await assertWorkersIdle(env.fluo.server);
   } finally {
     await tab.close();
+    peers.stop();
+  }
+});
+
+test('an application binds a stream to its own element (tag fluo.whip): the WHIP publisher feeds it; DELETE leaves the application\'s pipeline', async () => {
+  const peers = new RemotePeers();
+  const c = await RpcClient.open(env.fluo.url);
+  try {
+    const sid = (await c.ok('connect')).sessionId!;
+    const v = async (method: string, params: Record<string, unknown>) => (await c.ok(method, { ...params, sessionId: sid })).value;
+    const P = await v('create', { type: 'MediaPipeline' }) as string;
+    const presenter = await v('create', { type: 'PassThrough', constructorParams: { mediaPipeline: P } }) as string;
+    await v('invoke', { object: presenter, operation: 'addTag', operationParams: { key: 'fluo.whip', value: 'studio' } });
+    // The application's own viewer of the presenter: an RtpEndpoint sending to a socket here.
+    const rtpOut = await v('create', { type: 'RtpEndpoint', constructorParams: { mediaPipeline: P } }) as string;
+    const socket = dgram.createSocket('udp4');
+    let packets = 0;
+    socket.on('message', () => { packets++; });
+    await new Promise<void>((r) => socket.bind(0, '127.0.0.1', () => r()));
+    await v('invoke', { object: rtpOut, operation: 'processOffer', operationParams: { offer: ['v=0', 'o=- 1 1 IN IP4 127.0.0.1', 's=app', 'c=IN IP4 127.0.0.1', 't=0 0', `m=video ${socket.address().port} RTP/AVP 96`, 'a=rtpmap:96 VP8/90000', 'a=recvonly', ''].join('\r\n') } });
+    await v('invoke', { object: presenter, operation: 'connect', operationParams: { sink: rtpOut } });
+
+    const publisher = await peers.create({ width: 320, height: 240 });
+    const early: Array<Record<string, unknown>> = [];
+    let patch: ((cand: Record<string, unknown>) => void) | undefined;
+    peers.onCandidate(publisher.id, (cand) => (patch ? patch(cand) : early.push(cand)));
+    const posted = await fetch(`${base()}/whip/studio`, { method: 'POST', headers: { 'content-type': 'application/sdp' }, body: (await publisher.call('offer')) as string });
+    assert.equal(posted.status, 201, await posted.clone().text());
+    const location = posted.headers.get('location')!;
+    await publisher.call('setAnswer', { sdp: await posted.text() });
+    patch = (cand) => void fetch(base() + location, { method: 'PATCH', headers: { 'content-type': 'application/trickle-ice-sdpfrag' }, body: `m=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:${String(cand.sdpMid)}\r\na=${String(cand.candidate)}\r\n` });
+    for (const cand of early.splice(0)) patch(cand);
+
+    assert.equal(env.fluo.server.router.mediaSet.pipelines().length, 1, 'no pipeline of WHIP\'s own');
+    await until(() => packets > 20, 15_000, 'the publisher\'s video through the application\'s element to its own viewer');
+    socket.close();
+    assert.equal((await fetch(base() + location, { method: 'DELETE' })).status, 200);
+    const children = await v('invoke', { object: P, operation: 'getChildren' }) as string[];
+    assert.deepEqual(children.sort(), [presenter, rtpOut].sort(), 'the publisher\'s endpoint went, the application\'s elements stayed');
+    await v('release', { object: P });
+    await publisher.close();
+    await assertWorkersIdle(env.fluo.server);
+  } finally {
+    await c.close();
     peers.stop();
   }
 });

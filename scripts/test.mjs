@@ -21,6 +21,11 @@ if (!process.env.FLUO_IN_NETNS && process.getuid?.() === 0 && !args.includes('--
   console.log('# unshare -n not available: running on the host network (loopback only)');
 }
 
+// --single-port: the run in single-port mode (issue 14 item 1): every media worker's
+// WebRtcEndpoints share one UDP port from 41000 up; tests of what only per-endpoint ports
+// have skip (test/helpers/fluo.ts SINGLE_PORT).
+if (args.includes('--single-port')) process.env.FLUO_WEBRTC_PORT ??= '41000';
+
 const started = Date.now();
 if (!args.includes('--no-typecheck')) {
   const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.json')], { stdio: 'inherit', cwd: root });

@@ -93,6 +93,8 @@ export interface FluoConfig {
   };
   /** Media worker threads; resolved (one per core when the file says 0). */
   readonly mediaWorkers: number;
+  /** Single-port mode: worker i's WebRtcEndpoints share UDP port webRtcPort + i; 0: a port each (Kurento's way). */
+  readonly webRtcPort: number;
   /** Media workers start with the server and stay while idle (`mediaServer.mediaWorkersWarm`). */
   readonly mediaWorkersWarm: boolean;
   /** The media engine (GStreamer processes), `mediaServer.engine` (Fluo addition). */

@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startFluo, RpcClient, workerSockets, assertWorkersIdle } from '../helpers/fluo.ts';
+import { startFluo, RpcClient, workerSockets, assertWorkersIdle, SINGLE_PORT } from '../helpers/fluo.ts';
 import { RemotePeers, until } from '../helpers/RemotePeers.ts';
 
 test('endpoints whose peer never connects free their sockets after iceConnectTimeout, and raise Error', async () => {
@@ -32,7 +32,8 @@ test('endpoints whose peer never connects free their sockets after iceConnectTim
       eps.push(ep);
     }
     const held = (await workerSockets(fluo.server)).length;
-    assert.ok(held >= 40, `sockets held while waiting for the peers: ${held}`);
+    // A socket or two per endpoint, or the worker's shared ones in single-port mode.
+    assert.ok(held >= (SINGLE_PORT ? 1 : 40), `sockets held while waiting for the peers: ${held}`);
     await until(() => errors.length === eps.length, 10_000, 'an Error from every endpoint');
     for (const e of errors) {
       assert.equal(e.data.type, 'ICE_CONNECT_TIMEOUT');

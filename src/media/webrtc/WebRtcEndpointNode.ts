@@ -18,6 +18,7 @@ import { guardFinishedHandshake } from './dtlsGuard.ts';
 import { DataChannels } from './DataChannels.ts';
 import { renumberRetransmissions } from './dtlsRetransmission.ts';
 import { startClientNow } from './dtlsClientStart.ts';
+import { sharedPort } from './sharedPort/installSharedPort.ts';
 import { enlargeIceReceiveBuffers } from '../rtp/receiveBuffers.ts';
 import { IceGuard } from './IceGuard.ts';
 import { DtlsTransportKeeper } from './DtlsTransportKeeper.ts';
@@ -94,7 +95,8 @@ export class WebRtcEndpointNode extends SdpEndpointNode {
     this.#opts = { ...options, ice: options.ice ?? {} };
     this.#ice = this.#opts.ice;
     this.readySince = Infinity; // until the peer is connected
-    this.#pc = new RTCPeerConnection(peerConfig(this.#ice, { min: Number(this.#opts.minPort) || undefined, max: Number(this.#opts.maxPort) || undefined }));
+    this.#pc = new RTCPeerConnection(peerConfig(this.#ice, { min: Number(this.#opts.minPort) || undefined, max: Number(this.#opts.maxPort) || undefined, shared: sharedPort()?.port }));
+    sharedPort()?.addPeer(this.#pc);
     this.#transports = new DtlsTransportKeeper(this.#pc);
     this.#out = new ForwardingSender(this.#pc, {
       keyframe: () => this.input('VIDEO')?.requestKeyframe(this),
@@ -403,7 +405,7 @@ export class WebRtcEndpointNode extends SdpEndpointNode {
   #setIce(ice: IceSettings): void {
     this.#ice = ice;
     this.#announce = new CandidatePolicy(ice);
-    this.#pc.setConfiguration(iceConfig(ice));
+    this.#pc.setConfiguration(iceConfig(ice, sharedPort() !== undefined));
   }
 
   #checkSdp(sdp: string, what: 'offer' | 'answer'): void {
@@ -585,6 +587,7 @@ export class WebRtcEndpointNode extends SdpEndpointNode {
 
   protected override onClose(): Promise<void> {
     clearTimeout(this.#iceDeadline);
+    sharedPort()?.removePeer(this.#pc);
     return this.#freeTransport();
   }
 

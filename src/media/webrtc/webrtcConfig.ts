@@ -78,12 +78,16 @@ export function interfaceNames(ice: IceSettings): string[] {
  * (WebRtcEndpointNode applies them again on setIce): ICE servers, and ICE-TCP (RFC 6544)
  * passive candidates, on unless iceTcp is 0 (Kurento's default: 1).
  */
-export function iceConfig(ice: IceSettings): Pick<PeerConfig, 'iceServers' | 'iceUseTcp'> {
+export function iceConfig(ice: IceSettings, singlePort = false): Pick<PeerConfig, 'iceServers' | 'iceUseTcp'> {
+  // On a shared port, Fluo makes no TURN allocation (every endpoint would allocate from
+  // the same address and port, which a TURN server takes as one client, RFC 8656 §2.2)
+  // and no ICE-TCP listener of its own: host and server-reflexive candidates only.
+  if (singlePort) return { iceServers: iceServers({ ...ice, turnUrl: undefined }), iceUseTcp: false };
   return { iceServers: iceServers(ice), iceUseTcp: ice.iceTcp !== false };
 }
 
 /** werift peer settings from a WebRtcEndpoint's ICE settings and port range. */
-export function peerConfig(ice: IceSettings, ports: { min?: number; max?: number }): Partial<PeerConfig> {
+export function peerConfig(ice: IceSettings, ports: { min?: number; max?: number; shared?: number }): Partial<PeerConfig> {
   const wantsLoopback = interfaceNames(ice).includes('lo') || onlyLoopback();
   const extra: string[] = [];
   // werift leaves loopback out of its host addresses; 'lo' (or a machine with nothing
@@ -94,9 +98,12 @@ export function peerConfig(ice: IceSettings, ports: { min?: number; max?: number
   return {
     codecs: codecs(),
     headerExtensions: { audio: [useSdesMid()], video: [useSdesMid()] },
-    ...iceConfig(ice),
+    ...iceConfig(ice, ports.shared !== undefined),
     iceAdditionalHostAddresses: extra.length ? extra : undefined,
-    icePortRange: ports.min && ports.max && ports.max >= ports.min ? [ports.min, ports.max] : undefined,
+    // The shared port of single-port mode (installSharedPort takes [port, port + 1] as its
+    // sign: werift refuses a range of one port), else the endpoint's own range (Kurento's
+    // minPort/maxPort).
+    icePortRange: ports.shared !== undefined ? [ports.shared, ports.shared + 1] : ports.min && ports.max && ports.max >= ports.min ? [ports.min, ports.max] : undefined,
     // IPv6 host candidates too, as Kurento gathers on every interface of both families
     // (its ipv4/ipv6 test variants connect with one family's candidates only).
     iceUseIpv6: true,

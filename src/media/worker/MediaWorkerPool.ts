@@ -40,13 +40,16 @@ export class MediaWorkerPool {
   #closed = false;
 
   readonly #engine: EngineSettings;
+  /** Single-port mode's base port (worker i takes base + i), or 0. */
+  readonly #webRtcPort: number;
 
   /**
    * `count` worker threads (0: one per core); `engine` the media engine settings, with
    * `processes` the total for the server, shared out among the workers.
    */
-  constructor(count: number, engine: EngineSettings = DEFAULT_ENGINE_SETTINGS, options: { keepWarm?: boolean } = {}) {
+  constructor(count: number, engine: EngineSettings = DEFAULT_ENGINE_SETTINGS, options: { keepWarm?: boolean; webRtcPort?: number } = {}) {
     this.keepWarm = options.keepWarm ?? false;
+    this.#webRtcPort = options.webRtcPort ?? 0;
     const n = count > 0 ? count : os.availableParallelism();
     this.#engine = { ...engine, processes: Math.max(1, Math.ceil(engine.processes / n)) };
     this.#workers = Array.from({ length: n }, (_, index) => ({ index, worker: undefined, ready: undefined, pipelines: new Set(), idleTimer: undefined }));
@@ -163,7 +166,7 @@ export class MediaWorkerPool {
     const url = await workerEntry();
     if (this.#closed) throw new KurentoError('UNEXPECTED_ERROR', 'Media workers are stopped');
     const worker = new Worker(url, {
-      workerData: { index: entry.index, engine: this.#engine },
+      workerData: { index: entry.index, engine: this.#engine, webRtcPort: this.#webRtcPort ? this.#webRtcPort + entry.index : 0 },
       // FIFOs (FrameTap, HttpUpload) are opened with fs.openSync and handed to a
       // net.Socket, which closes them itself: Node's tracking of fds opened in a worker
       // never hears of that close, warns "opened in unmanaged mode twice" when the

@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { mediaCounters } from './mediaCounters.ts';
+import { installSharedPort, sharedPort } from '../webrtc/sharedPort/installSharedPort.ts';
 import { MediaHost } from './MediaHost.ts';
 import type { EngineSettings } from '../engine/MediaEngine.ts';
 import type { FromWorker, ToWorker } from '../../shared/workerProtocol.ts';
@@ -8,7 +9,10 @@ import type { FromWorker, ToWorker } from '../../shared/workerProtocol.ts';
 /** Entry point of a media worker thread: one MediaHost behind the message interface. */
 if (!parentPort) throw new Error('worker-main must run in a worker thread');
 const port = parentPort;
-const settings = (workerData as { engine?: EngineSettings } | undefined)?.engine;
+const data = workerData as { engine?: EngineSettings; webRtcPort?: number } | undefined;
+const settings = data?.engine;
+// Single-port mode: this worker's WebRtcEndpoints share one UDP port (issue 14 item 1).
+if (data?.webRtcPort) installSharedPort(data.webRtcPort);
 const host = new MediaHost((m: FromWorker) => port.postMessage(m), settings);
 const STOP_TIMEOUT_MS = 2_000;
 // Sampled every 200 ms: each sample wakes the thread, and a wakeup costs 100-200 µs of a
@@ -42,6 +46,7 @@ port.on('message', (m: ToWorker) => {
 });
 port.on('close', () => {
   loopDelay.disable();
+  sharedPort()?.close();
   host.closeAll();
 });
 // A bug in one node's asynchronous callback must not take the worker's other pipelines down.

@@ -1,0 +1,46 @@
+import type dgram from 'node:dgram';
+import type { SharedUdpPort } from './SharedUdpPort.ts';
+
+export type Address = [string, number];
+
+/**
+ * What werift's StunProtocol takes as its UDP transport (werift's UdpTransport: `type`,
+ * `socket`, `address`, `addressFamily`, `onData`, `send`, `close`), on the worker's
+ * shared socket instead of a socket of its own. `socket` is the shared one, so the
+ * native fast path (SelectedPairRoute) sends SRTP through the same port.
+ */
+export class VirtualUdpTransport {
+  readonly type = 'udp';
+  readonly #port: SharedUdpPort;
+  readonly socket: dgram.Socket;
+  readonly family: 'udp4' | 'udp6';
+  closed = false;
+  onData: (data: Buffer, addr: Address) => void = () => undefined;
+
+  constructor(port: SharedUdpPort, socket: dgram.Socket, family: 'udp4' | 'udp6') {
+    this.#port = port;
+    this.socket = socket;
+    this.family = family;
+  }
+
+  get address(): { address: string; port: number } {
+    return this.socket.address();
+  }
+
+  /** 4 or 6, as werift's UdpTransport says it (its STUN client resolves names with it). */
+  get addressFamily(): 4 | 6 {
+    return this.family === 'udp4' ? 4 : 6;
+  }
+
+  async send(data: Buffer, addr: Address): Promise<void> {
+    if (this.closed) return;
+    this.#port.sent(this, data, addr);
+    await new Promise<void>((resolve) => this.socket.send(data, addr[1], addr[0], () => resolve()));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.#port.remove(this);
+  }
+}

@@ -1,0 +1,44 @@
+import { UdpTransport } from 'werift';
+import { Logger } from '../../../log/Logger.ts';
+import { SharedUdpPort } from './SharedUdpPort.ts';
+
+const log = Logger.get('webrtcendpoint');
+
+type Init = (type: 'udp4' | 'udp6', options?: { portRange?: [number, number]; port?: number; interfaceAddresses?: unknown }) => Promise<unknown>;
+
+let shared: SharedUdpPort | undefined;
+
+/**
+ * Single-port mode for this worker (issue 14 item 1): werift's UDP transports asked for
+ * the port range [port, port + 1] (what `peerConfig` gives every endpoint in this mode) are
+ * made on the worker's shared socket instead of a socket each. A small override of
+ * werift's `UdpTransport.init`, the one place its ICE makes UDP sockets; anything else
+ * is werift's own. When the port cannot be bound (taken), an endpoint falls back to a
+ * socket of its own in the OS's range, said once in the log.
+ */
+export function installSharedPort(port: number): SharedUdpPort {
+  if (shared) return shared;
+  const port0 = port;
+  const s = new SharedUdpPort(port0);
+  shared = s;
+  const original = UdpTransport.init.bind(UdpTransport) as Init;
+  let warned = false;
+  (UdpTransport as unknown as { init: Init }).init = async (type, options = {}) => {
+    const r = options.portRange;
+    if (!r || r[0] !== port0 || r[1] !== port0 + 1) return original(type, options);
+    try {
+      return await s.transport(type);
+    } catch (err) {
+      if (!warned) log.warn(`the shared WebRTC port ${port0} could not be bound (${(err as Error).message}): endpoints use ports of their own`);
+      warned = true;
+      const { portRange: _r, ...rest } = options;
+      return original(type, rest);
+    }
+  };
+  return s;
+}
+
+/** The worker's shared port, when single-port mode is on. */
+export function sharedPort(): SharedUdpPort | undefined {
+  return shared;
+}

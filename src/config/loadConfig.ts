@@ -149,7 +149,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loa
     mediaWorkers: workers === 0 ? os.availableParallelism() : workers,
     mediaWorkersWarm: k.bool(ms.mediaWorkersWarm, 'mediaServer.mediaWorkersWarm', true),
     // FLUO_WEBRTC_PORT overrides the file (containers, and the test runner's single-port runs).
-    webRtcPort: env.FLUO_WEBRTC_PORT !== undefined
+    webRtcPort: env.FLUO_WEBRTC_PORT !== undefined && env.FLUO_WEBRTC_PORT !== ''
       ? cliInt(env.FLUO_WEBRTC_PORT, 'FLUO_WEBRTC_PORT', 0, 65000)
       : k.int(ms.webRtcPort, 'mediaServer.webRtcPort', 0, 0, 65000),
     engine,

@@ -261,3 +261,15 @@ test('logging: colours, logs path, file size and count', () => {
   // Kurento launch scripts pass these; Fluo accepts and ignores them.
   assert.equal(run(['--modules-path=.', '--gst-plugin-path', '.']).websocket.port, 8888);
 });
+
+test('FLUO_WEBRTC_PORT: a base port turns single-port mode on; empty or absent leaves the file\'s 0; garbage is refused', () => {
+  const port = (env: Record<string, string>) => {
+    const r = loadConfig([], env);
+    assert.equal(r.kind, 'run');
+    return r.kind === 'run' ? r.config.webRtcPort : -1;
+  };
+  assert.equal(port({}), 0);
+  assert.equal(port({ FLUO_WEBRTC_PORT: '' }), 0);
+  assert.equal(port({ FLUO_WEBRTC_PORT: '40000' }), 40000);
+  assert.throws(() => loadConfig([], { FLUO_WEBRTC_PORT: 'many' }), /FLUO_WEBRTC_PORT/);
+});

@@ -91,4 +91,21 @@ export class SdpEndpoint extends SessionEndpoint {
   get negotiated(): boolean {
     return this.#state === 'done';
   }
+
+  /**
+   * Runs `step` on a negotiated endpoint, one SDP step at a time as the others, and
+   * takes the descriptors it gives (an ICE restart changes both sides' credentials).
+   */
+  protected async renegotiate(step: (remote: string) => Promise<{ local: string; remote: string }>): Promise<string> {
+    if (this.#state !== 'done') throw new KurentoError('SDP_END_POINT_NOT_OFFER_GENERATED', 'The endpoint has not negotiated yet');
+    this.#state = 'busy';
+    try {
+      const { local, remote } = await step(this.#remote!);
+      this.#local = local;
+      this.#remote = remote;
+      return local;
+    } finally {
+      this.#state = 'done';
+    }
+  }
 }

@@ -1,6 +1,7 @@
 import { KurentoError } from '../shared/KurentoError.ts';
 import { parseTurnUrl, redactTurnUrl, TURN_URL_FORM } from '../shared/turnUrl.ts';
 import { BaseRtpEndpoint } from './BaseRtpEndpoint.ts';
+import { offerWithCredentials } from '../shared/iceRestart.ts';
 import type { ObjectInit, Params } from '../core/types.ts';
 import type { EventMessage, IceSettings, MediaEvents } from '../shared/workerProtocol.ts';
 
@@ -119,6 +120,19 @@ export class WebRtcEndpoint extends BaseRtpEndpoint {
 
   async gatherCandidates(_p: Params): Promise<void> {
     await this.mediaCall('gatherCandidates', {});
+  }
+
+  /**
+   * An ICE restart asked by the peer with new credentials (WHIP/WHEP's PATCH, RFC 9725
+   * §4.3.2): not a Kurento method (KMS answers a second processOffer with 40208, and so
+   * does Fluo), so no client can call it over JSON-RPC. Resolves to the new local SDP,
+   * which carries Fluo's new credentials and candidates.
+   */
+  restartIce(ufrag: string, pwd: string): Promise<string> {
+    return this.renegotiate(async (remote) => {
+      const local = await this.mediaCall('restartIce', { ufrag, pwd });
+      return { local, remote: offerWithCredentials(remote, ufrag, pwd) };
+    });
   }
 
   async addIceCandidate(p: Params): Promise<void> {

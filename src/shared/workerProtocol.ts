@@ -171,6 +171,11 @@ export interface MediaOps {
   createDataChannel: { args: DataChannelArgs; result: null };
   closeDataChannel: { args: { channelId: number }; result: null };
   setIce: { args: IceSettings; result: null };
+  /**
+   * An ICE restart asked by the remote peer (RFC 8445 §2.4, WHIP's PATCH, RFC 9725
+   * §4.3.2): its new credentials; the answer is Fluo's new local SDP, gathered.
+   */
+  restartIce: { args: { ufrag: string; pwd: string }; result: string };
   /** UriEndpoint: RecorderEndpoint.record, PlayerEndpoint.play. */
   record: { args: Empty; result: null };
   pause: { args: Empty; result: null };
@@ -238,7 +243,7 @@ type SdpOps = 'processOffer' | 'generateOffer' | 'processAnswer' | 'requestKeyfr
 /** Every kind of media node: its options and the operations it answers. */
 export interface NodeKinds {
   PassThrough: { options: Empty; ops: 'getStats' | 'setFormat' };
-  WebRtcEndpoint: { options: WebRtcEndpointOptions; ops: 'getStats' | 'setFormat' | SdpOps | 'gatherCandidates' | 'addIceCandidate' | 'createDataChannel' | 'closeDataChannel' | 'setIce' };
+  WebRtcEndpoint: { options: WebRtcEndpointOptions; ops: 'getStats' | 'setFormat' | SdpOps | 'gatherCandidates' | 'addIceCandidate' | 'createDataChannel' | 'closeDataChannel' | 'setIce' | 'restartIce' };
   RtpEndpoint: { options: RtpEndpointOptions; ops: 'getStats' | 'setFormat' | SdpOps };
   RecorderEndpoint: { options: RecorderEndpointOptions; ops: 'getStats' | 'setFormat' | 'record' | 'pause' | 'stop' | 'stopAndWait' };
   PlayerEndpoint: { options: PlayerEndpointOptions; ops: 'getStats' | 'setFormat' | 'play' | 'pause' | 'stop' | 'getVideoInfo' | 'getPosition' | 'setPosition' | 'getElementGstreamerDot' };

@@ -4,7 +4,7 @@ import { OpsAccess } from '../server/OpsAccess.ts';
 import { parseTurnUrl } from '../shared/turnUrl.ts';
 import { KurentoError } from '../shared/KurentoError.ts';
 import { Logger } from '../log/Logger.ts';
-import { MAX_FRAG, parseSdpFrag, type SdpFrag } from './sdpFrag.ts';
+import { MAX_FRAG, parseSdpFrag, restartFragOf, type SdpFrag } from './sdpFrag.ts';
 import { WhipError, WhipStreams, type WhipSession } from './WhipStreams.ts';
 
 const log = Logger.get('FluoWhip');
@@ -122,8 +122,12 @@ export class WhipEndpoints {
     if (ifMatch !== undefined && ifMatch !== '*' && ifMatch !== session.etag) throw new WhipError(412, 'If-Match does not match the session\'s ETag');
     if (restart) {
       if (ifMatch === undefined) throw new WhipError(428, 'an ICE restart needs If-Match');
-      // RFC 9725 §4.3.2: a session that supports trickle but not ICE restarts answers 422.
-      throw new WhipError(422, 'ICE restarts are not supported: make a new session (DELETE, then POST)');
+      // RFC 9725 §4.3.2: 200 with Fluo's new credentials and candidates, and a new ETag.
+      const answer = restartFragOf(await this.streams.restart(session, frag));
+      res.setHeader('ETag', session.etag);
+      res.writeHead(200, { 'Content-Type': 'application/trickle-ice-sdpfrag', 'Content-Length': Buffer.byteLength(answer) });
+      res.end(answer);
+      return;
     }
     await this.streams.trickle(session, frag);
     end(res, 204);

@@ -3,6 +3,8 @@ import type { OperationRouter } from '../core/OperationRouter.ts';
 import { KurentoError } from '../shared/KurentoError.ts';
 import type { SdpFrag } from './sdpFrag.ts';
 import { iceCredentials } from './sdpFrag.ts';
+import { badIceCredentials } from '../shared/iceRestart.ts';
+import { WebRtcEndpoint } from '../elements/WebRtcEndpoint.ts';
 
 /** The session that owns the objects WHIP and WHEP make (kept out of the session GC). */
 export const WHIP_SESSION = 'fluo-whip';
@@ -118,6 +120,30 @@ export class WhipStreams {
     for (const c of frag.candidates) {
       await this.#router.invoke(WHIP_SESSION, session.endpoint, 'addIceCandidate', { candidate: { candidate: c.candidate, sdpMid: c.sdpMid ?? String(c.sdpMLineIndex), sdpMLineIndex: c.sdpMLineIndex } });
     }
+  }
+
+  /**
+   * An ICE restart (RFC 9725 §4.3.2): the client's new credentials and candidates; the
+   * answer is Fluo's new local SDP (its new credentials and candidates), and the
+   * session's ETag becomes the new ufrag's.
+   */
+  async restart(session: WhipSession, frag: SdpFrag): Promise<string> {
+    if (frag.ufrag === undefined || frag.pwd === undefined) throw new WhipError(400, 'an ICE restart needs both a=ice-ufrag and a=ice-pwd');
+    const bad = badIceCredentials(frag.ufrag, frag.pwd);
+    if (bad) throw new WhipError(400, bad);
+    const ep = this.#router.mediaSet.get(session.endpoint);
+    if (!(ep instanceof WebRtcEndpoint)) throw new WhipError(404, 'the session\'s endpoint is gone');
+    let local: string;
+    try {
+      local = await ep.restartIce(frag.ufrag, frag.pwd);
+    } catch (err) {
+      // A restart during another SDP step, or on an endpoint that offered: not now.
+      if (err instanceof KurentoError) throw new WhipError(409, `the ICE restart cannot be done now: ${err.message}`);
+      throw err;
+    }
+    session.etag = etagOf(local);
+    await this.trickle(session, frag);
+    return local;
   }
 
   /** DELETE: the session's endpoint released; the pipeline too when it was the last. */

@@ -45,3 +45,20 @@ export function parseSdpFrag(text: string): SdpFrag {
 export function iceCredentials(sdp: string): { ufrag?: string; pwd?: string } {
   return { ufrag: /^a=ice-ufrag:(\S+)/m.exec(sdp)?.[1], pwd: /^a=ice-pwd:(\S+)/m.exec(sdp)?.[1] };
 }
+
+/**
+ * The fragment that answers an ICE restart (RFC 9725 §4.3.2, RFC 8840 §9): Fluo's new
+ * credentials, and per media section its mid and candidates, from its new local SDP.
+ */
+export function restartFragOf(sdp: string): string {
+  const out: string[] = [];
+  const { ufrag, pwd } = iceCredentials(sdp);
+  if (/^a=ice-lite/m.test(sdp)) out.push('a=ice-lite');
+  out.push(`a=ice-ufrag:${ufrag ?? ''}`, `a=ice-pwd:${pwd ?? ''}`);
+  const group = /^a=group:BUNDLE .*/m.exec(sdp)?.[0];
+  if (group) out.push(group);
+  for (const line of sdp.split(/\r?\n/)) {
+    if (line.startsWith('m=') || line.startsWith('a=mid:') || line.startsWith('a=candidate:') || line === 'a=end-of-candidates') out.push(line);
+  }
+  return `${out.join('\r\n')}\r\n`;
+}

@@ -48,6 +48,21 @@ async function handle(m: Msg): Promise<unknown> {
       await p!.pc.setLocalDescription(answer);
       return answer.sdp;
     }
+    case 'restartOffer': {
+      // An ICE restart offer (RFC 8445 §2.4), returned once gathered: its candidates in it.
+      const offer = await p!.pc.createOffer({ iceRestart: true });
+      await p!.pc.setLocalDescription(offer);
+      const pc = p!.pc;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 3000);
+        const check = (): void => { if (pc.iceGatheringState === 'complete') { clearTimeout(timer); resolve(); } };
+        pc.onicegatheringstatechange = check;
+        check();
+      });
+      return pc.localDescription!.sdp;
+    }
+    case 'remoteDescription': return p!.pc.remoteDescription?.sdp ?? null;
+    case 'iceState': return p!.pc.iceConnectionState;
     case 'setAnswer': await p!.pc.setRemoteDescription({ type: 'answer', sdp: String(a.sdp) }); return null;
     case 'addCandidate': await p!.pc.addIceCandidate(a as { candidate: string }).catch(() => undefined); return null;
     case 'received': return { ...p!.received, checksums: p!.received.checksums.size, state: p!.pc.connectionState };

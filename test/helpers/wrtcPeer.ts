@@ -15,7 +15,7 @@ export interface Track { kind: string; stop(): void }
 export interface PeerConnection {
   addTrack(track: Track, ...streams: unknown[]): unknown;
   addTransceiver(kind: string, init?: object): unknown;
-  createOffer(): Promise<{ type: string; sdp: string }>;
+  createOffer(options?: { iceRestart?: boolean }): Promise<{ type: string; sdp: string }>;
   createAnswer(): Promise<{ type: string; sdp: string }>;
   setLocalDescription(d: { type: string; sdp: string }): Promise<void>;
   setRemoteDescription(d: { type: string; sdp: string }): Promise<void>;
@@ -26,7 +26,12 @@ export interface PeerConnection {
   onicecandidate: ((e: { candidate: { candidate: string; sdpMid: string; sdpMLineIndex: number } | null }) => void) | null;
   ontrack: ((e: { track: Track }) => void) | null;
   ondatachannel: ((e: { channel: DataChannel }) => void) | null;
+  onicegatheringstatechange: (() => void) | null;
   connectionState: string;
+  iceConnectionState: string;
+  iceGatheringState: string;
+  localDescription: { type: string; sdp: string } | null;
+  remoteDescription: { type: string; sdp: string } | null;
 }
 export interface DataChannel {
   label: string; readyState: string; send(d: string): void; close(): void;

@@ -26,7 +26,8 @@ test('a libwebrtc WHIP publisher, trickling by PATCH, is watched by Chromium ove
     const trickled: number[] = [];
     let patch: ((c: Record<string, unknown>) => void) | undefined;
     const early: Array<Record<string, unknown>> = [];
-    peers.onCandidate(publisher.id, (c) => (patch ? patch(c) : early.push(c)));
+    let restarting = false;
+    peers.onCandidate(publisher.id, (c) => (restarting ? undefined : patch ? patch(c) : early.push(c)));
     const offer = (await publisher.call('offer')) as string;
     const posted = await fetch(`${base()}/whip/cam1`, { method: 'POST', headers: { 'content-type': 'application/sdp' }, body: offer });
     assert.equal(posted.status, 201, await posted.clone().text());
@@ -67,6 +68,82 @@ test('a libwebrtc WHIP publisher, trickling by PATCH, is watched by Chromium ove
     });
     await until(async () => (await decoded()) > 20, 20_000, 'frames decoded by the WHEP viewer');
     assert.ok(trickled.length > 0 && trickled.every((s) => s === 204), `PATCHes answered ${trickled.join(', ')}`);
+
+    // ICE restart of the publisher (RFC 9725 §4.3.2): its new credentials and candidates
+    // in one PATCH; Fluo answers 200 with its own new ones and a new ETag, and ICE
+    // connects again on the new credentials while the viewer keeps decoding.
+    restarting = true;
+    const sessionOf = (loc: string) => env.fluo.server.whip.streams.session(loc.split('/').pop()!)!;
+    const publisherEp = env.fluo.server.router.mediaSet.get(sessionOf(location).endpoint) as unknown as { getICECandidatePairs(): unknown[]; getIceConnectionState(): Array<{ state: string }> };
+    const pairsBefore = publisherEp.getICECandidatePairs().length;
+    const restartOffer = (await publisher.call('restartOffer')) as string;
+    const ufrag = /^a=ice-ufrag:(\S+)/m.exec(restartOffer)![1]!;
+    assert.notEqual(ufrag, /^a=ice-ufrag:(\S+)/m.exec(offer)![1], 'libwebrtc made new credentials');
+    const fragOf = (sdp: string): string => sdp.split(/\r?\n/).filter((l) => /^(a=ice-ufrag|a=ice-pwd|m=|a=mid:|a=candidate:)/.test(l)).join('\r\n') + '\r\n';
+    const patchRestart = (ifMatch: string | undefined) => fetch(base() + location, {
+      method: 'PATCH', headers: { 'content-type': 'application/trickle-ice-sdpfrag', ...(ifMatch ? { 'if-match': ifMatch } : {}) }, body: fragOf(restartOffer),
+    });
+    assert.equal((await patchRestart(undefined)).status, 428, 'a restart without If-Match');
+    assert.equal((await patchRestart('"stale"')).status, 412, 'a restart with another ETag');
+    const restarted = await patchRestart(etag);
+    assert.equal(restarted.status, 200, await restarted.clone().text());
+    assert.equal(restarted.headers.get('content-type'), 'application/trickle-ice-sdpfrag');
+    const newEtag = restarted.headers.get('etag')!;
+    assert.notEqual(newEtag, etag, 'a new ETag after the restart');
+    const answerFrag = await restarted.text();
+    const newUfrag = /^a=ice-ufrag:(\S+)/m.exec(answerFrag)?.[1];
+    const newPwd = /^a=ice-pwd:(\S+)/m.exec(answerFrag)?.[1];
+    assert.ok(newUfrag && newPwd, `credentials in the answer: ${answerFrag}`);
+    assert.notEqual(newUfrag, /^a=ice-ufrag:(\S+)/m.exec(answer)![1], 'Fluo made new credentials');
+    assert.equal(newEtag, `"${newUfrag}"`);
+    const newCandidates = answerFrag.split('\r\n').filter((l) => l.startsWith('a=candidate:'));
+    assert.ok(newCandidates.length > 0, 'Fluo\'s new candidates are in the answer');
+    // The client's remote answer again, with Fluo's new credentials and candidates.
+    const oldRemote = (await publisher.call('remoteDescription')) as string;
+    const newRemote = oldRemote.split('\r\n')
+      .filter((l) => !l.startsWith('a=candidate:') && l !== 'a=end-of-candidates')
+      .map((l) => (l.startsWith('a=ice-ufrag:') ? `a=ice-ufrag:${newUfrag}` : l.startsWith('a=ice-pwd:') ? `a=ice-pwd:${newPwd}` : l))
+      .join('\r\n');
+    await publisher.call('setAnswer', { sdp: newRemote });
+    for (const line of newCandidates) await publisher.call('addCandidate', { candidate: line.slice(2), sdpMid: '0', sdpMLineIndex: 0 });
+    await until(() => publisherEp.getICECandidatePairs().length > pairsBefore, 10_000, 'a pair selected on the new credentials');
+    await until(() => publisherEp.getIceConnectionState().some((s) => s.state === 'CONNECTED' || s.state === 'READY'), 10_000, 'Fluo\'s ICE connected again');
+    await until(async () => ['connected', 'completed'].includes(String(await publisher.call('iceState'))), 10_000, 'the publisher\'s ICE connected again');
+    const framesAfterRestart = await decoded();
+    await until(async () => (await decoded()) > framesAfterRestart + 20, 20_000, 'the viewer still decodes after the restart');
+    // The old ETag no longer matches; the new one does (a trickle after the restart).
+    assert.equal((await fetch(base() + location, { method: 'PATCH', headers: { 'content-type': 'application/trickle-ice-sdpfrag', 'if-match': etag }, body: 'a=end-of-candidates\r\n' })).status, 412);
+    assert.equal((await fetch(base() + location, { method: 'PATCH', headers: { 'content-type': 'application/trickle-ice-sdpfrag', 'if-match': newEtag }, body: 'a=end-of-candidates\r\n' })).status, 204);
+
+    // The Chromium viewer restarts ICE too, as a WHEP player does when its network changes.
+    const viewerRestart = await tab.evaluate(async (origin) => {
+      const w = window as unknown as { pc: RTCPeerConnection; session: string };
+      const pc = w.pc;
+      pc.restartIce();
+      await pc.setLocalDescription(await pc.createOffer());
+      await new Promise<void>((r) => { if (pc.iceGatheringState === 'complete') r(); else pc.addEventListener('icegatheringstatechange', () => { if (pc.iceGatheringState === 'complete') r(); }); });
+      const frag = pc.localDescription!.sdp.split('\r\n').filter((l) => /^(a=ice-ufrag|a=ice-pwd|m=|a=mid:|a=candidate:)/.test(l)).join('\r\n') + '\r\n';
+      const res = await fetch(origin + w.session, { method: 'PATCH', headers: { 'content-type': 'application/trickle-ice-sdpfrag', 'if-match': '*' }, body: frag });
+      if (res.status !== 200) return { status: res.status, body: await res.text() };
+      const answer = await res.text();
+      const ufrag = /^a=ice-ufrag:(\S+)/m.exec(answer)![1]!;
+      const pwd = /^a=ice-pwd:(\S+)/m.exec(answer)![1]!;
+      const remote = pc.remoteDescription!.sdp.split('\r\n')
+        .filter((l) => !l.startsWith('a=candidate:') && l !== 'a=end-of-candidates')
+        .map((l) => (l.startsWith('a=ice-ufrag:') ? `a=ice-ufrag:${ufrag}` : l.startsWith('a=ice-pwd:') ? `a=ice-pwd:${pwd}` : l));
+      // Fluo's new candidates go in their media sections of the new answer.
+      const cands = answer.split('\r\n').filter((l) => l.startsWith('a=candidate:'));
+      const out: string[] = [];
+      for (const l of remote) { out.push(l); if (l.startsWith('a=mid:')) out.push(...cands); }
+      await pc.setRemoteDescription({ type: 'answer', sdp: out.join('\r\n') });
+      return { status: res.status, body: ufrag };
+    }, base());
+    assert.equal(viewerRestart.status, 200, viewerRestart.body);
+    const viewerFrames = await decoded();
+    await until(async () => (await decoded()) > viewerFrames + 20, 20_000, 'the viewer decodes after its own ICE restart');
+    const viewerEp = env.fluo.server.router.mediaSet.get(sessionOf(await tab.evaluate(() => (window as unknown as { session: string }).session)).endpoint) as unknown as { getICECandidatePairs(): unknown[] };
+    await until(() => viewerEp.getICECandidatePairs().length >= 2, 10_000, 'the viewer\'s endpoint selected a pair on the new credentials');
+    assert.ok(['connected', 'completed'].includes(await tab.evaluate(() => (window as unknown as { pc: RTCPeerConnection }).pc.iceConnectionState)));
 
     // A second publisher on the same stream is refused; the first goes on.
     const other = await peers.create({ width: 320, height: 240 });

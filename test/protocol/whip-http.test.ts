@@ -3,7 +3,7 @@
  * with Accept-Post and the ICE servers as Link headers; 201 with Location, ETag and an
  * SDP answer; 4xx for a wrong type (415), a body that is no offer (400), an oversized
  * one (413), a wrong method (405 with Allow), an unknown session (404); PATCH's
- * If-Match rules (412, 428) and ICE restarts refused with 422; Bearer tokens (401).
+ * If-Match rules (412, 428), ICE restarts (200 with new credentials, a new ETag); Bearer tokens (401).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -69,7 +69,20 @@ test('WHIP/WHEP HTTP: codes, headers, ICE servers, If-Match, tokens', async () =
     assert.equal((await patch(cand, { 'if-match': etag })).status, 204);
     assert.equal((await patch(cand, { 'if-match': '"other"' })).status, 412);
     assert.equal((await patch('a=ice-ufrag:new1\r\na=ice-pwd:newpasswordnewpassword\r\n')).status, 428, 'a restart needs If-Match');
-    assert.equal((await patch('a=ice-ufrag:new1\r\na=ice-pwd:newpasswordnewpassword\r\n', { 'if-match': etag })).status, 422, 'ICE restart not supported');
+    assert.equal((await patch('a=ice-ufrag:new1\r\n', { 'if-match': etag })).status, 400, 'a restart needs a password too');
+    assert.equal((await patch('a=ice-ufrag:new1\r\na=ice-pwd:short\r\n', { 'if-match': etag })).status, 400, 'ice-pwd of 22 ice-chars at least');
+    const restarted = await patch('a=ice-ufrag:new1\r\na=ice-pwd:newpasswordnewpassword\r\n', { 'if-match': etag });
+    assert.equal(restarted.status, 200, 'an ICE restart');
+    assert.equal(restarted.headers.get('content-type'), 'application/trickle-ice-sdpfrag');
+    const frag = await restarted.text();
+    const ufrag = /^a=ice-ufrag:(\S+)$/m.exec(frag)?.[1];
+    assert.ok(ufrag && ufrag !== /^a=ice-ufrag:(\S+)$/m.exec(answer)?.[1], `new credentials: ${frag}`);
+    assert.match(frag, /^a=ice-pwd:\S{22,}$/m);
+    assert.match(frag, /^m=\S+ \d+ /m);
+    assert.match(frag, /^a=candidate:/m);
+    assert.equal(restarted.headers.get('etag'), `"${ufrag}"`);
+    assert.equal((await patch(cand, { 'if-match': etag })).status, 412, 'the ETag changed with the restart');
+    assert.equal((await patch(cand, { 'if-match': restarted.headers.get('etag')! })).status, 204);
     assert.equal((await patch('garbage line')).status, 400);
     assert.equal((await patch(cand, { 'content-type': 'application/sdp' })).status, 415);
     assert.equal((await fetch(`${base}/whip/cam/000000000000000000000000`, { method: 'DELETE', headers: auth })).status, 404);

@@ -1,5 +1,5 @@
 import {
-  RTCPeerConnection, RtcpPayloadSpecificFeedback, ReceiverEstimatedMaxBitrate, RTCIceCandidate, RTCRtpCodecParameters,
+  RTCPeerConnection, RtcpPayloadSpecificFeedback, ReceiverEstimatedMaxBitrate, RTCIceCandidate,
   type RTCRtpTransceiver, type MediaStreamTrack,
 } from 'werift';
 import { KurentoError } from '../../shared/KurentoError.ts';
@@ -7,9 +7,10 @@ import type { MediaNode, EmitFn, FormatSet } from '../graph/MediaNode.ts';
 import type { Edge } from '../graph/Edge.ts';
 import { SdpEndpointNode } from '../sdp/SdpEndpointNode.ts';
 import type { DataMessage, MediaPacket, RtpCodecInfo } from '../graph/MediaPacket.ts';
-import { peerConfig, iceConfig, codecs, rtx, type IceSettings } from './webrtcConfig.ts';
+import { peerConfig, iceConfig, type IceSettings } from './webrtcConfig.ts';
 import { withoutCandidates, withoutTransportCc, withMids, withStreamMsid } from './sdpMunging.ts';
-import { offeredH264, rtxFormats, h264Acceptable, withoutUnacceptableH264 } from '../graph/h264.ts';
+import { withoutUnacceptableH264 } from '../graph/h264.ts';
+import { acceptOfferedH264, answerLikeTheOffer } from './answerPolicy.ts';
 import { FlowMonitor } from '../graph/FlowMonitor.ts';
 import { webrtcStats } from './webrtcStats.ts';
 import { ForwardingSender } from '../rtp/ForwardingSender.ts';
@@ -18,6 +19,7 @@ import { guardFinishedHandshake } from './dtlsGuard.ts';
 import { DataChannels } from './DataChannels.ts';
 import { renumberRetransmissions } from './dtlsRetransmission.ts';
 import { startClientNow } from './dtlsClientStart.ts';
+import { badIceCredentials, offerWithCredentials } from '../../shared/iceRestart.ts';
 import { sharedPort } from './sharedPort/installSharedPort.ts';
 import { enlargeIceReceiveBuffers } from '../rtp/receiveBuffers.ts';
 import { IceGuard } from './IceGuard.ts';
@@ -392,7 +394,43 @@ export class WebRtcEndpointNode extends SdpEndpointNode {
         return null;
       },
       setIce: (a) => { this.#setIce(a); return null; },
+      restartIce: (a) => this.#restartIce(a.ufrag, a.pwd),
     };
+  }
+
+  /**
+   * The peer restarts ICE with new credentials (iceRestart.ts): Fluo answers with its
+   * new ones and its candidates of the new generation, gathered on the same sockets.
+   * Only as answerer: an endpoint that made the offer would have to offer again.
+   */
+  async #restartIce(ufrag: string, pwd: string): Promise<string> {
+    const remote = this.#pc.remoteDescription;
+    if (!remote || remote.type !== 'offer' || this.#pc.signalingState !== 'stable') {
+      throw new KurentoError('SDP_END_POINT_NOT_OFFER_GENERATED', 'An ICE restart needs an endpoint that answered an offer');
+    }
+    const bad = badIceCredentials(ufrag, pwd);
+    if (bad) throw new KurentoError('ICE_ADD_CANDIDATE_ERROR', bad);
+    // A new generation ends its own gathering: IceGatheringDone again after its candidates.
+    this.#gatheringDone = false;
+    this.#gatherDoneSent = false;
+    try {
+      await this.#pc.setRemoteDescription({ type: 'offer', sdp: offerWithCredentials(remote.sdp, ufrag, pwd) });
+      const answer = await this.#pc.createAnswer();
+      // setLocalDescription gathers the new generation before it resolves.
+      await this.#pc.setLocalDescription({ type: 'answer', sdp: withoutTransportCc(answer.sdp) });
+    } catch (err) {
+      throw new KurentoError('SDP_END_POINT_PROCESS_OFFER_ERROR', `Cannot restart ICE: ${(err as Error).message}`);
+    }
+    // werift starts an answerer's ICE only while DTLS is not yet connected (its connect()
+    // returns early otherwise), so after a restart the new checks are started here; DTLS
+    // goes on over the pair they select.
+    for (const t of this.#pc.iceTransports) {
+      // (werift's gathering leaves the agent's state at 'completed': no pair yet is what says it has not connected.)
+      if (t.connection.nominated === undefined && t.connection.remoteUsername) t.start().catch(() => undefined);
+    }
+    this.#resetLanes();
+    // With its candidates: the peer has no other way to learn them (WHIP's PATCH answer).
+    return this.#announce.announceSdp(withStreamMsid(this.#pc.localDescription!.sdp, this.#streamId));
   }
 
   /**
@@ -418,7 +456,7 @@ export class WebRtcEndpointNode extends SdpEndpointNode {
   protected async processOffer(offer: string): Promise<string> {
     this.#checkSdp(offer, 'offer');
     offer = withoutUnacceptableH264(offer);
-    this.#acceptOfferedH264(offer);
+    acceptOfferedH264(this.#pc, offer);
     try {
       await this.#pc.setRemoteDescription({ type: 'offer', sdp: withMids(offer) });
       this.#resetLanes();
@@ -426,24 +464,7 @@ export class WebRtcEndpointNode extends SdpEndpointNode {
       throw new KurentoError('SDP_PARSE_ERROR', `Error processing the SDP offer: ${(err as Error).message}`);
     }
     this.#haveRemote = true;
-    const remoteMedia = this.#pc._remoteDescription?.media ?? [];
-    for (const t of this.#pc.getTransceivers()) {
-      // The direction the offer asked for (RFC 8829 §5.3.1 answers the complement).
-      const media = remoteMedia.find((m) => m.rtp.muxId === t.mid);
-      const remote = media?.direction ?? 'sendrecv';
-      // Answer in the offerer's order of preference (RFC 3264 §6.1), as KMS does: a
-      // browser that prefers H.264 gets H.264 even though Fluo lists VP8 first.
-      const order = (media?.fmt ?? []).map(Number);
-      if (order.length && t.codecs.length > 1) {
-        const rank = (pt: number): number => { const i = order.indexOf(pt); return i < 0 ? order.length : i; };
-        // setCodecPreferences makes werift re-resolve the answer and the sender's codec.
-        t.setCodecPreferences([...t.codecs].sort((x, y) => rank(x.payloadType) - rank(y.payloadType)));
-      }
-      let dir = remote === 'sendonly' ? 'recvonly' : remote === 'recvonly' ? 'sendonly' : remote === 'inactive' ? 'inactive' : 'sendrecv';
-      if (this.#opts.recvonly) dir = dir === 'sendrecv' || dir === 'recvonly' ? 'recvonly' : 'inactive';
-      if (this.#opts.sendonly) dir = dir === 'sendrecv' || dir === 'sendonly' ? 'sendonly' : 'inactive';
-      t.setDirection(dir as 'sendrecv');
-    }
+    answerLikeTheOffer(this.#pc, this.#opts);
     try {
       const answer = await this.#pc.createAnswer();
       // werift copies the offer's rtcp-fb lines; transport-cc must not be answered (see
@@ -470,27 +491,6 @@ export class WebRtcEndpointNode extends SdpEndpointNode {
   #localSdp(): string {
     const sdp = this.#announce.announceSdp(withStreamMsid(this.#pc.localDescription!.sdp, this.#streamId));
     return this.#gatherRequested ? sdp : withoutCandidates(sdp);
-  }
-
-  /**
-   * werift matches H.264 only on an identical profile-level-id. RFC 6184 §8.2.2 lets the
-   * answerer take any offered profile it supports, at the offered level or lower: each
-   * acceptable offered H.264 format (h264.ts) becomes one of ours, as offered, so the
-   * answer keeps the offerer's profile, level and packetization mode.
-   */
-  #acceptOfferedH264(offer: string): void {
-    const extra = offeredH264(offer).filter((f) => h264Acceptable(f.fmtp));
-    if (!extra.length) return;
-    const config = this.#pc.config.codecs;
-    const base = codecs().video ?? [];
-    const taken = new Set(extra.map((f) => f.payloadType));
-    // The offer's RTX formats for those (apt=), so retransmissions keep working.
-    const rtxFor = rtxFormats(offer).filter((f) => taken.has(f.apt));
-    config.video = [
-      ...base.filter((c) => !taken.has(c.payloadType)),
-      ...extra.map((f) => new RTCRtpCodecParameters({ mimeType: 'video/H264', clockRate: 90000, payloadType: f.payloadType, rtcpFeedback: base[0]?.rtcpFeedback ?? [], parameters: f.fmtp })),
-      ...rtxFor.map((f) => rtx(f.payloadType, f.apt)),
-    ];
   }
 
   protected async generateOffer(a: OfferOptions): Promise<string> {

@@ -20,6 +20,27 @@ const RESERVED = new Set(['on', 'off', 'release', 'invoke', 'id', 'connection'])
 const classes = new Map<string, RemoteClassDef>(ALL_MODULES.flatMap((m) => m.remoteClasses.map((c) => [c.name, c] as const)));
 const complexNames = new Set(ALL_MODULES.flatMap((m) => m.complexTypes.map((t) => t.name)));
 const eventNames = new Set(ALL_MODULES.flatMap((m) => m.events.map((e) => e.name)));
+/** Complex types sent as records (not enums), `module.Type`: they travel with `__module__` and `__type__`. */
+const records = new Set(ALL_MODULES.flatMap((m) => m.complexTypes.filter((t) => t.kind !== 'enum').map((t) => `${m.name}.${t.name}`)));
+
+/**
+ * A type as the runtime's schema names it: a record's bare KMD name qualified with its
+ * module, the using module's own first (chroma and pointerdetector both declare a
+ * `WindowParam`); other types as they are.
+ */
+function qualified(t: TypeRef, module: string): string {
+  const suffix = /(\[\]|<>)*$/.exec(t)![0];
+  const base = t.slice(0, t.length - suffix.length);
+  if (records.has(`${module}.${base}`)) return `${module}.${base}${suffix}`;
+  const owner = ALL_MODULES.find((m) => records.has(`${m.name}.${base}`));
+  return owner ? `${owner.name}.${base}${suffix}` : t;
+}
+
+/** The declared types of those parameters that hold a record at some depth (the runtime tags them). */
+function recordTypes(params: readonly { name: string; type: TypeRef }[], module: string): string {
+  const typed = params.map((p) => ({ name: p.name, type: qualified(p.type, module) })).filter((p) => p.type.includes('.'));
+  return typed.length ? `{ ${typed.map((p) => `${p.name}: '${p.type}'`).join(', ')} }` : '';
+}
 
 type Place = 'param' | 'return' | 'data';
 
@@ -70,6 +91,8 @@ function typesFile(): string {
   return out.join('\n');
 }
 
+const withTypes = (types: string): string => (types ? `, ${types}` : '');
+
 function paramList(params: readonly ParamDef[], used: Set<string>): string {
   return params.map((p) => `${p.name}${p.optional || p.legacy ? '?' : ''}: ${tsType(p.type, 'param', used)}`).join(', ');
 }
@@ -119,8 +142,17 @@ function classCode(c: RemoteClassDef, used: Set<string>): string[] {
     }
     if (!p.readOnly && !p.final && !seen.has(`set${cap}`)) {
       seen.add(`set${cap}`);
-      out.push(`  async set${cap}(${p.name}: ${tsType(p.type, 'param', used)}): Promise<void> {`, `    await this.invoke('set${cap}', { ${p.name} });`, '  }');
+      out.push(`  async set${cap}(${p.name}: ${tsType(p.type, 'param', used)}): Promise<void> {`, `    await this.invoke('set${cap}', { ${p.name} }${withTypes(recordTypes([{ name: p.name, type: p.type }], c.module))});`, '  }');
     }
+  }
+  if (c.name === 'MediaPipeline') {
+    // kurento-client's pipeline.create(type, params): the element made in this pipeline.
+    used.add('create');
+    out.push('  /** Creates an element in this pipeline (kurento-client\'s `pipeline.create`). */',
+      '  async create<T extends Exclude<keyof Creatable, \'MediaPipeline\'>>(type: T, params?: Omit<Creatable[T][\'params\'], \'mediaPipeline\'>, properties?: Record<string, Json>): Promise<Creatable[T][\'object\']> {',
+      '    const { createObject } = await import(\'../create.ts\');',
+      '    return createObject(this.connection, type, { ...params, mediaPipeline: this } as Creatable[T][\'params\'], properties);',
+      '  }');
   }
   for (const m of c.methods) {
     if (RESERVED.has(m.name) || seen.has(m.name)) continue;
@@ -128,7 +160,7 @@ function classCode(c: RemoteClassDef, used: Set<string>): string[] {
     const r = returning(m.returns, used);
     const args = m.params.map((p) => p.name).join(', ');
     out.push(`  /** ${c.name}.${m.name}${m.legacy ? ' (6.x)' : ''} */`, `  async ${m.name}(${paramList(m.params, used)}): Promise<${r.type}> {`,
-      `    ${r.body(`this.invoke('${m.name}', { ${args} })`)}`, '  }');
+      `    ${r.body(`this.invoke('${m.name}', { ${args} }${withTypes(recordTypes(m.params, c.module))})`)}`, '  }');
   }
   out.push('}', '');
   return out;
@@ -157,10 +189,11 @@ function moduleFile(m: ModuleDef): string {
   const typeNames = [...used].filter((u) => u.startsWith('type:')).map((u) => u.slice(5)).sort();
   if (typeNames.length) imports.push(`import type { ${typeNames.join(', ')} } from './types.ts';`);
   if (m.remoteClasses.some((c) => !c.extends)) imports.push("import { RemoteObject } from '../runtime/RemoteObject.ts';");
+  if (used.has('create')) imports.push("import type { Json } from '../runtime/Connection.ts';", "import type { Creatable } from './index.ts';");
   const byModule = new Map<string, Set<string>>();
   for (const u of used) {
     const name = u.replace(/^events:/, '');
-    if (u.startsWith('type:') || own.has(name)) continue;
+    if (u.startsWith('type:') || u === 'create' || own.has(name)) continue;
     const mod = classes.get(name)!.module;
     if (!byModule.has(mod)) byModule.set(mod, new Set());
     byModule.get(mod)!.add(u.startsWith('events:') ? `type ${name}Events` : name);
@@ -181,13 +214,37 @@ function indexFile(): string {
   out.push('', '/** What `create` can make: each class, its constructor parameters and its type name on the wire. */', 'export interface Creatable {');
   for (const c of creatable) out.push(`  ${c.name}: { params: ${c.name}Params; object: ${c.name} };`);
   out.push('}', '', '/** The classes by name, with the name `create` sends (kurento-client prefixes module classes). */', 'export const CLASSES = {');
-  for (const c of creatable) out.push(`  ${c.name}: { make: ${c.name}, wire: '${UNPREFIXED.has(c.module) ? c.name : `${c.module}.${c.name}`}' },`);
+  for (const c of creatable) {
+    const types = recordTypes(c.constructorParams ?? [], c.module);
+    out.push(`  ${c.name}: { make: ${c.name}, wire: '${UNPREFIXED.has(c.module) ? c.name : `${c.module}.${c.name}`}'${types ? `, types: ${types}` : ''} },`);
+  }
   out.push('} as const;', '');
   return out.join('\n');
 }
 
+/**
+ * The records' fields with their declared types and the module kurento-client names
+ * (`kurento` for core, elements and filters), so the runtime tags each record, nested
+ * ones too, as kurento-client does (conformance notes: `__module__`, `__type__`).
+ */
+function schemaFile(): string {
+  const out = [HEADER, '/** A record type: its module on the wire, its parent, its fields\' declared types. */',
+    'export interface RecordSchema { readonly module: string; readonly extends?: string; readonly fields: Readonly<Record<string, string>> }', '',
+    'export const RECORDS: Readonly<Record<string, RecordSchema>> = {'];
+  for (const m of ALL_MODULES) {
+    for (const t of m.complexTypes) {
+      if (t.kind === 'enum') continue;
+      const fields = t.properties.map((p) => `${p.name}: '${qualified(p.type, m.name)}'`).join(', ');
+      const parent = t.extends ? ` extends: '${qualified(t.extends, m.name)}',` : '';
+      out.push(`  '${m.name}.${t.name}': { module: '${UNPREFIXED.has(m.name) ? 'kurento' : m.name}',${parent} fields: { ${fields} } },`);
+    }
+  }
+  out.push('};', '');
+  return out.join('\n');
+}
+
 export function generateClient(): Map<string, string> {
-  const files = new Map<string, string>([['types.ts', typesFile()]]);
+  const files = new Map<string, string>([['types.ts', typesFile()], ['schema.ts', schemaFile()]]);
   for (const m of ALL_MODULES) files.set(`${m.name}.ts`, moduleFile(m));
   files.set('index.ts', indexFile());
   return files;

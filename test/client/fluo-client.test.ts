@@ -15,6 +15,7 @@ import { KurentoClient, KurentoClientError, type IceCandidateFoundEvent, type El
 import { generateClient } from '../../scripts/gen-client.ts';
 import { startFluo, assertWorkersIdle } from '../helpers/fluo.ts';
 import { RemotePeers, until } from '../helpers/RemotePeers.ts';
+import { WebSocket, WebSocketServer } from 'ws';
 
 test('the committed client is what the API definitions generate', () => {
   for (const [name, text] of generateClient()) {
@@ -81,6 +82,62 @@ test('a typed loopback call, await-safe objects, typed errors, and a reconnectio
   } finally {
     client.close();
     peers.stop();
+    await fluo.stop();
+  }
+});
+
+test('records travel as kurento-client sends them (__module__, __type__, nested ones too); pipeline.create makes elements in the pipeline', async () => {
+  const fluo = await startFluo();
+  // A relay between the client and Fluo that keeps what the client sends.
+  const sent: Array<{ method: string; params: Record<string, unknown> }> = [];
+  const relay = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  relay.on('connection', (downstream) => {
+    const upstream = new WebSocket(fluo.url);
+    const queue: string[] = [];
+    upstream.on('open', () => { for (const m of queue.splice(0)) upstream.send(m); });
+    upstream.on('message', (m) => downstream.send(String(m)));
+    downstream.on('message', (m) => {
+      sent.push(JSON.parse(String(m)) as { method: string; params: Record<string, unknown> });
+      if (upstream.readyState === WebSocket.OPEN) upstream.send(String(m));
+      else queue.push(String(m));
+    });
+    downstream.on('close', () => upstream.close());
+  });
+  await new Promise<void>((r) => relay.once('listening', () => r()));
+  const client = await KurentoClient.connect(`ws://127.0.0.1:${(relay.address() as { port: number }).port}/kurento`);
+  try {
+    const pipeline = await client.create('MediaPipeline', {});
+    const region = { topRightCornerX: 10, topRightCornerY: 10, width: 40, height: 40 };
+    const pointer = await pipeline.create('PointerDetectorFilter', { calibrationRegion: region });
+    assert.equal((await pointer.getMediaPipeline()).id, pipeline.id);
+    await pointer.addWindow({ id: 'w1', upperRightX: 100, upperRightY: 20, width: 50, height: 50 });
+    const crowd = await pipeline.create('CrowdDetectorFilter', {
+      rois: [{
+        id: 'roi1',
+        points: [{ x: 0, y: 0 }, { x: 0.5, y: 0 }, { x: 0.5, y: 0.5 }, { x: 0, y: 0.5 }],
+        regionOfInterestConfig: { occupancyLevelMin: 10, occupancyLevelMed: 35, occupancyLevelMax: 65, occupancyNumFramesToEvent: 5, fluidityLevelMin: 10, fluidityLevelMed: 35, fluidityLevelMax: 65, fluidityNumFramesToEvent: 5, sendOpticalFlowEvent: false, opticalFlowNumFramesToEvent: 3, opticalFlowNumFramesToReset: 3, opticalFlowAngleOffset: 0 },
+      }],
+    });
+    assert.equal((await crowd.getMediaPipeline()).id, pipeline.id);
+
+    const create = sent.find((m) => m.method === 'create' && m.params.type === 'pointerdetector.PointerDetectorFilter')!;
+    assert.deepEqual((create.params.constructorParams as Record<string, unknown>).calibrationRegion, { ...region, __module__: 'pointerdetector', __type__: 'WindowParam' });
+    assert.equal((create.params.constructorParams as Record<string, unknown>).mediaPipeline, pipeline.id, 'pipeline.create passes the pipeline by id');
+    const add = sent.find((m) => m.method === 'invoke' && m.params.operation === 'addWindow')!;
+    assert.equal(((add.params.operationParams as Record<string, Record<string, unknown>>).window)!.__type__, 'PointerDetectorWindowMediaParam');
+    const rois = ((sent.find((m) => m.params.type === 'crowddetector.CrowdDetectorFilter')!.params.constructorParams as Record<string, unknown>).rois) as Array<Record<string, unknown>>;
+    assert.equal(rois[0]!.__type__, 'RegionOfInterest');
+    assert.equal(rois[0]!.__module__, 'crowddetector');
+    assert.deepEqual((rois[0]!.points as unknown[])[0], { x: 0, y: 0, __module__: 'crowddetector', __type__: 'RelativePoint' });
+    assert.equal((rois[0]!.regionOfInterestConfig as Record<string, unknown>).__type__, 'RegionOfInterestConfig');
+    // @ts-expect-error a pipeline is not made in a pipeline
+    void pipeline.create('MediaPipeline').catch(() => undefined);
+    // @ts-expect-error a PointerDetectorFilter's calibration region is a WindowParam
+    void pipeline.create('PointerDetectorFilter', { calibrationRegion: { x: 1 } }).catch(() => undefined);
+    await pipeline.release();
+  } finally {
+    client.close();
+    relay.close();
     await fluo.stop();
   }
 });

@@ -1,6 +1,6 @@
 import { Connection, type ConnectionOptions, type Json } from './runtime/Connection.ts';
-import { toWire } from './runtime/RemoteObject.ts';
-import { CLASSES, ServerManager, type Creatable } from './generated/index.ts';
+import { createObject } from './create.ts';
+import { ServerManager, type Creatable } from './generated/index.ts';
 
 /**
  * A typed, promise-based client of the Kurento Protocol, for Fluo and for Kurento Media
@@ -8,7 +8,7 @@ import { CLASSES, ServerManager, type Creatable } from './generated/index.ts';
  *
  *   const client = await KurentoClient.connect('ws://localhost:8888/kurento');
  *   const pipeline = await client.create('MediaPipeline', {});
- *   const endpoint = await client.create('WebRtcEndpoint', { mediaPipeline: pipeline });
+ *   const endpoint = await pipeline.create('WebRtcEndpoint', {}); // or client.create(..., { mediaPipeline: pipeline })
  *   await endpoint.on('IceCandidateFound', (e) => send(e.candidate)); // e is typed
  *   const answer = await endpoint.processOffer(offer);
  */
@@ -28,13 +28,8 @@ export class KurentoClient {
   }
 
   /** Creates a media object; `params` are its KMD constructor parameters, typed per class. */
-  async create<T extends keyof Creatable>(type: T, params: Creatable[T]['params'], properties?: Record<string, Json>): Promise<Creatable[T]['object']> {
-    const c = CLASSES[type];
-    const id = await this.connection.request('create', {
-      type: c.wire, constructorParams: toWire(params) as Json, ...(properties ? { properties } : {}),
-    });
-    const Make = c.make as unknown as new (id: string, connection: Connection) => Creatable[T]['object'];
-    return new Make(String(id), this.connection);
+  create<T extends keyof Creatable>(type: T, params: Creatable[T]['params'], properties?: Record<string, Json>): Promise<Creatable[T]['object']> {
+    return createObject(this.connection, type, params, properties);
   }
 
   /** The server's ServerManager (id `manager_ServerManager`, as in Kurento). */

@@ -2,6 +2,8 @@
 
 import type { AudioCaps, ConnectionState, ConnectionStateChangedEvent, ElementConnectedEvent, ElementConnectionData, ElementDisconnectedEvent, ErrorEvent, GstreamerDotDetails, MediaFlowInStateChangeEvent, MediaFlowInStateChangedEvent, MediaFlowOutStateChangeEvent, MediaFlowOutStateChangedEvent, MediaSessionStartedEvent, MediaSessionTerminatedEvent, MediaState, MediaStateChangedEvent, MediaTranscodingStateChangeEvent, MediaTranscodingStateChangedEvent, MediaType, ObjectCreatedEvent, ObjectDestroyedEvent, OfferOptions, RembParams, ServerInfo, Stats, Tag, UriEndpointState, UriEndpointStateChangedEvent, VideoCaps } from './types.ts';
 import { RemoteObject } from '../runtime/RemoteObject.ts';
+import type { Json } from '../runtime/Connection.ts';
+import type { Creatable } from './index.ts';
 
 /** The events of MediaObject (its own and inherited). */
 export interface MediaObjectEvents {
@@ -189,11 +191,11 @@ export class MediaElement<E extends MediaElementEvents = MediaElementEvents> ext
   }
   /** MediaElement.setAudioFormat */
   async setAudioFormat(caps: AudioCaps): Promise<void> {
-    await this.invoke('setAudioFormat', { caps });
+    await this.invoke('setAudioFormat', { caps }, { caps: 'core.AudioCaps' });
   }
   /** MediaElement.setVideoFormat */
   async setVideoFormat(caps: VideoCaps): Promise<void> {
-    await this.invoke('setVideoFormat', { caps });
+    await this.invoke('setVideoFormat', { caps }, { caps: 'core.VideoCaps' });
   }
   /** MediaElement.dumpGstreamerDot */
   async dumpGstreamerDot(details?: GstreamerDotDetails): Promise<void> {
@@ -335,6 +337,11 @@ export class MediaPipeline<E extends MediaPipelineEvents = MediaPipelineEvents> 
   async setLatencyStats(latencyStats: boolean): Promise<void> {
     await this.invoke('setLatencyStats', { latencyStats });
   }
+  /** Creates an element in this pipeline (kurento-client's `pipeline.create`). */
+  async create<T extends Exclude<keyof Creatable, 'MediaPipeline'>>(type: T, params?: Omit<Creatable[T]['params'], 'mediaPipeline'>, properties?: Record<string, Json>): Promise<Creatable[T]['object']> {
+    const { createObject } = await import('../create.ts');
+    return createObject(this.connection, type, { ...params, mediaPipeline: this } as Creatable[T]['params'], properties);
+  }
   /** MediaPipeline.getGstreamerDot */
   async getGstreamerDot(details?: GstreamerDotDetails): Promise<string> {
     return (await this.invoke('getGstreamerDot', { details })) as unknown as string;
@@ -367,7 +374,7 @@ export class SdpEndpoint<E extends SdpEndpointEvents = SdpEndpointEvents> extend
   }
   /** SdpEndpoint.generateOffer */
   async generateOffer(options?: OfferOptions): Promise<string> {
-    return (await this.invoke('generateOffer', { options })) as unknown as string;
+    return (await this.invoke('generateOffer', { options }, { options: 'core.OfferOptions' })) as unknown as string;
   }
   /** SdpEndpoint.processOffer */
   async processOffer(offer: string): Promise<string> {
@@ -436,7 +443,7 @@ export class BaseRtpEndpoint<E extends BaseRtpEndpointEvents = BaseRtpEndpointEv
     return (await this.invoke('getRembParams')) as unknown as RembParams;
   }
   async setRembParams(rembParams: RembParams): Promise<void> {
-    await this.invoke('setRembParams', { rembParams });
+    await this.invoke('setRembParams', { rembParams }, { rembParams: 'core.RembParams' });
   }
   /** BaseRtpEndpoint.requestKeyframe */
   async requestKeyframe(): Promise<void> {

@@ -311,7 +311,7 @@ export class WebRtcEndpoint<E extends WebRtcEndpointEvents = WebRtcEndpointEvent
   }
   /** WebRtcEndpoint.addIceCandidate */
   async addIceCandidate(candidate: IceCandidate): Promise<void> {
-    await this.invoke('addIceCandidate', { candidate });
+    await this.invoke('addIceCandidate', { candidate }, { candidate: 'elements.IceCandidate' });
   }
   /** WebRtcEndpoint.createDataChannel */
   async createDataChannel(label?: string, ordered?: boolean, maxPacketLifeTime?: number, maxRetransmits?: number, protocol?: string): Promise<void> {

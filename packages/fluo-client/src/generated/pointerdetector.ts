@@ -20,7 +20,7 @@ export interface PointerDetectorFilterParams {
 export class PointerDetectorFilter<E extends PointerDetectorFilterEvents = PointerDetectorFilterEvents> extends Filter<E> {
   /** PointerDetectorFilter.addWindow */
   async addWindow(window: PointerDetectorWindowMediaParam): Promise<void> {
-    await this.invoke('addWindow', { window });
+    await this.invoke('addWindow', { window }, { window: 'pointerdetector.PointerDetectorWindowMediaParam' });
   }
   /** PointerDetectorFilter.clearWindows */
   async clearWindows(): Promise<void> {

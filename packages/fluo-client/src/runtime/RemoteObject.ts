@@ -1,4 +1,5 @@
 import type { Connection, Json } from './Connection.ts';
+import { RECORDS } from '../generated/schema.ts';
 
 /** Fields every Kurento event carries (KMD core `RaiseBase`); object references are ids. */
 export interface RaiseBase {
@@ -28,9 +29,12 @@ export class RemoteObject<E extends object = Record<string, RaiseBase>> implemen
     this.connection = connection;
   }
 
-  /** Calls an operation of the object (KMD method, or `get<Prop>`/`set<Prop>`). */
-  protected async invoke(operation: string, params: Record<string, unknown> = {}): Promise<Json | undefined> {
-    return this.connection.request('invoke', { object: this.id, operation, operationParams: toWire(params) as Json });
+  /**
+   * Calls an operation of the object (KMD method, or `get<Prop>`/`set<Prop>`); `types`
+   * names the declared type of each parameter that holds a record (see `toWire`).
+   */
+  protected async invoke(operation: string, params: Record<string, unknown> = {}, types: Record<string, string> = {}): Promise<Json | undefined> {
+    return this.connection.request('invoke', { object: this.id, operation, operationParams: paramsToWire(params, types) as Json });
   }
 
   /** Listens to an event of this object (the first listener subscribes to it). */
@@ -55,10 +59,37 @@ export class RemoteObject<E extends object = Record<string, RaiseBase>> implemen
   }
 }
 
-/** Parameters as the wire takes them: remote objects by id, at any depth. */
-export function toWire(v: unknown): unknown {
+/** Parameters by name, each as the wire takes it (`toWire` with its declared type, if any). */
+export function paramsToWire(params: Record<string, unknown>, types: Record<string, string> = {}): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(params).filter(([, x]) => x !== undefined).map(([k, x]) => [k, toWire(x, types[k])]));
+}
+
+/**
+ * A value as the wire takes it, as kurento-client marshals it: remote objects by id at
+ * any depth; a record of a declared KMD type (`ref`: `module.Type`, with `[]` or `<>`) with
+ * its fields marshalled by their own types and `__module__`/`__type__` added (KMS reads
+ * them to pick a subtype; Fluo accepts records with or without them).
+ */
+export function toWire(v: unknown, ref?: string): unknown {
   if (v instanceof RemoteObject) return v.id;
-  if (Array.isArray(v)) return v.map(toWire);
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined).map(([k, x]) => [k, toWire(x)]));
-  return v;
+  if (ref?.endsWith('[]') && Array.isArray(v)) return v.map((x) => toWire(x, ref.slice(0, -2)));
+  if (ref?.endsWith('<>') && isRecord(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, toWire(x, ref.slice(0, -2))]));
+  if (Array.isArray(v)) return v.map((x) => toWire(x));
+  if (!isRecord(v)) return v;
+  const schema = ref === undefined ? undefined : RECORDS[ref];
+  if (!schema) return paramsToWire(v);
+  const out = paramsToWire(v, fieldsOf(ref!));
+  // Schema keys are `module.Type`; `__type__` is the bare KMD name.
+  return { ...out, __module__: schema.module, __type__: ref!.slice(ref!.lastIndexOf('.') + 1) };
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** A record's own fields and its parents'. */
+function fieldsOf(ref: string): Record<string, string> {
+  const schema = RECORDS[ref];
+  if (!schema) return {};
+  return { ...(schema.extends ? fieldsOf(schema.extends) : {}), ...schema.fields };
 }

@@ -86,7 +86,7 @@ test('list: type, q, idPattern, limit/offset with Fiware-Total-Count; tenants do
   assert.equal((await call('GET', '/v2/entities?limit=0', undefined, t)).status, 400);
 });
 
-test('subscriptions: 201 with Location; a matching create or update is notified with subscriptionId and data; DELETE stops it', async () => {
+test('subscriptions: 201 with Location; a matching create or update is notified with subscriptionId and data; DELETE stops it; condition.attrs, notification.attrs, attrsFormat', async () => {
   const got: Array<{ subscriptionId: string; data: Array<Record<string, unknown>> }> = [];
   const sink = http.createServer((req, res) => {
     let b = '';
@@ -116,6 +116,25 @@ test('subscriptions: 201 with Location; a matching create or update is notified 
     await new Promise((r) => setTimeout(r, 200));
     assert.equal(got.length, 2, 'no notification after DELETE');
     assert.equal((await call('POST', '/v2/subscriptions', { subject: { entities: [] }, notification: { http: { url } } }, t)).status, 400);
+
+    // condition.attrs: only a change of `on` notifies; notification.attrs and keyValues shape what goes out.
+    got.length = 0;
+    const onOff = await call('POST', '/v2/subscriptions', {
+      subject: { entities: [{ id: 'Cam1', type: 'Camera' }], condition: { attrs: ['on'] } },
+      notification: { http: { url }, attrs: ['on'], attrsFormat: 'keyValues' },
+    }, t);
+    assert.equal(onOff.status, 201);
+    await call('POST', '/v2/entities?options=keyValues', { id: 'Cam1', type: 'Camera', on: true, name: 'door' }, t);
+    await call('PATCH', '/v2/entities/Cam1/attrs?options=keyValues', { name: 'gate' }, t);
+    await call('PATCH', '/v2/entities/Cam1/attrs?options=keyValues', { on: false }, t);
+    const until2 = Date.now() + 5000;
+    while (got.length < 2 && Date.now() < until2) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(got.length, 2, 'the create and the change of on, not the change of name');
+    assert.deepEqual(got.map((n) => n.data[0]), [{ id: 'Cam1', type: 'Camera', on: true }, { id: 'Cam1', type: 'Camera', on: false }]);
+    const bad = (notification: Record<string, unknown>) => call('POST', '/v2/subscriptions', { subject: { entities: [{ id: 'Cam1' }] }, notification: { http: { url }, ...notification } }, t);
+    assert.equal((await bad({ attrsFormat: 'legacy' })).status, 400);
+    assert.equal((await bad({ attrs: 'on' })).status, 400);
   } finally {
     sink.close();
   }

@@ -14,6 +14,12 @@ interface Subscription {
   description?: string;
   entities: Array<{ id?: string; idPattern?: RegExp; type?: string }>;
   url: string;
+  /** `subject.condition.attrs`: only a change of one of these notifies (none: any change). */
+  conditionAttrs: string[];
+  /** `notification.attrs`: only these attributes go out (none: all). */
+  attrs: string[];
+  /** `notification.attrsFormat`. */
+  keyValues: boolean;
   /** The subscription as given, for GET. */
   body: Record<string, unknown>;
   timesSent: number;
@@ -74,7 +80,7 @@ export class NgsiBroker {
     const [id, sub] = rest;
     if (id === undefined && method === 'POST') {
       const e = this.store.create(service, servicePath, body, keyValues);
-      this.#notify(service, e);
+      this.#notify(service, e, [...e.attrs.keys()]);
       res.setHeader('Location', `/v2/entities/${encodeURIComponent(e.id)}?type=${encodeURIComponent(e.type)}`);
       return end(res, 201);
     }
@@ -96,7 +102,7 @@ export class NgsiBroker {
     }
     if (id !== undefined && sub === 'attrs' && (method === 'POST' || method === 'PATCH')) {
       const e = method === 'POST' ? this.store.upsert(service, id, type, body, keyValues) : this.store.patch(service, id, type, body, keyValues);
-      this.#notify(service, e);
+      this.#notify(service, e, Object.keys((body ?? {}) as object));
       return end(res, 204);
     }
     throw new NgsiError(405, 'MethodNotAllowed', `${method} not allowed here`);
@@ -155,10 +161,15 @@ export class NgsiBroker {
     throw new NgsiError(405, 'MethodNotAllowed', `${method} not allowed here`);
   }
 
-  /** Notifies every subscription of the tenant whose subject matches `e` (fire and forget). */
-  #notify(service: string, e: Entity): void {
+  /**
+   * Notifies every subscription of the tenant whose subject matches `e` and whose
+   * condition attributes include one of those `changed` (Orion API manual,
+   * "Subscriptions": an empty condition.attrs means any attribute), fire and forget.
+   */
+  #notify(service: string, e: Entity, changed: readonly string[]): void {
     for (const s of this.#subscriptions.values()) {
       if (s.service !== service || !s.entities.some((x) => (x.type === undefined || x.type === e.type) && (x.id === e.id || x.idPattern?.test(e.id)))) continue;
+      if (s.conditionAttrs.length && !changed.some((a) => s.conditionAttrs.includes(a))) continue;
       const ctrl = new AbortController();
       this.#notifying.add(ctrl);
       const timer = setTimeout(() => ctrl.abort(), NOTIFY_TIMEOUT_MS);
@@ -167,7 +178,7 @@ export class NgsiBroker {
       fetch(s.url, {
         method: 'POST', signal: ctrl.signal,
         headers: { 'content-type': 'application/json', ...(service ? { 'fiware-service': service } : {}) },
-        body: JSON.stringify({ subscriptionId: s.id, data: [render(e, false)] }),
+        body: JSON.stringify({ subscriptionId: s.id, data: [only(render(e, s.keyValues), s.attrs)] }),
       }).then((r) => r.arrayBuffer(), () => undefined).finally(() => {
         clearTimeout(timer);
         this.#notifying.delete(ctrl);
@@ -189,13 +200,20 @@ function intParam(url: URL, name: string, dflt: number): number {
 }
 
 function subscription(service: string, body: unknown): Subscription {
-  const b = (body ?? {}) as { description?: string; subject?: { entities?: Array<Record<string, unknown>> }; notification?: { http?: { url?: unknown } } };
+  const b = (body ?? {}) as {
+    description?: string;
+    subject?: { entities?: Array<Record<string, unknown>>; condition?: { attrs?: unknown } };
+    notification?: { http?: { url?: unknown }; attrs?: unknown; attrsFormat?: unknown };
+  };
   const entities = b.subject?.entities;
   const url = b.notification?.http?.url;
   if (!Array.isArray(entities) || entities.length === 0) throw new NgsiError(400, 'BadRequest', 'no subject entities specified');
   if (typeof url !== 'string' || !/^https?:\/\//.test(url)) throw new NgsiError(400, 'BadRequest', 'http notification has no valid url');
+  const format = b.notification?.attrsFormat ?? 'normalized';
+  if (format !== 'normalized' && format !== 'keyValues') throw new NgsiError(400, 'BadRequest', `invalid attrsFormat: ${String(format)}`);
   return {
     id: randomBytes(12).toString('hex'), service, url, body: body as Record<string, unknown>, timesSent: 0,
+    conditionAttrs: names(b.subject?.condition?.attrs, 'condition attrs'), attrs: names(b.notification?.attrs, 'notification attrs'), keyValues: format === 'keyValues',
     ...(typeof b.description === 'string' ? { description: b.description } : {}),
     entities: entities.map((x) => {
       if (typeof x.idPattern === 'string') {
@@ -209,6 +227,18 @@ function subscription(service: string, body: unknown): Subscription {
       return { id: x.id, ...(typeof x.type === 'string' ? { type: x.type } : {}) };
     }),
   };
+}
+
+function names(v: unknown, what: string): string[] {
+  if (v === undefined) return [];
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new NgsiError(400, 'BadRequest', `${what} must be an array of strings`);
+  return v as string[];
+}
+
+/** An entity rendered with only `attrs` (and its id and type); all when none are named. */
+function only(rendered: Record<string, unknown>, attrs: readonly string[]): Record<string, unknown> {
+  if (!attrs.length) return rendered;
+  return Object.fromEntries(Object.entries(rendered).filter(([k]) => k === 'id' || k === 'type' || attrs.includes(k)));
 }
 
 function renderSub(s: Subscription): Record<string, unknown> {

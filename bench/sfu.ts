@@ -4,6 +4,7 @@
  * figures are per core.
  *   node --import tsx bench/sfu.ts [--steps 5,10,20,40,80] [--seconds 6] [--cpu-prof DIR]
  *                                  [--publisher rtp|webrtc] [--noise] [--pin] [--idle 60]
+ *                                  [--compare-batch]
  * The publisher, by default (`rtp`), is VP8 at 1.5 Mbps + Opus encoded once by ffmpeg
  * and replayed in real time by ffmpeg into an RtpEndpoint: the stream the issue names,
  * without a live encoder taking a core of this machine. `webrtc` publishes a live
@@ -21,6 +22,8 @@
  * Prints the first call's processOffer time on the fresh server and after --idle seconds
  * without calls, forwarded packets/s, Fluo CPU µs per forwarded packet, loss,
  * first-packet time, and memory per idle WebRtcEndpoint, with the conditions.
+ * --compare-batch runs the whole benchmark twice in a row, with batched sends (SendBatch)
+ * and without (FLUO_BATCH=0), and prints the ratio of their costs per packet.
  */
 import { spawn, spawnSync, fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
@@ -131,7 +134,10 @@ function ask(child: ChildProcess, msg: Record<string, unknown>): Promise<unknown
   });
 }
 
-async function main(): Promise<void> {
+/** The largest step without loss: subscribers, and µs of cost per forwarded packet. */
+interface Summary { n: number; perCore: number; usPerPacket: number }
+
+async function main(batch = true): Promise<Summary | undefined> {
   const port = await freePort();
   if (pin) {
     // All threads of this process, and so every child spawned after this, off CPU 0.
@@ -142,8 +148,8 @@ async function main(): Promise<void> {
   const prof = arg('cpu-prof', '');
   const serverArgs = [...(prof ? ['--cpu-prof', '--cpu-prof-dir', prof] : []), ...(process.env.BENCH_PERF ? ['--perf-basic-prof'] : []), ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), '--max-semi-space-size=32', 'src/fluo.mjs', '--port', String(port), '--media-workers', '1', '--gst-debug-level', '1'];
   const server = pin
-    ? spawn('taskset', ['-c', '0', process.execPath, ...serverArgs], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] })
-    : spawn(process.execPath, serverArgs, { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+    ? spawn('taskset', ['-c', '0', process.execPath, ...serverArgs], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'], env: serverEnv(batch) })
+    : spawn(process.execPath, serverArgs, { cwd: root, stdio: ['ignore', 'ignore', 'inherit'], env: serverEnv(batch) });
   const url = `ws://127.0.0.1:${port}/kurento`;
   let c: RpcClient | undefined;
   for (let i = 0; i < 100 && !c; i++) { try { c = await RpcClient.open(url); } catch { await new Promise((r) => setTimeout(r, 100)); } }
@@ -154,7 +160,7 @@ async function main(): Promise<void> {
   const subsProc = fork(fileURLToPath(new URL('./sfuSubscribers.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   await new Promise((r) => subsProc.once('message', r));
   try {
-    console.log(`# Fluo SFU benchmark: ${os.cpus().length} cores (${os.cpus()[0]?.model}), node ${process.version}; Fluo with 1 media worker${pin ? ', its whole process pinned to CPU 0 and the rest to the other CPUs' : ''}; publisher ${publisherKind === 'rtp' ? 'ffmpeg replaying VP8 640x480@30 1.5 Mbps + Opus into an RtpEndpoint' : `wrtc VP8 640x480@30${noisy ? ' (half the picture noise)' : ''} + Opus into a WebRtcEndpoint`}; subscribers werift counting SRTP packets at the socket, in another process; loopback; ${seconds} s per step`);
+    console.log(`# Fluo SFU benchmark: ${os.cpus().length} cores (${os.cpus()[0]?.model}), node ${process.version}; Fluo with 1 media worker, batched sends ${batch ? 'on' : 'off (FLUO_BATCH=0)'}${pin ? ', its whole process pinned to CPU 0 and the rest to the other CPUs' : ''}; publisher ${publisherKind === 'rtp' ? 'ffmpeg replaying VP8 640x480@30 1.5 Mbps + Opus into an RtpEndpoint' : `wrtc VP8 640x480@30${noisy ? ' (half the picture noise)' : ''} + Opus into a WebRtcEndpoint`}; subscribers werift counting SRTP packets at the socket, in another process; loopback; ${seconds} s per step`);
     const fresh = await firstProcessOffer(c, sid);
     console.log(`first call on a fresh server: processOffer ${fresh.processOfferMs.toFixed(0)} ms (create pipeline + endpoint + processOffer ${fresh.totalMs.toFixed(0)} ms; target < 100 ms)`);
     // Memory per idle endpoint.
@@ -189,7 +195,7 @@ async function main(): Promise<void> {
     }
     await new Promise((r) => setTimeout(r, 3000));
     let total = 0;
-    let best: { n: number; perCore: number } | undefined;
+    let best: Summary | undefined;
     /** Video bytes Fluo received from the publisher (its inbound stats). */
     const pubVideoBytes = async (): Promise<number> => {
       const st = (await c.ok('invoke', { object: pub, operation: 'getStats', operationParams: { mediaType: 'VIDEO' }, sessionId: sid })).value as Record<string, Record<string, unknown>>;
@@ -248,7 +254,9 @@ async function main(): Promise<void> {
         `${drops1.rcvbuf - drops0.rcvbuf}/${drops1.sndbuf - drops0.sndbuf}`.padStart(25),
       ].join('  '));
       if (loss > 1 || cost / elapsed > 0.97) { console.log(`# stopped: ${loss > 1 ? 'loss over 1%' : 'the media worker core is saturated'}`); break; }
-      best = { n, perCore: n / (cost / elapsed) };
+      const batched = await batchedShare(port);
+      if (batched) console.log(`# sent in batches so far: ${batched}`);
+      best = { n, perCore: n / (cost / elapsed), usPerPacket: (cost * 1e6) / Math.max(got, 1) };
     }
     // Subscribers one core would carry at the cost per subscriber of the largest step
     // without loss (Fluo's whole process: media worker, main thread, GC helpers; and the
@@ -260,13 +268,42 @@ async function main(): Promise<void> {
       const after = await firstProcessOffer(c, sid);
       console.log(`first call after ${idleSeconds} s without calls: processOffer ${after.processOfferMs.toFixed(0)} ms (create pipeline + endpoint + processOffer ${after.totalMs.toFixed(0)} ms; target < 100 ms)`);
     }
+    return best;
   } finally {
     peers.stop();
     ffmpeg?.kill('SIGKILL');
     subsProc.kill('SIGKILL');
     server.kill('SIGINT');
     await c.close();
+    // The next run (--compare-batch) may bind the same single port.
+    if (server.exitCode === null) await new Promise((r) => { server.once('exit', r); setTimeout(r, 5000).unref(); });
   }
 }
 
-main().catch((e) => { console.error(e); process.exit(1); });
+/** What /metrics says of batched sends: copies per native call and the share of WebRTC packets. */
+async function batchedShare(port: number): Promise<string | undefined> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const sum = (name: string, label = ''): number => text.split('\n').filter((l) => l.startsWith(name) && l.includes(label)).reduce((a, l) => a + Number(l.split(' ').pop()), 0);
+  const calls = sum('fluo_rtp_send_batches_total');
+  const copies = sum('fluo_rtp_batched_packets_total');
+  const all = sum('fluo_rtp_packets_sent_total', 'transport="webrtc"');
+  return calls ? `${((100 * copies) / Math.max(all, 1)).toFixed(1)}% of WebRTC packets, ${(copies / calls).toFixed(1)} copies per call` : undefined;
+}
+
+function serverEnv(batch: boolean): NodeJS.ProcessEnv {
+  return { ...process.env, FLUO_BATCH: batch ? '1' : '0' };
+}
+
+async function run(): Promise<void> {
+  if (!process.argv.includes('--compare-batch')) {
+    await main();
+    return;
+  }
+  const on = await main(true);
+  const off = await main(false);
+  if (on && off) {
+    console.log(`batched sends: ${on.usPerPacket.toFixed(2)} µs/pkt at ${on.n} subscribers against ${off.usPerPacket.toFixed(2)} without at ${off.n} (ratio ${(on.usPerPacket / off.usPerPacket).toFixed(2)}); streams per core ${on.perCore.toFixed(0)} against ${off.perCore.toFixed(0)}`);
+  }
+}
+
+run().catch((e) => { console.error(e); process.exit(1); });

@@ -20,6 +20,8 @@ const COUNTERS: readonly CounterSpec[] = [
     samples: [{ key: 'webrtcPacketsSent', labels: { transport: 'webrtc' } }, { key: 'rtpPacketsSent', labels: { transport: 'rtp' } }] },
   { name: 'fluo_rtp_bytes_sent_total', help: 'Bytes of the RTP packets sent to peers, by transport.',
     samples: [{ key: 'webrtcBytesSent', labels: { transport: 'webrtc' } }, { key: 'rtpBytesSent', labels: { transport: 'rtp' } }] },
+  { name: 'fluo_rtp_send_batches_total', help: 'Batched sends: native calls that protected and sent the WebRTC copies of one forwarded packet together (sendmmsg).', samples: [{ key: 'sendBatches' }] },
+  { name: 'fluo_rtp_batched_packets_total', help: 'WebRTC packets sent in batches (part of fluo_rtp_packets_sent_total).', samples: [{ key: 'sendBatchPackets' }] },
   { name: 'fluo_rtp_retransmissions_total', help: 'Packets resent for NACKs (RFC 4588).', samples: [{ key: 'retransmissions' }] },
   { name: 'fluo_rtcp_nacks_received_total', help: 'Generic NACK messages received from peers (RFC 4585).', samples: [{ key: 'nacksReceived' }] },
   { name: 'fluo_keyframe_requests_received_total', help: 'Keyframe requests received from peers, by kind (PLI, FIR).',

@@ -395,6 +395,9 @@ export interface MediaCounterValues {
   /** RTP packets sent to plain RTP peers (RtpEndpoint). */
   rtpPacketsSent: number;
   rtpBytesSent: number;
+  /** Batched sends (SendBatch): native calls made, and the WebRTC copies they carried. */
+  sendBatches: number;
+  sendBatchPackets: number;
   /** Packets resent for NACKs. */
   retransmissions: number;
   /** Generic NACK messages from peers (RFC 4585 §6.2.1). */

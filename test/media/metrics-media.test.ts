@@ -71,6 +71,8 @@ test('/metrics during a call: media counters move with the media', async () => {
     assert.ok(grew('fluo_rtp_packets_sent_total', { transport: 'webrtc' }) > 10, 'SRTP packets sent to the viewer');
     assert.ok(grew('fluo_rtp_bytes_sent_total', { transport: 'webrtc' }) > 10_000);
     assert.ok(grew('fluo_rtp_packets_sent_total', { transport: 'rtp' }) > 10, 'RTP packets sent to the plain receiver');
+    // Two sinks: the viewer's SRTP copies went out through the worker's send batch (SendBatch).
+    assert.ok(grew('fluo_rtp_batched_packets_total') > 10 && grew('fluo_rtp_send_batches_total') > 10, 'batched sends');
     assert.ok(grew('fluo_keyframe_requests_sent_total', { outcome: 'sent' }) >= 1, 'a keyframe asked of the source for the new viewer');
     await until(async () => total(await scrape(), 'fluo_packets_dropped_total', { reason: 'unknown_address' }) > total(before, 'fluo_packets_dropped_total', { reason: 'unknown_address' }), 5_000, 'the stranger counted');
     assert.equal(total(after, 'fluo_media_worker_pipelines'), 1);

@@ -1,3 +1,4 @@
+import { sendBatch } from '../rtp/SendBatch.ts';
 import { KurentoError } from '../../shared/KurentoError.ts';
 import type { EmitFn, MediaKind, NodeKind, OpArgs, OpHandlers, OpName, OpResult, Wire } from '../../shared/workerProtocol.ts';
 import type { DataMessage, MediaPacket, RtpCodecInfo } from './MediaPacket.ts';
@@ -99,7 +100,18 @@ export class MediaNode {
   }
 
   protected forward(kind: 'AUDIO' | 'VIDEO', pkt: MediaPacket): void {
-    for (const e of this.outputs[kind]) e.carry(kind, pkt);
+    const outputs = this.outputs[kind];
+    // Several sinks: their WebRTC copies go out together when the fan-out ends (SendBatch).
+    if (sendBatch && outputs.length > 1) {
+      sendBatch.hold();
+      try {
+        for (const e of outputs) e.carry(kind, pkt);
+      } finally {
+        sendBatch.release();
+      }
+      return;
+    }
+    for (const e of outputs) e.carry(kind, pkt);
   }
 
   protected forwardData(msg: DataMessage): void {

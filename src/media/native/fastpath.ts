@@ -25,6 +25,13 @@ export interface FastPath {
     context: NativeSrtpContext, header: Buffer, headerLength: number, source: Buffer, payloadOffset: number, payloadLength: number,
     roc: number, fd: number, sockaddr: Buffer,
   ): number;
+  /**
+   * Protects and sends `count` copies of `source`'s payload, each described by an entry
+   * of `entries` (SendBatch.ts gives the layout) with its context in `contexts`, in as
+   * few sendmmsg(2) calls as there are runs of one socket. Each entry's result is
+   * written into it. Absent from addons built before it.
+   */
+  sendProtectedBatch?(contexts: NativeSrtpContext[], entries: Buffer, count: number, source: Buffer): number;
 }
 
 /**

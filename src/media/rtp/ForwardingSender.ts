@@ -8,6 +8,7 @@ import { SrtpEncryptor, SRTP_AES128_CM_HMAC_SHA1_80, SRTP_AEAD_AES_128_GCM, srtp
 import { RtpSendStream, type RtpSendStreamStats } from './RtpSendStream.ts';
 import { SelectedPairRoute, type ConnectionLike } from '../webrtc/SelectedPairRoute.ts';
 import { mediaCounters } from '../worker/mediaCounters.ts';
+import { sendBatch, type BatchOwner } from './SendBatch.ts';
 
 /** NACK history of a video stream: about 3 s of 1.5 Mbps VP8 (RFC 4585 §6.2.1). */
 const VIDEO_HISTORY = 512;
@@ -56,7 +57,7 @@ export interface FeedbackHooks {
  * starts its own SR loop (that starts on its first packet), so the SRs for its SSRC
  * are only ours.
  */
-export class ForwardingSender {
+export class ForwardingSender implements BatchOwner {
   readonly #pc: RTCPeerConnection;
   readonly #bound = new Map<RTCRtpSender, Bound>();
   readonly #keys = new WeakMap<RTCDtlsTransport, { session: SrtpSession; encryptor: SrtpEncryptor }>();
@@ -109,7 +110,13 @@ export class ForwardingSender {
     const stream = b.stream;
     const headerLength = stream.prepare(src, payloadType);
     if (!headerLength) return false;
-    const sent = this.#route(dtls).sendProtected(srtp, stream.header, headerLength, src, stream.payloadOffset, stream.payloadLength);
+    const route = this.#route(dtls);
+    if (sendBatch?.holding) {
+      // In a fan-out: queued, and sent with the other copies when it ends (batchSent).
+      const queued = route.queueProtected(sendBatch, this, b, srtp, stream.header, headerLength, src, stream.payloadOffset, stream.payloadLength);
+      if (queued >= 0) return queued === 1;
+    }
+    const sent = route.sendProtected(srtp, stream.header, headerLength, src, stream.payloadOffset, stream.payloadLength);
     if (sent > 0) {
       dtls.bytesSent += sent;
       dtls.packetsSent++;
@@ -122,6 +129,24 @@ export class ForwardingSender {
       return out ? this.#put(dtls, out) : false;
     }
     return false;
+  }
+
+  /** A copy queued by `send` went out in its batch (SendBatch): counted, or sent alone when the batch could not. */
+  batchSent(tag: object, result: number, header: Buffer, source: Buffer, payloadOffset: number, payloadLength: number): void {
+    const b = tag as Bound;
+    const dtls = b.dtls;
+    if (!dtls || result === 0) return;
+    if (result > 0) {
+      dtls.bytesSent += result;
+      dtls.packetsSent++;
+      mediaCounters.webrtcPacketsSent++;
+      mediaCounters.webrtcBytesSent += result;
+      return;
+    }
+    // A full socket buffer drops it (counted by the route); other failures take the TypeScript path.
+    if (this.#closed || this.#route(dtls).settle(result)) return;
+    const out = b.srtp?.protect(header, source.subarray(payloadOffset, payloadOffset + payloadLength));
+    if (out) this.#put(dtls, out);
   }
 
   /** The figures of the stream sending on `ssrc`, for getStats. */

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import { fastPath, type FastPath, type NativeSrtpContext } from '../native/fastpath.ts';
+import type { BatchOwner, SendBatch } from './SendBatch.ts';
 
 /** DTLS-SRTP protection profile ids (RFC 5764 §4.1.2, RFC 7714 §14.2). */
 export const SRTP_AES128_CM_HMAC_SHA1_80 = 0x0001;
@@ -126,6 +127,20 @@ export class SrtpEncryptor {
     const roc = this.#rolloverCounter(header.readUInt32BE(8), header.readUInt16BE(2));
     if (roc < 0) return 0;
     return n.path.sendProtected(n.context, header, headerLength, source, payloadOffset, payloadLength, roc, fd, sockaddr);
+  }
+
+  /**
+   * Queues header + `source`'s payload in `batch` (SendBatch), to be protected and sent
+   * with the rest of the fan-out: true when queued or refused (an index SRTP refuses:
+   * nothing to send), false when it cannot be queued (no native path, or the batch
+   * refused it).
+   */
+  queueProtected(batch: SendBatch, owner: BatchOwner, tag: object, header: Buffer, headerLength: number, source: Buffer, payloadOffset: number, payloadLength: number, fd: number, sockaddr: Buffer): boolean {
+    const n = this.#native;
+    if (!n) return false;
+    const roc = this.#rolloverCounter(header.readUInt32BE(8), header.readUInt16BE(2));
+    if (roc < 0) return true;
+    return batch.add(owner, tag, n.context, header, headerLength, roc, fd, sockaddr, source, payloadOffset, payloadLength);
   }
 
   /**

@@ -1,6 +1,7 @@
 import type dgram from 'node:dgram';
 import { fastPath, socketFd, udpAddress, type FastPath } from '../native/fastpath.ts';
 import type { SrtpEncryptor } from '../rtp/SrtpEncryptor.ts';
+import type { BatchOwner, SendBatch } from '../rtp/SendBatch.ts';
 
 /** The parts of werift-ice's Connection and CandidatePair the route reads (private in werift's types). */
 interface PairLike {
@@ -77,6 +78,23 @@ export class SelectedPairRoute {
     const r = srtp.sendProtected(header, headerLength, source, payloadOffset, payloadLength, fd, this.#to!);
     if (r === undefined) return -1;
     return r >= 0 ? r : this.#settled(r) ? 0 : -1;
+  }
+
+  /**
+   * Queues the packet in the worker's send batch instead (SendBatch): 1 when queued (the
+   * owner hears the result at the flush), 0 when nothing is to be sent (no consent), -1
+   * when this route cannot batch it and the caller should send it now.
+   */
+  queueProtected(batch: SendBatch, owner: BatchOwner, tag: object, srtp: SrtpEncryptor, header: Buffer, headerLength: number, source: Buffer, payloadOffset: number, payloadLength: number): number {
+    if (!this.consented) return 0;
+    const fd = this.#liveFd();
+    if (fd === undefined) return -1;
+    return srtp.queueProtected(batch, owner, tag, header, headerLength, source, payloadOffset, payloadLength, fd, this.#to!) ? 1 : -1;
+  }
+
+  /** Whether a send's result leaves nothing to do (see #settled): for copies sent in a batch. */
+  settle(result: number): boolean {
+    return this.#settled(result);
   }
 
   /**

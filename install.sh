@@ -25,6 +25,8 @@ done
 # python3-gi with gir1.2-gst-rtsp-server-1.0 for the loopback RTSP server of the player test;
 # tesseract-ocr/tesseract-ocr-eng for PlateDetectorFilter's OCR (offline, the CLI fetches
 # nothing), imagemagick and fonts-dejavu-core to draw its test scenes (test/helpers/plateScene.ts).
+# janus: the reference SFU of `npm run bench:sfu -- --vs-janus` (bench/janus), started
+# only by that benchmark with its own private configuration.
 PACKAGES=(
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-nice
@@ -32,7 +34,7 @@ PACKAGES=(
   gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0 gir1.2-gst-plugins-bad-1.0
   libgirepository1.0-dev libcairo2-dev pkg-config qrencode python3-gi gir1.2-gst-rtsp-server-1.0
   ffmpeg chromium chromium-driver firefox-esr coturn openssl iproute2 util-linux ca-certificates
-  g++ make python3 tesseract-ocr tesseract-ocr-eng imagemagick fonts-dejavu-core
+  g++ make python3 tesseract-ocr tesseract-ocr-eng imagemagick fonts-dejavu-core janus
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

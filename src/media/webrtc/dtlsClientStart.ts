@@ -9,9 +9,11 @@ interface DtlsClientLike {
 interface IceConnectionLike { nominated?: { rtt?: number } }
 
 const started = new WeakSet<object>();
-/** Bounds of the early ClientHello's one quick repeat (ms). */
+/** Bounds of the first quick repeat of the early ClientHello (ms). */
 const RESEND_MIN_MS = 30;
 const RESEND_MAX_MS = 100;
+/** Quick repeats stop before werift's own first retransmission (500 ms). */
+const RESEND_UNTIL_MS = 450;
 
 /**
  * Starts werift's DTLS client handshake as soon as the transport connects, instead of
@@ -23,11 +25,16 @@ const RESEND_MAX_MS = 100;
  * is when werift calls `start`.
  *
  * Browsers keep a ClientHello that comes before their DTLS is up (libwebrtc caches it);
- * a peer that drops it instead (werift) gets it again once, after four round trips of
- * the nominated pair (30-100 ms), if nothing came back: the repeat goes through the
- * socket's send, which `renumberRetransmissions` makes a proper retransmission with a
- * new record number (RFC 6347 §4.2.4). werift's own timer (500 ms, then backing off)
- * covers any later loss. werift's own late `connect` call gets the same handshake.
+ * a peer that drops it instead (werift) gets it again every four round trips of the
+ * nominated pair (30-100 ms) while nothing came back, until werift's own timer takes
+ * over at 500 ms: the peer's ICE may report connected well after ours (45 ms later here
+ * with two host candidates each, where a single repeat at 30 ms was dropped too and the
+ * join waited for werift's 500 ms timer; repeats at doubling intervals still cost 60-140
+ * ms). A ClientHello is a few hundred bytes: at most 15 of them. Repeats go through the socket's send, which `renumberRetransmissions` makes
+ * proper retransmissions with new record numbers (RFC 6347 §4.2.4); a server answers
+ * each with its flight, as for any retransmitted ClientHello. werift's own timer (500 ms,
+ * then backing off) covers any later loss. werift's own late `connect` call gets the
+ * same handshake.
  * Call when the transport reports 'connecting', after `renumberRetransmissions`.
  */
 export function startClientNow(transport: RTCDtlsTransport): boolean {
@@ -61,8 +68,15 @@ export function startClientNow(transport: RTCDtlsTransport): boolean {
 
   const rtt = (transport.iceTransport.connection as unknown as IceConnectionLike).nominated?.rtt;
   const wait = rtt === undefined ? RESEND_MAX_MS : Math.min(RESEND_MAX_MS, Math.max(RESEND_MIN_MS, rtt * 4000));
-  setTimeout(() => {
-    if (!heard && first && transport.state === 'connecting') void Promise.resolve(send.call(ctx, first.buf, first.addr)).catch(() => undefined);
-  }, wait).unref();
+  let at = 0;
+  const timer = setInterval(() => {
+    at += wait;
+    if (heard || !first || transport.state !== 'connecting' || at >= RESEND_UNTIL_MS) {
+      clearInterval(timer);
+      if (heard || !first || transport.state !== 'connecting') return;
+    }
+    void Promise.resolve(send.call(ctx, first.buf, first.addr)).catch(() => undefined);
+  }, wait);
+  timer.unref();
   return true;
 }

@@ -5,6 +5,7 @@ import { ConfigError } from './ConfigError.ts';
 import { parseIni } from './parseIni.ts';
 import { parseJsonc } from './parseJsonc.ts';
 import { parseTurnUrl, redactTurnUrl, TURN_URL_FORM } from '../shared/turnUrl.ts';
+import { readDtlsCertificate } from '../shared/dtlsCertificatePem.ts';
 
 export type ModulesConfig = Record<string, Record<string, string>>;
 
@@ -140,6 +141,16 @@ function checkWebRtc(w: Record<string, string>, name: (key: string) => string): 
       throw new ConfigError(`${name(key)}: 'auto' needs an outside address lookup, which Fluo does not do; give the address`);
     }
     if (net.isIP(v) !== family) throw new ConfigError(`${name(key)} must be an IPv${family} address, got '${v}'`);
+  }
+  for (const keyType of ['RSA', 'ECDSA'] as const) {
+    const file = w[`pemCertificate${keyType}`];
+    if (file === undefined || file === '') continue;
+    if (!path.isAbsolute(file)) throw new ConfigError(`${name(`pemCertificate${keyType}`)} must be an absolute path, got '${file}'`);
+    try {
+      readDtlsCertificate(file, keyType);
+    } catch (err) {
+      throw new ConfigError(`${name(`pemCertificate${keyType}`)}: ${(err as Error).message}`);
+    }
   }
   if (w.iceTcp !== undefined && w.iceTcp !== '' && !/^(0|1|true|false)$/i.test(w.iceTcp)) {
     throw new ConfigError(`${name('iceTcp')} must be 1 or 0 (or true/false), got '${w.iceTcp}'`);

@@ -46,6 +46,8 @@ export class WebRtcEndpoint extends BaseRtpEndpoint {
       sendonly: params.sendonly === true,
       useDataChannels: this.#useDataChannels,
       certificateKeyType: String(params.certificateKeyType ?? 'RSA'),
+      // Kurento: the endpoint's certificateKeyType picks which configured PEM it presents.
+      certificateFile: (params.certificateKeyType === 'ECDSA' ? conf.pemCertificateECDSA : conf.pemCertificateRSA) || null,
       ice: this.#iceSettings(),
       minPort: conf.minPort ?? null,
       maxPort: conf.maxPort ?? null,

@@ -36,6 +36,12 @@ export interface WebRtcEndpointOptions {
   sendonly: boolean;
   useDataChannels: boolean;
   certificateKeyType: string;
+  /**
+   * The PEM file (WebRtcEndpoint.conf.ini pemCertificateRSA or pemCertificateECDSA, as
+   * certificateKeyType picks) every DTLS handshake presents; null: the worker's own
+   * generated ECDSA certificate.
+   */
+  certificateFile?: string | null;
   ice: IceSettings;
   minPort: string | null;
   maxPort: string | null;

@@ -18,6 +18,7 @@ import { deleteTurnAllocations } from './turnAllocations.ts';
 import { guardFinishedHandshake } from './dtlsGuard.ts';
 import { DataChannels } from './DataChannels.ts';
 import { renumberRetransmissions } from './dtlsRetransmission.ts';
+import { configuredCertificate } from './dtlsCertificate.ts';
 import { startClientNow } from './dtlsClientStart.ts';
 import { badIceCredentials, offerWithCredentials } from '../../shared/iceRestart.ts';
 import { sharedPort } from './sharedPort/installSharedPort.ts';
@@ -97,7 +98,10 @@ export class WebRtcEndpointNode extends SdpEndpointNode {
     this.#opts = { ...options, ice: options.ice ?? {} };
     this.#ice = this.#opts.ice;
     this.readySince = Infinity; // until the peer is connected
-    this.#pc = new RTCPeerConnection(peerConfig(this.#ice, { min: Number(this.#opts.minPort) || undefined, max: Number(this.#opts.maxPort) || undefined, shared: sharedPort()?.port }));
+    this.#pc = new RTCPeerConnection({
+      ...peerConfig(this.#ice, { min: Number(this.#opts.minPort) || undefined, max: Number(this.#opts.maxPort) || undefined, shared: sharedPort()?.port }),
+      ...configuredCertificate(this.#opts),
+    });
     sharedPort()?.addPeer(this.#pc);
     this.#transports = new DtlsTransportKeeper(this.#pc);
     this.#out = new ForwardingSender(this.#pc, {

@@ -5,6 +5,7 @@
  *   node --import tsx bench/sfu.ts [--steps 5,10,20,40,80] [--seconds 6] [--cpu-prof DIR]
  *                                  [--publisher rtp|webrtc] [--noise] [--pin] [--idle 60]
  *                                  [--compare-batch] [--vs-janus] [--idle-endpoints 200]
+ *                                  [--semi-space 32]
  * The publisher, by default (`rtp`), is VP8 at 1.5 Mbps + Opus encoded once by ffmpeg
  * and replayed in real time by ffmpeg into an RtpEndpoint: the stream the issue names,
  * without a live encoder taking a core of this machine. `webrtc` publishes a live
@@ -60,7 +61,9 @@ const idleEndpoints = Number(arg('idle-endpoints', process.argv.includes('--vs-j
 if (pin && os.cpus().length < 2) throw new Error('--pin needs at least 2 CPUs');
 if (publisherKind !== 'rtp' && publisherKind !== 'webrtc') throw new Error('--publisher rtp|webrtc');
 const root = fileURLToPath(new URL('..', import.meta.url));
-/** The interface scripts/netns.mjs --dummy makes for Janus's ICE. */
+/** --semi-space MB: V8's young generation semi-space of Fluo's process (npm start: 32). */
+const semiSpace = Number(arg('semi-space', '32'));
+/** The interface scripts/netns.mjs makes for Janus's ICE. */
 const JANUS_IFACE = 'fluo0';
 
 async function freePort(): Promise<number> {
@@ -80,7 +83,7 @@ async function fluo(batch: boolean): Promise<StepResult[]> {
   const port = await freePort();
   // --cpu-prof DIR: V8 CPU profiles of Fluo's threads (main and media worker) into DIR.
   const prof = arg('cpu-prof', '');
-  const serverArgs = [...(prof ? ['--cpu-prof', '--cpu-prof-dir', prof] : []), ...(process.env.BENCH_PERF ? ['--perf-basic-prof'] : []), ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), '--max-semi-space-size=32', 'src/fluo.mjs', '--port', String(port), '--media-workers', '1', '--gst-debug-level', '1'];
+  const serverArgs = [...(prof ? ['--cpu-prof', '--cpu-prof-dir', prof] : []), ...(process.env.BENCH_PERF ? ['--perf-basic-prof'] : []), ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), `--max-semi-space-size=${semiSpace}`, 'src/fluo.mjs', '--port', String(port), '--media-workers', '1', '--gst-debug-level', '1'];
   const env = { ...process.env, FLUO_BATCH: batch ? '1' : '0' };
   const server = pin
     ? spawn('taskset', ['-c', '0', process.execPath, ...serverArgs], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'], env })

@@ -97,6 +97,8 @@ export interface FluoConfig {
   readonly webRtcPort: number;
   /** Media workers start with the server and stay while idle (`mediaServer.mediaWorkersWarm`). */
   readonly mediaWorkersWarm: boolean;
+  /** The media workers' V8 young-generation semi-space, MB (`mediaServer.mediaWorkerSemiSpaceMb`). */
+  readonly mediaWorkerSemiSpaceMb: number;
   /** The media engine (GStreamer processes), `mediaServer.engine` (Fluo addition). */
   readonly engine: {
     /** Engine processes for the whole server; resolved (one per core when the file says 0). */

@@ -148,6 +148,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loa
     whip,
     mediaWorkers: workers === 0 ? os.availableParallelism() : workers,
     mediaWorkersWarm: k.bool(ms.mediaWorkersWarm, 'mediaServer.mediaWorkersWarm', true),
+    mediaWorkerSemiSpaceMb: k.int(ms.mediaWorkerSemiSpaceMb, 'mediaServer.mediaWorkerSemiSpaceMb', 4, 1, 256),
     // FLUO_WEBRTC_PORT overrides the file (containers, and the test runner's single-port runs).
     webRtcPort: env.FLUO_WEBRTC_PORT !== undefined && env.FLUO_WEBRTC_PORT !== ''
       ? cliInt(env.FLUO_WEBRTC_PORT, 'FLUO_WEBRTC_PORT', 0, 65000)

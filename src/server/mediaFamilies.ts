@@ -44,6 +44,9 @@ const GAUGES: ReadonlyArray<{ name: string; help: string; value: (s: WorkerMedia
   { name: 'fluo_engine_processes', help: 'Media engine (GStreamer) processes running now.', value: (s) => s.engineProcesses },
   { name: 'fluo_media_worker_event_loop_lag_seconds', help: "The media worker's mean event-loop delay since the previous scrape (sampled every 200 ms).", value: (s) => s.loopDelayMeanMs / 1000 },
   { name: 'fluo_media_worker_event_loop_lag_max_seconds', help: "The media worker's longest event-loop delay since the previous scrape.", value: (s) => s.loopDelayMaxMs / 1000 },
+  { name: 'fluo_media_worker_heap_used_bytes', help: "The media worker's V8 heap in use.", value: (s) => s.heapUsedBytes },
+  { name: 'fluo_media_worker_heap_size_bytes', help: "The media worker's V8 heap reserved.", value: (s) => s.heapSizeBytes },
+  { name: 'fluo_media_worker_young_generation_bytes', help: "The media worker's V8 new space (both semi-spaces; mediaServer.mediaWorkerSemiSpaceMb).", value: (s) => s.newSpaceBytes },
 ];
 
 export function mediaFamilies(reports: Reports): Family[] {

@@ -435,6 +435,10 @@ export interface WorkerMediaStats {
   /** The worker's event-loop delay since the previous report (ms; sampled every 200 ms). */
   loopDelayMeanMs: number;
   loopDelayMaxMs: number;
+  /** The worker's V8 heap: used, reserved, and the young generation's size (new space, both semi-spaces). */
+  heapUsedBytes: number;
+  heapSizeBytes: number;
+  newSpaceBytes: number;
 }
 
 /** An engine process of a worker, for leak checks and operators. */

@@ -40,6 +40,7 @@ test('the shipped config folder gives Kurento defaults, wherever the working dir
     assert.equal(c.websocket.host, '0.0.0.0');
     assert.equal(c.websocket.secure, undefined, 'secure block without a port is off, as in Kurento');
     assert.equal(c.websocket.registrar, undefined);
+    assert.equal(c.mediaWorkerSemiSpaceMb, 4, 'media workers: a 4 MB young-generation semi-space');
     assert.deepEqual(c.websocket.auth, { token: undefined, jwtSecret: undefined, jwtPublicKey: undefined, allowedOrigins: [] }, 'no access control by default, as in Kurento');
     assert.deepEqual(c.resources, {
       garbageCollectorPeriod: 240, exceptionLimit: undefined, killLimit: undefined, disableRequestCache: false,
@@ -138,6 +139,7 @@ test('bad values and files are ConfigErrors naming the key or flag and the file'
     bad('{"mediaServer":{"resources":{"garbageCollectorPeriod":1.5}}}', /garbageCollectorPeriod must be an integer/);
     bad('{"mediaServer":{"resources":{"disableRequestCache":"yes"}}}', /disableRequestCache must be true or false/);
     bad('{"mediaServer":{"resources":{"exceptionLimit":2}}}', /exceptionLimit must be a fraction/);
+    bad('{"mediaServer":{"mediaWorkerSemiSpaceMb":0}}', /mediaServer\.mediaWorkerSemiSpaceMb must be an integer from 1 to 256/);
     bad('{"mediaServer":{"net":{"websocket":{"path":5}}}}', /path must be a string/);
     bad('{"mediaServer":{"net":[]}}', /mediaServer\.net must be an object/);
     bad('{"mediaServer":{"net":{"websocket":{"secure":{"port":8433}}}}}', /secure\.certificate is needed/);

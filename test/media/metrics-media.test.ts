@@ -42,6 +42,7 @@ test('/metrics during a call: media counters move with the media', async () => {
     const before = await scrape();
     assert.equal(sampleValue(before, 'fluo_media_workers_running'), fluo.server.media.size, 'warm workers');
     assert.ok(before.get('fluo_media_worker_event_loop_lag_seconds')!.samples.length >= 1, 'loop lag per worker');
+    assert.ok(before.get('fluo_media_worker_heap_used_bytes')!.samples.every((x) => x.value > 1_000_000), 'heap per worker');
 
     const P = await create('MediaPipeline', {});
     const source = await create('RtpEndpoint', { mediaPipeline: P });
@@ -77,6 +78,10 @@ test('/metrics during a call: media counters move with the media', async () => {
     await until(async () => total(await scrape(), 'fluo_packets_dropped_total', { reason: 'unknown_address' }) > total(before, 'fluo_packets_dropped_total', { reason: 'unknown_address' }), 5_000, 'the stranger counted');
     assert.equal(total(after, 'fluo_media_worker_pipelines'), 1);
     assert.equal(grew('fluo_transcoders_started_total'), 0, 'VP8 to VP8: nothing transcoded');
+    // mediaServer.mediaWorkerSemiSpaceMb (default 4): the media workers' young generation
+    // stays at two 4 MB semi-spaces during the call, whatever the test process's own
+    // --max-semi-space-size, while that thread's own new space is its own.
+    for (const x of after.get('fluo_media_worker_young_generation_bytes')!.samples) assert.ok(x.value > 0 && x.value <= 8 * 1024 * 1024, `worker new space ${x.value}`);
     await viewer.close();
     await c.ok('release', { object: P, sessionId: sid });
   } finally {

@@ -1,3 +1,4 @@
+import v8 from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { mediaCounters } from './mediaCounters.ts';
@@ -36,9 +37,12 @@ port.on('message', (m: ToWorker) => {
     void host.engine.stats().then((processes) => port.postMessage({ t: 'engineStats', id: m.id, processes, transcoders: host.transcoderStats() } satisfies FromWorker));
   } else if (m.t === 'mediaStats') {
     const ms = (ns: number): number => (Number.isFinite(ns) ? ns / 1e6 : 0);
+    const heap = v8.getHeapStatistics();
     const stats = {
       counters: { ...mediaCounters }, pipelines: host.pipelineCount, transcoders: host.transcoderStats().length,
       engineProcesses: host.engine.processes, loopDelayMeanMs: ms(loopDelay.mean), loopDelayMaxMs: ms(loopDelay.max),
+      heapUsedBytes: heap.used_heap_size, heapSizeBytes: heap.total_heap_size,
+      newSpaceBytes: v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0,
     };
     loopDelay.reset();
     port.postMessage({ t: 'mediaStats', id: m.id, stats } satisfies FromWorker);

@@ -6,7 +6,10 @@ import type { BatchOwner, SendBatch } from '../rtp/SendBatch.ts';
 /** The parts of werift-ice's Connection and CandidatePair the route reads (private in werift's types). */
 interface PairLike {
   readonly remoteAddr: readonly [string, number];
-  readonly protocol: { readonly type?: string; readonly transport?: { readonly type?: string; readonly closed?: boolean; readonly socket?: dgram.Socket } };
+  readonly protocol: {
+    readonly type?: string;
+    readonly transport?: { readonly type?: string; readonly closed?: boolean; readonly socket?: dgram.Socket; isOwnAddress?(addr: [string, number]): boolean };
+  };
 }
 export interface ConnectionLike {
   readonly nominated?: PairLike;
@@ -39,7 +42,10 @@ export class SelectedPairRoute {
     this.#pair = pair;
     this.#native = native;
     const t = pair?.protocol.transport;
-    const socket = native && pair?.protocol.type === 'stun' && t?.type === 'udp' && !t.closed ? t.socket : undefined;
+    // A pair to another endpoint of this worker's shared port goes through werift's path,
+    // which hands the packet over in the worker (VirtualUdpTransport.send).
+    const self = pair !== undefined && t?.isOwnAddress?.([pair.remoteAddr[0], pair.remoteAddr[1]]) === true;
+    const socket = native && !self && pair?.protocol.type === 'stun' && t?.type === 'udp' && !t.closed ? t.socket : undefined;
     this.#fd = socket && pair ? socketFd(socket) : undefined;
     this.#to = this.#fd && pair ? udpAddress(pair.remoteAddr[0], pair.remoteAddr[1]) : undefined;
   }

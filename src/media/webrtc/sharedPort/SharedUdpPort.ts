@@ -1,4 +1,5 @@
 import dgram from 'node:dgram';
+import os from 'node:os';
 import type { RTCPeerConnection } from 'werift';
 import { forEachIceProtocol } from '../iceProtocols.ts';
 import { mediaCounters } from '../../worker/mediaCounters.ts';
@@ -37,6 +38,10 @@ export class SharedUdpPort {
   readonly #byTransaction = new Map<string, VirtualUdpTransport>();
   readonly #byUfrag = new Map<string, VirtualUdpTransport[]>();
   readonly #peers = new Set<RTCPeerConnection>();
+  /** The remote ufrag each transport's ICE connection checks against (for loopback). */
+  readonly #remoteUfrag = new Map<VirtualUdpTransport, string>();
+  /** This machine's addresses (the shared socket listens on all of them). */
+  readonly #ownAddresses = new Set<string>(['127.0.0.1', '::1', ...Object.values(os.networkInterfaces()).flatMap((l) => (l ?? []).map((a) => a.address))]);
   #lastScan = -Infinity;
   /** Datagrams no endpoint could take. */
   dropped = 0;
@@ -123,18 +128,52 @@ export class SharedUdpPort {
     return t;
   }
 
-  /** Which ufrag each virtual transport serves now (ICE restarts change them). */
+  /** Which ufrag each virtual transport serves now, and checks against (ICE restarts change them). */
   #scan(): void {
     this.#lastScan = performance.now();
     this.#byUfrag.clear();
+    this.#remoteUfrag.clear();
     for (const pc of this.#peers) {
-      forEachIceProtocol<{ transport?: unknown }, { localUsername?: string }>(pc, (p, c) => {
+      forEachIceProtocol<{ transport?: unknown }, { localUsername?: string; remoteUsername?: string }>(pc, (p, c) => {
         if (!(p.transport instanceof VirtualUdpTransport) || !c.localUsername) return;
         const list = this.#byUfrag.get(c.localUsername) ?? [];
         list.push(p.transport);
         this.#byUfrag.set(c.localUsername, list);
+        if (c.remoteUsername) this.#remoteUfrag.set(p.transport, c.remoteUsername);
       });
     }
+  }
+
+  /** Whether `addr` is this port on one of the machine's own addresses. */
+  isOwnAddress(addr: Address): boolean {
+    return addr[1] === this.port && this.#ownAddresses.has(addr[0]);
+  }
+
+  /**
+   * A datagram from one endpoint of this worker to another (its ICE peer is an endpoint
+   * of the same worker): delivered to the transport whose local ufrag is the sender's
+   * remote ufrag (RFC 8445 §7.2.2: the peer's USERNAME fragment names it), on the next
+   * turn of the loop as a datagram would arrive, from this port's address. Dropped and
+   * counted when no such endpoint is (any longer) here.
+   */
+  loopback(from: VirtualUdpTransport, data: Buffer, to: Address): void {
+    const find = (): VirtualUdpTransport | undefined => {
+      const ufrag = this.#remoteUfrag.get(from);
+      return ufrag === undefined ? undefined : this.#byUfrag.get(ufrag)?.find((t) => !t.closed && t.family === from.family && t !== from);
+    };
+    let target = find();
+    if (!target && performance.now() - this.#lastScan >= RESCAN_MS / 10) {
+      this.#scan();
+      target = find();
+    }
+    if (!target) {
+      this.dropped++;
+      mediaCounters.droppedUnknownAddress++;
+      return;
+    }
+    const copy = Buffer.from(data);
+    const t = target;
+    setImmediate(() => { if (!t.closed) t.onData(copy, [to[0], this.port]); });
   }
 
   /** Called for every datagram a transport sends: learns who answers whom. */
@@ -151,6 +190,7 @@ export class SharedUdpPort {
 
   /** A transport closed: its routes go, and the socket with the last transport. */
   remove(t: VirtualUdpTransport): void {
+    this.#remoteUfrag.delete(t);
     for (const [k, v] of this.#byRemote) if (v === t) this.#byRemote.delete(k);
     for (const [k, v] of this.#byTransaction) if (v === t) this.#byTransaction.delete(k);
     for (const [k, list] of this.#byUfrag) {
@@ -173,6 +213,7 @@ export class SharedUdpPort {
     this.#byRemote.clear();
     this.#byTransaction.clear();
     this.#byUfrag.clear();
+    this.#remoteUfrag.clear();
     this.#peers.clear();
   }
 }

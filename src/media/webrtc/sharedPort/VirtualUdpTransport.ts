@@ -32,8 +32,17 @@ export class VirtualUdpTransport {
     return this.family === 'udp4' ? 4 : 6;
   }
 
+  /** Whether `addr` is the shared port itself: another endpoint of this worker. */
+  isOwnAddress(addr: Address): boolean {
+    return this.#port.isOwnAddress(addr);
+  }
+
   async send(data: Buffer, addr: Address): Promise<void> {
     if (this.closed) return;
+    // To another endpoint of this worker (two WebRtcEndpoints connected to each other):
+    // both sides of such a pair have the same address, so the kernel's copy could not be
+    // told apart on arrival; it is handed over in the worker instead.
+    if (this.#port.isOwnAddress(addr)) return this.#port.loopback(this, data, addr);
     this.#port.sent(this, data, addr);
     await new Promise<void>((resolve) => this.socket.send(data, addr[1], addr[0], () => resolve()));
   }

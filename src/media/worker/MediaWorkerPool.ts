@@ -173,7 +173,7 @@ export class MediaWorkerPool {
     const worker = new Worker(url, {
       // Effective where no --max-semi-space-size flag is given (see youngGeneration).
       ...(this.#semiSpaceMb !== undefined ? { resourceLimits: { maxYoungGenerationSizeMb: this.#semiSpaceMb * 3 } } : {}),
-      workerData: { index: entry.index, engine: this.#engine, webRtcPort: this.#webRtcPort ? this.#webRtcPort + entry.index : 0 },
+      workerData: { index: entry.index, engine: this.#engine, webRtcPort: this.#webRtcPort ? this.#webRtcPort + entry.index : 0, logging: Logger.options },
       // FIFOs (FrameTap, HttpUpload) are opened with fs.openSync and handed to a
       // net.Socket, which closes them itself: Node's tracking of fds opened in a worker
       // never hears of that close, warns "opened in unmanaged mode twice" when the

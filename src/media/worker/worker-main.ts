@@ -5,12 +5,17 @@ import { mediaCounters } from './mediaCounters.ts';
 import { installSharedPort, sharedPort } from '../webrtc/sharedPort/installSharedPort.ts';
 import { MediaHost } from './MediaHost.ts';
 import type { EngineSettings } from '../engine/MediaEngine.ts';
+import { Logger, type LoggingOptions } from '../../log/Logger.ts';
 import type { FromWorker, ToWorker } from '../../shared/workerProtocol.ts';
 
 /** Entry point of a media worker thread: one MediaHost behind the message interface. */
 if (!parentPort) throw new Error('worker-main must run in a worker thread');
 const port = parentPort;
-const data = workerData as { engine?: EngineSettings; webRtcPort?: number } | undefined;
+const data = workerData as { engine?: EngineSettings; webRtcPort?: number; logging?: LoggingOptions } | undefined;
+// The server's logging (--gst-debug thresholds, --logs-path files): without it a worker
+// kept GST_DEBUG's or the default thresholds and wrote to the console whatever the
+// configuration said.
+if (data?.logging) Logger.configure(data.logging);
 const settings = data?.engine;
 // Single-port mode: this worker's WebRtcEndpoints share one UDP port (issue 14 item 1).
 if (data?.webRtcPort) installSharedPort(data.webRtcPort);

@@ -134,6 +134,7 @@ export class PlateReader {
         const text = normalisePlate(result.text);
         if (text === undefined) continue;
         const plate = this.#confirmer.observe(text, result.confidence);
+        log.debug(`read ${text} (confidence ${result.confidence})`);
         if (plate !== undefined) {
           this.#stats.reported++;
           log.info(`plate detected: ${plate} (confidence ${result.confidence})`);
@@ -144,8 +145,13 @@ export class PlateReader {
         // Not evidence that the plate left: the confirmer is not told.
         return { status: 'failed', reason: failure, candidates, ms: ms() };
       }
-      this.#confirmer.observe(undefined);
-      return { status: 'none', candidates, ms: ms() };
+      // A plate that left may be reported now (PlateConfirmer: read twice, not four times).
+      const left = this.#confirmer.observe(undefined);
+      if (left !== undefined) {
+        this.#stats.reported++;
+        log.info(`plate detected: ${left} (as it left the picture)`);
+      }
+      return { status: 'none', ...(left !== undefined ? { plate: left } : {}), candidates, ms: ms() };
     } catch (e) {
       // A bug of ours on a strange frame must cost that frame only.
       this.#stats.refused++;

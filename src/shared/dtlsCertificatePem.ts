@@ -6,10 +6,8 @@ export type DtlsKeyType = 'RSA' | 'ECDSA';
 
 export interface DtlsCertificatePem {
   certPem: string;
+  /** The key as PKCS#8 PEM, the form werift's key parser reads. */
   keyPem: string;
-  keyType: DtlsKeyType;
-  /** SHA-256 fingerprint of the certificate, as SDP's a=fingerprint gives it (RFC 8122 §5). */
-  fingerprint: string;
 }
 
 /**
@@ -49,5 +47,5 @@ export function readDtlsCertificate(file: string, keyType: DtlsKeyType): DtlsCer
   }
   // werift's key parser reads PKCS#8.
   const keyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-  return { certPem: x509.toString(), keyPem, keyType, fingerprint: x509.fingerprint256 };
+  return { certPem: x509.toString(), keyPem };
 }

@@ -118,10 +118,7 @@ export class ForwardingSender implements BatchOwner {
     }
     const sent = route.sendProtected(srtp, stream.header, headerLength, src, stream.payloadOffset, stream.payloadLength);
     if (sent > 0) {
-      dtls.bytesSent += sent;
-      dtls.packetsSent++;
-      mediaCounters.webrtcPacketsSent++;
-      mediaCounters.webrtcBytesSent += sent;
+      ForwardingSender.#counted(dtls, sent);
       return true;
     }
     if (sent < 0) {
@@ -137,16 +134,21 @@ export class ForwardingSender implements BatchOwner {
     const dtls = b.dtls;
     if (!dtls || result === 0) return;
     if (result > 0) {
-      dtls.bytesSent += result;
-      dtls.packetsSent++;
-      mediaCounters.webrtcPacketsSent++;
-      mediaCounters.webrtcBytesSent += result;
+      ForwardingSender.#counted(dtls, result);
       return;
     }
     // A full socket buffer drops it (counted by the route); other failures take the TypeScript path.
     if (this.#closed || this.#route(dtls).settle(result)) return;
     const out = b.srtp?.protect(header, source.subarray(payloadOffset, payloadOffset + payloadLength));
     if (out) this.#put(dtls, out);
+  }
+
+  /** A packet of `bytes` left on `dtls` by the native path: its transport's and the worker's counts. */
+  static #counted(dtls: RTCDtlsTransport, bytes: number): void {
+    dtls.bytesSent += bytes;
+    dtls.packetsSent++;
+    mediaCounters.webrtcPacketsSent++;
+    mediaCounters.webrtcBytesSent += bytes;
   }
 
   /** The figures of the stream sending on `ssrc`, for getStats. */

@@ -42,9 +42,6 @@ export class SendBatch {
   #source: Buffer | undefined;
   #depth = 0;
   #flushing = false;
-  /** Native calls made and copies they carried (bench and tests). */
-  flushes = 0;
-  copies = 0;
 
   constructor(send: NonNullable<FastPath['sendProtectedBatch']>) {
     this.#send = send;
@@ -104,8 +101,6 @@ export class SendBatch {
       } catch {
         for (let i = 0; i < n; i++) this.#i32[(i * ENTRY) / 4 + 6] = -22; // EINVAL: each owner sends its copy alone
       }
-      this.flushes++;
-      this.copies += n;
       mediaCounters.sendBatches++;
       mediaCounters.sendBatchPackets += n;
       for (let i = 0; i < n; i++) {

@@ -30,9 +30,10 @@ const RESEND_UNTIL_MS = 450;
  * over at 500 ms: the peer's ICE may report connected well after ours (45 ms later here
  * with two host candidates each, where a single repeat at 30 ms was dropped too and the
  * join waited for werift's 500 ms timer; repeats at doubling intervals still cost 60-140
- * ms). A ClientHello is a few hundred bytes: at most 15 of them. Repeats go through the socket's send, which `renumberRetransmissions` makes
- * proper retransmissions with new record numbers (RFC 6347 §4.2.4); a server answers
- * each with its flight, as for any retransmitted ClientHello. werift's own timer (500 ms,
+ * ms). A ClientHello is a few hundred bytes: at most 15 of them. Repeats go through the
+ * socket's send, which `renumberRetransmissions` makes proper retransmissions with new
+ * record numbers (RFC 6347 §4.2.4); a server answers each with its flight, as for any
+ * retransmitted ClientHello. werift's own timer (500 ms,
  * then backing off) covers any later loss. werift's own late `connect` call gets the
  * same handshake.
  * Call when the transport reports 'connecting', after `renumberRetransmissions`.
@@ -70,12 +71,10 @@ export function startClientNow(transport: RTCDtlsTransport): boolean {
   const wait = rtt === undefined ? RESEND_MAX_MS : Math.min(RESEND_MAX_MS, Math.max(RESEND_MIN_MS, rtt * 4000));
   let at = 0;
   const timer = setInterval(() => {
-    at += wait;
-    if (heard || !first || transport.state !== 'connecting' || at >= RESEND_UNTIL_MS) {
-      clearInterval(timer);
-      if (heard || !first || transport.state !== 'connecting') return;
-    }
+    if (heard || !first || transport.state !== 'connecting') return clearInterval(timer);
     void Promise.resolve(send.call(ctx, first.buf, first.addr)).catch(() => undefined);
+    at += wait;
+    if (at >= RESEND_UNTIL_MS) clearInterval(timer);
   }, wait);
   timer.unref();
   return true;

@@ -135,10 +135,7 @@ export class PlateReader {
         if (text === undefined) continue;
         const plate = this.#confirmer.observe(text, result.confidence);
         log.debug(`read ${text} (confidence ${result.confidence})`);
-        if (plate !== undefined) {
-          this.#stats.reported++;
-          log.info(`plate detected: ${plate} (confidence ${result.confidence})`);
-        }
+        if (plate !== undefined) this.#reported(plate, `confidence ${result.confidence}`);
         return { status: 'read', plate, text, confidence: result.confidence, candidates, ms: ms() };
       }
       if (failure !== undefined) {
@@ -147,10 +144,7 @@ export class PlateReader {
       }
       // A plate that left may be reported now (PlateConfirmer: read twice, not four times).
       const left = this.#confirmer.observe(undefined);
-      if (left !== undefined) {
-        this.#stats.reported++;
-        log.info(`plate detected: ${left} (as it left the picture)`);
-      }
+      if (left !== undefined) this.#reported(left, 'as it left the picture');
       return { status: 'none', ...(left !== undefined ? { plate: left } : {}), candidates, ms: ms() };
     } catch (e) {
       // A bug of ours on a strange frame must cost that frame only.
@@ -166,6 +160,11 @@ export class PlateReader {
   /** Forgets the plate in view (a new stream). */
   reset(): void {
     this.#confirmer.reset();
+  }
+
+  #reported(plate: string, why: string): void {
+    this.#stats.reported++;
+    log.info(`plate detected: ${plate} (${why})`);
   }
 
   #ocrFailed(message: string): void {

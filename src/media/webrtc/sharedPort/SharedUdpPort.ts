@@ -157,14 +157,10 @@ export class SharedUdpPort {
    * counted when no such endpoint is (any longer) here.
    */
   loopback(from: VirtualUdpTransport, data: Buffer, to: Address): void {
-    const find = (): VirtualUdpTransport | undefined => {
-      const ufrag = this.#remoteUfrag.get(from);
-      return ufrag === undefined ? undefined : this.#byUfrag.get(ufrag)?.find((t) => !t.closed && t.family === from.family && t !== from);
-    };
-    let target = find();
+    let target = this.#peerOf(from);
     if (!target && performance.now() - this.#lastScan >= RESCAN_MS / 10) {
       this.#scan();
-      target = find();
+      target = this.#peerOf(from);
     }
     if (!target) {
       this.dropped++;
@@ -174,6 +170,12 @@ export class SharedUdpPort {
     const copy = Buffer.from(data);
     const t = target;
     setImmediate(() => { if (!t.closed) t.onData(copy, [to[0], this.port]); });
+  }
+
+  /** The transport of this port whose local ufrag is `from`'s remote one (its ICE peer). */
+  #peerOf(from: VirtualUdpTransport): VirtualUdpTransport | undefined {
+    const ufrag = this.#remoteUfrag.get(from);
+    return ufrag === undefined ? undefined : this.#byUfrag.get(ufrag)?.find((t) => !t.closed && t.family === from.family && t !== from);
   }
 
   /** Called for every datagram a transport sends: learns who answers whom. */

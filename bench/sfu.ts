@@ -5,7 +5,7 @@
  *   node --import tsx bench/sfu.ts [--steps 5,10,20,40,80] [--seconds 6] [--cpu-prof DIR]
  *                                  [--publisher rtp|webrtc] [--noise] [--pin] [--idle 60]
  *                                  [--compare-batch] [--vs-janus] [--idle-endpoints 200]
- *                                  [--semi-space 32]
+ *                                  [--semi-space 32] [--workers 2 [--spread 50]]
  * The publisher, by default (`rtp`), is VP8 at 1.5 Mbps + Opus encoded once by ffmpeg
  * and replayed in real time by ffmpeg into an RtpEndpoint: the stream the issue names,
  * without a live encoder taking a core of this machine. `webrtc` publishes a live
@@ -34,6 +34,11 @@
  * configuration, 2 event loops, the same ffmpeg stream into a remote publisher, the same
  * subscribers joining as VideoRoom subscribers) and prints both side by side. Janus needs
  * a non-loopback interface: npm run bench:sfu gives its network namespace a dummy one.
+ * --workers N gives Fluo N media workers (not with --pin) and one pipeline spread over
+ * them (issue 14 item 6): from --spread subscribers on (default: the server's
+ * mediaServer.pipelineSpreadThreshold), new ones go to the worker with the fewest and the
+ * publisher's packets are piped once to the other workers. The subscribers' own CPU is
+ * printed beside Fluo's: on a 2-core machine they are the limit long before Fluo is.
  */
 import { spawn, spawnSync, fork, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
@@ -65,6 +70,10 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const semiSpace = Number(arg('semi-space', '32'));
 /** The interface scripts/netns.mjs makes for Janus's ICE. */
 const JANUS_IFACE = 'fluo0';
+/** --workers N: Fluo's media workers; one pipeline spread over them past --spread endpoints on its home. */
+const workers = Number(arg('workers', '1'));
+const spread = arg('spread', '');
+if (pin && workers > 1) throw new Error('--pin confines Fluo to one core: not with --workers');
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => { const s = net.createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as net.AddressInfo).port; s.close(() => resolve(p)); }); });
@@ -83,8 +92,8 @@ async function fluo(batch: boolean): Promise<StepResult[]> {
   const port = await freePort();
   // --cpu-prof DIR: V8 CPU profiles of Fluo's threads (main and media worker) into DIR.
   const prof = arg('cpu-prof', '');
-  const serverArgs = [...(prof ? ['--cpu-prof', '--cpu-prof-dir', prof] : []), ...(process.env.BENCH_PERF ? ['--perf-basic-prof'] : []), ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), `--max-semi-space-size=${semiSpace}`, 'src/fluo.mjs', '--port', String(port), '--media-workers', '1', '--gst-debug-level', '1'];
-  const env = { ...process.env, FLUO_BATCH: batch ? '1' : '0' };
+  const serverArgs = [...(prof ? ['--cpu-prof', '--cpu-prof-dir', prof] : []), ...(process.env.BENCH_PERF ? ['--perf-basic-prof'] : []), ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), `--max-semi-space-size=${semiSpace}`, 'src/fluo.mjs', '--port', String(port), '--media-workers', String(workers), '--gst-debug-level', '1'];
+  const env = { ...process.env, FLUO_BATCH: batch ? '1' : '0', ...(spread ? { FLUO_PIPELINE_SPREAD: spread } : {}) };
   const server = pin
     ? spawn('taskset', ['-c', '0', process.execPath, ...serverArgs], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'], env })
     : spawn(process.execPath, serverArgs, { cwd: root, stdio: ['ignore', 'ignore', 'inherit'], env });
@@ -97,7 +106,7 @@ async function fluo(batch: boolean): Promise<StepResult[]> {
   let ffmpeg: ChildProcess | undefined;
   const subs = await subscribersProcess();
   try {
-    console.log(`# Fluo SFU benchmark: ${machine()}; Fluo with 1 media worker, ${process.env.FLUO_WEBRTC_PORT ? `single-port mode (${process.env.FLUO_WEBRTC_PORT})` : 'a port per endpoint'}, batched sends ${batch ? 'on' : 'off (FLUO_BATCH=0)'}${where()}; publisher ${publisherKind === 'rtp' ? 'ffmpeg replaying VP8 640x480@30 1.5 Mbps + Opus into an RtpEndpoint' : `wrtc VP8 640x480@30${noisy ? ' (half the picture noise)' : ''} + Opus into a WebRtcEndpoint`}; subscribers werift counting SRTP packets at the socket, in another process; loopback; ${seconds} s per step`);
+    console.log(`# Fluo SFU benchmark: ${machine()}; Fluo with ${workers === 1 ? '1 media worker' : `${workers} media workers, the pipeline spread over them${spread ? ` past ${spread} endpoints` : ''}`}, ${process.env.FLUO_WEBRTC_PORT ? `single-port mode (${process.env.FLUO_WEBRTC_PORT})` : 'a port per endpoint'}, batched sends ${batch ? 'on' : 'off (FLUO_BATCH=0)'}${where()}; publisher ${publisherKind === 'rtp' ? 'ffmpeg replaying VP8 640x480@30 1.5 Mbps + Opus into an RtpEndpoint' : `wrtc VP8 640x480@30${noisy ? ' (half the picture noise)' : ''} + Opus into a WebRtcEndpoint`}; subscribers werift counting SRTP packets at the socket, in another process; loopback; ${seconds} s per step`);
     const fresh = await firstProcessOffer(c, sid);
     console.log(`first call on a fresh server: processOffer ${fresh.processOfferMs.toFixed(0)} ms (create pipeline + endpoint + processOffer ${fresh.totalMs.toFixed(0)} ms; target < 100 ms)`);
     // Memory per idle endpoint. Their memory goes back to the system some time after
@@ -137,7 +146,7 @@ async function fluo(batch: boolean): Promise<StepResult[]> {
     await new Promise((r) => setTimeout(r, 3000));
     const rpc = c;
     const results = await runSteps({
-      subscribers: subs, steps, seconds, pin,
+      subscribers: subs, steps, seconds, pin, cores: workers,
       target: {
         pid: server.pid!,
         add: async (count) => (await ask(subs, { op: 'add', url, pipeline: P, source: pub, count })) as FirstPackets,
@@ -146,7 +155,7 @@ async function fluo(batch: boolean): Promise<StepResult[]> {
           const st = (await rpc.ok('invoke', { object: pub, operation: 'getStats', operationParams: { mediaType: 'VIDEO' }, sessionId: sid })).value as Record<string, Record<string, unknown>>;
           return Number(Object.values(st).find((x) => x.type === 'inboundrtp')?.bytesReceived ?? 0);
         },
-        note: async () => batchedShare(port),
+        note: async () => [await batchedShare(port), workers > 1 ? await spreadShare(port) : undefined].filter(Boolean).join('; ') || undefined,
       },
     });
     const best = results.filter((r) => r.loss <= 1).at(-1);
@@ -217,6 +226,15 @@ async function batchedShare(port: number): Promise<string | undefined> {
   const copies = sum('fluo_rtp_batched_packets_total');
   const all = sum('fluo_rtp_packets_sent_total', 'transport="webrtc"');
   return calls ? `sent in batches so far: ${((100 * copies) / Math.max(all, 1)).toFixed(1)}% of WebRTC packets, ${(copies / calls).toFixed(1)} copies per call` : undefined;
+}
+
+/** What /metrics says of a spread pipeline: WebRTC packets sent by each worker, and packets piped. */
+async function spreadShare(port: number): Promise<string> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const byWorker = text.split('\n').filter((l) => l.startsWith('fluo_rtp_packets_sent_total') && l.includes('transport="webrtc"'))
+    .map((l) => `worker ${/worker="(\d+)"/.exec(l)?.[1] ?? '?'} ${l.split(' ').pop()}`);
+  const piped = text.split('\n').filter((l) => l.startsWith('fluo_piped_packets_total') && l.includes('direction="sent"')).reduce((a, l) => a + Number(l.split(' ').pop()), 0);
+  return `WebRTC packets sent so far by ${byWorker.join(', ')}; piped between workers ${piped}`;
 }
 
 async function run(): Promise<void> {

@@ -25,6 +25,9 @@ if (!process.env.FLUO_IN_NETNS && process.getuid?.() === 0 && !args.includes('--
 // WebRtcEndpoints share one UDP port from 41000 up; tests of what only per-endpoint ports
 // have skip (test/helpers/fluo.ts SINGLE_PORT).
 if (args.includes('--single-port')) process.env.FLUO_WEBRTC_PORT ??= '41000';
+// --spread: every MediaPipeline spreads over the media workers from its second
+// WebRtcEndpoint on (issue 14 item 6: pipes between workers are transparent).
+if (args.includes('--spread')) process.env.FLUO_PIPELINE_SPREAD ??= '1';
 
 const started = Date.now();
 if (!args.includes('--no-typecheck')) {

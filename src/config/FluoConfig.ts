@@ -95,6 +95,11 @@ export interface FluoConfig {
   readonly mediaWorkers: number;
   /** Single-port mode: worker i's WebRtcEndpoints share UDP port webRtcPort + i; 0: a port each (Kurento's way). */
   readonly webRtcPort: number;
+  /**
+   * WebRtcEndpoints of a MediaPipeline placed on its home worker before further ones go
+   * to the least loaded worker, piped (`mediaServer.pipelineSpreadThreshold`; 0: never).
+   */
+  readonly pipelineSpreadThreshold: number;
   /** Media workers start with the server and stay while idle (`mediaServer.mediaWorkersWarm`). */
   readonly mediaWorkersWarm: boolean;
   /** The media workers' V8 young-generation semi-space, MB (`mediaServer.mediaWorkerSemiSpaceMb`). */

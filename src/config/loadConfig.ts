@@ -149,6 +149,10 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loa
     mediaWorkers: workers === 0 ? os.availableParallelism() : workers,
     mediaWorkersWarm: k.bool(ms.mediaWorkersWarm, 'mediaServer.mediaWorkersWarm', true),
     mediaWorkerSemiSpaceMb: k.int(ms.mediaWorkerSemiSpaceMb, 'mediaServer.mediaWorkerSemiSpaceMb', 4, 1, 256),
+    // FLUO_PIPELINE_SPREAD overrides the file (the test runner's spread runs).
+    pipelineSpreadThreshold: env.FLUO_PIPELINE_SPREAD !== undefined && env.FLUO_PIPELINE_SPREAD !== ''
+      ? cliInt(env.FLUO_PIPELINE_SPREAD, 'FLUO_PIPELINE_SPREAD', 0, 1_000_000)
+      : k.int(ms.pipelineSpreadThreshold, 'mediaServer.pipelineSpreadThreshold', 50, 0, 1_000_000),
     // FLUO_WEBRTC_PORT overrides the file (containers, and the test runner's single-port runs).
     webRtcPort: env.FLUO_WEBRTC_PORT !== undefined && env.FLUO_WEBRTC_PORT !== ''
       ? cliInt(env.FLUO_WEBRTC_PORT, 'FLUO_WEBRTC_PORT', 0, 65000)

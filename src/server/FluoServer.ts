@@ -53,7 +53,7 @@ export class FluoServer {
       fileRoots: new FileRoots(config.security.fileRoots),
     };
     let rpc: JsonRpcHandler | undefined;
-    this.media = new MediaWorkerPool(config.mediaWorkers, config.engine, { keepWarm: config.mediaWorkersWarm, webRtcPort: config.webRtcPort, semiSpaceMb: config.mediaWorkerSemiSpaceMb });
+    this.media = new MediaWorkerPool(config.mediaWorkers, config.engine, { keepWarm: config.mediaWorkersWarm, webRtcPort: config.webRtcPort, semiSpaceMb: config.mediaWorkerSemiSpaceMb, spreadThreshold: config.pipelineSpreadThreshold });
     this.router = new OperationRouter({
       media: this.media,
       api: this.api,

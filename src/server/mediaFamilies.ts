@@ -33,6 +33,8 @@ const COUNTERS: readonly CounterSpec[] = [
       { key: 'droppedUnknownAddress', labels: { reason: 'unknown_address' } }, { key: 'droppedMalformed', labels: { reason: 'malformed' } },
       { key: 'droppedUnauthenticatedAlert', labels: { reason: 'unauthenticated_alert' } }, { key: 'droppedUnauthenticatedStun', labels: { reason: 'unauthenticated_stun' } },
     ] },
+  { name: 'fluo_piped_packets_total', help: 'RTP packets carried between media workers by pipes (a MediaPipeline spread over workers), by direction.',
+    samples: [{ key: 'pipedPacketsSent', labels: { direction: 'sent' } }, { key: 'pipedPacketsReceived', labels: { direction: 'received' } }] },
   { name: 'fluo_transcoders_started_total', help: 'Transcoders started (one per source and target format).', samples: [{ key: 'transcodersStarted' }] },
   { name: 'fluo_engine_processes_started_total', help: 'Media engine (GStreamer) processes started.', samples: [{ key: 'engineProcessesStarted' }] },
   { name: 'fluo_engine_processes_lost_total', help: 'Media engine processes that ended other than by Fluo stopping them (crash, kill, missed heartbeat).', samples: [{ key: 'engineProcessesLost' }] },

@@ -11,6 +11,8 @@
  *   names and fields, plus Fluo's internal `LocalDescriptionUpdated`).
  */
 
+import type { MessagePort } from 'node:worker_threads';
+
 /** Plain data only (structured-clone safe). */
 export type Wire = null | boolean | number | string | Wire[] | { [k: string]: Wire };
 type Empty = Record<string, never>;
@@ -270,6 +272,20 @@ export interface NodeKinds {
   Composite: { options: { width: number; height: number; framerate: number }; ops: 'getStats' | 'setFormat' };
   AlphaBlending: { options: Empty; ops: 'getStats' | 'setFormat' | 'setMaster' | 'setPortProperties' };
   Mixer: { options: Empty; ops: 'getStats' | 'setFormat' | 'routePorts' };
+  /**
+   * The two ends of a pipe (issue 14 item 6, mediasoup's pipeToRouter): no KMD class
+   * owns them. When a MediaPipeline spreads over several workers, a source's media is
+   * carried once to every other worker that has sinks for it: `PipeOut` is a sink of the
+   * source on its worker, `PipeIn` stands for the source on the other worker.
+   */
+  PipeOut: { options: PipeOptions; ops: 'getStats' };
+  PipeIn: { options: PipeOptions; ops: 'getStats' };
+}
+
+/** A pipe end: `pipe` names the pipe on both workers, `peer` is the other end's worker. */
+export interface PipeOptions {
+  pipe: string;
+  peer: number;
 }
 
 /** What every filter node answers. */
@@ -366,6 +382,8 @@ export type PipelineMessage =
 
 export type ToWorker =
   | PipelineMessage
+  /** A channel to another worker (`worker`: its index), for the pipes between them; replaces an older one. */
+  | { t: 'peer'; worker: number; port: MessagePort }
   /** Release everything and close every socket; answered by `stopped` (the worker is then terminated). */
   | { t: 'stop' }
   /** What keeps the worker's event loop alive (sockets, timers); answered by `resources`. */
@@ -419,6 +437,9 @@ export interface MediaCounterValues {
   droppedMalformed: number;
   droppedUnauthenticatedAlert: number;
   droppedUnauthenticatedStun: number;
+  /** RTP packets carried to another worker by a pipe (a MediaPipeline spread over workers), and received from one. */
+  pipedPacketsSent: number;
+  pipedPacketsReceived: number;
   /** Transcoders started since the worker started. */
   transcodersStarted: number;
   /** Engine processes started, and those that ended other than by Fluo stopping them (crash, kill, heartbeat). */
@@ -440,6 +461,33 @@ export interface WorkerMediaStats {
   heapSizeBytes: number;
   newSpaceBytes: number;
 }
+
+// ---- pipes between workers -------------------------------------------------------
+
+/** A codec as a pipe carries it (the media plane's RtpCodecInfo). */
+export interface PipeCodec { name: string; clockRate: number; channels?: number; fmtp?: string }
+
+/**
+ * What the two ends of a pipe say to each other over their workers' channel. Times
+ * are milliseconds since the epoch (performance.timeOrigin + performance.now()): each
+ * thread's performance.now() has its own origin.
+ */
+export type PipeMessage =
+  // downstream, PipeOut -> PipeIn
+  /** One RTP packet (whole, decrypted); `codec` is an id the pipe announced with `codec` first. */
+  | { t: 'rtp'; pipe: string; kind: 'AUDIO' | 'VIDEO'; codec: number; at: number; buf: Uint8Array }
+  | { t: 'codec'; pipe: string; id: number; codec: PipeCodec }
+  | { t: 'data'; pipe: string; label: string; data: string | Uint8Array }
+  /** What the source may send (its `produces`), sent when it changes and when asked. */
+  | { t: 'formats'; pipe: string; audio: PipeCodec[] | 'any'; video: PipeCodec[] | 'any' }
+  | { t: 'eos'; pipe: string }
+  // upstream, PipeIn -> PipeOut
+  /** The PipeIn exists: the formats, please (whichever end starts second gets them). */
+  | { t: 'hello'; pipe: string }
+  /** A sink asks for a keyframe; it could take media from `readySince` on. */
+  | { t: 'keyframe'; pipe: string; readySince: number }
+  /** The lowest bitrate the sinks behind the PipeIn can take (bps; Infinity: no limit). */
+  | { t: 'bandwidth'; pipe: string; bps: number };
 
 /** An engine process of a worker, for leak checks and operators. */
 export interface EngineProcessStats { pid: number; rssBytes: number; pipelines: number; bins: number }

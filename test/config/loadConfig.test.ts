@@ -41,6 +41,7 @@ test('the shipped config folder gives Kurento defaults, wherever the working dir
     assert.equal(c.websocket.secure, undefined, 'secure block without a port is off, as in Kurento');
     assert.equal(c.websocket.registrar, undefined);
     assert.equal(c.mediaWorkerSemiSpaceMb, 4, 'media workers: a 4 MB young-generation semi-space');
+    assert.equal(c.pipelineSpreadThreshold, 50, 'a pipeline spreads over workers past 50 WebRtcEndpoints on its home');
     assert.deepEqual(c.websocket.auth, { token: undefined, jwtSecret: undefined, jwtPublicKey: undefined, allowedOrigins: [] }, 'no access control by default, as in Kurento');
     assert.deepEqual(c.resources, {
       garbageCollectorPeriod: 240, exceptionLimit: undefined, killLimit: undefined, disableRequestCache: false,
@@ -140,6 +141,7 @@ test('bad values and files are ConfigErrors naming the key or flag and the file'
     bad('{"mediaServer":{"resources":{"disableRequestCache":"yes"}}}', /disableRequestCache must be true or false/);
     bad('{"mediaServer":{"resources":{"exceptionLimit":2}}}', /exceptionLimit must be a fraction/);
     bad('{"mediaServer":{"mediaWorkerSemiSpaceMb":0}}', /mediaServer\.mediaWorkerSemiSpaceMb must be an integer from 1 to 256/);
+    bad('{"mediaServer":{"pipelineSpreadThreshold":-1}}', /mediaServer\.pipelineSpreadThreshold must be an integer from 0 to 1000000/);
     bad('{"mediaServer":{"net":{"websocket":{"path":5}}}}', /path must be a string/);
     bad('{"mediaServer":{"net":[]}}', /mediaServer\.net must be an object/);
     bad('{"mediaServer":{"net":{"websocket":{"secure":{"port":8433}}}}}', /secure\.certificate is needed/);

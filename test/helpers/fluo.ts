@@ -6,7 +6,9 @@ import { FluoServer } from '../../src/server/FluoServer.ts';
 /** Starts an in-process Fluo on a free loopback port with the shipped defaults. */
 export async function startFluo(patch: (c: FluoConfig) => FluoConfig = (c) => c, argv: string[] = []): Promise<{ server: FluoServer; url: string; stop: () => Promise<void> }> {
   // The test runner's single-port runs set FLUO_WEBRTC_PORT (issue 14: the suite passes in both port modes).
-  const loaded = loadConfig(argv, process.env.FLUO_WEBRTC_PORT ? { FLUO_WEBRTC_PORT: process.env.FLUO_WEBRTC_PORT } : {});
+  // and its spread runs set FLUO_PIPELINE_SPREAD (item 6: pipelines over several workers).
+  const env = Object.fromEntries((['FLUO_WEBRTC_PORT', 'FLUO_PIPELINE_SPREAD'] as const).flatMap((k) => (process.env[k] ? [[k, process.env[k]!]] : [])));
+  const loaded = loadConfig(argv, env);
   if (loaded.kind !== 'run') throw new Error('unexpected config result');
   const base = loaded.config;
   const config = patch({ ...base, websocket: { ...base.websocket, host: '127.0.0.1', port: 0 } });

@@ -8,6 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startFluo, RpcClient, assertWorkersIdle } from '../helpers/fluo.ts';
 import { RemotePeers, until, type RemotePeer } from '../helpers/RemotePeers.ts';
+import { peerCalls, frames } from '../helpers/peerCalls.ts';
 
 const peers = new RemotePeers();
 let fluo: Awaited<ReturnType<typeof startFluo>>;
@@ -20,19 +21,7 @@ before(async () => {
 });
 after(async () => { peers.stop(); await c.close(); await fluo.stop(); });
 
-const create = async (type: string, constructorParams: Record<string, unknown>): Promise<string> =>
-  (await c.ok('create', { type, constructorParams, sessionId: sid })).value as string;
-const connect = (src: string, sink: string, mediaType?: string) =>
-  c.ok('invoke', { object: src, operation: 'connect', operationParams: { sink, ...(mediaType ? { mediaType } : {}) }, sessionId: sid });
-const frames = async (p: RemotePeer): Promise<number> => (await p.received()).frames;
-
-async function joined(P: string, opts: { recvOnly?: boolean; shade?: number; endpoint?: Record<string, unknown> } = {}): Promise<{ ep: string; peer: RemotePeer }> {
-  const ep = await create('WebRtcEndpoint', { mediaPipeline: P, ...(opts.endpoint ?? {}) });
-  const peer = await peers.create({ recvOnly: opts.recvOnly, shade: opts.shade });
-  await peer.connectTo(c, ep, sid);
-  return { ep, peer };
-}
-
+const { create, connect, joined } = peerCalls(() => ({ c, sid }), peers);
 test('one-to-one: two peers see each other', async () => {
   const P = await create('MediaPipeline', {});
   const a = await create('WebRtcEndpoint', { mediaPipeline: P });

@@ -132,6 +132,7 @@ export class MediaGraph implements GraphHooks {
       e.reset();
       // A source that encodes for its sinks (a filter) chooses their formats again.
       if (e.sink === node && e.source !== node) e.source.outputChanged(e);
+      else if (e.source === node && e.sink !== node) e.sink.sourceFormatsChanged(e);
     }
   }
 

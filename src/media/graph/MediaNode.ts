@@ -156,6 +156,9 @@ export class MediaNode {
   /** The sink of an output edge negotiated other formats. */
   outputChanged(_edge: Edge): void {}
 
+  /** The source of an input edge negotiated other formats (a pipe tells its far end). */
+  sourceFormatsChanged(_edge: Edge): void {}
+
   /** An input edge was added (replacing the one before on the same input) or removed (`edge` undefined). */
   inputChanged(_kind: MediaKind, _edge: Edge | undefined): void {}
 

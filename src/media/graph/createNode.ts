@@ -22,6 +22,8 @@ import { DispatcherNode } from '../hubs/DispatcherNode.ts';
 import { CompositeNode } from '../hubs/CompositeNode.ts';
 import { AlphaBlendingNode } from '../hubs/AlphaBlendingNode.ts';
 import { MixerNode } from '../hubs/MixerNode.ts';
+import { PipeOutNode } from '../pipe/PipeOutNode.ts';
+import { PipeInNode } from '../pipe/PipeInNode.ts';
 import { KurentoError } from '../../shared/KurentoError.ts';
 
 /** What a node is built with: its pipeline's engine, and the pipeline's other nodes (a HubPort finds its hub). */
@@ -51,6 +53,8 @@ const NODES: { [K in NodeKind]: (id: string, emit: EmitFn, options: NodeOptions<
   Composite: (id, emit, options, engine) => new CompositeNode(id, emit, options, engine),
   AlphaBlending: (id, emit, _options, engine) => new AlphaBlendingNode(id, emit, engine),
   Mixer: (id, emit, _options, engine) => new MixerNode(id, emit, engine),
+  PipeOut: (id, emit, options) => new PipeOutNode(id, emit, options),
+  PipeIn: (id, emit, options) => new PipeInNode(id, emit, options),
 };
 
 function hubOf(ctx: NodeContext, id: string): HubNode {

@@ -1,11 +1,12 @@
 import v8 from 'node:v8';
 import os from 'node:os';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker } from 'node:worker_threads';
 import { KurentoError, ErrorCodes, type ErrorType } from '../../shared/KurentoError.ts';
 import type { EngineProcessStats, EventMessage, WorkerMediaStats, FromWorker, OpArgs, OpName, OpResult, PipelineMessage, ToWorker, TranscoderStats, Wire } from '../../shared/workerProtocol.ts';
 import { Logger } from '../../log/Logger.ts';
 import { DEFAULT_ENGINE_SETTINGS, type EngineSettings } from '../engine/MediaEngine.ts';
 import { workerEntry } from './workerBundle.ts';
+import { PipelineRouter } from './PipelineRouter.ts';
 
 const log = Logger.get('FluoMediaWorkers');
 
@@ -13,7 +14,8 @@ const log = Logger.get('FluoMediaWorkers');
 export type MediaEventHandler = (event: EventMessage) => void;
 
 interface PipelineEntry {
-  worker: WorkerEntry;
+  /** Where the pipeline's parts live, and what each message becomes for them. */
+  router: PipelineRouter;
   onEvent: MediaEventHandler;
   onCrash: (reason: string) => void;
 }
@@ -23,22 +25,32 @@ interface WorkerEntry {
   worker: Worker | undefined;
   /** The worker once it has said it is ready; set from the moment its start begins. */
   ready: Promise<Worker> | undefined;
+  /** Pipelines with a part on this worker. */
   pipelines: Set<string>;
   idleTimer: NodeJS.Timeout | undefined;
 }
 
 /**
  * Media workers: one thread per core by default (a Node thread is one core). Each
- * pipeline lives on exactly one worker, chosen as the least loaded when the pipeline
- * first needs media. A worker that dies costs only its pipelines: they get an `Error`
- * event through `onCrash`, and the next pipeline starts a fresh worker.
+ * pipeline has a home worker, chosen as the least loaded when the pipeline first needs
+ * media, where its objects live; once `spreadThreshold` of its WebRtcEndpoints are
+ * there, further ones go to the worker with the fewest, and the pipeline's edges
+ * between workers become pipes (PipelineRouter), so a room can be bigger than a core
+ * (issue 14 item 6). A worker that dies costs only the pipelines with a part on it:
+ * they get an `Error` event through `onCrash`, and the next pipeline starts a fresh
+ * worker.
  */
 export class MediaWorkerPool {
   readonly #workers: WorkerEntry[];
   readonly #pipelines = new Map<string, PipelineEntry>();
   readonly #pending = new Map<number, { resolve: (v: Wire) => void; reject: (e: Error) => void; pipeline: string }>();
   #nextId = 1;
+  #nextPipe = 1;
   #closed = false;
+  /** Channels between two workers (`i-j`), with the start of each that they were made for. */
+  readonly #channels = new Map<string, { a: Promise<Worker>; b: Promise<Worker> }>();
+  /** WebRtcEndpoints of a pipeline on its home worker before others go elsewhere (0: never). */
+  readonly #spreadThreshold: number;
 
   readonly #engine: EngineSettings;
   /** Single-port mode's base port (worker i takes base + i), or 0. */
@@ -50,8 +62,9 @@ export class MediaWorkerPool {
    * `count` worker threads (0: one per core); `engine` the media engine settings, with
    * `processes` the total for the server, shared out among the workers.
    */
-  constructor(count: number, engine: EngineSettings = DEFAULT_ENGINE_SETTINGS, options: { keepWarm?: boolean; webRtcPort?: number; semiSpaceMb?: number } = {}) {
+  constructor(count: number, engine: EngineSettings = DEFAULT_ENGINE_SETTINGS, options: { keepWarm?: boolean; webRtcPort?: number; semiSpaceMb?: number; spreadThreshold?: number } = {}) {
     this.keepWarm = options.keepWarm ?? false;
+    this.#spreadThreshold = options.spreadThreshold ?? 0;
     this.#semiSpaceMb = options.semiSpaceMb;
     this.#webRtcPort = options.webRtcPort ?? 0;
     const n = count > 0 ? count : os.availableParallelism();
@@ -85,14 +98,43 @@ export class MediaWorkerPool {
     w.pipelines.add(pipeline);
     if (w.idleTimer) clearTimeout(w.idleTimer);
     w.idleTimer = undefined;
-    this.#pipelines.set(pipeline, { worker: w, onEvent, onCrash });
+    this.#pipelines.set(pipeline, { router: new PipelineRouter(pipeline, w.index, () => `pipe-${this.#nextPipe++}`), onEvent, onCrash });
+  }
+
+  /** Workers holding a part of `pipeline` (its home first); empty once it is detached. */
+  workersOf(pipeline: string): number[] {
+    return this.#pipelines.get(pipeline)?.router.workers() ?? [];
+  }
+
+  /** The worker of an object of a pipeline (its home worker if unknown). */
+  workerOf(pipeline: string, object: string): number | undefined {
+    return this.#pipelines.get(pipeline)?.router.workerOf(object);
+  }
+
+  /**
+   * Where a new node goes: its pipeline's home, except for a WebRtcEndpoint once the
+   * home holds `spreadThreshold` of the pipeline's: then the worker with the fewest
+   * WebRtcEndpoints of all pipelines (the home on a tie).
+   */
+  #place(entry: PipelineEntry, kind: string): number {
+    const { router } = entry;
+    if (kind !== 'WebRtcEndpoint' || this.#spreadThreshold <= 0 || this.#workers.length < 2) return router.home;
+    if (router.count(router.home, 'WebRtcEndpoint') < this.#spreadThreshold) return router.home;
+    const load = this.#workers.map((w) => {
+      let n = 0;
+      for (const p of w.pipelines) n += this.#pipelines.get(p)?.router.count(w.index, 'WebRtcEndpoint') ?? 0;
+      return n;
+    });
+    let best = router.home;
+    for (let i = 0; i < load.length; i++) if (load[i]! < load[best]!) best = i;
+    return best;
   }
 
   /** Runs an operation on a node of the pipeline and waits for the answer. */
   async call<O extends OpName>(pipeline: string, object: string, op: O, args: OpArgs<O>): Promise<OpResult<O>> {
     const entry = this.#pipelines.get(pipeline);
     if (!entry) throw new KurentoError('MEDIA_OBJECT_NOT_FOUND', `Pipeline '${pipeline}' has no media worker`);
-    const worker = await this.#ensure(entry.worker);
+    const worker = await this.#ensure(this.#workers[entry.router.workerOf(object)]!);
     const id = this.#nextId++;
     return new Promise<OpResult<O>>((resolve, reject) => {
       this.#pending.set(id, { resolve: resolve as (v: Wire) => void, reject, pipeline });
@@ -105,22 +147,64 @@ export class MediaWorkerPool {
     this.send({ t: 'post', pipeline, object, op, args } as PipelineMessage);
   }
 
-  /** Sends a graph message (create, link, release, ...) to the pipeline's worker, in order with the others. */
+  /**
+   * Sends a graph message (create, link, release, ...) to the workers it concerns, in
+   * order with the others: the object's worker, or for an edge between two workers the
+   * pipe's ends on both.
+   */
   send(message: PipelineMessage): void {
     const entry = this.#pipelines.get(message.pipeline);
     if (!entry) return;
-    void this.#ensure(entry.worker).then((w) => w.postMessage(message), () => undefined);
+    if (message.t === 'create') entry.router.place(message.object, message.kind, this.#place(entry, message.kind));
+    for (const d of entry.router.route(message)) {
+      const w = this.#workers[d.worker]!;
+      if (!w.pipelines.has(message.pipeline)) {
+        w.pipelines.add(message.pipeline);
+        if (w.idleTimer) clearTimeout(w.idleTimer);
+        w.idleTimer = undefined;
+      }
+      const m = d.message;
+      if (m.t === 'create' && (m.kind === 'PipeOut' || m.kind === 'PipeIn')) this.#connect(w, this.#workers[m.options.peer]!);
+      void this.#ensure(w).then((worker) => worker.postMessage(m), () => undefined);
+    }
+    // A worker whose last node of the pipeline went holds no part of it any more: its
+    // crash no longer concerns the pipeline, and it may go idle.
+    const parts = entry.router.workers();
+    for (const w of this.#workers) {
+      if (parts.includes(w.index) || !w.pipelines.delete(message.pipeline)) continue;
+      this.#stopWhenIdle(w);
+    }
+  }
+
+  /**
+   * Makes sure two workers have a channel for their pipes, made for the threads running
+   * now (a restarted worker needs a new one). The ports are posted before the message
+   * that needs them, on each worker's ordered queue.
+   */
+  #connect(a: WorkerEntry, b: WorkerEntry): void {
+    const key = a.index < b.index ? `${a.index}-${b.index}` : `${b.index}-${a.index}`;
+    const [x, y] = a.index < b.index ? [a, b] : [b, a];
+    const px = this.#ensure(x);
+    const py = this.#ensure(y);
+    const known = this.#channels.get(key);
+    if (known && known.a === px && known.b === py) return;
+    const { port1, port2 } = new MessageChannel();
+    this.#channels.set(key, { a: px, b: py });
+    void px.then((w) => w.postMessage({ t: 'peer', worker: y.index, port: port1 } satisfies ToWorker, [port1]), () => port1.close());
+    void py.then((w) => w.postMessage({ t: 'peer', worker: x.index, port: port2 } satisfies ToWorker, [port2]), () => port2.close());
   }
 
   /** Forgets a pipeline after its media was released in the worker. */
   detach(pipeline: string): void {
     const entry = this.#pipelines.get(pipeline);
     if (!entry) return;
-    entry.worker.pipelines.delete(pipeline);
     this.#pipelines.delete(pipeline);
-    // An idle worker is stopped after a grace period, so an idle server holds no
-    // threads, without paying a thread start for every short-lived pipeline.
-    this.#stopWhenIdle(entry.worker);
+    for (const w of this.#workers) {
+      if (!w.pipelines.delete(pipeline)) continue;
+      // An idle worker is stopped after a grace period, so an idle server holds no
+      // threads, without paying a thread start for every short-lived pipeline.
+      this.#stopWhenIdle(w);
+    }
   }
 
   #stopWhenIdle(w: WorkerEntry): void {
@@ -216,6 +300,14 @@ export class MediaWorkerPool {
     const lost = [...entry.pipelines];
     entry.pipelines.clear();
     if (!this.#closed) log.error(`media worker ${entry.index} exited with code ${code}; ${lost.length} pipeline(s) lost their media`);
+    // A pipeline spread over workers is lost as a whole: its parts elsewhere are released.
+    for (const pipeline of lost) {
+      for (const w of this.#workers) {
+        if (w === entry || !w.pipelines.delete(pipeline)) continue;
+        void w.ready?.then((worker) => worker.postMessage({ t: 'releasePipeline', pipeline } satisfies ToWorker), () => undefined);
+        this.#stopWhenIdle(w);
+      }
+    }
     for (const [id, p] of this.#pending) {
       if (lost.includes(p.pipeline)) {
         this.#pending.delete(id);
@@ -243,7 +335,8 @@ export class MediaWorkerPool {
 
   /** The media engine's DOT of a pipeline, when the engine holds part of it. */
   async dot(pipeline: string): Promise<string | undefined> {
-    const worker = this.#pipelines.get(pipeline)?.worker.worker;
+    const home = this.#pipelines.get(pipeline)?.router.home;
+    const worker = home === undefined ? undefined : this.#workers[home]!.worker;
     if (!worker) return undefined;
     const id = this.#nextId++;
     const dot = await answerOf(worker, { t: 'dot', id, pipeline }, (m) => (m.t === 'dot' && m.id === id ? m.dot ?? '' : undefined), '', 5000);
@@ -285,11 +378,13 @@ export class MediaWorkerPool {
   }
 
   /**
-   * Test hook and operator tool: kills the worker hosting `pipeline` at once, as a
+   * Test hook and operator tool: kills the worker hosting `pipeline` (its home, or
+   * the worker of `object`) at once, as a
    * crash would, without releasing its media first (see `stopWorker` for the risk).
    */
-  async crashWorkerOf(pipeline: string): Promise<void> {
-    const w = this.#pipelines.get(pipeline)?.worker.worker;
+  async crashWorkerOf(pipeline: string, object?: string): Promise<void> {
+    const router = this.#pipelines.get(pipeline)?.router;
+    const w = router ? this.#workers[object === undefined ? router.home : router.workerOf(object)]!.worker : undefined;
     if (w) await w.terminate();
   }
 

@@ -14,5 +14,5 @@ export const mediaCounters: MediaCounterValues = {
   webrtcPacketsSent: 0, webrtcBytesSent: 0, rtpPacketsSent: 0, rtpBytesSent: 0, sendBatches: 0, sendBatchPackets: 0, retransmissions: 0,
   nacksReceived: 0, pliReceived: 0, firReceived: 0, keyframeRequestsSent: 0, keyframeRequestsCoalesced: 0,
   droppedUnknownAddress: 0, droppedMalformed: 0, droppedUnauthenticatedAlert: 0, droppedUnauthenticatedStun: 0,
-  transcodersStarted: 0, engineProcessesStarted: 0, engineProcessesLost: 0,
+  pipedPacketsSent: 0, pipedPacketsReceived: 0, transcodersStarted: 0, engineProcessesStarted: 0, engineProcessesLost: 0,
 };

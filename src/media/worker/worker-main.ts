@@ -4,6 +4,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { mediaCounters } from './mediaCounters.ts';
 import { installSharedPort, sharedPort } from '../webrtc/sharedPort/installSharedPort.ts';
 import { MediaHost } from './MediaHost.ts';
+import { pipeLinks } from '../pipe/PipeLinks.ts';
 import type { EngineSettings } from '../engine/MediaEngine.ts';
 import { Logger, type LoggingOptions } from '../../log/Logger.ts';
 import type { FromWorker, ToWorker } from '../../shared/workerProtocol.ts';
@@ -27,7 +28,8 @@ const STOP_TIMEOUT_MS = 2_000;
 const loopDelay = monitorEventLoopDelay({ resolution: 200 });
 loopDelay.enable();
 port.on('message', (m: ToWorker) => {
-  if (m.t === 'stop') void host.stop(STOP_TIMEOUT_MS).then((closed) => port.postMessage({ t: 'stopped', closed } satisfies FromWorker));
+  if (m.t === 'peer') pipeLinks.connect(m.worker, m.port);
+  else if (m.t === 'stop') void host.stop(STOP_TIMEOUT_MS).then((closed) => port.postMessage({ t: 'stopped', closed } satisfies FromWorker));
   else if (m.t === 'resources') {
     // A handle being closed is listed until its close callback has run (at the end of
     // the current loop iteration), and a timer while its callback runs: answer from an
@@ -57,6 +59,7 @@ port.on('close', () => {
   loopDelay.disable();
   sharedPort()?.close();
   host.closeAll();
+  pipeLinks.close();
 });
 // A bug in one node's asynchronous callback must not take the worker's other pipelines down.
 process.on('uncaughtException', (err) => {

@@ -5,7 +5,7 @@
  *   node --import tsx bench/sfu.ts [--steps 5,10,20,40,80] [--seconds 6] [--cpu-prof DIR]
  *                                  [--publisher rtp|webrtc] [--noise] [--pin] [--idle 60]
  *                                  [--compare-batch] [--vs-janus] [--idle-endpoints 200]
- *                                  [--semi-space 32] [--workers 2 [--spread 50]]
+ *                                  [--semi-space 32] [--workers 2 [--spread 50]] [--join-parallel 4]
  * The publisher, by default (`rtp`), is VP8 at 1.5 Mbps + Opus encoded once by ffmpeg
  * and replayed in real time by ffmpeg into an RtpEndpoint: the stream the issue names,
  * without a live encoder taking a core of this machine. `webrtc` publishes a live
@@ -73,6 +73,8 @@ const JANUS_IFACE = 'fluo0';
 /** --workers N: Fluo's media workers; one pipeline spread over them past --spread endpoints on its home. */
 const workers = Number(arg('workers', '1'));
 const spread = arg('spread', '');
+/** --join-parallel N: subscribers joining at a time (default 1: first-packet times of joins one by one). */
+const joinParallel = Number(arg('join-parallel', '1'));
 if (pin && workers > 1) throw new Error('--pin confines Fluo to one core: not with --workers');
 
 async function freePort(): Promise<number> {
@@ -149,7 +151,7 @@ async function fluo(batch: boolean): Promise<StepResult[]> {
       subscribers: subs, steps, seconds, pin, cores: workers,
       target: {
         pid: server.pid!,
-        add: async (count) => (await ask(subs, { op: 'add', url, pipeline: P, source: pub, count })) as FirstPackets,
+        add: async (count) => (await ask(subs, { op: 'add', url, pipeline: P, source: pub, count, parallel: joinParallel })) as FirstPackets,
         // Video bytes Fluo received from the publisher (its inbound stats).
         publisherBytes: async () => {
           const st = (await rpc.ok('invoke', { object: pub, operation: 'getStats', operationParams: { mediaType: 'VIDEO' }, sessionId: sid })).value as Record<string, Record<string, unknown>>;

@@ -2,7 +2,7 @@
  * Child process of bench/sfu.ts: werift peers that subscribe to a Fluo publisher (or, with
  * --vs-janus, to a Janus VideoRoom feed) and only count what arrives (packets, sequence
  * gaps), so the measurement loads the server, not a decoder. Driven over IPC:
- * {op:'add', url, pipeline, source, count}, {op:'addJanus', url, room, feed, count},
+ * {op:'add', url, pipeline, source, count, parallel?}, {op:'addJanus', url, room, feed, count},
  * {op:'counts'}, {op:'frames', from, to}.
  *
  * werift does ICE, DTLS and RTCP; the RTP packets themselves are counted at the socket
@@ -86,33 +86,43 @@ function vp8KeyframeStart(p: Buffer): boolean {
 }
 
 /** Adds `count` subscribers of a Fluo publisher, as the one-to-many tutorial connects its viewers. */
-async function add(url: string, pipeline: string, source: string, count: number): Promise<FirstPackets> {
+async function add(url: string, pipeline: string, source: string, count: number, parallel = 1): Promise<FirstPackets> {
   if (!rpc) {
     rpc = await RpcClient.open(url);
     sid = (await rpc.ok('connect')).sessionId!;
   }
   const c = rpc;
   const times: FirstPackets = { answer: [], start: [] };
-  for (let i = 0; i < count; i++) {
-    const startedAt = performance.now();
-    const ep = (await c.ok('create', { type: 'WebRtcEndpoint', constructorParams: { mediaPipeline: pipeline }, sessionId: sid })).value as string;
-    await c.ok('invoke', { object: ep, operation: 'setMaxVideoSendBandwidth', operationParams: { maxVideoSendBandwidth: 2000 }, sessionId: sid });
-    await c.ok('invoke', { object: source, operation: 'connect', operationParams: { sink: ep }, sessionId: sid });
-    const pc = newPeer();
-    const sub = newSub(pc, startedAt);
-    pc.addTransceiver('video', { direction: 'recvonly' });
-    pc.addTransceiver('audio', { direction: 'recvonly' });
-    await trickleIce(c, sid, ep, pc);
-    const offer = await pc.createOffer();
-    await pc.setLocalDescription(offer);
-    countAtSocket(pc, sub);
-    const answer = (await c.ok('invoke', { object: ep, operation: 'processOffer', operationParams: { offer: pc.localDescription!.sdp }, sessionId: sid })).value as string;
-    sub.answeredAt = performance.now();
-    await pc.setRemoteDescription({ type: 'answer', sdp: answer });
-    await c.ok('invoke', { object: ep, operation: 'gatherCandidates', sessionId: sid });
-    await firstPacket(sub, times);
-  }
+  // `parallel` joins at a time: on a machine the forwarding already fills, one join
+  // after the other took 2 s each.
+  let left = count;
+  await Promise.all(Array.from({ length: Math.max(1, parallel) }, async () => {
+    while (left > 0) {
+      left--;
+      await join(c, pipeline, source, times);
+    }
+  }));
   return times;
+}
+
+async function join(c: RpcClient, pipeline: string, source: string, times: FirstPackets): Promise<void> {
+  const startedAt = performance.now();
+  const ep = (await c.ok('create', { type: 'WebRtcEndpoint', constructorParams: { mediaPipeline: pipeline }, sessionId: sid })).value as string;
+  await c.ok('invoke', { object: ep, operation: 'setMaxVideoSendBandwidth', operationParams: { maxVideoSendBandwidth: 2000 }, sessionId: sid });
+  await c.ok('invoke', { object: source, operation: 'connect', operationParams: { sink: ep }, sessionId: sid });
+  const pc = newPeer();
+  const sub = newSub(pc, startedAt);
+  pc.addTransceiver('video', { direction: 'recvonly' });
+  pc.addTransceiver('audio', { direction: 'recvonly' });
+  await trickleIce(c, sid, ep, pc);
+  const offer = await pc.createOffer();
+  await pc.setLocalDescription(offer);
+  countAtSocket(pc, sub);
+  const answer = (await c.ok('invoke', { object: ep, operation: 'processOffer', operationParams: { offer: pc.localDescription!.sdp }, sessionId: sid })).value as string;
+  sub.answeredAt = performance.now();
+  await pc.setRemoteDescription({ type: 'answer', sdp: answer });
+  await c.ok('invoke', { object: ep, operation: 'gatherCandidates', sessionId: sid });
+  await firstPacket(sub, times);
 }
 
 /**
@@ -168,9 +178,9 @@ function countAtSocket(pc: RTCPeerConnection, sub: Sub): void {
   });
 }
 
-process.on('message', (m: { id: number; op: string; url: string; pipeline: string; source: string; count: number; from: number; to: number; room: number; feed: number }) => {
+process.on('message', (m: { id: number; op: string; url: string; pipeline: string; source: string; count: number; parallel?: number; from: number; to: number; room: number; feed: number }) => {
   const reply = (value: unknown): void => { process.send?.({ id: m.id, value }); };
-  if (m.op === 'add') add(m.url, m.pipeline, m.source, m.count).then(reply, (e: Error) => reply({ error: e.message }));
+  if (m.op === 'add') add(m.url, m.pipeline, m.source, m.count, m.parallel).then(reply, (e: Error) => reply({ error: e.message }));
   else if (m.op === 'addJanus') addJanus(m.url, m.room, m.feed, m.count).then(reply, (e: Error) => reply({ error: e.message }));
   else if (m.op === 'counts') reply(subs.map((s) => ({ packets: s.packets, expected: s.expected })));
   // Answer to first whole keyframe of subscribers [from, to), NaN for those still without one.

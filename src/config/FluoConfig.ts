@@ -78,6 +78,8 @@ export interface FluoConfig {
     readonly deniedDestinations: readonly string[];
     /** Exceptions to deniedDestinations. */
     readonly allowedDestinations: readonly string[];
+    /** Overlay images fetched over https:// only from servers whose certificate verifies (default false, as Kurento). */
+    readonly verifyImageCertificates: boolean;
   };
   /** `/metrics` and `/health/*` on the control port (Fluo addition, issue 15). */
   readonly metrics: {

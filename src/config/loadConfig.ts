@@ -98,6 +98,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loa
     fileRoots: k.strings(sec.fileRoots, 'mediaServer.security.fileRoots', ['/']).map((r) => path.resolve(confDir, r)),
     deniedDestinations: k.strings(sec.deniedDestinations, 'mediaServer.security.deniedDestinations', []),
     allowedDestinations: k.strings(sec.allowedDestinations, 'mediaServer.security.allowedDestinations', []),
+    verifyImageCertificates: k.bool(sec.verifyImageCertificates, 'mediaServer.security.verifyImageCertificates', false),
   };
   try {
     new DestinationPolicy(security.deniedDestinations, security.allowedDestinations);

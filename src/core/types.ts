@@ -50,6 +50,8 @@ export interface ObjectSettings {
   /** Where clients may make the server send packets, and which files they may name (default: anywhere). */
   readonly destinations?: DestinationPolicy;
   readonly fileRoots?: FileRoots;
+  /** mediaServer.security.verifyImageCertificates: overlay images over https only from verified servers. */
+  readonly verifyImageCertificates?: boolean;
   /** The HTTP server of HttpEndpoints (HttpEndpoint.conf.ini), one for the whole server. */
   readonly httpEndpoints?: HttpEndpointServer;
 }

@@ -51,6 +51,7 @@ export class FluoServer {
       httpEndpoints: this.httpEndpoints,
       destinations: new DestinationPolicy(config.security.deniedDestinations, config.security.allowedDestinations),
       fileRoots: new FileRoots(config.security.fileRoots),
+      verifyImageCertificates: config.security.verifyImageCertificates,
     };
     let rpc: JsonRpcHandler | undefined;
     this.media = new MediaWorkerPool(config.mediaWorkers, config.engine, { keepWarm: config.mediaWorkersWarm, webRtcPort: config.webRtcPort, semiSpaceMb: config.mediaWorkerSemiSpaceMb, spreadThreshold: config.pipelineSpreadThreshold });

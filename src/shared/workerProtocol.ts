@@ -100,6 +100,8 @@ export interface OverlayFilterOptions {
   destinations: { deny: readonly string[]; allow: readonly string[] };
   /** mediaServer.security.fileRoots: the directories file:// images may be read from. */
   fileRoots: readonly string[];
+  /** mediaServer.security.verifyImageCertificates: https:// images only from servers whose certificate verifies. */
+  verifyCertificates?: boolean;
 }
 
 /** Where an image goes, in KMD terms (fractions: of the picture for ImageOverlayFilter, of the face box for FaceOverlayFilter). */

@@ -42,6 +42,7 @@ test('the shipped config folder gives Kurento defaults, wherever the working dir
     assert.equal(c.websocket.registrar, undefined);
     assert.equal(c.mediaWorkerSemiSpaceMb, 4, 'media workers: a 4 MB young-generation semi-space');
     assert.equal(c.pipelineSpreadThreshold, 50, 'a pipeline spreads over workers past 50 WebRtcEndpoints on its home');
+    assert.equal(c.security.verifyImageCertificates, false, 'overlay images over https from any certificate, as Kurento');
     assert.deepEqual(c.websocket.auth, { token: undefined, jwtSecret: undefined, jwtPublicKey: undefined, allowedOrigins: [] }, 'no access control by default, as in Kurento');
     assert.deepEqual(c.resources, {
       garbageCollectorPeriod: 240, exceptionLimit: undefined, killLimit: undefined, disableRequestCache: false,

@@ -1,11 +1,14 @@
 /**
  * OverlayImages (the overlay filters' image fetching) on its own: formats told by their
  * first bytes, the private files and their removal, file roots, denied destinations
- * (checked again at connect time), redirects, the size limit and the timeout.
+ * (checked again at connect time), redirects, the size limit and the timeout, and
+ * certificates (mediaServer.security.verifyImageCertificates).
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -96,4 +99,28 @@ test('file roots, denied destinations, redirect loops, size limit and timeout', 
   assert.equal(slow.code, 40600);
   assert.match(slow.message, /no image within 500 ms/);
   await Promise.all([rooted.close(), denied.close(), images.close()]);
+});
+
+test('https: a self-signed server is used as Kurento does, and refused under verifyImageCertificates', async () => {
+  // A self-signed certificate, as the tutorials' application servers have.
+  const key = join(dir, 'key.pem');
+  const cert = join(dir, 'cert.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-keyout', key, '-out', cert], { stdio: 'ignore' });
+  const tls = createHttpsServer({ key: readFileSync(key), cert: readFileSync(cert) }, (_req, res) => res.end(readFileSync(png)));
+  await new Promise<void>((r) => tls.listen(0, '127.0.0.1', r));
+  const url = `https://127.0.0.1:${(tls.address() as AddressInfo).port}/red.png`;
+  try {
+    const lenient = new OverlayImages('test', open);
+    const image = await lenient.get(url);
+    assert.deepEqual([image.width, image.height], [30, 20]);
+    await lenient.close();
+    const strict = new OverlayImages('test', { ...open, verifyCertificates: true });
+    const err = await refusal(strict.get(url));
+    assert.equal(err.code, 40600, "URI_PATH_FILE_NOT_FOUND, as for any image that cannot be fetched");
+    assert.match(err.message, /certificate does not verify \(mediaServer.security.verifyImageCertificates is on\)/);
+    await strict.close();
+  } finally {
+    tls.closeAllConnections();
+    tls.close();
+  }
 });

@@ -8,6 +8,7 @@ export function overlayOptions(settings: ObjectSettings): OverlayFilterOptions {
   return {
     destinations: settings.destinations?.lists ?? { deny: [], allow: [] },
     fileRoots: settings.fileRoots?.list ?? ['/'],
+    verifyCertificates: settings.verifyImageCertificates ?? false,
   };
 }
 

@@ -47,6 +47,7 @@ export class OverlayImages {
   readonly #policy: DestinationPolicy;
   readonly #roots: FileRoots;
   readonly #limits: ImageLimits;
+  readonly #verify: boolean;
   readonly #cache = new Map<string, Promise<OverlayImage>>();
   #dir: Promise<string> | undefined;
   #files = 0;
@@ -57,6 +58,7 @@ export class OverlayImages {
     this.#policy = new DestinationPolicy(options.destinations.deny, options.destinations.allow);
     this.#roots = new FileRoots(options.fileRoots);
     this.#limits = { ...DEFAULT_LIMITS, ...limits };
+    this.#verify = options.verifyCertificates ?? false;
   }
 
   /** The image of `uri`, fetched on first use; a failed fetch is tried again next time. */
@@ -129,14 +131,19 @@ export class OverlayImages {
         if (err instanceof KurentoError) return reject(err);
         if ((err as NodeJS.ErrnoException).code === REFUSED) return reject(this.#illegal((err as Error).message));
         const timedOut = signal.aborted;
-        const what = timedOut ? `no image within ${this.#limits.timeoutMs} ms` : (err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.message : String(err));
+        const code = (err as NodeJS.ErrnoException).code;
+        const badCertificate = code !== undefined && /CERT|SIGNATURE|ALTNAME/.test(code);
+        const what = timedOut ? `no image within ${this.#limits.timeoutMs} ms`
+          : badCertificate ? `${code}: the server's certificate does not verify (mediaServer.security.verifyImageCertificates is on)`
+          : code ?? (err instanceof Error ? err.message : String(err));
         reject(new KurentoError('URI_PATH_FILE_NOT_FOUND', `${this.#who}: cannot fetch ${url.href}: ${what}`));
       };
-      // Certificates are not verified: Kurento's tutorials have the media server fetch the
-      // overlay from the application server's own URL, HTTPS with a self-signed
-      // certificate (Kurento docs, "Magic Mirror": app.server.url), and that works with
-      // Kurento. Where the image may come from is what the destination lists restrict.
-      const req = get(url, { signal, lookup: this.#checkedLookup(), headers: { accept: 'image/*' }, rejectUnauthorized: false }, (res) => {
+      // Certificates are verified only under mediaServer.security.verifyImageCertificates:
+      // Kurento's tutorials have the media server fetch the overlay from the application
+      // server's own URL, HTTPS with a self-signed certificate (Kurento docs, "Magic
+      // Mirror": app.server.url), and that works with Kurento. Where the image may come
+      // from is what the destination lists restrict.
+      const req = get(url, { signal, lookup: this.#checkedLookup(), headers: { accept: 'image/*' }, rejectUnauthorized: this.#verify }, (res) => {
         const status = res.statusCode ?? 0;
         const location = res.headers.location;
         if (status >= 300 && status < 400 && location) {

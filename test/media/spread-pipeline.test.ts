@@ -134,3 +134,35 @@ test('a crash of the far worker costs the whole pipeline (Error on every element
   await c.ok('release', { object: Q, sessionId: sid });
   await assertWorkersIdle(fluo.server);
 });
+
+test('a far worker that went idle and stopped is started again with a new channel, and media crosses it', async () => {
+  const cold = await startFluo((cfg) => ({ ...cfg, mediaWorkers: 2, pipelineSpreadThreshold: 1, mediaWorkersWarm: false }));
+  cold.server.media.idleTimeoutMs = 200;
+  const cc = await RpcClient.open(cold.url);
+  try {
+    const csid = (await cc.ok('connect')).sessionId!;
+    const calls = peerCalls(() => ({ c: cc, sid: csid }), peers);
+    const P = await calls.create('MediaPipeline', {});
+    const presenter = await calls.joined(P, { shade: 200 });
+    const first = await calls.joined(P, { recvOnly: true });
+    const home = cold.server.media.workerOf(P, presenter.ep)!;
+    assert.equal(cold.server.media.workerOf(P, first.ep), 1 - home);
+    await calls.connect(presenter.ep, first.ep);
+    await until(async () => (await frames(first.peer)) > 5, 15_000, 'the first far viewer decoding');
+    await cc.ok('release', { object: first.ep, sessionId: csid });
+    await first.peer.close();
+    // Its last node gone, the far worker holds no part of the pipeline, goes idle and stops.
+    assert.deepEqual(cold.server.media.workersOf(P), [home]);
+    await until(() => cold.server.media.running === 1, 5_000, 'the far worker stopped');
+    const second = await calls.joined(P, { recvOnly: true });
+    assert.equal(cold.server.media.workerOf(P, second.ep), 1 - home);
+    await calls.connect(presenter.ep, second.ep);
+    await until(async () => (await frames(second.peer)) > 5, 15_000, 'a far viewer on the restarted worker decoding');
+    await cc.ok('release', { object: P, sessionId: csid });
+    await presenter.peer.close(); await second.peer.close();
+    await assertWorkersIdle(cold.server);
+  } finally {
+    await cc.close();
+    await cold.stop();
+  }
+});

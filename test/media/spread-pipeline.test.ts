@@ -4,8 +4,9 @@
  * WebRtcEndpoints go to the worker with the fewest, and each source's media crosses to
  * the other worker through one pipe, with real libwebrtc peers: every viewer decodes the
  * presenter's picture, a late viewer on the far worker gets a keyframe at once, a source
- * on the far worker can feed a sink on the home worker, data channels cross, and the
- * release or a crash of either worker leaves nothing behind.
+ * on the far worker can feed a sink on the home worker, a hub on the home worker mixes a
+ * far participant, data channels cross, and the release or a crash of either worker, or
+ * a far worker's idle stop, leaves nothing behind.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -164,5 +165,40 @@ test('a far worker that went idle and stopped is started again with a new channe
   } finally {
     await cc.close();
     await cold.stop();
+  }
+});
+
+test('a Composite on the home worker mixes a far participant in and sends the mix back to it', async () => {
+  // A Fluo of its own: the engine process the hub starts stays warm in the home worker.
+  const own = await startFluo((cfg) => ({ ...cfg, mediaWorkers: 2, pipelineSpreadThreshold: 2 }));
+  const oc = await RpcClient.open(own.url);
+  try {
+    const osid = (await oc.ok('connect')).sessionId!;
+    const calls = peerCalls(() => ({ c: oc, sid: osid }), peers);
+    const P = await calls.create('MediaPipeline', {});
+    const hub = await calls.create('Composite', { mediaPipeline: P, width: 320, height: 240, framerate: 15 });
+    const people: Array<{ ep: string; peer: RemotePeer }> = [];
+    for (const shade of [220, 150, 90]) {
+      const p = await calls.joined(P, { shade });
+      const port = await calls.create('HubPort', { hub });
+      await calls.connect(p.ep, port);
+      await calls.connect(port, p.ep);
+      people.push(p);
+    }
+    const home = own.server.media.workerOf(P, people[0]!.ep)!;
+    assert.deepEqual(people.map((p) => own.server.media.workerOf(P, p.ep)), [home, home, 1 - home], 'the third participant is on the other worker; the hub and its ports stay home');
+    await until(async () => (await Promise.all(people.map((p) => p.peer.received()))).every((r) => r.frames > 20), 30_000, 'every participant decoding the mix');
+    for (const p of people) {
+      const r = await p.peer.received();
+      assert.deepEqual([r.width, r.height], [320, 240], "the composite's picture");
+    }
+    await oc.ok('release', { object: P, sessionId: osid });
+    for (const p of people) await p.peer.close();
+    // The engine process stays warm for the next pipeline; it holds nothing of this one.
+    await until(async () => (await own.server.media.engineStats()).every((e) => e.bins === 0 && e.pipelines === 0), 5_000, 'no engine bin left');
+    assert.deepEqual(own.server.media.workersOf(P), []);
+  } finally {
+    await oc.close();
+    await own.stop();
   }
 });

@@ -6,7 +6,10 @@
  * state; either way the data channel went dead (src/media/webrtc/dtlsGuard.ts). Here a
  * werift peer sends every handshake datagram of its own again, byte for byte, from its
  * own socket, once the data channel is open, as a network that duplicates or a peer
- * whose retransmission timer fired would; the channel must keep echoing.
+ * whose retransmission timer fired would; the channel must keep echoing. And during the
+ * handshake: a HelloVerifyRequest sent twice made werift's client throw and report the
+ * transport FAILED (seen in CI as a flake: under load Fluo repeats its ClientHello and
+ * the werift server answers each copy).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -97,3 +100,52 @@ function repeatedFlights(fluoOffers: boolean): Promise<void> {
 test('Fluo as the DTLS client (it answered): the server\'s flights repeated after the handshake change nothing', () => repeatedFlights(false));
 
 test('Fluo as the DTLS server (it offered): the client\'s flights repeated after the handshake change nothing', () => repeatedFlights(true));
+
+test('Fluo as the DTLS client: a HelloVerifyRequest that comes twice (a server answering each copy of the ClientHello) is not a failure', () =>
+  withEndpoint({ useDataChannels: true }, async ({ c, sid, P, ep }) => {
+    await c.ok('invoke', { object: ep, operation: 'connect', operationParams: { sink: ep }, sessionId: sid });
+    await c.ok('subscribe', { object: ep, type: 'DtlsConnectionStateChange', sessionId: sid });
+    const pc = new RTCPeerConnection({ iceAdditionalHostAddresses: ['127.0.0.1'], iceUseIpv6: false });
+    try {
+      // The peer is the DTLS server (it offers actpass, Fluo answers active): each
+      // HelloVerifyRequest it sends (record type 22, handshake type 3 after the 13-byte
+      // record header) goes out twice, as for two copies of the ClientHello.
+      let doubled = 0;
+      const seen = new WeakSet<object>();
+      const hook = (): void => forEachIceProtocol<ProtocolLike>(pc, (p) => {
+        const tr = p.transport;
+        if (!tr || seen.has(tr)) return;
+        seen.add(tr);
+        const send = tr.send.bind(tr);
+        tr.send = (data, addr) => {
+          if (addr && data[0] === 22 && data[13] === 3) {
+            doubled++;
+            void send(Buffer.from(data), addr).catch(() => undefined);
+          }
+          return send(data, addr);
+        };
+      });
+      pc.onIceCandidate.subscribe(hook);
+      await trickleIce(c, sid, ep, pc);
+      const channel = pc.createDataChannel('chat');
+      const echoes: string[] = [];
+      channel.onMessage.subscribe((m) => echoes.push(m.toString()));
+      await pc.setLocalDescription(await pc.createOffer());
+      hook();
+      const answer = (await c.ok('invoke', { object: ep, operation: 'processOffer', operationParams: { offer: pc.localDescription!.sdp }, sessionId: sid })).value as string;
+      assert.match(answer, /^a=setup:active/m);
+      await pc.setRemoteDescription({ type: 'answer', sdp: answer });
+      await c.ok('invoke', { object: ep, operation: 'gatherCandidates', sessionId: sid });
+      await until(() => channel.readyState === 'open', 10_000, 'the data channel to open');
+      channel.send('hello');
+      await until(() => echoes.includes('hello'), 5_000, 'an echo');
+      assert.ok(doubled >= 1, 'the peer sent a HelloVerifyRequest, twice');
+      const states = () => c.events.filter((e) => e.params?.value.object === ep && e.params.value.type === 'DtlsConnectionStateChange')
+        .map((e) => String(e.params!.value.data.state));
+      await until(() => states().includes('CONNECTED'), 5_000, `DTLS CONNECTED (${states().join(' ')})`);
+      assert.ok(!states().includes('FAILED'), `DTLS states: ${states().join(' ')}`);
+      await c.ok('release', { object: P, sessionId: sid });
+    } finally {
+      await pc.close();
+    }
+  }));

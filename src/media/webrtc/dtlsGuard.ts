@@ -3,6 +3,8 @@ import type { RTCDtlsTransport } from 'werift';
 /** werift's DTLS socket as the guard reads it (private in werift's types). */
 interface DtlsSocketLike {
   connected?: boolean;
+  /** The handshake's state; `cookie` is set once the client answered a HelloVerifyRequest. */
+  dtls?: { cookie?: Buffer };
   onHandleHandshakes?: (assembled: Array<{ msg_type: number }>) => Promise<void>;
   flight5?: Flight5Like;
 }
@@ -12,8 +14,9 @@ interface Flight5Like {
 }
 
 const guarded = new WeakSet<object>();
-/** HandshakeType client_hello (RFC 5246 §7.4). */
+/** HandshakeType client_hello (RFC 5246 §7.4) and hello_verify_request (RFC 6347 §4.3.2). */
 const CLIENT_HELLO = 1;
+const HELLO_VERIFY_REQUEST = 3;
 
 /**
  * Makes werift's DTLS socket ignore the handshake messages that would undo a finished
@@ -30,6 +33,13 @@ const CLIENT_HELLO = 1;
  *    state (werift's `renegotiation`) and with it the record keys. ClientHellos are
  *    dropped; the rest goes on, so a repeated client flight 5 still gets flight 6 again.
  * Either way the data channel went dead (test/media/dtls-retransmission.test.ts).
+ * During the handshake too, one repeat: a client that answered a HelloVerifyRequest
+ * gets another one for each copy of its first ClientHello the server saw (Fluo repeats
+ * it until the peer answers, dtlsClientStart.ts; a network may duplicate it). A
+ * HelloVerifyRequest is stateless and its answer is already on the way (RFC 6347
+ * §4.2.1), so later ones are dropped: werift threw on the second one, reported the
+ * transport FAILED and never CONNECTED, although the handshake went on and media
+ * flowed (a peer that sends HelloVerifyRequests: werift, pion).
  * Call as soon as werift has made the socket (DTLS 'connecting'): werift marks the
  * socket connected when it holds the peer's Finished, a while before the transport
  * says 'connected', and copies arriving in between are to be dropped too. True when
@@ -44,7 +54,11 @@ export function guardFinishedHandshake(transport: RTCDtlsTransport): boolean {
   guarded.add(socket);
   if (role === 'client') holdFlight5AfterFinished(socket);
   socket.onHandleHandshakes = (assembled) => {
-    if (!socket.connected) return inner.call(socket, assembled);
+    if (!socket.connected) {
+      if (role !== 'client' || !socket.dtls?.cookie) return inner.call(socket, assembled);
+      const rest = assembled.filter((h) => h.msg_type !== HELLO_VERIFY_REQUEST);
+      return rest.length ? inner.call(socket, rest) : Promise.resolve();
+    }
     const rest = role === 'client' ? [] : assembled.filter((h) => h.msg_type !== CLIENT_HELLO);
     return rest.length ? inner.call(socket, rest) : Promise.resolve();
   };

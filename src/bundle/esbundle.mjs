@@ -9,6 +9,7 @@ import { mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, stop } from 'esbuild';
+import { lightWeriftEvents } from './lightEvents.mjs';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SRC = join(ROOT, 'src');
@@ -59,7 +60,7 @@ async function buildOne(entry, cacheName) {
   mkdirSync(dirname(out), { recursive: true });
   await build({
     entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', target: 'node20',
-    external: ['esbuild', 'node-gtk'], outfile: tmp, logLevel: 'silent', plugins: [ownUrls],
+    external: ['esbuild', 'node-gtk'], outfile: tmp, logLevel: 'silent', plugins: [ownUrls, lightWeriftEvents],
     // Bundled CommonJS dependencies call require(): give the module one.
     banner: { js: `import { createRequire as __fluoRequire } from 'node:module'; const require = __fluoRequire(${META_URL});` },
   });

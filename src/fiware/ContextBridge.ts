@@ -20,6 +20,13 @@ export interface ContextBridgeOptions {
   retryMaxMs?: number;
   /** One request's time limit (ms). Default 5000. */
   requestTimeoutMs?: number;
+  /**
+   * Tries of one write before it is dropped (counted as `dropped.attempts`, logged), so
+   * that a write the broker keeps failing (a 5xx for that entity only) does not hold
+   * back the ones behind it. Default 0: no limit (a broker that is down gets every
+   * write once it is back, within `queueLimit`).
+   */
+  maxAttempts?: number;
 }
 
 /** What the bridge did, for operators and tests. */
@@ -27,7 +34,7 @@ export interface BridgeCounters {
   queued: number;
   sent: number;
   retried: number;
-  dropped: { queueFull: number; rejected: number; closed: number };
+  dropped: { queueFull: number; rejected: number; closed: number; attempts: number };
 }
 
 /** Anything with Kurento events: a kurento-client object, or an EventEmitter. */
@@ -49,11 +56,12 @@ const LD_CORE = 'https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context.jsonld';
  * A broker that is down or slow never stalls the caller: every write goes into a bounded
  * queue and the call returns; one write is in flight at a time, in order; a write that
  * fails for the network, a timeout or a 5xx is tried again with exponential backoff;
- * one the broker refuses (4xx) is dropped and logged; past `queueLimit` the oldest
- * waiting write is dropped and logged. `counters` says what happened.
+ * one the broker refuses (4xx) is dropped and logged, as is one that failed
+ * `maxAttempts` times (if set); past `queueLimit` the oldest waiting write is dropped
+ * and logged. `counters` says what happened.
  */
 export class ContextBridge {
-  readonly counters: BridgeCounters = { queued: 0, sent: 0, retried: 0, dropped: { queueFull: 0, rejected: 0, closed: 0 } };
+  readonly counters: BridgeCounters = { queued: 0, sent: 0, retried: 0, dropped: { queueFull: 0, rejected: 0, closed: 0, attempts: 0 } };
   readonly #base: string;
   readonly #o: Required<Omit<ContextBridgeOptions, 'service' | 'servicePath' | 'brokerUrl'>> & Pick<ContextBridgeOptions, 'service' | 'servicePath'>;
   readonly #queue: Write[] = [];
@@ -68,6 +76,7 @@ export class ContextBridge {
     this.#o = {
       ngsiLd: options.ngsiLd ?? false, ldContext: options.ldContext ?? LD_CORE, queueLimit: options.queueLimit ?? 1000,
       retryBaseMs: options.retryBaseMs ?? 250, retryMaxMs: options.retryMaxMs ?? 10_000, requestTimeoutMs: options.requestTimeoutMs ?? 5000,
+      maxAttempts: options.maxAttempts ?? 0,
       service: options.service, servicePath: options.servicePath,
     };
     if (!/^https?:\/\//.test(this.#base)) throw new Error(`brokerUrl must be an http(s) URL: ${options.brokerUrl}`);
@@ -159,6 +168,12 @@ export class ContextBridge {
       const w = this.#queue[0]!;
       const outcome = await this.#send(w);
       if (this.#closed) break;
+      if (outcome === 'retry' && this.#o.maxAttempts > 0 && w.attempt + 1 >= this.#o.maxAttempts) {
+        this.#queue.shift();
+        this.counters.dropped.attempts++;
+        log.warn(`context broker ${this.#base}: dropped ${w.what} after ${this.#o.maxAttempts} tries`);
+        continue;
+      }
       if (outcome === 'retry') {
         this.counters.retried++;
         const wait = Math.min(this.#o.retryMaxMs, this.#o.retryBaseMs * 2 ** w.attempt++);

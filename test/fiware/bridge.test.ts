@@ -58,7 +58,7 @@ test('a camera and its plate detections become Camera and MediaEvent entities, a
     bridge.updateEntity('cam1', 'Camera', { on: { type: 'Boolean', value: false } });
     await bridge.flush();
     assert.equal((await entities(base, 'Camera'))[0]!.on, false);
-    assert.deepEqual(bridge.counters.dropped, { queueFull: 0, rejected: 0, closed: 0 });
+    assert.deepEqual(bridge.counters.dropped, { queueFull: 0, rejected: 0, closed: 0, attempts: 0 });
   } finally {
     bridge.close();
     await broker.close();
@@ -125,5 +125,34 @@ test('NGSI-LD: URN ids, Relationship objects, DateTime values and the @context',
   } finally {
     bridge.close();
     await broker.close();
+  }
+});
+
+test('maxAttempts: a write the broker keeps failing is dropped after that many tries, and the next goes through', async () => {
+  // A broker that fails one entity with 500 every time and takes the others.
+  const got: string[] = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (d: Buffer) => { body += d.toString(); });
+    req.on('end', () => {
+      const entity = JSON.parse(body) as { id: string; data?: { value?: { plate?: string } } };
+      if (entity.data?.value?.plate === 'BAD') return void res.writeHead(500).end('{"error":"InternalServerError"}');
+      got.push(entity.data?.value?.plate ?? entity.id);
+      res.writeHead(201, { location: `/v2/entities/${entity.id}` }).end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const bridge = new ContextBridge({ brokerUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, retryBaseMs: 5, retryMaxMs: 20, maxAttempts: 3 });
+  try {
+    bridge.publish({ eventType: 'PlateDetected', data: { plate: 'BAD' } });
+    bridge.publish({ eventType: 'PlateDetected', data: { plate: 'GOOD' } });
+    await bridge.flush();
+    assert.deepEqual(got, ['GOOD']);
+    assert.equal(bridge.counters.dropped.attempts, 1);
+    assert.equal(bridge.counters.retried, 2, 'tried three times: two retries');
+    assert.equal(bridge.counters.sent, 1);
+  } finally {
+    bridge.close();
+    server.close();
   }
 });

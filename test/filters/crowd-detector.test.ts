@@ -3,7 +3,8 @@
  * `crowdScene` (a still textured picture for 3 s, then textured blobs moving right in
  * the upper-left quarter, Kurento's tutorial ROI) into the filter. Occupancy, fluidity
  * and direction events come for that ROI once things move, none during the still start
- * and none for a ROI where nothing moves; malformed ROIs are refused with clear errors.
+ * and none for a ROI where nothing moves; the picture shows Kurento's paint (white ROI
+ * outlines, red or blue over the crowd); malformed ROIs are refused with clear errors.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,6 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { PlayerBed } from '../helpers/playerBed.ts';
 import { crowdScene, type CrowdScene } from '../helpers/filterMedia.ts';
 import { grabFrames, type FrameGrabber } from '../helpers/frameGrab.ts';
+import type { Frame } from '../helpers/pixels.ts';
 import { assertFilterCycles } from '../helpers/filterCycles.ts';
 
 const bed = new PlayerBed();
@@ -44,6 +46,41 @@ after(async () => {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** Pixels of the quarter at (fx, fy) (fractions of the picture) strongly red or blue, as the crowd paint makes them. */
+function tinted(f: Frame, fx: number, fy: number): number {
+  let n = 0;
+  const x0 = Math.round(fx * f.width);
+  const y0 = Math.round(fy * f.height);
+  for (let y = y0 + 4; y < y0 + f.height / 2 - 4; y++) {
+    for (let x = x0 + 4; x < x0 + f.width / 2 - 4; x++) {
+      const i = (y * f.width + x) * 3;
+      const r = f.rgb[i]!;
+      const g = f.rgb[i + 1]!;
+      const b = f.rgb[i + 2]!;
+      if (r - Math.max(g, b) > 50 || b - Math.max(r, g) > 50) n++;
+    }
+  }
+  return n;
+}
+
+/** Share of the rows from fy0 to fy1 whose pixels near column fx are white (a vertical white line there). */
+function whiteShare(f: Frame, fx: number, fy0: number, fy1: number): number {
+  let rows = 0;
+  let white = 0;
+  const cx = Math.round(fx * f.width);
+  for (let y = Math.round(fy0 * f.height); y < Math.round(fy1 * f.height); y++) {
+    rows++;
+    for (let x = cx - 3; x <= cx + 3; x++) {
+      const i = (y * f.width + x) * 3;
+      if (f.rgb[i]! > 200 && f.rgb[i + 1]! > 200 && f.rgb[i + 2]! > 200) {
+        white++;
+        break;
+      }
+    }
+  }
+  return white / rows;
+}
+
 test('motion in the ROI gives occupancy, fluidity and direction events, none while the scene is still nor for a still ROI', async () => {
   const P = await create('MediaPipeline', {});
   const player = await create('PlayerEndpoint', { mediaPipeline: P, uri: pathToFileURL(scene.webm).href });
@@ -59,7 +96,10 @@ test('motion in the ROI gives occupancy, fluidity and direction events, none whi
   grab = await grabFrames(bed, P, filter);
   await invoke(player, 'play');
   const t0 = performance.now();
-  await sleep(7_000);
+  await sleep(1_500);
+  const still = grab.latestFrame();
+  await sleep(5_500);
+  const moving = grab.latestFrame();
   const events = bed.events.filter((e) => e.object === filter && EVENTS.includes(e.type));
   const at = (e: (typeof events)[number]): number => (e.at - t0) / 1000;
   console.log(events.map((e) => `${at(e).toFixed(2)} s ${e.type} ${JSON.stringify({ ...e.data, source: undefined, tags: undefined, timestamp: undefined, timestampMillis: undefined })}`).join('\n'));
@@ -80,6 +120,19 @@ test('motion in the ROI gives occupancy, fluidity and direction events, none whi
   assert.equal(bed.eventsOf(filter, 'Error').length, 0);
   // The video went through all along.
   assert.ok(grab.count > 30, `${grab.count} frames through the filter`);
+  // The paint (Kurento's: white ROI outlines, red or blue over the crowd): the moving
+  // quarter gets tinted where the blobs are, the still one does not, and both ROIs are
+  // outlined in white from the start.
+  assert.ok(still && moving, 'frames grabbed');
+  const roiPixels = (moving.width / 2) * (moving.height / 2);
+  const grew = tinted(moving, 0, 0) - tinted(still, 0, 0);
+  assert.ok(grew > 0.03 * roiPixels, `red or blue over the moving crowd: ${grew} more tinted pixels in its ROI`);
+  assert.ok(Math.abs(tinted(moving, 0.5, 0.5) - tinted(still, 0.5, 0.5)) < 0.01 * roiPixels, 'no paint in the still ROI');
+  for (const f of [still, moving]) {
+    assert.ok(whiteShare(f, 0.5, 0.1, 0.4) > 0.8, `the ROIs' shared edge is a white line (${whiteShare(f, 0.5, 0.1, 0.4).toFixed(2)} of its rows)`);
+    assert.ok(whiteShare(f, 0.3, 0.6, 0.9) < 0.5, `and not a column of the picture elsewhere (${whiteShare(f, 0.3, 0.6, 0.9).toFixed(2)})`);
+  }
+  console.log(`# crowd paint: ${grew} more red or blue pixels in the moving ROI (of ${roiPixels}), white edge ${whiteShare(moving, 0.5, 0.1, 0.4).toFixed(2)}`);
   grab.stop();
   grab = undefined;
   await bed.value('release', { object: P });

@@ -5,17 +5,20 @@ import { analysisBranch } from './MarksOverlay.ts';
 import { VisionFilterNode } from './VisionFilterNode.ts';
 import { MarksCanvas, type Rgba } from './MarksCanvas.ts';
 import type { FrameSize } from './vision/frame.ts';
-import { CrowdAnalyzer, type CrowdEvent, type RoiFrameStats } from './vision/CrowdAnalyzer.ts';
+import { CrowdAnalyzer, type CrowdCell, type CrowdEvent } from './vision/CrowdAnalyzer.ts';
 
 /**
- * ROI outlines. Kurento's filter "paints red over static/slow crowds and blue over fast
- * ones" (Kurento docs, Crowd Detector tutorial); we colour each ROI's outline that way,
- * redrawn when its levels change: red while occupied at fluidity level 0-1, blue from
- * fluidity level 2, white while empty.
+ * The paint, as Kurento's filter draws it (Kurento docs, Crowd Detector tutorial: "two
+ * ROIs (bounded with white lines in the video) ... red zones are drawn over detected
+ * static crowds (or moving slowly). Blue zones are drawn over the detected crowds moving
+ * fast"): each ROI's outline in white, and over every flow cell where the crowd is, red
+ * or blue (fast: at the ROI's medium fluidity or more), half transparent.
  */
-const EMPTY: Rgba = [255, 255, 255, 255];
-const SLOW: Rgba = [255, 0, 0, 255];
-const FAST: Rgba = [0, 64, 255, 255];
+const OUTLINE: Rgba = [255, 255, 255, 255];
+const SLOW: Rgba = [255, 0, 0, 110];
+const FAST: Rgba = [0, 64, 255, 110];
+/** Least time between two repaints (ms): each one is a PNG the engine loads. */
+const REPAINT_MS = 250;
 
 /**
  * KMD `CrowdDetectorFilter` (media half). A side branch feeds GRAY8 frames, at most 10
@@ -30,7 +33,10 @@ const FAST: Rgba = [0, 64, 255, 255];
 export class CrowdDetectorFilterNode extends VisionFilterNode {
   readonly #analyzer: CrowdAnalyzer;
   #tapSize: FrameSize = { width: 0, height: 0 };
-  #stats: RoiFrameStats[] = [];
+  /** The crowd cells painted now, and what they looked like (to repaint on change only). */
+  #cells: CrowdCell[] = [];
+  #painted = '';
+  #paintedAt = -Infinity;
   #scaled = new Uint8Array(0);
 
   constructor(id: string, emit: EmitFn, options: CrowdDetectorFilterOptions, engine: NodeEngine) {
@@ -46,11 +52,14 @@ export class CrowdDetectorFilterNode extends VisionFilterNode {
   }
 
   protected analyse(data: Buffer): void {
-    const { events, rois } = this.#analyzer.process(this.#analysisFrame(data));
+    const { events } = this.#analyzer.process(this.#analysisFrame(data));
     for (const e of events) this.#send(e);
-    const redraw = events.length > 0 && rois.some((r, i) => r.occupancyLevel !== this.#stats[i]?.occupancyLevel || r.fluidityLevel !== this.#stats[i]?.fluidityLevel);
-    this.#stats = rois;
-    if (redraw) this.redraw();
+    const cells = this.#analyzer.crowdCells();
+    const look = cells.map((c) => `${c.x},${c.y},${c.fast ? 1 : 0}`).join(';');
+    if (look === this.#painted || performance.now() - this.#paintedAt < REPAINT_MS) return;
+    this.#cells = cells;
+    this.#painted = look;
+    this.redraw();
   }
 
   /** The tapped frame, resampled to processingWidth and the picture's aspect when they differ. */
@@ -87,14 +96,14 @@ export class CrowdDetectorFilterNode extends VisionFilterNode {
     const image = new MarksCanvas(full.width, full.height);
     const w = full.width - 1;
     const h = full.height - 1;
-    this.#analyzer.rois.forEach((roi, i) => {
-      const s = this.#stats[i];
-      const colour = !s || s.occupancyLevel === 0 ? EMPTY : s.fluidityLevel >= 2 ? FAST : SLOW;
+    for (const c of this.#cells) image.fill(c.x * full.width, c.y * full.height, c.width * full.width, c.height * full.height, c.fast ? FAST : SLOW);
+    for (const roi of this.#analyzer.rois) {
       roi.points.forEach((p, k) => {
         const q = roi.points[(k + 1) % roi.points.length]!;
-        image.line(p.x * w, p.y * h, q.x * w, q.y * h, colour, 3);
+        image.line(p.x * w, p.y * h, q.x * w, q.y * h, OUTLINE, 3);
       });
-    });
+    }
+    this.#paintedAt = performance.now();
     this.marks.show(this.coreBin, image);
   }
 

@@ -53,6 +53,19 @@ export interface RoiFrameStats {
   readonly bearing: number | null;
 }
 
+/**
+ * A flow cell where the crowd is, in fractions of the picture, for the paint: `fast`
+ * when it moves at its ROI's medium fluidity or more (Kurento paints those blue, the
+ * static or slow ones red).
+ */
+export interface CrowdCell {
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+  readonly fast: boolean;
+}
+
 export interface CrowdFrameResult {
   readonly events: CrowdEvent[];
   readonly rois: RoiFrameStats[];
@@ -82,6 +95,9 @@ export class CrowdAnalyzer {
   private flow: BlockFlow | null = null;
   private wanted = new Uint8Array(0);
   private cellForeground = new Float32Array(0);
+  /** Per cell, the speed (% of FULL_SPEED) from which it counts as fast: its first ROI's fluidityLevelMed. */
+  private cellFastAt = new Float32Array(0);
+  private speedScale = 1;
   private procWidth = DEFAULT_PROCESSING_WIDTH;
 
   /** Throws KurentoError on malformed ROIs, as the filter's constructor must. */
@@ -130,6 +146,7 @@ export class CrowdAnalyzer {
     flow.update(frame.data, this.wanted);
     this.measureCells(motion.foreground);
     const speedScale = DEFAULT_PROCESSING_WIDTH / frame.width;
+    this.speedScale = speedScale;
     const events: CrowdEvent[] = [];
     const rois = this.trackers.map((t, i): RoiFrameStats => {
       const g = this.geometry[i]!;
@@ -158,13 +175,17 @@ export class CrowdAnalyzer {
     const cellCount = flow.gridWidth * flow.gridHeight;
     this.wanted = new Uint8Array(cellCount);
     this.cellForeground = new Float32Array(cellCount);
+    this.cellFastAt = new Float32Array(cellCount).fill(-1);
     this.geometry = this.rois.map((roi) => {
       const mask = new RoiMask(roi.points, width, height);
       const shares = mask.cellShares(FLOW_CELL, flow.gridWidth, flow.gridHeight);
       // Cells mostly inside the ROI; a ROI smaller than that keeps every cell it touches.
       let cells = indices(shares, (s) => s >= 0.5);
       if (cells.length === 0) cells = indices(shares, (s) => s > 0);
-      for (const c of cells) this.wanted[c] = 1;
+      for (const c of cells) {
+        this.wanted[c] = 1;
+        if (this.cellFastAt[c]! < 0) this.cellFastAt[c] = roi.config.fluidityLevelMed;
+      }
       return { mask, cells };
     });
   }
@@ -183,6 +204,21 @@ export class CrowdAnalyzer {
       }
       this.cellForeground[cell] = n / (FLOW_CELL * FLOW_CELL);
     }
+  }
+
+  /** The cells of the last frame where the crowd is (occupied cells of any ROI). */
+  crowdCells(): CrowdCell[] {
+    const flow = this.flow;
+    if (!flow) return [];
+    const out: CrowdCell[] = [];
+    const w = FLOW_CELL / this.width;
+    const h = FLOW_CELL / this.height;
+    for (let c = 0; c < this.wanted.length; c++) {
+      if (!this.wanted[c] || this.cellForeground[c]! < OCCUPIED_CELL) continue;
+      const speed = (100 * Math.hypot(flow.vx[c]!, flow.vy[c]!) * this.speedScale) / FULL_SPEED;
+      out.push({ x: (c % flow.gridWidth) * w, y: Math.floor(c / flow.gridWidth) * h, width: w, height: h, fast: speed >= this.cellFastAt[c]! });
+    }
+    return out;
   }
 
   private fluidity(cells: Int32Array, speedScale: number): number {

@@ -97,7 +97,7 @@ const CASES: FilterCase[] = [
     branch: analysis('RGB', 160, 120),
   },
   {
-    label: 'CrowdDetectorFilter (one ROI outlined, 320x240 GRAY8 analysis at 10 fps in the worker)',
+    label: 'CrowdDetectorFilter (one ROI outlined, the moving crowd painted, 320x240 GRAY8 analysis at 10 fps in the worker)',
     source: () => crowdScene(dir, 50).webm,
     create: (v, P) => v('create', { type: 'CrowdDetectorFilter', constructorParams: { mediaPipeline: P, rois: [{ id: 'roi1', points: [{ x: 0, y: 0 }, { x: 0.5, y: 0 }, { x: 0.5, y: 0.5 }, { x: 0, y: 0.5 }],
       regionOfInterestConfig: { occupancyLevelMin: 10, occupancyLevelMed: 35, occupancyLevelMax: 65, occupancyNumFramesToEvent: 5, fluidityLevelMin: 10, fluidityLevelMed: 35, fluidityLevelMax: 65, fluidityNumFramesToEvent: 5, sendOpticalFlowEvent: true, opticalFlowNumFramesToEvent: 3, opticalFlowNumFramesToReset: 3, opticalFlowAngleOffset: 0 } }] } }),

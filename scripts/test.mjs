@@ -2,7 +2,7 @@
 // The whole test suite: type-check, then every test/**/*.test.ts with node's test runner.
 // Media tests must never send packets off the machine, so when we can (root + unshare),
 // the suite re-runs itself inside a private network namespace with only `lo` up.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,21 +59,41 @@ if (filters.length) files = files.filter((f) => filters.some((x) => relative(roo
 // disturb.
 const LIGHT = ['unit', 'api', 'config', 'client', 'fiware', 'fuzz', 'hardening', 'protocol'].map((d) => join(root, 'test', d) + '/');
 const light = files.filter((f) => LIGHT.some((d) => f.startsWith(d)));
-const heavy = files.filter((f) => !light.includes(f));
+// Files that mostly wait (a 30 s ICE consent timeout) run beside the heavy lane: their
+// peers send a few packets a second, and their bounds are seconds wide.
+const WAITING = ['test/media/peer-vanishes.test.ts'].map((f) => join(root, f));
+const waiting = files.filter((f) => WAITING.includes(f));
+const heavy = files.filter((f) => !light.includes(f) && !waiting.includes(f));
 // --test-force-exit: a test file whose test failed before its cleanup (a peer, a server
 // left running) must not hang the suite until CI's timeout; it also ends the idle
 // wait of kurento-client's 20 s duplicate timers. Leaks are asserted by the tests
 // themselves (registry, sockets, workers), not by the process lingering.
 function lane(list, concurrency) {
-  if (!list.length) return 0;
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-force-exit', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...list.map((f) => relative(root, f))], {
+  if (!list.length) return Promise.resolve(0);
+  const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-force-exit', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...list.map((f) => relative(root, f))], {
     stdio: 'inherit', cwd: root, env: { ...process.env },
   });
-  return r.status ?? 1;
+  return new Promise((resolve) => child.on('close', (code) => resolve(code ?? 1)));
 }
 const lightStarted = Date.now();
-const lightStatus = lane(light, 3);
+const lightStatus = await lane(light, 3);
 if (light.length) console.log(`# ${light.length} protocol, configuration and unit test files in ${((Date.now() - lightStarted) / 1000).toFixed(1)} s (three at a time)`);
-const heavyStatus = lane(heavy, 1);
+// The waiting lane's output is held and printed after the heavy lane's, unmixed.
+const waitingRun = waiting.length ? besideLane(waiting) : Promise.resolve({ status: 0, output: '' });
+const heavyStatus = await lane(heavy, 1);
+const waited = await waitingRun;
+process.stdout.write(waited.output);
 console.log(`# suite finished in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-process.exit(lightStatus || heavyStatus);
+process.exit(lightStatus || heavyStatus || waited.status);
+
+function besideLane(list) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-force-exit', '--test-reporter=spec', ...list.map((f) => relative(root, f))], {
+      stdio: ['ignore', 'pipe', 'pipe'], cwd: root, env: { ...process.env },
+    });
+    let output = '';
+    child.stdout.on('data', (d) => { output += d; });
+    child.stderr.on('data', (d) => { output += d; });
+    child.on('close', (code) => resolve({ status: code ?? 1, output: `# beside the heavy lane: ${list.map((f) => relative(root, f)).join(', ')}\n${output}` }));
+  });
+}

@@ -70,6 +70,14 @@ async function record(P: string, filter: string, name: string, ms: number): Prom
   const rec = await create('RecorderEndpoint', { mediaPipeline: P, uri: pathToFileURL(file).href, mediaProfile: 'WEBM_VIDEO_ONLY' });
   await invoke(filter, 'connect', { sink: rec });
   await invoke(rec, 'record');
+  // The window counts from the recorder's first video packet: a CI run under load once
+  // spent a whole 1.5 s window before the filter's new encoder output reached it, and
+  // left no file.
+  const packetsIn = async (): Promise<number> => {
+    const st = (await invoke(rec, 'getStats', { mediaType: 'VIDEO' })) as Record<string, { videoPacketsIn?: number }>;
+    return Object.values(st).reduce((n, x) => n + (x.videoPacketsIn ?? 0), 0);
+  };
+  await until(async () => (await packetsIn()) > 0, 10_000, `${name}: video reaches the recorder`);
   await new Promise((r) => setTimeout(r, ms));
   await invoke(rec, 'stopAndWait');
   await bed.value('release', { object: rec });

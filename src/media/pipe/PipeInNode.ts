@@ -1,9 +1,10 @@
-import { MediaNode, type EmitFn, type FormatSet } from '../graph/MediaNode.ts';
+import type { EmitFn, FormatSet, MediaNode } from '../graph/MediaNode.ts';
 import type { Edge } from '../graph/Edge.ts';
 import type { RtpCodecInfo } from '../graph/MediaPacket.ts';
 import type { PipeMessage, PipeOptions } from '../../shared/workerProtocol.ts';
 import { mediaCounters } from '../worker/mediaCounters.ts';
-import { pipeLinks, type PipeEnd, type PipeLinks } from './PipeLinks.ts';
+import { pipeLinks, type PipeLinks } from './PipeLinks.ts';
+import { PipeEndNode } from './PipeEndNode.ts';
 
 /**
  * The far end of a pipe (issue 14 item 6): on a worker holding sinks of a source that
@@ -11,10 +12,7 @@ import { pipeLinks, type PipeEnd, type PipeLinks } from './PipeLinks.ts';
  * forwarded to its sinks as the source's own would be; keyframe requests go back to
  * the source's worker, and the sinks' bandwidth goes back as their lowest.
  */
-export class PipeInNode extends MediaNode implements PipeEnd {
-  readonly #pipe: string;
-  readonly #peer: number;
-  readonly #links: PipeLinks;
+export class PipeInNode extends PipeEndNode {
   /** The codecs announced by the PipeOut, by id: one object per format, as a source keeps (edges route by codec object). */
   readonly #codecs = new Map<number, RtpCodecInfo>();
   #formats: Record<'AUDIO' | 'VIDEO', FormatSet> = { AUDIO: [], VIDEO: [] };
@@ -25,19 +23,15 @@ export class PipeInNode extends MediaNode implements PipeEnd {
   #sentBps: number | undefined;
 
   constructor(id: string, emit: EmitFn, options: PipeOptions, links: PipeLinks = pipeLinks) {
-    super(id, emit, 'PipeIn');
-    this.#pipe = options.pipe;
-    this.#peer = options.peer;
-    this.#links = links;
-    links.register(this.#pipe, this);
-    links.post(this.#peer, { t: 'hello', pipe: this.#pipe });
+    super(id, emit, 'PipeIn', options, links);
+    this.post({ t: 'hello', pipe: this.pipe });
   }
 
   override produces(kind: 'AUDIO' | 'VIDEO'): FormatSet {
     return this.#formats[kind];
   }
 
-  receive(m: PipeMessage): void {
+  override receive(m: PipeMessage): void {
     switch (m.t) {
       case 'rtp': {
         const codec = this.#codecs.get(m.codec);
@@ -59,7 +53,7 @@ export class PipeInNode extends MediaNode implements PipeEnd {
 
   override requestKeyframe(from: MediaNode): void {
     const readySince = Math.max(from.readySince, this.#linkedAt.get(from) ?? 0);
-    this.#links.post(this.#peer, { t: 'keyframe', pipe: this.#pipe, readySince: readySince + performance.timeOrigin });
+    this.post({ t: 'keyframe', pipe: this.pipe, readySince: readySince + performance.timeOrigin });
   }
 
   override reportBandwidth(from: MediaNode, bps: number): void {
@@ -84,10 +78,6 @@ export class PipeInNode extends MediaNode implements PipeEnd {
     for (const v of this.#bandwidth.values()) bps = Math.min(bps, v);
     if (bps === this.#sentBps) return;
     this.#sentBps = bps;
-    this.#links.post(this.#peer, { t: 'bandwidth', pipe: this.#pipe, bps });
-  }
-
-  protected override onClose(): void {
-    this.#links.unregister(this.#pipe, this);
+    this.post({ t: 'bandwidth', pipe: this.pipe, bps });
   }
 }

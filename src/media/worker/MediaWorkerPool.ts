@@ -95,9 +95,7 @@ export class MediaWorkerPool {
   attach(pipeline: string, onEvent: MediaEventHandler, onCrash: (reason: string) => void): void {
     if (this.#pipelines.has(pipeline)) return;
     const w = [...this.#workers].sort((a, b) => a.pipelines.size - b.pipelines.size || Number(!a.worker) - Number(!b.worker))[0]!;
-    w.pipelines.add(pipeline);
-    if (w.idleTimer) clearTimeout(w.idleTimer);
-    w.idleTimer = undefined;
+    this.#claim(w, pipeline);
     this.#pipelines.set(pipeline, { router: new PipelineRouter(pipeline, w.index, () => `pipe-${this.#nextPipe++}`), onEvent, onCrash });
   }
 
@@ -158,22 +156,29 @@ export class MediaWorkerPool {
     if (message.t === 'create') entry.router.place(message.object, message.kind, this.#place(entry, message.kind));
     for (const d of entry.router.route(message)) {
       const w = this.#workers[d.worker]!;
-      if (!w.pipelines.has(message.pipeline)) {
-        w.pipelines.add(message.pipeline);
-        if (w.idleTimer) clearTimeout(w.idleTimer);
-        w.idleTimer = undefined;
-      }
       const m = d.message;
+      this.#claim(w, message.pipeline);
       if (m.t === 'create' && (m.kind === 'PipeOut' || m.kind === 'PipeIn')) this.#connect(w, this.#workers[m.options.peer]!);
       void this.#ensure(w).then((worker) => worker.postMessage(m), () => undefined);
+      // The router releases the pipeline on a worker whose last node of it went: that
+      // worker's crash no longer concerns the pipeline, and it may go idle.
+      if (m.t === 'releasePipeline') this.#letGo(w, message.pipeline);
     }
-    // A worker whose last node of the pipeline went holds no part of it any more: its
-    // crash no longer concerns the pipeline, and it may go idle.
-    const parts = entry.router.workers();
-    for (const w of this.#workers) {
-      if (parts.includes(w.index) || !w.pipelines.delete(message.pipeline)) continue;
-      this.#stopWhenIdle(w);
-    }
+  }
+
+  /** `w` holds a part of `pipeline`: it must not be stopped as idle. */
+  #claim(w: WorkerEntry, pipeline: string): void {
+    if (w.pipelines.has(pipeline)) return;
+    w.pipelines.add(pipeline);
+    if (w.idleTimer) clearTimeout(w.idleTimer);
+    w.idleTimer = undefined;
+  }
+
+  /** `w` holds nothing of `pipeline` any more; true when it held something. */
+  #letGo(w: WorkerEntry, pipeline: string): boolean {
+    if (!w.pipelines.delete(pipeline)) return false;
+    this.#stopWhenIdle(w);
+    return true;
   }
 
   /**
@@ -199,12 +204,9 @@ export class MediaWorkerPool {
     const entry = this.#pipelines.get(pipeline);
     if (!entry) return;
     this.#pipelines.delete(pipeline);
-    for (const w of this.#workers) {
-      if (!w.pipelines.delete(pipeline)) continue;
-      // An idle worker is stopped after a grace period, so an idle server holds no
-      // threads, without paying a thread start for every short-lived pipeline.
-      this.#stopWhenIdle(w);
-    }
+    // An idle worker is stopped after a grace period, so an idle server holds no
+    // threads, without paying a thread start for every short-lived pipeline.
+    for (const w of this.#workers) this.#letGo(w, pipeline);
   }
 
   #stopWhenIdle(w: WorkerEntry): void {
@@ -303,9 +305,8 @@ export class MediaWorkerPool {
     // A pipeline spread over workers is lost as a whole: its parts elsewhere are released.
     for (const pipeline of lost) {
       for (const w of this.#workers) {
-        if (w === entry || !w.pipelines.delete(pipeline)) continue;
+        if (w === entry || !this.#letGo(w, pipeline)) continue;
         void w.ready?.then((worker) => worker.postMessage({ t: 'releasePipeline', pipeline } satisfies ToWorker), () => undefined);
-        this.#stopWhenIdle(w);
       }
     }
     for (const [id, p] of this.#pending) {

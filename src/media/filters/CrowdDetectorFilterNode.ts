@@ -57,9 +57,10 @@ export class CrowdDetectorFilterNode extends VisionFilterNode {
   protected analyse(data: Buffer): void {
     const { events } = this.#analyzer.process(this.#analysisFrame(data));
     for (const e of events) this.#send(e);
+    if (performance.now() - this.#paintedAt < REPAINT_MS) return;
     const cells = this.#analyzer.crowdCells();
     const look = cells.map((c) => `${c.x},${c.y},${c.fast ? 1 : 0}`).join(';');
-    if (look === this.#painted || performance.now() - this.#paintedAt < REPAINT_MS) return;
+    if (look === this.#painted) return;
     this.#cells = cells;
     this.#painted = look;
     this.redraw();

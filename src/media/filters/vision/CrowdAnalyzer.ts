@@ -42,7 +42,7 @@ export type CrowdEvent =
   | { readonly type: 'CrowdDetectorFluidity'; readonly roiId: string; readonly fluidityPercentage: number; readonly fluidityLevel: number }
   | { readonly type: 'CrowdDetectorDirection'; readonly roiId: string; readonly directionAngle: number };
 
-/** What one frame measured in one ROI, reported levels included (for drawing and logs). */
+/** What one frame measured in one ROI, reported levels included (what tests and logs read; the paint uses crowdCells). */
 export interface RoiFrameStats {
   readonly roiId: string;
   readonly occupancyPercentage: number;
@@ -97,7 +97,6 @@ export class CrowdAnalyzer {
   private cellForeground = new Float32Array(0);
   /** Per cell, the speed (% of FULL_SPEED) from which it counts as fast: its first ROI's fluidityLevelMed. */
   private cellFastAt = new Float32Array(0);
-  private speedScale = 1;
   private procWidth = DEFAULT_PROCESSING_WIDTH;
 
   /** Throws KurentoError on malformed ROIs, as the filter's constructor must. */
@@ -146,7 +145,6 @@ export class CrowdAnalyzer {
     flow.update(frame.data, this.wanted);
     this.measureCells(motion.foreground);
     const speedScale = DEFAULT_PROCESSING_WIDTH / frame.width;
-    this.speedScale = speedScale;
     const events: CrowdEvent[] = [];
     const rois = this.trackers.map((t, i): RoiFrameStats => {
       const g = this.geometry[i]!;
@@ -213,9 +211,10 @@ export class CrowdAnalyzer {
     const out: CrowdCell[] = [];
     const w = FLOW_CELL / this.width;
     const h = FLOW_CELL / this.height;
+    const speedScale = DEFAULT_PROCESSING_WIDTH / this.width;
     for (let c = 0; c < this.wanted.length; c++) {
       if (!this.wanted[c] || this.cellForeground[c]! < OCCUPIED_CELL) continue;
-      const speed = (100 * Math.hypot(flow.vx[c]!, flow.vy[c]!) * this.speedScale) / FULL_SPEED;
+      const speed = (100 * Math.hypot(flow.vx[c]!, flow.vy[c]!) * speedScale) / FULL_SPEED;
       out.push({ x: (c % flow.gridWidth) * w, y: Math.floor(c / flow.gridWidth) * h, width: w, height: h, fast: speed >= this.cellFastAt[c]! });
     }
     return out;

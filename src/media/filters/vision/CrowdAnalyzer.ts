@@ -2,7 +2,8 @@
  * The analysis core of Kurento's CrowdDetectorFilter (KMD crowddetector): per region of
  * interest, how much of it is occupied, how fluidly that content moves, and where to.
  * No GStreamer here: the filter node feeds GRAY8 frames scaled to `processingWidth`
- * from a FrameTap and turns the events into Kurento events and the red / blue paint.
+ * from a FrameTap and turns the events into Kurento events and `crowdCells` into the
+ * red / blue paint.
  *
  * Meanings (Kurento docs, Crowd Detector tutorial): "Occupancy can be seen as the level
  * of agglomeration in stream", "Fluidity can be seen as the level of general movement in
@@ -124,11 +125,6 @@ export class CrowdAnalyzer {
   set processingWidth(value: unknown) {
     // Two flow cells at least; wider than 4K would only burn CPU.
     this.procWidth = numberField({ processingWidth: value }, 'processingWidth', 'CrowdDetectorFilter', { integer: true, min: 2 * FLOW_CELL, max: 4096 });
-  }
-
-  /** The foreground map of the last frame (1 = foreground), for the node's red / blue paint. */
-  get foreground(): Uint8Array | null {
-    return this.motion?.foreground ?? null;
   }
 
   /** The motion of the last frame per FLOW_CELL cell. */

@@ -157,7 +157,7 @@ async function fluo(batch: boolean): Promise<StepResult[]> {
           const st = (await rpc.ok('invoke', { object: pub, operation: 'getStats', operationParams: { mediaType: 'VIDEO' }, sessionId: sid })).value as Record<string, Record<string, unknown>>;
           return Number(Object.values(st).find((x) => x.type === 'inboundrtp')?.bytesReceived ?? 0);
         },
-        note: async () => [await batchedShare(port), workers > 1 ? await spreadShare(port) : undefined].filter(Boolean).join('; ') || undefined,
+        note: () => metricsNote(port),
       },
     });
     const best = results.filter((r) => r.loss <= 1).at(-1);
@@ -220,23 +220,21 @@ async function janus(): Promise<StepResult[]> {
   }
 }
 
-/** What /metrics says of batched sends: copies per native call and the share of WebRTC packets. */
-async function batchedShare(port: number): Promise<string | undefined> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const sum = (name: string, label = ''): number => text.split('\n').filter((l) => l.startsWith(name) && l.includes(label)).reduce((a, l) => a + Number(l.split(' ').pop()), 0);
+/** What /metrics says after a step: batched sends, and with several workers how the room is spread. */
+async function metricsNote(port: number): Promise<string | undefined> {
+  const lines = (await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()).split('\n');
+  const samples = (name: string, label = ''): string[] => lines.filter((l) => l.startsWith(name) && l.includes(label));
+  const sum = (name: string, label = ''): number => samples(name, label).reduce((a, l) => a + Number(l.split(' ').pop()), 0);
+  const notes: string[] = [];
   const calls = sum('fluo_rtp_send_batches_total');
   const copies = sum('fluo_rtp_batched_packets_total');
   const all = sum('fluo_rtp_packets_sent_total', 'transport="webrtc"');
-  return calls ? `sent in batches so far: ${((100 * copies) / Math.max(all, 1)).toFixed(1)}% of WebRTC packets, ${(copies / calls).toFixed(1)} copies per call` : undefined;
-}
-
-/** What /metrics says of a spread pipeline: WebRTC packets sent by each worker, and packets piped. */
-async function spreadShare(port: number): Promise<string> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const byWorker = text.split('\n').filter((l) => l.startsWith('fluo_rtp_packets_sent_total') && l.includes('transport="webrtc"'))
-    .map((l) => `worker ${/worker="(\d+)"/.exec(l)?.[1] ?? '?'} ${l.split(' ').pop()}`);
-  const piped = text.split('\n').filter((l) => l.startsWith('fluo_piped_packets_total') && l.includes('direction="sent"')).reduce((a, l) => a + Number(l.split(' ').pop()), 0);
-  return `WebRTC packets sent so far by ${byWorker.join(', ')}; piped between workers ${piped}`;
+  if (calls) notes.push(`sent in batches so far: ${((100 * copies) / Math.max(all, 1)).toFixed(1)}% of WebRTC packets, ${(copies / calls).toFixed(1)} copies per call`);
+  if (workers > 1) {
+    const byWorker = samples('fluo_rtp_packets_sent_total', 'transport="webrtc"').map((l) => `worker ${/worker="(\d+)"/.exec(l)?.[1] ?? '?'} ${l.split(' ').pop()}`);
+    notes.push(`WebRTC packets sent so far by ${byWorker.join(', ')}; piped between workers ${sum('fluo_piped_packets_total', 'direction="sent"')}`);
+  }
+  return notes.join('; ') || undefined;
 }
 
 async function run(): Promise<void> {

@@ -68,32 +68,23 @@ const heavy = files.filter((f) => !light.includes(f) && !waiting.includes(f));
 // left running) must not hang the suite until CI's timeout; it also ends the idle
 // wait of kurento-client's 20 s duplicate timers. Leaks are asserted by the tests
 // themselves (registry, sockets, workers), not by the process lingering.
-function lane(list, concurrency) {
-  if (!list.length) return Promise.resolve(0);
+// `held`: the lane's output is kept and handed back instead of printed as it comes.
+function lane(list, concurrency, held = false) {
+  if (!list.length) return Promise.resolve({ status: 0, output: '' });
   const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-force-exit', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...list.map((f) => relative(root, f))], {
-    stdio: 'inherit', cwd: root, env: { ...process.env },
+    stdio: held ? ['ignore', 'pipe', 'pipe'] : 'inherit', cwd: root, env: { ...process.env },
   });
-  return new Promise((resolve) => child.on('close', (code) => resolve(code ?? 1)));
+  let output = '';
+  if (held) for (const stream of [child.stdout, child.stderr]) stream.on('data', (d) => { output += d; });
+  return new Promise((resolve) => child.on('close', (code) => resolve({ status: code ?? 1, output })));
 }
 const lightStarted = Date.now();
-const lightStatus = await lane(light, 3);
+const lightStatus = (await lane(light, 3)).status;
 if (light.length) console.log(`# ${light.length} protocol, configuration and unit test files in ${((Date.now() - lightStarted) / 1000).toFixed(1)} s (three at a time)`);
 // The waiting lane's output is held and printed after the heavy lane's, unmixed.
-const waitingRun = waiting.length ? besideLane(waiting) : Promise.resolve({ status: 0, output: '' });
-const heavyStatus = await lane(heavy, 1);
+const waitingRun = lane(waiting, 1, true);
+const heavyStatus = (await lane(heavy, 1)).status;
 const waited = await waitingRun;
-process.stdout.write(waited.output);
+if (waiting.length) process.stdout.write(`# beside the heavy lane: ${waiting.map((f) => relative(root, f)).join(', ')}\n${waited.output}`);
 console.log(`# suite finished in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 process.exit(lightStatus || heavyStatus || waited.status);
-
-function besideLane(list) {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-force-exit', '--test-reporter=spec', ...list.map((f) => relative(root, f))], {
-      stdio: ['ignore', 'pipe', 'pipe'], cwd: root, env: { ...process.env },
-    });
-    let output = '';
-    child.stdout.on('data', (d) => { output += d; });
-    child.stderr.on('data', (d) => { output += d; });
-    child.on('close', (code) => resolve({ status: code ?? 1, output: `# beside the heavy lane: ${list.map((f) => relative(root, f)).join(', ')}\n${output}` }));
-  });
-}

@@ -12,7 +12,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startFluo, RpcClient, assertWorkersIdle } from '../helpers/fluo.ts';
 import { RemotePeers, until, type RemotePeer } from '../helpers/RemotePeers.ts';
-import { peerCalls, frames } from '../helpers/peerCalls.ts';
+import { peerCalls, frames, type PeerCalls } from '../helpers/peerCalls.ts';
+import type { FluoConfig } from '../../src/config/FluoConfig.ts';
 import { parseProm } from '../helpers/promParse.ts';
 
 const peers = new RemotePeers();
@@ -28,6 +29,19 @@ after(async () => { peers.stop(); await c.close(); await fluo.stop(); });
 
 const { create, connect, joined } = peerCalls(() => ({ c, sid }), peers);
 const workerOf = (P: string, ep: string): number | undefined => fluo.server.media.workerOf(P, ep);
+
+/** Runs `fn` against a Fluo of its own (two workers, `patch` on top), with a session and the peer calls bound to it. */
+async function withOwnFluo(patch: (c: FluoConfig) => FluoConfig, fn: (own: Awaited<ReturnType<typeof startFluo>>, c: RpcClient, sid: string, calls: PeerCalls) => Promise<void>): Promise<void> {
+  const own = await startFluo((cfg) => patch({ ...cfg, mediaWorkers: 2 }));
+  const oc = await RpcClient.open(own.url);
+  try {
+    const osid = (await oc.ok('connect')).sessionId!;
+    await fn(own, oc, osid, peerCalls(() => ({ c: oc, sid: osid }), peers));
+  } finally {
+    await oc.close();
+    await own.stop();
+  }
+}
 
 /** Packets piped between the workers, as /metrics tells (summed over workers). */
 async function piped(): Promise<{ sent: number; received: number }> {
@@ -136,13 +150,9 @@ test('a crash of the far worker costs the whole pipeline (Error on every element
   await assertWorkersIdle(fluo.server);
 });
 
-test('a far worker that went idle and stopped is started again with a new channel, and media crosses it', async () => {
-  const cold = await startFluo((cfg) => ({ ...cfg, mediaWorkers: 2, pipelineSpreadThreshold: 1, mediaWorkersWarm: false }));
-  cold.server.media.idleTimeoutMs = 200;
-  const cc = await RpcClient.open(cold.url);
-  try {
-    const csid = (await cc.ok('connect')).sessionId!;
-    const calls = peerCalls(() => ({ c: cc, sid: csid }), peers);
+test('a far worker that went idle and stopped is started again with a new channel, and media crosses it', () =>
+  withOwnFluo((cfg) => ({ ...cfg, pipelineSpreadThreshold: 1, mediaWorkersWarm: false }), async (cold, cc, csid, calls) => {
+    cold.server.media.idleTimeoutMs = 200;
     const P = await calls.create('MediaPipeline', {});
     const presenter = await calls.joined(P, { shade: 200 });
     const first = await calls.joined(P, { recvOnly: true });
@@ -162,19 +172,11 @@ test('a far worker that went idle and stopped is started again with a new channe
     await cc.ok('release', { object: P, sessionId: csid });
     await presenter.peer.close(); await second.peer.close();
     await assertWorkersIdle(cold.server);
-  } finally {
-    await cc.close();
-    await cold.stop();
-  }
-});
+  }));
 
-test('a Composite on the home worker mixes a far participant in and sends the mix back to it', async () => {
-  // A Fluo of its own: the engine process the hub starts stays warm in the home worker.
-  const own = await startFluo((cfg) => ({ ...cfg, mediaWorkers: 2, pipelineSpreadThreshold: 2 }));
-  const oc = await RpcClient.open(own.url);
-  try {
-    const osid = (await oc.ok('connect')).sessionId!;
-    const calls = peerCalls(() => ({ c: oc, sid: osid }), peers);
+// A Fluo of its own: the engine process the hub starts stays warm in the home worker.
+test('a Composite on the home worker mixes a far participant in and sends the mix back to it', () =>
+  withOwnFluo((cfg) => ({ ...cfg, pipelineSpreadThreshold: 2 }), async (own, oc, osid, calls) => {
     const P = await calls.create('MediaPipeline', {});
     const hub = await calls.create('Composite', { mediaPipeline: P, width: 320, height: 240, framerate: 15 });
     const people: Array<{ ep: string; peer: RemotePeer }> = [];
@@ -197,8 +199,4 @@ test('a Composite on the home worker mixes a far participant in and sends the mi
     // The engine process stays warm for the next pipeline; it holds nothing of this one.
     await until(async () => (await own.server.media.engineStats()).every((e) => e.bins === 0 && e.pipelines === 0), 5_000, 'no engine bin left');
     assert.deepEqual(own.server.media.workersOf(P), []);
-  } finally {
-    await oc.close();
-    await own.stop();
-  }
-});
+  }));

@@ -1,4 +1,5 @@
 import dgram from 'node:dgram';
+import { DatagramOut } from '../native/DatagramOut.ts';
 import { ENGINE_SSRC } from '../transcode/formats.ts';
 
 /**
@@ -12,6 +13,7 @@ import { ENGINE_SSRC } from '../transcode/formats.ts';
  */
 export class RtpBridge {
   readonly #socket: dgram.Socket;
+  readonly #out: DatagramOut;
   readonly port: number;
   #engineIn = 0;
   #engineOut = 0;
@@ -22,6 +24,7 @@ export class RtpBridge {
 
   private constructor(socket: dgram.Socket, onPacket: (buf: Buffer) => void) {
     this.#socket = socket;
+    this.#out = new DatagramOut(socket);
     this.port = socket.address().port;
     socket.on('message', (buf, rinfo) => {
       if (rinfo.port !== this.#engineOut || rinfo.address !== '127.0.0.1' || buf.length < 12) {
@@ -57,7 +60,7 @@ export class RtpBridge {
     const out = owned ? rtp : Buffer.from(rtp);
     out[1] = (out[1]! & 0x80) | this.#payloadType;
     out.writeUInt32BE(ENGINE_SSRC, 8);
-    this.#socket.send(out, this.#engineIn, '127.0.0.1');
+    this.#out.send(out, this.#engineIn, '127.0.0.1');
   }
 
   close(): void {

@@ -49,6 +49,12 @@ function load(): FastPath | undefined {
 
 export const fastPath: FastPath | undefined = load();
 
+/**
+ * Whether a sendto(2) result (minus the errno) means "the socket's buffer is full now"
+ * (EAGAIN, ENOBUFS on Linux): the datagram is dropped, as a congested link would.
+ */
+export const bufferFull = (result: number): boolean => result === -11 || result === -105;
+
 const AF_INET = 2;
 const AF_INET6 = 10;
 const little = os.endianness() === 'LE';

@@ -13,6 +13,7 @@ import { StreamRewriter } from './StreamRewriter.ts';
 import { asksKeyframe, isRtcp, pli, senderReport } from './rtcp.ts';
 import type { NodeOpHandlers, OfferOptions, RtpEndpointOptions, Wire } from '../../shared/workerProtocol.ts';
 import { mediaCounters } from '../worker/mediaCounters.ts';
+import { DatagramOut } from '../native/DatagramOut.ts';
 
 type Kind = 'AUDIO' | 'VIDEO';
 
@@ -29,12 +30,17 @@ interface Stream {
   kind: Kind;
   rtp: dgram.Socket;
   rtcp: dgram.Socket | undefined;
+  /** Sends on `rtp` and `rtcp` (the native fast path's sendto when built). */
+  rtpOut: DatagramOut;
+  rtcpOut: DatagramOut | undefined;
   port: number;
   local: LocalMedia;
   remote?: { address: string; port: number; rtcpPort: number };
   latched: boolean;
   comedia: boolean;
   byPt: Map<number, RtpCodecInfo>;
+  /** The payload type each source format goes out with (undefined: none fits), found once per format. */
+  ptOf: WeakMap<RtpCodecInfo, number | undefined>;
   rewriter?: StreamRewriter;
   remoteSsrc?: number;
   received: number;
@@ -123,7 +129,7 @@ export class RtpEndpointNode extends SdpEndpointNode {
       kind: kind === 'AUDIO' ? 'audio' : 'video', port, proto, codecs, direction, rtcpMux: false, passive: remote?.comedia === true,
       ...(proto === 'RTP/SAVP' ? { crypto: { tag: remote?.crypto.find((c) => c.suite === SUITE)?.tag ?? 1, suite: SUITE, keyBase64: this.#localKey.toString('base64') } } : {}),
     };
-    const s: Stream = { kind, rtp, rtcp, port, local, latched: false, comedia: remote?.comedia ?? false, byPt: new Map(), received: 0, bytes: 0, dropped: 0, pliSent: 0, pliReceived: 0 };
+    const s: Stream = { kind, rtp, rtcp, rtpOut: new DatagramOut(rtp), rtcpOut: new DatagramOut(rtcp), port, local, latched: false, comedia: remote?.comedia ?? false, byPt: new Map(), ptOf: new WeakMap(), received: 0, bytes: 0, dropped: 0, pliSent: 0, pliReceived: 0 };
     for (const c of codecs) s.byPt.set(c.pt, { name: c.name, clockRate: c.clockRate, channels: c.channels, fmtp: c.fmtp });
     rtp.on('message', (buf, rinfo) => this.#onPacket(s, buf, rinfo, false));
     rtcp.on('message', (buf, rinfo) => this.#onPacket(s, buf, rinfo, true));
@@ -197,7 +203,11 @@ export class RtpEndpointNode extends SdpEndpointNode {
     const s = this.#sending(kind);
     if (!s || !s.remote || this.closed) return;
     // The graph forwards only formats this endpoint accepts (MediaGraph.route).
-    const pt = [...s.byPt].find(([, c]) => codecsCompatible(pkt.codec, c))?.[0];
+    let pt = s.ptOf.get(pkt.codec);
+    if (pt === undefined && !s.ptOf.has(pkt.codec)) {
+      pt = [...s.byPt].find(([, c]) => codecsCompatible(pkt.codec, c))?.[0];
+      s.ptOf.set(pkt.codec, pt);
+    }
     if (pt === undefined) return;
     s.rewriter ??= new StreamRewriter(crypto.randomBytes(4).readUInt32BE(0), pkt.codec.clockRate);
     const out = Buffer.from(pkt.buf);
@@ -207,7 +217,7 @@ export class RtpEndpointNode extends SdpEndpointNode {
       const rtp = RtpPacket.deSerialize(out);
       wire = this.#srtpOut.encrypt(rtp.payload, rtp.header);
     }
-    s.rtp.send(wire, s.remote.port, s.remote.address);
+    s.rtpOut.send(wire, s.remote.port, s.remote.address);
     mediaCounters.rtpPacketsSent++;
     mediaCounters.rtpBytesSent += wire.length;
     this.#flow.packet('out', kind);
@@ -226,7 +236,7 @@ export class RtpEndpointNode extends SdpEndpointNode {
   #sendRtcp(s: Stream, packet: Buffer): void {
     if (!s.remote) return;
     const wire = this.#srtcpOut ? this.#srtcpOut.encrypt(packet) : packet;
-    (s.rtcp ?? s.rtp).send(wire, s.remote.rtcpPort, s.remote.address);
+    (s.rtcpOut ?? s.rtpOut).send(wire, s.remote.rtcpPort, s.remote.address);
   }
 
   /** Sender reports every 2 s while sending (RFC 3550 §6.2 interval, simplified). */
@@ -294,6 +304,7 @@ export class RtpEndpointNode extends SdpEndpointNode {
       const m = media.find((x) => x.kind === s.local.kind);
       if (!m) continue;
       s.byPt.clear();
+      s.ptOf = new WeakMap();
       for (const c of m.codecs) s.byPt.set(c.pt, { name: c.name, clockRate: c.clockRate, channels: c.channels, fmtp: c.fmtp });
       s.local.direction = m.direction === 'sendonly' ? 'recvonly' : m.direction === 'recvonly' ? 'sendonly' : m.direction;
       this.#setRemote(s, m);

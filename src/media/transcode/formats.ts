@@ -40,8 +40,12 @@ const VIDEO: Record<string, CodecEntry> = {
       // Packetization mode 0 (RFC 6184 §6.2) allows single NAL units only: slices small
       // enough for one packet each, and no aggregation.
       const single = packetizationMode(to.fmtp) === 0;
+      // aud=false: x264's access unit delimiters (on by default) become a 14-byte RTP
+      // packet of their own per frame (rtph264pay sends every NAL unit), which no
+      // receiver needs (RFC 6184 §5.3 leaves them optional) and which cost a worker a
+      // wakeup and a send each.
       const profile = X264_PROFILE[h264Profile(fmtpParams(to.fmtp).get('profile-level-id'))] ?? 'constrained-baseline';
-      return `x264enc name=enc tune=zerolatency speed-preset=ultrafast threads=1 key-int-max=3000 bitrate=${Math.max(1, Math.round(bps / 1000))}` +
+      return `x264enc name=enc tune=zerolatency speed-preset=ultrafast threads=1 key-int-max=3000 aud=false bitrate=${Math.max(1, Math.round(bps / 1000))}` +
         `${single ? ' option-string=slice-max-size=1100' : ''} ! video/x-h264,profile=${profile},stream-format=avc ! h264parse config-interval=-1 ` +
         `! rtph264pay mtu=1200 pt=${ENGINE_PT.VIDEO} config-interval=-1 aggregate-mode=${single ? 'none' : 'zero-latency'}`;
     },

@@ -1,5 +1,5 @@
 import type dgram from 'node:dgram';
-import { fastPath, socketFd, udpAddress, type FastPath } from '../native/fastpath.ts';
+import { bufferFull, fastPath, socketFd, udpAddress, type FastPath } from '../native/fastpath.ts';
 import type { SrtpEncryptor } from '../rtp/SrtpEncryptor.ts';
 import type { BatchOwner, SendBatch } from '../rtp/SendBatch.ts';
 
@@ -16,10 +16,6 @@ export interface ConnectionLike {
   /** werift-ice: a pair is selected and its consent is fresh (RFC 7675). */
   canSendApplicationData?(): boolean;
 }
-
-/** sendto(2) errors that mean "the socket's buffer is full now": the packet is dropped, as a congested link would. */
-const EAGAIN = -11;
-const ENOBUFS = -105;
 
 /**
  * Where a WebRTC connection's packets go when the native fast path can take them: the
@@ -122,7 +118,7 @@ export class SelectedPairRoute {
   /** Whether a sendto(2) result leaves nothing to do: sent, or dropped by a full buffer (counted). */
   #settled(result: number): boolean {
     if (result >= 0) return true;
-    if (result !== EAGAIN && result !== ENOBUFS) return false;
+    if (!bufferFull(result)) return false;
     this.dropped++;
     return true;
   }

@@ -118,17 +118,29 @@ export async function receiver(): Promise<{ port: number; frames: () => number; 
 export const sdp = (port: number, direction: string, media: Array<[string, string]>): string => ['v=0', 'o=- 1 1 IN IP4 127.0.0.1', 's=bench', 'c=IN IP4 127.0.0.1', 't=0 0',
   ...media.flatMap(([kind, fmt], i) => [`m=${kind} ${port + 2 * i} RTP/AVP ${fmt.split(' ')[0]}`, `a=rtpmap:${fmt}`, `a=${direction}`]), ''].join('\r\n');
 
+/** Time from a Fluo process's start to the end of its start-up collections (see `settled`). */
+const SETTLE_MS = 30_000;
+
 /**
  * Fluo as its own process, for CPU figures that are Fluo's alone. `stop` ends it (SIGKILL
  * after 5 s of SIGTERM) and says so if one of its engine processes outlived it (they
  * should end with it: their control socket closes), killing that one.
  */
-export async function fluoProcess(): Promise<{ pid: number; c: RpcClient; sid: string; stop: () => Promise<void> }> {
+export async function fluoProcess(): Promise<{ pid: number; c: RpcClient; sid: string; settled: () => Promise<void>; stop: () => Promise<void> }> {
+  const started = performance.now();
   const f = await startFluoProcess();
   const sid = (await f.client.ok('connect')).sessionId!;
   const pid = f.child.pid!;
   return {
     pid, c: f.client, sid,
+    /**
+     * Resolves once Fluo (and an engine process spawned with its first pipeline) is past
+     * start-up: V8's memory reducer collects the start-up garbage of every isolate (main
+     * thread, media workers, engine) in one-off passes 8-20 s after start, about 140 ms
+     * of CPU here (2026-12-07, an idle Fluo sliced in 5 s windows: 0.0, 0.8, 0.0, 2.8,
+     * 0.0, then 0.0-0.2% of a core). A CPU window before that charges them to the media.
+     */
+    settled: async () => { await sleep(SETTLE_MS - (performance.now() - started)); },
     async stop() {
       const engines = engineChildren(pid);
       const killed = sleep(5000).then(() => f.kill('SIGKILL'));

@@ -51,6 +51,7 @@ async function transcodeCpu(): Promise<void> {
   const launch = gst(transcoderDescription(from, to, gstIn, outGst.port));
   const send = sender([inPort, gstIn]);
   await sleep(8000);
+  await f.settled();
   const [engine] = engineChildren(f.pid);
   const f0 = [outFluo.frames(), outGst.frames()];
   const [server, eng, gstCpu] = await cpuWindow([f.pid, engine!, launch.pid!], SECONDS);
@@ -92,6 +93,7 @@ async function recordingCpu(): Promise<void> {
   const launch = gst(recorderDescriptionForBench(gv, ga, join(dir, 'gst.webm')));
   const send = sender([vPort!, gv], [aPort!, ga]);
   await sleep(8000);
+  await f.settled();
   const [engine] = engineChildren(f.pid);
   const [server, eng, gstCpu] = await cpuWindow([f.pid, engine!, launch.pid!], SECONDS);
   const fluoTotal = server! + eng!;

@@ -161,6 +161,7 @@ async function filterCpu(c: FilterCase): Promise<void> {
   const launch = run.gst(referencePipeline(c, gstIn, outGst.port));
   const send = run.sender([inPort, gstIn], [], c.source?.() ?? FILE);
   await sleep(6000);
+  await f.settled();
   const engines = engineChildren(f.pid);
   const f0 = [outFluo.frames(), outGst.frames()];
   const reaped0 = reapedChildrenTicks(f.pid);

@@ -91,6 +91,7 @@ async function compositeCpu(n: number): Promise<void> {
   const [gv, ga] = [await Promise.all(Array.from({ length: n }, () => freeUdpPort())), await Promise.all(Array.from({ length: n }, () => freeUdpPort()))];
   const launch = run.gst(gstComposite(n, gv, ga, gstOut.port, gstOut.port + 2));
   await sleep(4000);
+  await f.settled();
   const [engine] = engineChildren(f.pid);
   // Without input first: the mixers' live sources and the encoders alone.
   const idle = await cpuWindow([f.pid, engine!, launch.pid!], Math.min(5, SECONDS));

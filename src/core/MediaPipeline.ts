@@ -67,11 +67,11 @@ export class MediaPipeline extends MediaObject {
 
   /**
    * Fluo's element graph, with the media engine's real GStreamer graph of this pipeline
-   * (transcoders, recorders, players) inside it when the engine holds a part of it.
+   * (transcoders, recorders, players) inside it when the engine holds a part of it: one
+   * per media worker when the pipeline is spread over several.
    */
   async getGstreamerDot(_p: Params): Promise<string> {
-    const engine = this.#mediaAttached ? await this.host.media.dot(this.id) : undefined;
-    return renderDot(this, engine);
+    return renderDot(this, this.#mediaAttached ? await this.host.media.dot(this.id) : []);
   }
 
   async dumpGstreamerDot(p: Params): Promise<void> {

@@ -1,4 +1,5 @@
 import type { MediaObject } from './MediaObject.ts';
+import type { EngineDot } from '../shared/workerProtocol.ts';
 
 interface ConnectionLike {
   readonly source: MediaObject;
@@ -15,10 +16,10 @@ interface GraphNode extends MediaObject {
 /**
  * A Graphviz view of a pipeline's element graph, answering `getGstreamerDot`: one node
  * per element, one edge per (media type, description) connection, since forwarding
- * happens outside GStreamer; `engineDot`, the engine's own DOT of the pipeline's
- * GStreamer part, goes inside as a cluster.
+ * happens outside GStreamer; `engineDots`, the engines' own DOT of the pipeline's
+ * GStreamer part (one per media worker holding some), go inside as clusters.
  */
-export function renderDot(root: MediaObject, engineDot?: string): string {
+export function renderDot(root: MediaObject, engineDots: readonly EngineDot[] = []): string {
   const pipeline = root.pipeline ?? root;
   const lines = [`digraph "${esc(pipeline.id)}" {`, '  rankdir=LR;', '  node [shape=box];'];
   for (const child of pipeline.children as GraphNode[]) {
@@ -29,10 +30,15 @@ export function renderDot(root: MediaObject, engineDot?: string): string {
       lines.push(`  "${esc(c.source.id)}" -> "${esc(c.sink.id)}" [label="${c.type} ${esc(c.sourceDescription)}>${esc(c.sinkDescription)}"];`);
     }
   }
-  if (engineDot) {
-    // gst_debug_bin_to_dot_data opens with `digraph pipeline {`: the same body as a cluster.
-    const body = engineDot.replace(/^\s*digraph\s+[^{]*\{/, '').replace(/\}\s*$/, '');
-    lines.push('  subgraph cluster_media_engine {', '    label="media engine (GStreamer)";', body, '  }');
+  for (const { worker, dot } of engineDots) {
+    // gst_debug_bin_to_dot_data opens with `digraph pipeline {`: the same body as a
+    // cluster. Its node names are the engine's element addresses, unique within one
+    // process only: each worker's engine gets a prefix of its own.
+    const body = dot.replace(/^\s*digraph\s+[^{]*\{/, '').replace(/\}\s*$/, '');
+    const spread = engineDots.length > 1;
+    lines.push(`  subgraph cluster_media_engine${spread ? `_${worker}` : ''} {`,
+      `    label="media engine (GStreamer)${spread ? `, media worker ${worker}` : ''}";`,
+      spread ? prefixNodes(body, `w${worker}_`) : body, '  }');
   }
   lines.push('}');
   return lines.join('\n') + '\n';
@@ -40,4 +46,15 @@ export function renderDot(root: MediaObject, engineDot?: string): string {
 
 function esc(s: string): string {
   return s.replace(/["\\]/g, '\\$&');
+}
+
+/**
+ * Prefixes the node and cluster names of a gst_debug_bin_to_dot_data body: they are the
+ * element's name and address (`queue1_0x55d9d75de470`, its pads after it), and the
+ * `legend` node, so two engine processes' graphs in one DOT cannot merge a node.
+ */
+function prefixNodes(body: string, prefix: string): string {
+  return body
+    .replace(/\b(cluster_)?([A-Za-z_]\w*?_0x[0-9a-f]+\w*)/g, (_m, cluster: string | undefined, id: string) => `${cluster ?? ''}${prefix}${id}`)
+    .replace(/^(\s*)legend\b/m, `$1${prefix}legend`);
 }

@@ -1,7 +1,7 @@
 import type { ApiRegistry } from '../api/ApiRegistry.ts';
 import type { Marshaller } from '../api/Marshaller.ts';
 import type { MediaObject } from './MediaObject.ts';
-import type { EventMessage, OpArgs, OpName, OpResult, PipelineMessage } from '../shared/workerProtocol.ts';
+import type { EngineDot, EventMessage, OpArgs, OpName, OpResult, PipelineMessage } from '../shared/workerProtocol.ts';
 import type { DestinationPolicy } from '../shared/DestinationPolicy.ts';
 import type { FileRoots } from '../shared/FileRoots.ts';
 import type { HttpEndpointServer } from '../server/HttpEndpointServer.ts';
@@ -14,8 +14,11 @@ export interface MediaPlane {
   post<O extends OpName>(pipeline: string, object: string, op: O, args: OpArgs<O>): void;
   /** Graph messages (create, link, release, ...), in order with the operations. */
   send(message: PipelineMessage): void;
-  /** The media engine's own graph (DOT) of a pipeline, when the engine holds part of it. */
-  dot(pipeline: string): Promise<string | undefined>;
+  /**
+   * The media engine's own graphs (DOT) of a pipeline: one per media worker whose engine
+   * holds part of it (a pipeline spread over workers has one on each), home worker first.
+   */
+  dot(pipeline: string): Promise<EngineDot[]>;
   detach(pipeline: string): void;
 }
 

@@ -496,3 +496,9 @@ export interface EngineProcessStats { pid: number; rssBytes: number; pipelines: 
 
 /** A transcoder of a worker: its formats, frames through it, and recent frame latencies (ms). */
 export interface TranscoderStats { id: string; from: string; to: string; framesIn: number; framesOut: number; latencyMs: number[] }
+
+/** One media worker's engine graph of a pipeline (gst_debug_bin_to_dot_data's text), for getGstreamerDot. */
+export interface EngineDot {
+  readonly worker: number;
+  readonly dot: string;
+}

@@ -32,7 +32,7 @@ test('Composite with WebRTC peers: everyone decodes the mixed picture; one leavi
   }
   // The picture is encoded once for all four (they all took VP8); a port whose sink takes
   // only H.264 gets a second encoder, not a transcoder behind the first.
-  const outputs = async (): Promise<number> => ((await bed.fluo.server.media.dot(P)) ?? '').match(/composite-\d+-out-video/g)?.length ?? 0;
+  const outputs = async (): Promise<number> => (await bed.fluo.server.media.dot(P)).map((d) => d.dot).join('\n').match(/composite-\d+-out-video/g)?.length ?? 0;
   assert.equal(await outputs(), 1, 'one VP8 encoder shared by four ports');
   const h264Port = await create(bed, 'HubPort', { hub });
   const h264 = await create(bed, 'RtpEndpoint', { mediaPipeline: P });

@@ -5,8 +5,9 @@
  * the other worker through one pipe, with real libwebrtc peers: every viewer decodes the
  * presenter's picture, a late viewer on the far worker gets a keyframe at once, a source
  * on the far worker can feed a sink on the home worker, a hub on the home worker mixes a
- * far participant, data channels cross, and the release or a crash of either worker, or
- * a far worker's idle stop, leaves nothing behind.
+ * far participant (getGstreamerDot asking both workers for their engine graphs), data
+ * channels cross, and the release or a crash of either worker, or a far worker's idle
+ * stop, leaves nothing behind.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -194,6 +195,13 @@ test('a Composite on the home worker mixes a far participant in and sends the mi
       const r = await p.peer.received();
       assert.deepEqual([r.width, r.height], [320, 240], "the composite's picture");
     }
+    // getGstreamerDot asks both workers; only the home one's engine holds a part (the
+    // hub), so the DOT has one engine cluster, the home worker's.
+    const engines = await own.server.media.dot(P);
+    assert.deepEqual(engines.map((e) => e.worker), [home]);
+    const dot = (await oc.ok('invoke', { object: P, operation: 'getGstreamerDot', operationParams: {}, sessionId: osid })).value as string;
+    assert.equal(dot.match(/subgraph cluster_media_engine/g)?.length, 1);
+    assert.match(dot, /compositor/i);
     await oc.ok('release', { object: P, sessionId: osid });
     for (const p of people) await p.peer.close();
     // The engine process stays warm for the next pipeline; it holds nothing of this one.

@@ -2,7 +2,7 @@ import v8 from 'node:v8';
 import os from 'node:os';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { KurentoError, ErrorCodes, type ErrorType } from '../../shared/KurentoError.ts';
-import type { EngineProcessStats, EventMessage, WorkerMediaStats, FromWorker, OpArgs, OpName, OpResult, PipelineMessage, ToWorker, TranscoderStats, Wire } from '../../shared/workerProtocol.ts';
+import type { EngineDot, EngineProcessStats, EventMessage, WorkerMediaStats, FromWorker, OpArgs, OpName, OpResult, PipelineMessage, ToWorker, TranscoderStats, Wire } from '../../shared/workerProtocol.ts';
 import { Logger } from '../../log/Logger.ts';
 import { DEFAULT_ENGINE_SETTINGS, type EngineSettings } from '../engine/MediaEngine.ts';
 import { workerEntry } from './workerBundle.ts';
@@ -334,14 +334,17 @@ export class MediaWorkerPool {
     }));
   }
 
-  /** The media engine's DOT of a pipeline, when the engine holds part of it. */
-  async dot(pipeline: string): Promise<string | undefined> {
-    const home = this.#pipelines.get(pipeline)?.router.home;
-    const worker = home === undefined ? undefined : this.#workers[home]!.worker;
-    if (!worker) return undefined;
-    const id = this.#nextId++;
-    const dot = await answerOf(worker, { t: 'dot', id, pipeline }, (m) => (m.t === 'dot' && m.id === id ? m.dot ?? '' : undefined), '', 5000);
-    return dot || undefined;
+  /** The media engine's DOT of a pipeline from every worker holding part of it (home first), where the engine holds some. */
+  async dot(pipeline: string): Promise<EngineDot[]> {
+    const held = this.#pipelines.get(pipeline)?.router.workers() ?? [];
+    const dots = await Promise.all(held.map(async (index) => {
+      const worker = this.#workers[index]?.worker;
+      if (!worker) return undefined;
+      const id = this.#nextId++;
+      const dot = await answerOf(worker, { t: 'dot', id, pipeline }, (m) => (m.t === 'dot' && m.id === id ? m.dot ?? '' : undefined), '', 5000);
+      return dot ? { worker: index, dot } : undefined;
+    }));
+    return dots.filter((d): d is EngineDot => d !== undefined);
   }
 
   /** The engine processes of every running worker, with their pipelines and bins. */

@@ -40,6 +40,10 @@ export class DatagramOut {
         const r = this.#native!.sendTo(fd, packet, packet.length, this.#to);
         if (r >= 0) return;
         if (bufferFull(r)) { this.dropped++; return; }
+        // Refused for this destination (ENETUNREACH for an IPv4 literal on an IPv6-only
+        // socket, EPERM from a firewall rule, ...): Node's path from now on, until the
+        // destination changes, rather than a failed sendto before each of its sends.
+        this.#to = undefined;
       }
     }
     try {

@@ -188,8 +188,8 @@ export class MediaElement extends MediaObject {
     return renderDot(this);
   }
 
-  dumpGstreamerDot(_p: Params): void {
-    this.notImplemented('dumpGstreamerDot');
+  dumpGstreamerDot(p: Params): Promise<void> {
+    return this.dumpDot(() => this.getGstreamerDot(p));
   }
 
   // ---- lifetime ----------------------------------------------------------------

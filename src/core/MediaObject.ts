@@ -204,6 +204,24 @@ export class MediaObject {
     }
   }
 
+  /**
+   * KMD dumpGstreamerDot: writes `dot` where GStreamer would (GST_DEBUG_DUMP_DOT_DIR), as
+   * KMS does, one file per object named after its id. Without that variable there is
+   * nowhere to write: a clear error rather than a silent no-op. Answers once the file
+   * is written; a directory that cannot be written to is an error naming it.
+   */
+  protected async dumpDot(dot: () => string | Promise<string>): Promise<void> {
+    const dir = process.env.GST_DEBUG_DUMP_DOT_DIR;
+    if (!dir) throw new KurentoError('NOT_IMPLEMENTED', `${this.typeName}.dumpGstreamerDot needs GST_DEBUG_DUMP_DOT_DIR, the folder to write to, in Fluo's environment`);
+    const file = `${dir}/${this.id.replace(/[^\w.-]/g, '_')}.dot`;
+    const { writeFile } = await import('node:fs/promises');
+    try {
+      await writeFile(file, await dot());
+    } catch (err) {
+      throw new KurentoError('UNEXPECTED_ERROR', `Could not write ${file}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
   /** Used by operations whose media part is not built yet: a clear error, never a no-op. */
   protected notImplemented(operation: string, _ctx?: CallContext): never {
     throw new KurentoError('NOT_IMPLEMENTED', `${this.typeName}.${operation} is not implemented in Fluo yet`);

@@ -74,16 +74,8 @@ export class MediaPipeline extends MediaObject {
     return renderDot(this, this.#mediaAttached ? await this.host.media.dot(this.id) : []);
   }
 
-  async dumpGstreamerDot(p: Params): Promise<void> {
-    this.writeDot(await this.getGstreamerDot(p));
-  }
-
-  /** Writes a DOT file where GStreamer would (GST_DEBUG_DUMP_DOT_DIR), as KMS does. */
-  protected writeDot(dot: string): void {
-    const dir = process.env.GST_DEBUG_DUMP_DOT_DIR;
-    if (!dir) this.notImplemented('dumpGstreamerDot (set GST_DEBUG_DUMP_DOT_DIR)');
-    void import('node:fs').then((fs) =>
-      fs.promises.writeFile(`${dir}/${this.id.replace(/[^\w.-]/g, '_')}.dot`, dot).catch(() => undefined));
+  dumpGstreamerDot(p: Params): Promise<void> {
+    return this.dumpDot(() => this.getGstreamerDot(p));
   }
 }
 

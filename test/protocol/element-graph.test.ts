@@ -1,6 +1,9 @@
 /** MediaElement connection graph (conformance notes section f, module-core mediaElement tests). */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startFluo, RpcClient, sleep } from '../helpers/fluo.ts';
 
 let fluo: Awaited<ReturnType<typeof startFluo>>;
@@ -124,4 +127,35 @@ test('MediaObject properties: name, tags, sendTagsInEvents, creationTime, parent
   const dot = (await invoke(P, 'getGstreamerDot')) as string;
   assert.match(dot, /^digraph/);
   await c.ok('release', { object: P, sessionId: sid });
+});
+
+test('dumpGstreamerDot writes each object\'s DOT into GST_DEBUG_DUMP_DOT_DIR, and says why it cannot without it', async () => {
+  const P = await create('MediaPipeline');
+  const a = await create('PassThrough', { mediaPipeline: P });
+  const hub = await create('Composite', { mediaPipeline: P });
+  const port = await create('HubPort', { hub });
+  await invoke(a, 'connect', { sink: port });
+  const saved = process.env.GST_DEBUG_DUMP_DOT_DIR;
+  const dir = mkdtempSync(join(tmpdir(), 'fluo-dot-'));
+  try {
+    delete process.env.GST_DEBUG_DUMP_DOT_DIR;
+    const r = await c.request('invoke', { object: a, operation: 'dumpGstreamerDot', operationParams: {}, sessionId: sid });
+    assert.equal(r.error?.data?.type, 'NOT_IMPLEMENTED');
+    assert.match(r.error!.message, /GST_DEBUG_DUMP_DOT_DIR/);
+    process.env.GST_DEBUG_DUMP_DOT_DIR = dir;
+    for (const o of [P, a, hub]) await invoke(o, 'dumpGstreamerDot');
+    const file = (id: string): string => readFileSync(join(dir, `${id.replace(/[^\w.-]/g, '_')}.dot`), 'utf8');
+    for (const o of [P, a, hub]) assert.match(file(o), /^digraph/, `${o}'s file`);
+    assert.match(file(P), new RegExp(`"${a.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}" -> "${port.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"`), 'the pipeline\'s file has the connection');
+    // A folder that is not there: an error naming the file, nothing else disturbed.
+    process.env.GST_DEBUG_DUMP_DOT_DIR = join(dir, 'missing');
+    const bad = await c.request('invoke', { object: P, operation: 'dumpGstreamerDot', operationParams: {}, sessionId: sid });
+    assert.match(bad.error?.message ?? '', /missing/);
+    assert.match((await invoke(P, 'getGstreamerDot')) as string, /^digraph/);
+  } finally {
+    if (saved === undefined) delete process.env.GST_DEBUG_DUMP_DOT_DIR;
+    else process.env.GST_DEBUG_DUMP_DOT_DIR = saved;
+    rmSync(dir, { recursive: true, force: true });
+    await c.ok('release', { object: P, sessionId: sid });
+  }
 });

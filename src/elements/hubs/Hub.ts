@@ -35,7 +35,7 @@ export class Hub extends MediaObject {
     return renderDot(this);
   }
 
-  dumpGstreamerDot(_p: Params): void {
-    this.notImplemented('dumpGstreamerDot');
+  dumpGstreamerDot(p: Params): Promise<void> {
+    return this.dumpDot(() => this.getGstreamerDot(p));
   }
 }

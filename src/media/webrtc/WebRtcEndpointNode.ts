@@ -29,6 +29,7 @@ import { CandidatePolicy } from './CandidatePolicy.ts';
 import { BandwidthPolicy } from '../rtp/BandwidthPolicy.ts';
 import { REMB_UPDATE_MS, type RembParams } from '../rtp/RembEstimator.ts';
 import type { IceCandidateArgs, MediaEvents, MediaKind, NodeOpHandlers, OfferOptions, Wire, WebRtcEndpointOptions } from '../../shared/workerProtocol.ts';
+import { withoutDefaultStun } from './noDefaultStun.ts';
 
 type Kind = 'AUDIO' | 'VIDEO';
 
@@ -102,6 +103,7 @@ export class WebRtcEndpointNode extends SdpEndpointNode {
       ...peerConfig(this.#ice, { min: Number(this.#opts.minPort) || undefined, max: Number(this.#opts.maxPort) || undefined, shared: sharedPort()?.port }),
       ...configuredCertificate(this.#opts),
     });
+    withoutDefaultStun(this.#pc);
     sharedPort()?.addPeer(this.#pc);
     this.#transports = new DtlsTransportKeeper(this.#pc);
     this.#out = new ForwardingSender(this.#pc, {

@@ -214,9 +214,10 @@ export class MediaObject {
     const dir = process.env.GST_DEBUG_DUMP_DOT_DIR;
     if (!dir) throw new KurentoError('NOT_IMPLEMENTED', `${this.typeName}.dumpGstreamerDot needs GST_DEBUG_DUMP_DOT_DIR, the folder to write to, in Fluo's environment`);
     const file = `${dir}/${this.id.replace(/[^\w.-]/g, '_')}.dot`;
+    const text = await dot();
     const { writeFile } = await import('node:fs/promises');
     try {
-      await writeFile(file, await dot());
+      await writeFile(file, text);
     } catch (err) {
       throw new KurentoError('UNEXPECTED_ERROR', `Could not write ${file}: ${err instanceof Error ? err.message : String(err)}`);
     }

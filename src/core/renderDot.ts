@@ -36,9 +36,11 @@ export function renderDot(root: MediaObject, engineDots: readonly EngineDot[] = 
     // process only: each worker's engine gets a prefix of its own.
     const body = dot.replace(/^\s*digraph\s+[^{]*\{/, '').replace(/\}\s*$/, '');
     const spread = engineDots.length > 1;
+    // Our label after the body: the body sets the pipeline's own graph label, and in DOT
+    // the last assignment in a (sub)graph wins.
     lines.push(`  subgraph cluster_media_engine${spread ? `_${worker}` : ''} {`,
-      `    label="media engine (GStreamer)${spread ? `, media worker ${worker}` : ''}";`,
-      spread ? prefixNodes(body, `w${worker}_`) : body, '  }');
+      spread ? prefixNodes(body, `w${worker}_`) : body,
+      `    label="media engine (GStreamer)${spread ? `, media worker ${worker}` : ''}";`, '  }');
   }
   lines.push('}');
   return lines.join('\n') + '\n';
@@ -50,11 +52,14 @@ function esc(s: string): string {
 
 /**
  * Prefixes the node and cluster names of a gst_debug_bin_to_dot_data body: they are the
- * element's name and address (`queue1_0x55d9d75de470`, its pads after it), and the
- * `legend` node, so two engine processes' graphs in one DOT cannot merge a node.
+ * element's name and address with every character outside [A-Za-z0-9_] made `_`
+ * (`queue1_0x55d9d75de470`, its pads after it; a name may start with a digit), and the
+ * `legend` node, so two engine processes' graphs in one DOT cannot merge a node. A
+ * cluster keeps `cluster_` first, which Graphviz needs to draw it as one. Addresses in
+ * labels (`(GstSample*) 0x...`) have no `_` before them and are left alone.
  */
 function prefixNodes(body: string, prefix: string): string {
   return body
-    .replace(/\b(cluster_)?([A-Za-z_]\w*?_0x[0-9a-f]+\w*)/g, (_m, cluster: string | undefined, id: string) => `${cluster ?? ''}${prefix}${id}`)
+    .replace(/\b(cluster_)?(\w+?_0x[0-9a-f]+\w*)/g, (_m, cluster: string | undefined, id: string) => `${cluster ?? ''}${prefix}${id}`)
     .replace(/^(\s*)legend\b/m, `$1${prefix}legend`);
 }

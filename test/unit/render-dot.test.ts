@@ -24,17 +24,33 @@ const pipeline = { id: 'P_1', typeName: 'MediaPipeline', name: 'P_1', children: 
 
 test('renderDot puts one engine graph in as it is, in one cluster', () => {
   const dot = renderDot(pipeline, [{ worker: 0, dot: engineDot('55d9d75e4ec0') }]);
-  assert.match(dot, /subgraph cluster_media_engine \{\s*label="media engine \(GStreamer\)";/);
+  assert.match(dot, /subgraph cluster_media_engine \{[\s\S]*label="media engine \(GStreamer\)";\s*\}/);
   assert.match(dot, /subgraph cluster_enc_0x55d9d75e4ec0 \{/);
   assert.match(dot, /"E_1" \[label="WebRtcEndpoint\\nE_1"\];/);
   assert.equal(dot.match(/digraph/g)?.length, 1, 'the engine\'s own digraph line is dropped');
+});
+
+test('renderDot keeps Fluo\'s label on an engine cluster over the pipeline label gst puts in its body', () => {
+  const dot = renderDot(pipeline, [{ worker: 0, dot: engineDot('55d9d75e4ec0').replace('rankdir=LR;', 'rankdir=LR;\n  label="<GstPipeline>\\npipeline0\\n[>]";') }]);
+  const cluster = dot.slice(dot.indexOf('subgraph cluster_media_engine'));
+  const labels = [...cluster.matchAll(/^\s*label="([^"]*)";/gm)].map((m) => m[1]);
+  assert.equal(labels.at(-1), 'media engine (GStreamer)', `the last label assignment wins in DOT: ${JSON.stringify(labels)}`);
+});
+
+test('renderDot prefixes element names that start with a digit too, keeping cluster_ first', () => {
+  const digit = 'digraph pipeline {\n  subgraph cluster_1src_0xabc {\n    1src_0xabc_src_0xdef [label="src"];\n  }\n  1src_0xabc_src_0xdef -> sink_0x123_sink_0x456 [label="(GstSample*) 0x7f00"];\n}\n';
+  const dot = renderDot(pipeline, [{ worker: 0, dot: digit }, { worker: 1, dot: digit }]);
+  for (const w of [0, 1]) {
+    assert.match(dot, new RegExp(`subgraph cluster_w${w}_1src_0xabc \\{`));
+    assert.match(dot, new RegExp(`w${w}_1src_0xabc_src_0xdef -> w${w}_sink_0x123_sink_0x456 \\[label="\\(GstSample\\*\\) 0x7f00"\\]`));
+  }
 });
 
 test('renderDot gives each worker\'s engine a cluster of its own, with names that cannot merge', () => {
   // The same addresses in both processes (possible: same binary, same allocator).
   const dot = renderDot(pipeline, [{ worker: 1, dot: engineDot('55d9d75e4ec0') }, { worker: 0, dot: engineDot('55d9d75e4ec0') }]);
   for (const w of [0, 1]) {
-    assert.match(dot, new RegExp(`subgraph cluster_media_engine_${w} \\{\\s*label="media engine \\(GStreamer\\), media worker ${w}";`));
+    assert.match(dot, new RegExp(`subgraph cluster_media_engine_${w} \\{[^]*?label="media engine \\(GStreamer\\), media worker ${w}";\\s*\\}`));
     assert.match(dot, new RegExp(`subgraph cluster_w${w}_enc_0x55d9d75e4ec0 \\{`), 'clusters keep the cluster_ prefix Graphviz needs');
     assert.match(dot, new RegExp(`w${w}_enc_0x55d9d75e4ec0_sink_0x55d9d75e4ec01 -> w${w}_pay_0x55d9d75e4ec02_src_0x55d9d75e4ec03`));
     assert.match(dot, new RegExp(`^\\s*w${w}_legend \\[`, 'm'));

@@ -9,9 +9,16 @@ import { bufferFull, fastPath, socketFd, udpAddress, type FastPath } from './fas
  * (a 1 Mbps VP8 stream in, out again, 2026-12-07): 0.75-0.95% of a core through
  * `socket.send`, 0.35% through sendto on the socket's descriptor, where gst-launch's
  * udpsrc ! udpsink takes 0.2%. Receiving stays Node's (the socket's 'message' events).
- * Without the addon, for a host name, or when sendto fails for another reason than a
- * full buffer, it falls back to `socket.send`, so nothing is ever lost to the fast path.
+ * Without the addon, for a host name, or when sendto fails, the datagram goes through
+ * `socket.send`, so nothing is lost to the fast path: a full send buffer (EAGAIN), which
+ * libuv queues until the socket is writable as Node always did, and any other error,
+ * after which this destination keeps Node's path for RETRY_AFTER datagrams (an IPv4
+ * literal on an IPv6-only socket, or EPERM from a firewall rule, would fail every time;
+ * a route that flapped comes back).
  */
+/** Datagrams a destination keeps Node's path for after sendto refused it. */
+const RETRY_AFTER = 1000;
+
 export class DatagramOut {
   readonly #socket: dgram.Socket;
   readonly #native: FastPath | undefined;
@@ -20,8 +27,10 @@ export class DatagramOut {
   #host = '';
   #port = 0;
   #to: Buffer | undefined;
-  /** Datagrams dropped because the socket's send buffer was full. */
-  dropped = 0;
+  /** Datagrams left to send through Node before sendto is tried again for this destination. */
+  #nodeFor = 0;
+  /** Datagrams handed to Node because sendto found the send buffer full, or failed. */
+  handedOver = 0;
 
   constructor(socket: dgram.Socket, native: FastPath | undefined = fastPath) {
     this.#socket = socket;
@@ -35,16 +44,14 @@ export class DatagramOut {
         this.#host = host;
         this.#port = port;
         this.#to = udpAddress(host, port);
+        this.#nodeFor = 0;
       }
-      if (this.#to) {
+      if (this.#to && this.#nodeFor === 0) {
         const r = this.#native!.sendTo(fd, packet, packet.length, this.#to);
         if (r >= 0) return;
-        if (bufferFull(r)) { this.dropped++; return; }
-        // Refused for this destination (ENETUNREACH for an IPv4 literal on an IPv6-only
-        // socket, EPERM from a firewall rule, ...): Node's path from now on, until the
-        // destination changes, rather than a failed sendto before each of its sends.
-        this.#to = undefined;
-      }
+        this.handedOver++;
+        if (!bufferFull(r)) this.#nodeFor = RETRY_AFTER;
+      } else if (this.#nodeFor > 0) this.#nodeFor--;
     }
     try {
       this.#socket.send(packet, port, host);

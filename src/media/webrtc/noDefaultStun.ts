@@ -1,4 +1,8 @@
 import type { RTCPeerConnection } from 'werift';
+import { Logger } from '../../log/Logger.ts';
+
+const log = Logger.get('webrtcendpoint');
+let warned = false;
 
 /** The parts of werift-ice's Connection this reads and writes (private in werift's types). */
 interface IceConnectionLike {
@@ -30,7 +34,13 @@ export function withoutDefaultStun(pc: RTCPeerConnection): void {
   const internals = pc as unknown as PeerInternals;
   for (const t of internals.iceTransports) if (t.connection) guard(t.connection);
   const manager = internals.secureManager;
-  if (!manager || guarded.has(manager)) return;
+  if (typeof manager?.createTransport !== 'function') {
+    // A werift whose internals moved: say so once rather than let its default come back unseen.
+    if (!warned) log.warn('werift has no secureManager.createTransport: its default public STUN server may be used (noDefaultStun.ts)');
+    warned = true;
+    return;
+  }
+  if (guarded.has(manager)) return;
   guarded.add(manager);
   const create = manager.createTransport.bind(manager);
   manager.createTransport = (options?: unknown) => {

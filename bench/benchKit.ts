@@ -17,15 +17,24 @@ const CLK_TCK = 100;
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export const percentile = (xs: number[], p: number): number => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? NaN; };
 
+/**
+ * The fields of a /proc stat file after the command name (proc(5): `state` first, so
+ * utime is [11]); the name is cut at its last `)`, as it may hold spaces. Undefined once
+ * the process or thread is gone.
+ */
+export function statFields(path: string): string[] | undefined {
+  try {
+    const stat = readFileSync(path, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined;
+  }
+}
+
 /** User + system CPU ticks of a process (0 once it is gone). */
 export function ticks(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(f[11]) + Number(f[12]);
-  } catch {
-    return 0;
-  }
+  const f = statFields(`/proc/${pid}/stat`);
+  return f ? Number(f[11]) + Number(f[12]) : 0;
 }
 
 /**
@@ -34,13 +43,8 @@ export function ticks(pid: number): number {
  * tesseract calls, which no sampling of live pids could catch.
  */
 export function reapedChildrenTicks(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(f[13]) + Number(f[14]);
-  } catch {
-    return 0;
-  }
+  const f = statFields(`/proc/${pid}/stat`);
+  return f ? Number(f[13]) + Number(f[14]) : 0;
 }
 
 /** Ticks as % of one core over `seconds`. */

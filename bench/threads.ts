@@ -10,7 +10,7 @@
  *   node scripts/netns.mjs node --import tsx bench/threads.ts [forward|transcode|filter] [seconds]
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { BenchRun, cpuWindow, fluoProcess, receiver, sdp, sleep } from './benchKit.ts';
+import { BenchRun, cpuWindow, fluoProcess, receiver, sdp, sleep, statFields, ticksPercent } from './benchKit.ts';
 import { engineChildren } from '../test/helpers/engine.ts';
 
 type Case = 'forward' | 'transcode' | 'filter';
@@ -24,16 +24,12 @@ interface ThreadTicks { name: string; switches: number; ticks: number }
 function threads(pid: number): Map<string, ThreadTicks> {
   const out = new Map<string, ThreadTicks>();
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    const dir = `/proc/${pid}/task/${tid}`;
+    const f = statFields(`${dir}/stat`);
     try {
-      const status = readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const status = readFileSync(`${dir}/status`, 'utf8');
       const count = (key: string): number => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
-      out.set(tid, {
-        name: readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim(),
-        switches: count('voluntary_ctxt_switches') + count('nonvoluntary_ctxt_switches'),
-        ticks: Number(f[11]) + Number(f[12]),
-      });
+      if (f) out.set(tid, { name: readFileSync(`${dir}/comm`, 'utf8').trim(), switches: count('voluntary_ctxt_switches') + count('nonvoluntary_ctxt_switches'), ticks: Number(f[11]) + Number(f[12]) });
     } catch {
       // A thread that ended meanwhile.
     }
@@ -73,7 +69,7 @@ await run.exec(`one stream through Fluo (${which}), ${SECONDS} s, thread by thre
       if (!t0) continue;
       const wakeups = (t.switches - t0.switches) / SECONDS;
       if (wakeups <= 2) continue;
-      console.log(`  ${i === 0 ? 'server' : `engine ${pid}`} thread ${tid} (${t.name}): ${wakeups.toFixed(0)} wakeups/s, ${((t.ticks - t0.ticks) / SECONDS).toFixed(2)}% of a core`);
+      console.log(`  ${i === 0 ? 'server' : `engine ${pid}`} thread ${tid} (${t.name}): ${wakeups.toFixed(0)} wakeups/s, ${ticksPercent(t.ticks - t0.ticks, SECONDS).toFixed(2)}% of a core`);
     }
   });
   console.log(`${which}: server ${totals[0]!.toFixed(2)}% of a core${pids.length > 1 ? `, engine ${totals.slice(1).reduce((x, y) => x + y, 0).toFixed(2)}%` : ', no engine process'}; ${((out.frames() - f0) / SECONDS).toFixed(1)} frames/s at the receiver`);

@@ -2,6 +2,7 @@ import { KurentoError } from '../shared/KurentoError.ts';
 import type { CallContext, ObjectHost, ObjectInit, ObjectSettings, Params } from './types.ts';
 import type { MediaPipeline } from './MediaPipeline.ts';
 import type { CreateMessage, EventMessage, NodeKind, NodeOptions, OpArgs, OpName, OpResult } from '../shared/workerProtocol.ts';
+import { writeFile } from 'node:fs/promises';
 
 /**
  * Base of every remote object (KMD `MediaObject`). Holds identity, the parent/child
@@ -215,7 +216,6 @@ export class MediaObject {
     if (!dir) throw new KurentoError('NOT_IMPLEMENTED', `${this.typeName}.dumpGstreamerDot needs GST_DEBUG_DUMP_DOT_DIR, the folder to write to, in Fluo's environment`);
     const file = `${dir}/${this.id.replace(/[^\w.-]/g, '_')}.dot`;
     const text = await dot();
-    const { writeFile } = await import('node:fs/promises');
     try {
       await writeFile(file, text);
     } catch (err) {

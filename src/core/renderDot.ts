@@ -30,12 +30,12 @@ export function renderDot(root: MediaObject, engineDots: readonly EngineDot[] = 
       lines.push(`  "${esc(c.source.id)}" -> "${esc(c.sink.id)}" [label="${c.type} ${esc(c.sourceDescription)}>${esc(c.sinkDescription)}"];`);
     }
   }
+  // Its node names are the engine's element addresses, unique within one process only:
+  // with more than one worker's engine, each gets a prefix of its own.
+  const spread = engineDots.length > 1;
   for (const { worker, dot } of engineDots) {
-    // gst_debug_bin_to_dot_data opens with `digraph pipeline {`: the same body as a
-    // cluster. Its node names are the engine's element addresses, unique within one
-    // process only: each worker's engine gets a prefix of its own.
+    // gst_debug_bin_to_dot_data opens with `digraph pipeline {`: the same body as a cluster.
     const body = dot.replace(/^\s*digraph\s+[^{]*\{/, '').replace(/\}\s*$/, '');
-    const spread = engineDots.length > 1;
     // Our label after the body: the body sets the pipeline's own graph label, and in DOT
     // the last assignment in a (sub)graph wins.
     lines.push(`  subgraph cluster_media_engine${spread ? `_${worker}` : ''} {`,

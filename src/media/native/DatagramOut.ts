@@ -1,6 +1,9 @@
 import type dgram from 'node:dgram';
 import { bufferFull, fastPath, socketFd, udpAddress, type FastPath } from './fastpath.ts';
 
+/** Datagrams a destination keeps Node's path for after sendto refused it. */
+const RETRY_AFTER = 1000;
+
 /**
  * Datagrams out of a bound dgram socket to IP literals, through the native fast path's
  * sendto(2) when it is built. Node's own `socket.send` costs more than the hop it makes
@@ -16,9 +19,6 @@ import { bufferFull, fastPath, socketFd, udpAddress, type FastPath } from './fas
  * literal on an IPv6-only socket, or EPERM from a firewall rule, would fail every time;
  * a route that flapped comes back).
  */
-/** Datagrams a destination keeps Node's path for after sendto refused it. */
-const RETRY_AFTER = 1000;
-
 export class DatagramOut {
   readonly #socket: dgram.Socket;
   readonly #native: FastPath | undefined;

@@ -51,7 +51,9 @@ export const fastPath: FastPath | undefined = load();
 
 /**
  * Whether a sendto(2) result (minus the errno) means "the socket's buffer is full now"
- * (EAGAIN, ENOBUFS on Linux): the datagram is dropped, as a congested link would.
+ * (EAGAIN, ENOBUFS on Linux): nothing went, and trying again later may work. A
+ * forwarded copy is then dropped, as a congested link would (SelectedPairRoute);
+ * DatagramOut hands the datagram to libuv's queue instead.
  */
 export const bufferFull = (result: number): boolean => result === -11 || result === -105;
 

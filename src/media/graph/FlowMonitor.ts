@@ -35,9 +35,10 @@ export class FlowMonitor {
     this.#now = now;
   }
 
-  packet(dir: Dir, kind: FlowKind): void {
+  /** A packet in `dir`; `now`: the monitor's clock, when the caller just read it. */
+  packet(dir: Dir, kind: FlowKind, now: number = this.#now()): void {
     const slot = slotOf(dir, kind);
-    this.#last[slot] = this.#now();
+    this.#last[slot] = now;
     this.#packets[slot]!++;
     if (this.#flowing[slot]) return;
     this.#flowing[slot] = 1;

@@ -18,6 +18,19 @@ const REPORT_INTERVAL_MS = 1000;
 const ACTIVE_SENDER_MS = 3 * REPORT_INTERVAL_MS;
 
 const ignore = (): void => undefined;
+/**
+ * How long the checks one packet of a stream passed (DTLS up, its SRTP keys, the
+ * selected pair, the peer's consent) stand for the stream's next packets, in ms. A
+ * fan-out to hundreds of sinks made them per copy, about a third of the JavaScript
+ * per copy (a CPU profile of bench:sfu at 200 subscribers). A change they would see
+ * is seen at most this late: consent expires after 30 s without an answer (RFC 7675
+ * §5.1), and a new selected pair or a DTLS state change was already taken up at the
+ * next packet only. Renegotiation and DTLS state changes also end them at once
+ * (`recheck`); the socket is still checked per packet (SelectedPairRoute#liveFd), so
+ * nothing is ever written on a closed descriptor.
+ */
+export const CHECKS_STAND_MS = 100;
+
 /** RFC 5104 §4.3.1 FIR and RFC 4585 §6.3.1 PLI format numbers (FMT) of PSFB. */
 const FMT_PLI = 1;
 const FMT_FIR = 4;
@@ -28,13 +41,21 @@ interface SessionConfig {
   readonly keys: { readonly localMasterKey: Buffer; readonly localMasterSalt: Buffer };
 }
 
-interface Bound {
+/** One sending transceiver's state in a ForwardingSender: what `lane` gives and `send` takes. */
+export interface SendLane {
+  readonly transceiver: RTCRtpTransceiver;
+}
+
+interface Bound extends SendLane {
   readonly transceiver: RTCRtpTransceiver;
   readonly stream: RtpSendStream;
   /** The transport, SRTP session and encryptor the last packet went with (checked per packet, looked up on change). */
   dtls: RTCDtlsTransport | undefined;
   session: unknown;
   srtp: SrtpEncryptor | undefined;
+  /** The route the last checked packet went on, and until when its checks stand (performance.now()). */
+  checked: SelectedPairRoute | undefined;
+  checkedUntil: number;
 }
 
 /** What the peer's feedback about our streams asks of the node. */
@@ -86,20 +107,32 @@ export class ForwardingSender implements BatchOwner {
       if (this.#watched.has(dtls)) continue;
       this.#watched.add(dtls);
       this.#unsubscribe.push(dtls.onRtcp.subscribe((p) => this.#feedback(dtls, p)).unSubscribe);
+      this.#unsubscribe.push(dtls.onStateChange.subscribe(() => this.recheck()).unSubscribe);
     }
   }
 
+  /** The lane that sends on `tr` (one per transceiver's sender, kept across negotiations), for `send`. */
+  lane(tr: RTCRtpTransceiver, clockRate: number): SendLane {
+    return this.#bound.get(tr.sender) ?? this.#bind(tr, clockRate);
+  }
+
   /**
-   * Sends one forwarded RTP packet on `tr` with the payload type negotiated for it.
+   * Sends one forwarded RTP packet on a lane with the payload type negotiated for it.
    * Dropped (as werift's sender did) until DTLS is up: the peer could not decrypt it;
    * and once ICE consent expired. True when the packet went out (MediaFlowOut counts
-   * those).
+   * those). `now`: performance.now(), read once by the caller.
    */
-  send(tr: RTCRtpTransceiver, payloadType: number, clockRate: number, src: Buffer): boolean {
+  send(lane: SendLane, payloadType: number, src: Buffer, now: number): boolean {
     if (this.#closed) return false;
+    const b = lane as Bound;
+    if (b.checked !== undefined && now < b.checkedUntil) {
+      const sent = this.#sendChecked(b, b.checked, payloadType, src, now);
+      if (sent !== undefined) return sent;
+    }
+    const tr = b.transceiver;
     const dtls = tr.dtlsTransport;
     if (!dtls || dtls.state !== 'connected' || !dtls.srtpStarted) return false;
-    const b = this.#bound.get(tr.sender) ?? this.#bind(tr, clockRate);
+    if (this.#bound.get(tr.sender) !== b) return false;
     if (b.dtls !== dtls || b.session !== dtls.srtp) {
       b.srtp = this.#encryptor(dtls);
       b.dtls = dtls;
@@ -108,16 +141,18 @@ export class ForwardingSender implements BatchOwner {
     const srtp = b.srtp;
     if (!srtp) return false;
     const stream = b.stream;
-    const headerLength = stream.prepare(src, payloadType);
+    const headerLength = stream.prepare(src, payloadType, now);
     if (!headerLength) return false;
     const route = this.#route(dtls);
     if (sendBatch?.holding) {
       // In a fan-out: queued, and sent with the other copies when it ends (batchSent).
       const queued = route.queueProtected(sendBatch, this, b, srtp, stream.header, headerLength, src, stream.payloadOffset, stream.payloadLength);
+      if (queued === 1) this.#checked(b, route, now);
       if (queued >= 0) return queued === 1;
     }
     const sent = route.sendProtected(srtp, stream.header, headerLength, src, stream.payloadOffset, stream.payloadLength);
     if (sent > 0) {
+      this.#checked(b, route, now);
       ForwardingSender.#counted(dtls, sent);
       return true;
     }
@@ -126,6 +161,46 @@ export class ForwardingSender implements BatchOwner {
       return out ? this.#put(dtls, out) : false;
     }
     return false;
+  }
+
+  /** Every check of `send` passed for `b`'s packet on `route`: they stand for the next packets for a while (CHECKS_STAND_MS). */
+  #checked(b: Bound, route: SelectedPairRoute, now: number): void {
+    b.checked = route;
+    b.checkedUntil = now + CHECKS_STAND_MS;
+  }
+
+  /**
+   * A packet of a stream whose checks stand: rewritten, protected with the keys they
+   * found and sent on their route, natively (batched in a fan-out). Undefined when the
+   * route cannot take it natively now (its socket closed, or a failed send): the caller
+   * checks everything again.
+   */
+  #sendChecked(b: Bound, route: SelectedPairRoute, payloadType: number, src: Buffer, now: number): boolean | undefined {
+    const srtp = b.srtp!;
+    const stream = b.stream;
+    const headerLength = stream.prepare(src, payloadType, now);
+    if (!headerLength) return false;
+    if (sendBatch?.holding) {
+      const queued = route.queueConsented(sendBatch, this, b, srtp, stream.header, headerLength, src, stream.payloadOffset, stream.payloadLength);
+      if (queued >= 0) return queued === 1;
+    } else {
+      const sent = route.sendConsented(srtp, stream.header, headerLength, src, stream.payloadOffset, stream.payloadLength);
+      if (sent > 0) {
+        ForwardingSender.#counted(b.dtls!, sent);
+        return true;
+      }
+      if (sent === 0) return false;
+    }
+    // The route failed this one: the packet was prepared (counted, in the history), so it
+    // goes the TypeScript way now, and the next packets are checked again.
+    b.checked = undefined;
+    const out = srtp.protect(stream.header.subarray(0, headerLength), src.subarray(stream.payloadOffset));
+    return out ? this.#put(b.dtls!, out) : false;
+  }
+
+  /** Something the checks of `send` look at changed (a negotiation, a DTLS state): the next packets are checked again. */
+  recheck(): void {
+    for (const b of this.#bound.values()) b.checked = undefined;
   }
 
   /** A copy queued by `send` went out in its batch (SendBatch): counted, or sent alone when the batch could not. */
@@ -139,6 +214,7 @@ export class ForwardingSender implements BatchOwner {
     }
     // A full socket buffer drops it (counted by the route); other failures take the TypeScript path.
     if (this.#closed || this.#route(dtls).settle(result)) return;
+    b.checked = undefined;
     const out = b.srtp?.protect(header, source.subarray(payloadOffset, payloadOffset + payloadLength));
     if (out) this.#put(dtls, out);
   }
@@ -200,7 +276,7 @@ export class ForwardingSender implements BatchOwner {
       ssrc: sender.ssrc, clockRate, midExtensionId: midExt?.id, mid: tr.mid ?? undefined, historySize: nack ? VIDEO_HISTORY : 0,
       rtx: rtxPt !== undefined ? { payloadType: rtxPt, ssrc: sender.rtxSsrc } : undefined,
     });
-    const b: Bound = { transceiver: tr, stream, dtls: undefined, session: undefined, srtp: undefined };
+    const b: Bound = { transceiver: tr, stream, dtls: undefined, session: undefined, srtp: undefined, checked: undefined, checkedUntil: 0 };
     this.#bound.set(sender, b);
     this.watch();
     this.#scheduleReports();

@@ -94,6 +94,8 @@ export class RtpSendStream {
   payloadLength = 0;
   readonly #rewriter: StreamRewriter;
   readonly #now: () => number;
+  /** Whether `#now` is monotonicWallMs, so a caller's performance.now() reading can stand for it. */
+  readonly #wallClock: boolean;
   readonly #extension: Buffer | undefined;
   readonly #history: Array<Buffer | undefined>;
   readonly #historySeq: Int32Array;
@@ -116,6 +118,7 @@ export class RtpSendStream {
     this.ssrc = o.ssrc >>> 0;
     this.clockRate = o.clockRate;
     this.#now = o.now ?? monotonicWallMs;
+    this.#wallClock = o.now === undefined;
     this.#rewriter = new StreamRewriter(this.ssrc, o.clockRate, this.#now);
     this.#extension = o.midExtensionId && o.mid ? midExtension(o.midExtensionId, o.mid) : undefined;
     this.#history = new Array<Buffer | undefined>(o.historySize);
@@ -129,17 +132,19 @@ export class RtpSendStream {
    * Takes `src` (a whole plain RTP packet from the pipeline, left untouched) as this
    * stream's next packet with `payloadType`: writes its header into `header`, sets
    * `payloadOffset`/`payloadLength`, records it for NACKs and counts it. Returns the
-   * header's length, or 0 for a packet that is not RTP.
+   * header's length, or 0 for a packet that is not RTP. `at`: performance.now(), when
+   * the caller just read it (a fan-out reads the clock once per copy, not three times).
    */
-  prepare(src: Buffer, payloadType: number): number {
+  prepare(src: Buffer, payloadType: number, at?: number): number {
     const payloadOffset = payloadOffsetOf(src);
     if (payloadOffset < 0) return 0;
     const padding = src[0]! & 0x20 ? src[src.length - 1]! : 0;
     if (payloadOffset + padding > src.length) return 0;
 
+    const now = at !== undefined && this.#wallClock ? TIME_ORIGIN + at : this.#now();
     const h = this.header;
     const headerLength = this.#writeHeader(h, src);
-    this.#rewriter.rewrite(h, payloadType);
+    this.#rewriter.rewrite(h, payloadType, now);
     const seq = h.readUInt16BE(2);
     const timestamp = h.readUInt32BE(4);
     const n = this.#history.length;
@@ -157,7 +162,7 @@ export class RtpSendStream {
     this.#packets = (this.#packets + 1) >>> 0;
     this.#octets = (this.#octets + this.payloadLength - padding) >>> 0;
     this.#lastTimestamp = timestamp;
-    this.#lastSentAt = this.#now();
+    this.#lastSentAt = now;
     return headerLength;
   }
 

@@ -30,13 +30,13 @@ export class StreamRewriter {
 
   /**
    * Rewrites `buf` (a whole RTP packet) in place. Reordered or repeated packets keep
-   * their relative position: the receiver's jitter buffer sorts them out.
+   * their relative position: the receiver's jitter buffer sorts them out. `now`: the
+   * rewriter's clock, when the caller just read it.
    */
-  rewrite(buf: Buffer, payloadType: number): void {
+  rewrite(buf: Buffer, payloadType: number, now: number = this.#now()): void {
     const srcSsrc = buf.readUInt32BE(8);
     const seq = buf.readUInt16BE(2);
     const ts = buf.readUInt32BE(4);
-    const now = this.#now();
     if (srcSsrc !== this.#srcSsrc || this.#spliceMs !== undefined || this.#restart) {
       this.#srcSsrc = srcSsrc;
       if (this.#lastSeq === undefined) {

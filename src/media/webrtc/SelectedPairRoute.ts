@@ -29,6 +29,8 @@ export class SelectedPairRoute {
   readonly #connection: ConnectionLike;
   readonly #fd: (() => number | undefined) | undefined;
   readonly #to: Buffer | undefined;
+  /** The pair's transport (fixed for a pair), kept so each packet reads one object, not three. */
+  readonly #transport: { readonly closed?: boolean } | undefined;
   readonly #native: FastPath | undefined;
   /** Packets the socket refused because its send buffer was full. */
   dropped = 0;
@@ -44,6 +46,7 @@ export class SelectedPairRoute {
     const socket = native && !self && pair?.protocol.type === 'stun' && t?.type === 'udp' && !t.closed ? t.socket : undefined;
     this.#fd = socket && pair ? socketFd(socket) : undefined;
     this.#to = this.#fd && pair ? udpAddress(pair.remoteAddr[0], pair.remoteAddr[1]) : undefined;
+    this.#transport = t;
   }
 
   /** The route for a connection's selected pair now (one without a socket when there is none); `native` null: no fast path. */
@@ -74,7 +77,11 @@ export class SelectedPairRoute {
    * protect it in TypeScript and use werift's path.
    */
   sendProtected(srtp: SrtpEncryptor, header: Buffer, headerLength: number, source: Buffer, payloadOffset: number, payloadLength: number): number {
-    if (!this.consented) return 0;
+    return this.consented ? this.sendConsented(srtp, header, headerLength, source, payloadOffset, payloadLength) : 0;
+  }
+
+  /** `sendProtected` for a caller that checked consent itself a moment ago (see `queueConsented`). */
+  sendConsented(srtp: SrtpEncryptor, header: Buffer, headerLength: number, source: Buffer, payloadOffset: number, payloadLength: number): number {
     const fd = this.#liveFd();
     if (fd === undefined) return -1;
     const r = srtp.sendProtected(header, headerLength, source, payloadOffset, payloadLength, fd, this.#to!);
@@ -88,7 +95,14 @@ export class SelectedPairRoute {
    * when this route cannot batch it and the caller should send it now.
    */
   queueProtected(batch: SendBatch, owner: BatchOwner, tag: object, srtp: SrtpEncryptor, header: Buffer, headerLength: number, source: Buffer, payloadOffset: number, payloadLength: number): number {
-    if (!this.consented) return 0;
+    return this.consented ? this.queueConsented(batch, owner, tag, srtp, header, headerLength, source, payloadOffset, payloadLength) : 0;
+  }
+
+  /**
+   * `queueProtected` for a caller that checked consent itself a moment ago
+   * (ForwardingSender's checked streams): the socket is still checked, per packet.
+   */
+  queueConsented(batch: SendBatch, owner: BatchOwner, tag: object, srtp: SrtpEncryptor, header: Buffer, headerLength: number, source: Buffer, payloadOffset: number, payloadLength: number): number {
     const fd = this.#liveFd();
     if (fd === undefined) return -1;
     return srtp.queueProtected(batch, owner, tag, header, headerLength, source, payloadOffset, payloadLength, fd, this.#to!) ? 1 : -1;
@@ -112,7 +126,7 @@ export class SelectedPairRoute {
   /** The socket's descriptor while this route can send on it (socket open, transport not closed). */
   #liveFd(): number | undefined {
     const fd = this.#fd?.();
-    return fd === undefined || !this.#to || this.#pair?.protocol.transport?.closed ? undefined : fd;
+    return fd === undefined || !this.#to || this.#transport?.closed ? undefined : fd;
   }
 
   /** Whether a sendto(2) result leaves nothing to do: sent, or dropped by a full buffer (counted). */

@@ -13,7 +13,7 @@ import { withoutUnacceptableH264 } from '../graph/h264.ts';
 import { acceptOfferedH264, answerLikeTheOffer } from './answerPolicy.ts';
 import { FlowMonitor } from '../graph/FlowMonitor.ts';
 import { webrtcStats } from './webrtcStats.ts';
-import { ForwardingSender } from '../rtp/ForwardingSender.ts';
+import { ForwardingSender, type SendLane } from '../rtp/ForwardingSender.ts';
 import { deleteTurnAllocations } from './turnAllocations.ts';
 import { guardFinishedHandshake } from './dtlsGuard.ts';
 import { DataChannels } from './DataChannels.ts';
@@ -39,6 +39,8 @@ interface OutLane {
   readonly payloadType: number;
   readonly clockRate: number;
   readonly ours: RtpCodecInfo;
+  /** The sender's lane, taken at the first packet (an endpoint that never sends keeps no send state). */
+  send: SendLane | undefined;
 }
 
 /** Kurento IceComponentState names for werift's ICE connection states. */
@@ -270,7 +272,9 @@ export class WebRtcEndpointNode extends SdpEndpointNode {
     const lane = this.#lane(kind);
     // MediaFlowOut counts what leaves, not what was offered: nothing before DTLS is up
     // or after the peer's consent expired.
-    if (lane && this.#out.send(lane.transceiver, lane.payloadType, lane.clockRate, pkt.buf)) this.#flow.packet('out', kind);
+    if (!lane) return;
+    const now = performance.now();
+    if (this.#out.send(lane.send ??= this.#out.lane(lane.transceiver, lane.clockRate), lane.payloadType, pkt.buf, now)) this.#flow.packet('out', kind, now);
   }
 
   #lane(kind: Kind): OutLane | null {
@@ -303,6 +307,7 @@ export class WebRtcEndpointNode extends SdpEndpointNode {
   #resetLanes(): void {
     this.#audioLane = undefined;
     this.#videoLane = undefined;
+    this.#out.recheck();
     this.formatsChanged();
   }
 
@@ -311,7 +316,7 @@ export class WebRtcEndpointNode extends SdpEndpointNode {
     const codec = tr?.sender.codec;
     if (!tr || !codec) return null;
     const ours: RtpCodecInfo = { name: codec.mimeType.split('/')[1] ?? '', clockRate: codec.clockRate, fmtp: codec.parameters };
-    return { transceiver: tr, payloadType: codec.payloadType, clockRate: codec.clockRate, ours };
+    return { transceiver: tr, payloadType: codec.payloadType, clockRate: codec.clockRate, ours, send: undefined };
   }
 
   override inputChanged(kind: MediaKind, _edge: Edge | undefined): void {

@@ -132,3 +132,28 @@ test('removing a node removes its edges on both sides', () => {
   assert.equal(sink.inputs.size, 0);
   assert.equal(graph.node('mid'), undefined);
 });
+
+/** A source that can end its stream (as a PlayerEndpoint at the end of its file). */
+class Ending extends Endpoint {
+  end(): void { this.signalEndOfStream(); }
+}
+
+/** A sink that counts the ends it is told of. */
+class EndCounter extends Endpoint {
+  ends = 0;
+  override endOfStream(): void { this.ends++; }
+}
+
+test('the end of a stream goes round a loop of elements once (WebRtc -> filter -> the same WebRtc), not until the stack overflows', () => {
+  const { graph, events, add } = setup();
+  const player = add(new Ending('player', [VP8], events));
+  const a = add(new PassThroughNode('a', () => undefined));
+  const b = add(new PassThroughNode('b', () => undefined));
+  const tail = add(new EndCounter('tail', [VP8], events));
+  graph.link(spec('player', 'a'));
+  graph.link(spec('a', 'b'));
+  graph.link({ ...spec('b', 'a'), kind: 'DATA' });
+  graph.link(spec('b', 'tail'));
+  player.end();
+  assert.equal(tail.ends, 1);
+});

@@ -32,6 +32,7 @@ export class MediaNode {
   protected readonly emit: EmitFn;
   /** Output edges per media kind, in link order (filled by MediaGraph). */
   readonly outputs: Record<MediaKind, Edge[]> = { AUDIO: [], VIDEO: [], DATA: [] };
+  #signallingEos = false;
   /** Input edges by `kind/sinkDescription`: one source per sink input (filled by MediaGraph). */
   readonly inputs = new Map<string, Edge>();
   /** Set by the graph the node is placed in. */
@@ -136,9 +137,19 @@ export class MediaNode {
     this.signalEndOfStream();
   }
 
-  /** Tells every sink that this node's stream ended (GStreamer's EOS, across the graph). */
+  /**
+   * Tells every sink that this node's stream ended (GStreamer's EOS, across the graph).
+   * A graph may be a loop (the tutorials' `WebRtc → filter → the same WebRtc`, one of
+   * its edges DATA): the end goes round it once, not until the stack overflows.
+   */
   protected signalEndOfStream(): void {
-    for (const kind of ['AUDIO', 'VIDEO', 'DATA'] as const) for (const e of this.outputs[kind]) e.sink.endOfStream(e);
+    if (this.#signallingEos) return;
+    this.#signallingEos = true;
+    try {
+      for (const kind of ['AUDIO', 'VIDEO', 'DATA'] as const) for (const e of this.outputs[kind]) e.sink.endOfStream(e);
+    } finally {
+      this.#signallingEos = false;
+    }
   }
 
   // ---- graph hooks ---------------------------------------------------------------

@@ -199,6 +199,13 @@ export class RtpEndpointNode extends SdpEndpointNode {
     this.forward(s.kind, { codec, buf, at: performance.now() } satisfies MediaPacket);
   }
 
+  /**
+   * The end of what we send (a played file ended upstream) is not the end of what we
+   * receive: our sinks get the peer's media, which goes on. The end stops here, as in
+   * Kurento, where an endpoint's sources are its network input.
+   */
+  override endOfStream(): void {}
+
   override deliver(kind: Kind, pkt: MediaPacket): void {
     const s = this.#sending(kind);
     if (!s || !s.remote || this.closed) return;

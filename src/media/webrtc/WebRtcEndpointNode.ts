@@ -266,6 +266,13 @@ export class WebRtcEndpointNode extends SdpEndpointNode {
     return this.#pc.getTransceivers().find((t) => t.kind === k && (t.currentDirection === 'sendrecv' || t.currentDirection === 'sendonly'));
   }
 
+  /**
+   * The end of what we send (a played file ended upstream) is not the end of what we
+   * receive: our sinks get the peer's media, which goes on. The end stops here, as in
+   * Kurento, where an endpoint's sources are its network input.
+   */
+  override endOfStream(): void {}
+
   override deliver(kind: Kind, pkt: MediaPacket): void {
     if (this.closed) return;
     // The graph forwards only formats this endpoint accepts (MediaGraph.route).

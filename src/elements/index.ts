@@ -14,6 +14,10 @@ import { CrowdDetectorFilter } from './filters/CrowdDetectorFilter.ts';
 import { PlateDetectorFilter } from './filters/PlateDetectorFilter.ts';
 import { ZBarFilter } from './filters/ZBarFilter.ts';
 import { ChromaFilter } from './filters/ChromaFilter.ts';
+import { KmsShowData } from './filters/datachannel/KmsShowData.ts';
+import { KmsSendData } from './filters/datachannel/KmsSendData.ts';
+import { KmsDetectFaces } from './filters/datachannel/KmsDetectFaces.ts';
+import { KmsShowFaces } from './filters/datachannel/KmsShowFaces.ts';
 import { HubPort } from './hubs/HubPort.ts';
 import { DispatcherOneToMany } from './hubs/DispatcherOneToMany.ts';
 import { Dispatcher } from './hubs/Dispatcher.ts';
@@ -42,6 +46,10 @@ export function builtFactories(): Map<string, ObjectFactory> {
     ['PlateDetectorFilter', PlateDetectorFilter],
     ['ZBarFilter', ZBarFilter],
     ['ChromaFilter', ChromaFilter],
+    ['KmsShowData', KmsShowData],
+    ['KmsSendData', KmsSendData],
+    ['KmsDetectFaces', KmsDetectFaces],
+    ['KmsShowFaces', KmsShowFaces],
     ['HubPort', HubPort],
     ['DispatcherOneToMany', DispatcherOneToMany],
     ['Dispatcher', Dispatcher],

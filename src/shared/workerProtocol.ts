@@ -266,6 +266,11 @@ export interface NodeKinds {
   PlateDetectorFilter: { options: PlateDetectorFilterOptions; ops: FilterOps | 'setPlateWidthPercentage' };
   ZBarFilter: { options: Empty; ops: FilterOps };
   ChromaFilter: { options: ChromaFilterOptions; ops: FilterOps | 'setBackground' | 'unsetBackground' };
+  /** The datachannelexample module's elements: no operations of their own. */
+  KmsShowData: { options: Empty; ops: FilterOps };
+  KmsSendData: { options: Empty; ops: FilterOps };
+  KmsDetectFaces: { options: Empty; ops: FilterOps };
+  KmsShowFaces: { options: Empty; ops: FilterOps };
   /** A hub's port: its `hub` is the object id of the hub node it belongs to. */
   HubPort: { options: { hub: string }; ops: 'getStats' | 'setFormat' };
   DispatcherOneToMany: { options: Empty; ops: 'getStats' | 'setFormat' | 'setSource' };

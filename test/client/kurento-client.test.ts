@@ -96,3 +96,24 @@ test('server errors reach the client with Kurento codes', async () => {
   assert.equal((await callbackError((cb) => pipeline.create('GStreamerFilter', { command: 'filesink location=/tmp/x' }, cb)))?.code, 40107);
   await pipeline.release();
 });
+
+test('the datachannelexample module through the official client: registered, its four elements created, connected and released', async () => {
+  // As the Metadata and DataChannel tutorials do: without it the client refuses the classes.
+  kurento.register('kurento-module-datachannelexample');
+  const pipeline = await client.create('MediaPipeline');
+  const webRtc = await pipeline.create('WebRtcEndpoint', { useDataChannels: true });
+  const showData = await pipeline.create('KmsShowData');
+  const sendData = await pipeline.create('KmsSendData');
+  const detect = await pipeline.create('KmsDetectFaces');
+  const showFaces = await pipeline.create('KmsShowFaces');
+  for (const [el, type] of [[showData, 'KmsShowData'], [sendData, 'KmsSendData'], [detect, 'KmsDetectFaces'], [showFaces, 'KmsShowFaces']] as const) {
+    assert.match(el.id, new RegExp(`datachannelexample\\.${type}$`));
+  }
+  await webRtc.connect(showData);
+  await showData.connect(webRtc);
+  await detect.connect(showFaces);
+  const kmd = JSON.parse(await (await client.getServerManager()).getKmd('datachannelexample'));
+  assert.deepEqual(kmd.remoteClasses.map((c: { name: string; extends: string }) => `${c.name}:${c.extends}`).sort(),
+    ['KmsDetectFaces:Filter', 'KmsSendData:MediaElement', 'KmsShowData:MediaElement', 'KmsShowFaces:Filter']);
+  await pipeline.release();
+});

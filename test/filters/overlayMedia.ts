@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { FACE_CASCADE } from '../../src/media/filters/FaceOverlayFilterNode.ts';
+import { FACE_CASCADE } from '../../src/media/filters/faceDetection.ts';
 import { until, type RemotePeer } from '../helpers/RemotePeers.ts';
 import type { PlayerBed } from '../helpers/playerBed.ts';
 import { grabFrames, type FrameGrabber } from '../helpers/frameGrab.ts';

@@ -6,6 +6,7 @@ import { chroma } from './chroma.ts';
 import { crowddetector } from './crowddetector.ts';
 import { platedetector } from './platedetector.ts';
 import { pointerdetector } from './pointerdetector.ts';
+import { datachannelexample } from './datachannelexample.ts';
 
 /** Every Kurento module Fluo declares, in dependency order. */
-export const ALL_MODULES: readonly ModuleDef[] = [core, elements, filters, chroma, crowddetector, platedetector, pointerdetector];
+export const ALL_MODULES: readonly ModuleDef[] = [core, elements, filters, chroma, crowddetector, platedetector, pointerdetector, datachannelexample];

@@ -1,5 +1,5 @@
 import type { EmitFn, NodeOpHandlers, OverlayFilterOptions, OverlayPlacement } from '../../shared/workerProtocol.ts';
-import type { EngineEvent, Json } from '../../engine/protocol.ts';
+import type { EngineEvent } from '../../engine/protocol.ts';
 import { KurentoError } from '../../shared/KurentoError.ts';
 import type { NodeEngine } from '../engine/NodeEngine.ts';
 import { FilterNode, type FilterCore } from './FilterNode.ts';
@@ -7,23 +7,17 @@ import { FrameSize } from './FrameSize.ts';
 import { OverlayImages, type OverlayImage } from './OverlayImages.ts';
 import { OverlayPool } from './OverlayPool.ts';
 import { faceRect, type FaceBox } from './overlayGeometry.ts';
+import { DETECT_H, DETECT_W, faceDetectionBranch, facesOf } from './faceDetection.ts';
 
 /** How many faces get the image at once (the largest ones first). */
 export const FACE_SLOTS = 6;
-/** The detection picture (media-probe-notes §4: LBP at 10 fps on 320x240 costs a fifth of a core). */
-const DETECT_W = 320;
-const DETECT_H = 240;
-const DETECT_FPS = 10;
-/** OpenCV's LBP frontal-face cascade (Debian opencv-data): about a third cheaper than the default Haar one. */
-export const FACE_CASCADE = '/usr/share/opencv4/lbpcascades/lbpcascade_frontalface_improved.xml';
 
 /**
  * KMD `FaceOverlayFilter`: finds faces and draws the image set by `setOverlayedImage`
  * over each, placed and sized in units of the face box (Kurento's Magic Mirror puts a
  * hat above the head with -0.35, -1.2, 1.6, 1.6). Detection runs on a side branch of
- * the core's input, rate-limited and scaled down (media-probe-notes §4, §6: inline
- * detection on every full frame costs more than a core), behind a valve that stays
- * shut while no image is set, so an idle filter costs no detection. Each `facedetect`
+ * the core's input (faceDetectionBranch), behind a valve that stays shut while no
+ * image is set, so an idle filter costs no detection. Each `facedetect`
  * message moves the overlays of the pool to the faces it lists; no face hides them all.
  * Kurento 7's FaceOverlayFilter raises no event of its own, nor does this one.
  */
@@ -45,15 +39,7 @@ export class FaceOverlayFilterNode extends FilterNode {
   protected core(): FilterCore {
     this.#pool.reset();
     this.#size.forget();
-    const open = this.#image ? 'false' : 'true';
-    return {
-      fragment: this.#pool.fragment(),
-      // videorate before the valve: a valve opened after a long pause would make a
-      // videorate behind it fill the gap with copies (media-probe-notes §12.2: the rate
-      // is set by caps, since decoded RTP says framerate 0/1).
-      inputBranch: `queue max-size-buffers=1 max-size-bytes=0 max-size-time=0 leaky=downstream ! videorate ! video/x-raw,framerate=${DETECT_FPS}/1 ! valve name=fdv drop=${open}` +
-        ` ! videoscale add-borders=false ! video/x-raw,width=${DETECT_W},height=${DETECT_H} ! videoconvert ! facedetect name=fd profile=${FACE_CASCADE} display=false ! fakesink sync=false async=false`,
-    };
+    return { fragment: this.#pool.fragment(), inputBranch: faceDetectionBranch({ name: 'fdv', shut: !this.#image }) };
   }
 
   protected override operations(): NodeOpHandlers<'FaceOverlayFilter'> {
@@ -123,18 +109,4 @@ export class FaceOverlayFilterNode extends FilterNode {
     await super.onClose();
     await this.#images.close();
   }
-}
-
-/** The `faces` field of a facedetect message: a list of face structures (x, y, width, height in the detection picture). */
-function facesOf(v: Json | undefined): FaceBox[] {
-  if (!Array.isArray(v)) return [];
-  const out: FaceBox[] = [];
-  for (const f of v) {
-    if (!f || typeof f !== 'object' || Array.isArray(f)) continue;
-    // A nested GstStructure may come as { name, fields } or flattened.
-    const o = f.fields && typeof f.fields === 'object' && !Array.isArray(f.fields) ? f.fields : f;
-    const [x, y, width, height] = [o.x, o.y, o.width, o.height].map(Number);
-    if ([x, y, width, height].every((n) => Number.isFinite(n)) && width! > 0 && height! > 0) out.push({ x: x!, y: y!, width: width!, height: height! });
-  }
-  return out;
 }

@@ -27,6 +27,19 @@ const SCAN_FPS = 10;
  * 0.32-0.49 s. The branch's leaky queue drops what zbar cannot keep up with, so a busy
  * scanner never slows the video. zbar wants I420 (media-probe-notes §12.6).
  */
+/**
+ * The core of a filter that scans for codes: the picture unchanged, zbar on a side
+ * branch at SCAN_FPS (`zb`'s element messages name each code); `cache`: zbar reports a
+ * code once while it stays in view, instead of on every scanned frame.
+ */
+export function zbarCore(cache: boolean): FilterCore {
+  return {
+    fragment: 'identity',
+    inputBranch: `queue max-size-buffers=1 max-size-bytes=0 max-size-time=0 leaky=downstream ! videorate ! video/x-raw,framerate=${SCAN_FPS}/1 ! ` +
+      `videoconvert ! video/x-raw,format=I420 ! zbar name=zb cache=${String(cache)} ! fakesink sync=false async=false`,
+  };
+}
+
 export class ZBarFilterNode extends FilterNode {
   /** type + '\0' + value -> when it was last reported by zbar (performance.now()). */
   readonly #seen = new Map<string, number>();
@@ -36,11 +49,7 @@ export class ZBarFilterNode extends FilterNode {
   }
 
   protected core(): FilterCore {
-    return {
-      fragment: 'identity',
-      inputBranch: `queue max-size-buffers=1 max-size-bytes=0 max-size-time=0 leaky=downstream ! videorate ! video/x-raw,framerate=${SCAN_FPS}/1 ! ` +
-        'videoconvert ! video/x-raw,format=I420 ! zbar name=zb cache=true ! fakesink sync=false async=false',
-    };
+    return zbarCore(true);
   }
 
   protected override onCoreEvent(e: EngineEvent): void {

@@ -14,6 +14,10 @@ import { PointerDetectorFilterNode } from '../filters/PointerDetectorFilterNode.
 import { CrowdDetectorFilterNode } from '../filters/CrowdDetectorFilterNode.ts';
 import { PlateDetectorFilterNode } from '../filters/PlateDetectorFilterNode.ts';
 import { ZBarFilterNode } from '../filters/ZBarFilterNode.ts';
+import { KmsShowDataNode } from '../filters/datachannel/KmsShowDataNode.ts';
+import { KmsSendDataNode } from '../filters/datachannel/KmsSendDataNode.ts';
+import { KmsDetectFacesNode } from '../filters/datachannel/KmsDetectFacesNode.ts';
+import { KmsShowFacesNode } from '../filters/datachannel/KmsShowFacesNode.ts';
 import { ChromaFilterNode } from '../filters/ChromaFilterNode.ts';
 import { HubNode } from '../hubs/HubNode.ts';
 import { HubPortNode } from '../hubs/HubPortNode.ts';
@@ -47,6 +51,10 @@ const NODES: { [K in NodeKind]: (id: string, emit: EmitFn, options: NodeOptions<
   PlateDetectorFilter: (id, emit, options, engine) => new PlateDetectorFilterNode(id, emit, options, engine),
   ZBarFilter: (id, emit, _options, engine) => new ZBarFilterNode(id, emit, engine),
   ChromaFilter: (id, emit, options, engine) => new ChromaFilterNode(id, emit, options, engine),
+  KmsShowData: (id, emit, _options, engine) => new KmsShowDataNode(id, emit, engine),
+  KmsSendData: (id, emit, _options, engine) => new KmsSendDataNode(id, emit, engine),
+  KmsDetectFaces: (id, emit, _options, engine) => new KmsDetectFacesNode(id, emit, engine),
+  KmsShowFaces: (id, emit, _options, engine) => new KmsShowFacesNode(id, emit, engine),
   HubPort: (id, emit, options, ctx) => new HubPortNode(id, emit, hubOf(ctx, options.hub)),
   DispatcherOneToMany: (id, emit) => new DispatcherOneToManyNode(id, emit),
   Dispatcher: (id, emit) => new DispatcherNode(id, emit),

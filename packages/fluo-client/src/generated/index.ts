@@ -7,6 +7,7 @@ export * from './chroma.ts';
 export * from './crowddetector.ts';
 export * from './platedetector.ts';
 export * from './pointerdetector.ts';
+export * from './datachannelexample.ts';
 export type * from './types.ts';
 import { HubPort, type HubPortParams, PassThrough, type PassThroughParams, MediaPipeline, type MediaPipelineParams } from './core.ts';
 import { AlphaBlending, type AlphaBlendingParams, Composite, type CompositeParams, Dispatcher, type DispatcherParams, DispatcherOneToMany, type DispatcherOneToManyParams, HttpPostEndpoint, type HttpPostEndpointParams, Mixer, type MixerParams, PlayerEndpoint, type PlayerEndpointParams, RecorderEndpoint, type RecorderEndpointParams, RtpEndpoint, type RtpEndpointParams, WebRtcEndpoint, type WebRtcEndpointParams } from './elements.ts';
@@ -15,6 +16,7 @@ import { ChromaFilter, type ChromaFilterParams } from './chroma.ts';
 import { CrowdDetectorFilter, type CrowdDetectorFilterParams } from './crowddetector.ts';
 import { PlateDetectorFilter, type PlateDetectorFilterParams } from './platedetector.ts';
 import { PointerDetectorFilter, type PointerDetectorFilterParams } from './pointerdetector.ts';
+import { KmsDetectFaces, type KmsDetectFacesParams, KmsSendData, type KmsSendDataParams, KmsShowData, type KmsShowDataParams, KmsShowFaces, type KmsShowFacesParams } from './datachannelexample.ts';
 
 /** What `create` can make: each class, its constructor parameters and its type name on the wire. */
 export interface Creatable {
@@ -39,6 +41,10 @@ export interface Creatable {
   CrowdDetectorFilter: { params: CrowdDetectorFilterParams; object: CrowdDetectorFilter };
   PlateDetectorFilter: { params: PlateDetectorFilterParams; object: PlateDetectorFilter };
   PointerDetectorFilter: { params: PointerDetectorFilterParams; object: PointerDetectorFilter };
+  KmsDetectFaces: { params: KmsDetectFacesParams; object: KmsDetectFaces };
+  KmsSendData: { params: KmsSendDataParams; object: KmsSendData };
+  KmsShowData: { params: KmsShowDataParams; object: KmsShowData };
+  KmsShowFaces: { params: KmsShowFacesParams; object: KmsShowFaces };
 }
 
 /** The classes by name, with the name `create` sends (kurento-client prefixes module classes). */
@@ -64,4 +70,8 @@ export const CLASSES = {
   CrowdDetectorFilter: { make: CrowdDetectorFilter, wire: 'crowddetector.CrowdDetectorFilter', types: { rois: 'crowddetector.RegionOfInterest[]' } },
   PlateDetectorFilter: { make: PlateDetectorFilter, wire: 'platedetector.PlateDetectorFilter' },
   PointerDetectorFilter: { make: PointerDetectorFilter, wire: 'pointerdetector.PointerDetectorFilter', types: { calibrationRegion: 'pointerdetector.WindowParam', windows: 'pointerdetector.PointerDetectorWindowMediaParam[]' } },
+  KmsDetectFaces: { make: KmsDetectFaces, wire: 'datachannelexample.KmsDetectFaces' },
+  KmsSendData: { make: KmsSendData, wire: 'datachannelexample.KmsSendData' },
+  KmsShowData: { make: KmsShowData, wire: 'datachannelexample.KmsShowData' },
+  KmsShowFaces: { make: KmsShowFaces, wire: 'datachannelexample.KmsShowFaces' },
 } as const;

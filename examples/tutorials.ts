@@ -17,6 +17,9 @@ import { plateDetector } from './plate-detector/server.ts';
 import { plateDetectorOrion } from './plate-detector-orion/server.ts';
 import { chroma } from './chroma/server.ts';
 import { helloWorldTyped } from './hello-world-typed/server.ts';
+import { showDataChannel } from './show-data-channel/server.ts';
+import { sendDataChannel } from './send-data-channel/server.ts';
+import { metadata } from './metadata/server.ts';
 
 /** Every tutorial by its name (the names of Kurento's tutorial folders). */
 export const TUTORIALS: Record<string, (kurento: Kurento, wsUri: string) => Tutorial> = {
@@ -39,6 +42,10 @@ export const TUTORIALS: Record<string, (kurento: Kurento, wsUri: string) => Tuto
   // The same with the FIWARE context broker (FIWARE_BROKER_URL): plates become MediaEvent entities.
   'plate-detection-orion': (k) => plateDetectorOrion(k),
   chroma: (k) => chroma(k),
+  // The datachannelexample module's three (Kurento's folders: kurento-show-data-channel, ...).
+  'show-data-channel': (k) => showDataChannel(k),
+  'send-data-channel': (k) => sendDataChannel(k),
+  metadata: (k) => metadata(k),
   // Hello World on the typed client (packages/fluo-client) instead of kurento-client.
   'hello-world-typed': (_k, wsUri) => helloWorldTyped(wsUri),
 };

@@ -15,6 +15,8 @@ export interface LoopbackOptions {
   readonly endpointParams?: Record<string, unknown>;
   /** Creates the filter in `pipeline` and wires its events to the page; without it the endpoint loops to itself. */
   createFilter?(pipeline: Kurento, client: Client): Promise<Kurento>;
+  /** Instead of one filter, a chain: the endpoint feeds `input`, `output` feeds the endpoint (the Metadata tutorial's two). */
+  createChain?(pipeline: Kurento, client: Client): Promise<{ input: Kurento; output: Kurento }>;
   /** Runs once media is negotiated; what it returns runs at stop (a timer's end). */
   started?(client: Client, endpoint: Kurento): (() => void) | void;
   /** Messages beyond start / stop / onIceCandidate (the pointer detector's `calibrate`). */
@@ -52,7 +54,12 @@ export function loopbackTutorial(kurento: Kurento, opts: LoopbackOptions): Tutor
     const endpoint = await call<Kurento>(pipeline, 'create', 'WebRtcEndpoint', opts.endpointParams ?? {});
     endpoint.on('IceCandidateFound', (event: { candidate: unknown }) => client.send({ id: 'iceCandidate', candidate: event.candidate }));
     await session.queue.attach(endpoint);
-    if (opts.createFilter) {
+    if (opts.createChain) {
+      const { input, output } = await opts.createChain(pipeline, client);
+      session.filter = input;
+      await call(endpoint, 'connect', input);
+      await call(output, 'connect', endpoint);
+    } else if (opts.createFilter) {
       session.filter = await opts.createFilter(pipeline, client);
       await call(endpoint, 'connect', session.filter);
       await call(session.filter, 'connect', endpoint);

@@ -1,10 +1,11 @@
 'use strict';
 // Data-channel page: the Hello World messages, plus a data channel whose text comes back.
+// The Show DataChannel page uses it too, with its own WebSocket path (body data-ws).
 var webRtcPeer;
 let channel;
 const $ = (id) => document.getElementById(id);
 
-const signalling = openSignalling('/datachannel', (m) => {
+const signalling = openSignalling(document.body.dataset.ws || '/datachannel', (m) => {
   switch (m.id) {
     case 'startResponse':
       if (!webRtcPeer) return;

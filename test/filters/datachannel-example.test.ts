@@ -69,7 +69,7 @@ async function track(g: Promise<FrameGrabber>): Promise<FrameGrabber> {
 }
 
 test('KmsShowData: text sent on the data channel is drawn on the video, literally, and passed on', async () => {
-  const clip = darkClip(30);
+  const clip = darkClip(15);
   const P = await create('MediaPipeline', {});
   const player = await create('PlayerEndpoint', { mediaPipeline: P, uri: pathToFileURL(clip).href });
   const ep = await create('WebRtcEndpoint', { mediaPipeline: P, useDataChannels: true });
@@ -153,7 +153,7 @@ function greenBox(f: Frame, min = 200): Rect | undefined {
 }
 
 test('KmsDetectFaces -> KmsShowFaces: a green outline around the face; KmsShowFaces alone draws nothing', async () => {
-  const scene = faceScene(bed.dir, 20);
+  const scene = faceScene(bed.dir, 8);
   const P = await create('MediaPipeline', {});
   const player = await create('PlayerEndpoint', { mediaPipeline: P, uri: pathToFileURL(scene.webm).href });
   const detect = await create('KmsDetectFaces', { mediaPipeline: P });

@@ -2,8 +2,8 @@
  * ForwardingSender's standing checks: once a packet of a stream passed every check
  * (DTLS up, its keys, the selected pair, the peer's consent), the stream's next packets
  * skip them for CHECKS_STAND_MS, and a change is still honoured: a withdrawn consent
- * within that time, a negotiation (`recheck`) or a DTLS state change at the next packet,
- * and a closed socket at once (nothing is written on a closed descriptor). werift's
+ * within that time, a negotiation (`recheck`), a DTLS state change or new SRTP keys at
+ * the next packet, and a closed socket at once (nothing is written on a closed descriptor). werift's
  * objects are stood in for by plain ones with the fields the sender reads; the sockets,
  * SRTP and native sends are real.
  */
@@ -105,6 +105,23 @@ test('a negotiation (recheck) or a DTLS state change ends the standing checks at
     p.dtls.state = 'closed';
     for (const f of p.dtlsStateListeners) f();
     assert.equal(p.sender.send(p.lane, 96, rtp(4), t0 + 3), false);
+    assert.equal(await p.arrivals(2), 2);
+  } finally {
+    p.close();
+  }
+});
+
+test('new SRTP keys on the transport end the standing checks at once', { skip }, async () => {
+  const p = await peer();
+  try {
+    const t0 = performance.now();
+    assert.equal(p.sender.send(p.lane, 96, rtp(1), t0), true);
+    // A session whose keys Fluo cannot use (an unknown profile): the packet must not go
+    // out with the old keys, so it does not go at all.
+    p.dtls.srtp = { config: { profile: 99, keys: { localMasterKey: Buffer.alloc(16, 1), localMasterSalt: Buffer.alloc(14, 2) } } };
+    assert.equal(p.sender.send(p.lane, 96, rtp(2), t0 + 1), false);
+    p.dtls.srtp = { config: { profile: 1, keys: { localMasterKey: Buffer.alloc(16, 3), localMasterSalt: Buffer.alloc(14, 4) } } };
+    assert.equal(p.sender.send(p.lane, 96, rtp(3), t0 + 2), true);
     assert.equal(await p.arrivals(2), 2);
   } finally {
     p.close();

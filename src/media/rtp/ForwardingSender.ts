@@ -24,10 +24,10 @@ const ignore = (): void => undefined;
  * fan-out to hundreds of sinks made them per copy, about a third of the JavaScript
  * per copy (a CPU profile of bench:sfu at 200 subscribers). A change they would see
  * is seen at most this late: consent expires after 30 s without an answer (RFC 7675
- * §5.1), and a new selected pair or a DTLS state change was already taken up at the
- * next packet only. Renegotiation and DTLS state changes also end them at once
- * (`recheck`); the socket is still checked per packet (SelectedPairRoute#liveFd), so
- * nothing is ever written on a closed descriptor.
+ * §5.1), and a new selected pair (an ICE restart) already waited for the next packet.
+ * A negotiation, a DTLS state change and new SRTP keys end them at once (`recheck`),
+ * and the socket is still checked per packet (SelectedPairRoute#liveFd), so nothing
+ * is ever written on a closed descriptor or with old keys.
  */
 export const CHECKS_STAND_MS = 100;
 
@@ -47,7 +47,6 @@ export interface SendLane {
 }
 
 interface Bound extends SendLane {
-  readonly transceiver: RTCRtpTransceiver;
   readonly stream: RtpSendStream;
   /** The transport, SRTP session and encryptor the last packet went with (checked per packet, looked up on change). */
   dtls: RTCDtlsTransport | undefined;
@@ -108,7 +107,29 @@ export class ForwardingSender implements BatchOwner {
       this.#watched.add(dtls);
       this.#unsubscribe.push(dtls.onRtcp.subscribe((p) => this.#feedback(dtls, p)).unSubscribe);
       this.#unsubscribe.push(dtls.onStateChange.subscribe(() => this.recheck()).unSubscribe);
+      this.#watchKeys(dtls);
     }
+  }
+
+  /**
+   * New SRTP keys on a transport (werift makes a new session object whenever it derives
+   * keys, which can happen once more just after the handshake: see #encryptor) end the
+   * standing checks at once, so no packet goes out with the old keys: the transport's
+   * `srtp` field becomes an accessor that says so when it is set.
+   */
+  #watchKeys(dtls: RTCDtlsTransport): void {
+    const own = Object.getOwnPropertyDescriptor(dtls, 'srtp');
+    if (own && !own.configurable) return;
+    let session: unknown = dtls.srtp;
+    Object.defineProperty(dtls, 'srtp', {
+      configurable: true,
+      enumerable: true,
+      get: () => session,
+      set: (v: unknown) => {
+        session = v;
+        this.recheck();
+      },
+    });
   }
 
   /** The lane that sends on `tr` (one per transceiver's sender, kept across negotiations), for `send`. */
@@ -132,7 +153,6 @@ export class ForwardingSender implements BatchOwner {
     const tr = b.transceiver;
     const dtls = tr.dtlsTransport;
     if (!dtls || dtls.state !== 'connected' || !dtls.srtpStarted) return false;
-    if (this.#bound.get(tr.sender) !== b) return false;
     if (b.dtls !== dtls || b.session !== dtls.srtp) {
       b.srtp = this.#encryptor(dtls);
       b.dtls = dtls;

@@ -155,12 +155,16 @@ test('FLV (H.264 + AAC) and JPEG_VIDEO_ONLY write what they say; 200 create/reco
     const workerHandles = async (): Promise<number> => (await fluo.server.media.workerResources()).flat().filter((r) => /UDP|TCP|FSReq|Pipe/.test(r)).length;
     const fdsBefore = fds();
     const handlesBefore = await workerHandles();
-    for (let i = 0; i < 200; i++) {
-      const rec = await s.create('RecorderEndpoint', { mediaPipeline: P, uri: pathToFileURL(join(dir, `cycle-${i % 4}.webm`)).href, mediaProfile: 'WEBM_AUDIO_ONLY' });
-      await s.invoke(ep, 'connect', { sink: rec, mediaType: 'AUDIO' });
-      await s.recording(rec);
-      await s.value('release', { object: rec });
-    }
+    // Four applications' worth at once, 50 cycles each: recorders come and go while
+    // others of the same pipeline record, as in a real server (and in a quarter the time).
+    await Promise.all([0, 1, 2, 3].map(async (lane) => {
+      for (let i = 0; i < 50; i++) {
+        const rec = await s.create('RecorderEndpoint', { mediaPipeline: P, uri: pathToFileURL(join(dir, `cycle-${lane}.webm`)).href, mediaProfile: 'WEBM_AUDIO_ONLY' });
+        await s.invoke(ep, 'connect', { sink: rec, mediaType: 'AUDIO' });
+        await s.recording(rec);
+        await s.value('release', { object: rec });
+      }
+    }));
     await until(async () => (await workerHandles()) <= handlesBefore, 10_000, 'worker sockets back to where they were');
     assert.ok(fds() <= fdsBefore + 2, `file descriptors ${fdsBefore} -> ${fds()}`);
     // A released recorder finishes its file first (drain, EOS), then removes its bin.

@@ -3,13 +3,40 @@
  * a loopback call with its own libwebrtc peer, both on the worker's one UDP port: their
  * candidates name it, the pictures come back to each peer, the worker holds that socket
  * (per address family) and no other, a stranger's datagrams on the port reach no
- * endpoint and are counted, and releasing the calls closes it.
+ * endpoint and are counted (even Binding requests naming a real ufrag, without the
+ * endpoint's password), and releasing the calls closes it.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
+import { createHmac } from 'node:crypto';
 import { startFluo, RpcClient, workerSockets, assertWorkersIdle } from '../helpers/fluo.ts';
 import { RemotePeers, until } from '../helpers/RemotePeers.ts';
+
+/**
+ * A STUN Binding request (RFC 5389 §6) with USERNAME and, when given, a
+ * MESSAGE-INTEGRITY attribute: `integrity` as it is (20 bytes of anything), or the
+ * HMAC-SHA1 made with a password (short-term credentials, RFC 5389 §15.4).
+ */
+function bindingRequest(username: string, integrity?: Buffer | string): Buffer {
+  const attr = (type: number, value: Buffer): Buffer => {
+    const b = Buffer.alloc(4 + ((value.length + 3) & ~3));
+    b.writeUInt16BE(type, 0);
+    b.writeUInt16BE(value.length, 2);
+    value.copy(b, 4);
+    return b;
+  };
+  const user = attr(0x0006, Buffer.from(username));
+  const header = Buffer.alloc(20);
+  header.writeUInt16BE(0x0001, 0);
+  header.writeUInt16BE(user.length + (integrity === undefined ? 0 : 24), 2);
+  header.writeUInt32BE(0x2112a442, 4);
+  for (let i = 8; i < 20; i++) header[i] = Math.floor(Math.random() * 256);
+  if (integrity === undefined) return Buffer.concat([header, user]);
+  // The HMAC covers the message up to the attribute, with the length counting it.
+  const mac = typeof integrity === 'string' ? createHmac('sha1', integrity).update(Buffer.concat([header, user])).digest() : integrity;
+  return Buffer.concat([header, user, attr(0x0008, mac)]);
+}
 
 async function freeUdpPort(): Promise<number> {
   const s = dgram.createSocket('udp4');
@@ -51,6 +78,43 @@ test('two calls through one UDP port of the worker; strangers dropped; released 
     stranger.close();
     await until(async () => (await fluo.server.media.mediaStats(1000))[0]!.stats.counters.droppedUnknownAddress >= before + 5, 5_000, 'the stranger\'s datagrams counted');
     for (const { peer } of calls) assert.ok((await peer.received()).frames > 15, 'the calls go on');
+
+    // A stranger who knows an endpoint's ufrag (it is in the SDP, which may leak): its
+    // Binding requests reach that endpoint by USERNAME, where IceGuard wants a
+    // MESSAGE-INTEGRITY made with the endpoint's password (RFC 8445 §7.3). Without one,
+    // or with a wrong one, werift never sees the request, so nothing answers it and the
+    // stranger's address is never learned: its DTLS and RTP after it are dropped too.
+    const sdp = String(await v('invoke', { object: calls[0]!.ep, operation: 'getLocalSessionDescriptor' }));
+    const ufrag = /a=ice-ufrag:(\S+)/.exec(sdp)![1]!;
+    const counters = async () => (await fluo.server.media.mediaStats(1000))[0]!.stats.counters;
+    const c0 = await counters();
+    const spoofer = dgram.createSocket('udp4');
+    await new Promise<void>((r) => spoofer.bind(0, '127.0.0.1', () => r()));
+    const answers: Buffer[] = [];
+    spoofer.on('message', (m) => answers.push(m));
+    const send = (b: Buffer) => new Promise<void>((r) => spoofer.send(b, port, '127.0.0.1', () => r()));
+    await send(bindingRequest(`${ufrag}:evil`, Buffer.alloc(20, 7)));
+    await send(bindingRequest(`${ufrag}:evil`));
+    await send(Buffer.from([0x16, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0x15]));
+    await send(Buffer.from([0x80, 0x60, 0, 9, 1, 2, 3, 4, 5, 6, 7, 8]));
+    await until(async () => {
+      const n = await counters();
+      return n.droppedUnauthenticatedStun >= c0.droppedUnauthenticatedStun + 2 && n.droppedUnknownAddress >= c0.droppedUnknownAddress + 2;
+    }, 5_000, 'the spoofed Binding requests dropped by IceGuard, the DTLS and RTP after them at the port');
+    await new Promise((r) => setTimeout(r, 300));
+    spoofer.close();
+    assert.deepEqual(answers, [], 'no STUN answer to an unauthenticated request');
+    // The control: the same request signed with the endpoint's password is answered, so
+    // the silence above is IceGuard's and not a request that never arrived.
+    const pwd = /a=ice-pwd:(\S+)/.exec(sdp)![1]!;
+    const honest = dgram.createSocket('udp4');
+    const answered = new Promise<Buffer>((r) => honest.once('message', r));
+    await new Promise<void>((r) => honest.send(bindingRequest(`${ufrag}:honest`, pwd), port, '127.0.0.1', () => r()));
+    const reply = await Promise.race([answered, new Promise<undefined>((r) => setTimeout(r, 3000))]);
+    honest.close();
+    assert.equal(reply?.readUInt16BE(0), 0x0101, 'a Binding success response to the signed request');
+    const f0 = (await calls[0]!.peer.received()).frames;
+    await until(async () => (await calls[0]!.peer.received()).frames > f0 + 10, 5_000, 'the call keeps its picture');
 
     await v('release', { object: P });
     for (const { peer } of calls) await peer.close();

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { createHmac } from 'node:crypto';
 import { startFluo, RpcClient, workerSockets, assertWorkersIdle } from '../helpers/fluo.ts';
-import { RemotePeers, until } from '../helpers/RemotePeers.ts';
+import { RemotePeers, until, type RemotePeer } from '../helpers/RemotePeers.ts';
 
 /**
  * A STUN Binding request (RFC 5389 §6) with USERNAME and, when given, a
@@ -55,7 +55,7 @@ test('two calls through one UDP port of the worker; strangers dropped; released 
     const sid = (await c.ok('connect')).sessionId!;
     const v = async (method: string, params: Record<string, unknown>) => (await c.ok(method, { ...params, sessionId: sid })).value;
     const P = await v('create', { type: 'MediaPipeline' }) as string;
-    const calls = [];
+    const calls: Array<{ ep: string; peer: RemotePeer }> = [];
     for (let i = 0; i < 2; i++) {
       const ep = await v('create', { type: 'WebRtcEndpoint', constructorParams: { mediaPipeline: P } }) as string;
       await v('invoke', { object: ep, operation: 'connect', operationParams: { sink: ep } });

@@ -112,6 +112,13 @@ test('SRTP with SDES keys between two RtpEndpoints carries a WebRTC stream', asy
     out = Object.values(stats).find((s) => s.type === 'outboundrtp');
     return Number(out?.pliCount) > 0;
   }, 3_000, `PLI over SRTCP reaching the sender: ${JSON.stringify(out)}`);
+  // targetBitrate, as KMS: the rate the RtpEndpoint measures it sends at (sampled with
+  // its sender reports, every 2 s), here the publisher's video.
+  await until(async () => {
+    const stats = (await invoke(a, 'getStats', { mediaType: 'VIDEO' })) as Record<string, Record<string, unknown>>;
+    out = Object.values(stats).find((s) => s.type === 'outboundrtp');
+    return Number(out?.targetBitrate) > 50_000;
+  }, 6_000, `the RtpEndpoint's measured send rate: ${JSON.stringify(out)}`);
   await c.ok('release', { object: P, sessionId: sid });
   await publisher.close();
   await viewer.close();

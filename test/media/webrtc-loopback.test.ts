@@ -76,6 +76,22 @@ test('loopback: the picture comes back and changes; events and states as in Kure
     const out = Object.values(st).find((s) => s.type === 'outboundrtp');
     return Number(out?.remb) > 0 && Number(out?.packetsSent) > 0;
   }, 5_000, 'outbound stats with the peer REMB');
+  // targetBitrate, as KMS: the rate measured at the sender, for audio and video alike.
+  // It agrees with the growth of bytesSent over the same seconds (payload bytes).
+  const outbound = async (mediaType: string) => Object.values((await c.ok('invoke', { object: ep, operation: 'getStats', operationParams: { mediaType }, sessionId: sid })).value as Record<string, Record<string, unknown>>)
+    .find((s) => s.type === 'outboundrtp')!;
+  await until(async () => Number((await outbound('AUDIO')).targetBitrate) > 0 && Number((await outbound('VIDEO')).targetBitrate) > 0, 6_000, 'measured send rates');
+  const kinds = ['AUDIO', 'VIDEO'];
+  const before = await Promise.all(kinds.map(outbound));
+  const windowStart = performance.now();
+  await new Promise((r) => setTimeout(r, 2000));
+  const after = await Promise.all(kinds.map(outbound));
+  const seconds = (performance.now() - windowStart) / 1000;
+  kinds.forEach((kind, i) => {
+    const measured = ((Number(after[i]!.bytesSent) - Number(before[i]!.bytesSent)) * 8) / seconds;
+    const rate = Number(after[i]!.targetBitrate);
+    assert.ok(rate > measured / 2 && rate < measured * 2, `${kind}: targetBitrate ${rate} bps, bytesSent grew at ${Math.round(measured)} bps`);
+  });
   assert.equal((await c.ok('invoke', { object: ep, operation: 'getMaxVideoSendBandwidth', sessionId: sid })).value, 500);
   assert.equal((await c.ok('invoke', { object: ep, operation: 'getMinVideoSendBandwidth', sessionId: sid })).value, 100);
   const endpointStats = (st: Record<string, Record<string, unknown>>) => st[ep] as { __type__: string; E2ELatency: Array<{ type: string; avg: number }>; inputLatency: Array<{ type: string; avg: number }>; videoE2ELatency: number };

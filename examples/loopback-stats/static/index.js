@@ -12,7 +12,7 @@ const ROWS = [
   ['Keyframe requests (PLI)', 'pliCount', 'outbound', 'pliCount'],
   ['REMB sent by Fluo (bps)', 'rembSent', 'inbound', 'none'],
   ['REMB received by Fluo (bps)', 'rembReceived', 'outbound', 'none'],
-  ['Fluo target bitrate (bps)', 'targetBitrate', 'outbound', 'none'],
+  ['Bitrate Fluo sends at, targetBitrate (bps)', 'targetBitrate', 'outbound', 'none'],
 ];
 let browserStats = { inbound: {}, outbound: {} };
 

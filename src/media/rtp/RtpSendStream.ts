@@ -3,6 +3,7 @@ import { StreamRewriter } from '../rtpEndpoint/StreamRewriter.ts';
 import { ntpFromMs } from '../rtpEndpoint/rtcp.ts';
 import type { SrtpEncryptor } from './SrtpEncryptor.ts';
 import { mediaCounters } from '../worker/mediaCounters.ts';
+import { SendRate } from './SendRate.ts';
 
 /**
  * Where the payload of an RTP packet starts (after CSRCs and the extension block,
@@ -67,6 +68,8 @@ export interface RtpSendStreamStats extends SendFeedbackCounters {
   retransmittedPacketsSent: number;
   /** Seconds, from the last receiver report that echoed one of our SRs; undefined before. */
   roundTripTime: number | undefined;
+  /** The payload rate measured over the last seconds, bps (KMS's outbound targetBitrate; SendRate). */
+  targetBitrate: number;
 }
 
 /**
@@ -112,6 +115,7 @@ export class RtpSendStream {
   #rtt: number | undefined;
   #budget = RETRANSMIT_PER_S;
   #budgetAt = 0;
+  readonly #rate = new SendRate();
   readonly feedback: SendFeedbackCounters = { pliCount: 0, firCount: 0, nackCount: 0, remb: 0, retransmissionsRefused: 0 };
 
   constructor(o: RtpSendStreamOptions) {
@@ -255,6 +259,9 @@ export class RtpSendStream {
    */
   senderReport(activeWithinMs: number): RtcpSrPacket | undefined {
     const now = this.#now();
+    // The send rate's samples ride on the report timer, active or not (a stream that
+    // stopped reads 0 once its window passed).
+    this.#rate.sample(this.#octets, now);
     if (now - this.#lastSentAt > activeWithinMs) return undefined;
     const rtpTimestamp = (this.#lastTimestamp + Math.round(((now - this.#lastSentAt) / 1000) * this.clockRate)) >>> 0;
     const ntp = ntpFromMs(now);
@@ -280,7 +287,7 @@ export class RtpSendStream {
   get stats(): RtpSendStreamStats {
     return {
       packetsSent: this.#packets, bytesSent: this.#octets, retransmittedPacketsSent: this.#retransmitted,
-      roundTripTime: this.#rtt, ...this.feedback,
+      roundTripTime: this.#rtt, targetBitrate: this.#rate.bps(this.#octets, this.#now()), ...this.feedback,
     };
   }
 }

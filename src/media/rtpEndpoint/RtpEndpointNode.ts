@@ -14,6 +14,7 @@ import { asksKeyframe, isRtcp, pli, senderReport } from './rtcp.ts';
 import type { NodeOpHandlers, OfferOptions, RtpEndpointOptions, Wire } from '../../shared/workerProtocol.ts';
 import { mediaCounters } from '../worker/mediaCounters.ts';
 import { DatagramOut } from '../native/DatagramOut.ts';
+import { SendRate } from '../rtp/SendRate.ts';
 
 type Kind = 'AUDIO' | 'VIDEO';
 
@@ -42,6 +43,8 @@ interface Stream {
   /** The payload type each source format goes out with (undefined: none fits), found once per format. */
   ptOf: WeakMap<RtpCodecInfo, number | undefined>;
   rewriter?: StreamRewriter;
+  /** The measured send rate (KMS's outbound targetBitrate), sampled with the sender reports. */
+  sendRate: SendRate;
   remoteSsrc?: number;
   received: number;
   bytes: number;
@@ -129,7 +132,7 @@ export class RtpEndpointNode extends SdpEndpointNode {
       kind: kind === 'AUDIO' ? 'audio' : 'video', port, proto, codecs, direction, rtcpMux: false, passive: remote?.comedia === true,
       ...(proto === 'RTP/SAVP' ? { crypto: { tag: remote?.crypto.find((c) => c.suite === SUITE)?.tag ?? 1, suite: SUITE, keyBase64: this.#localKey.toString('base64') } } : {}),
     };
-    const s: Stream = { kind, rtp, rtcp, rtpOut: new DatagramOut(rtp), rtcpOut: new DatagramOut(rtcp), port, local, latched: false, comedia: remote?.comedia ?? false, byPt: new Map(), ptOf: new WeakMap(), received: 0, bytes: 0, dropped: 0, pliSent: 0, pliReceived: 0 };
+    const s: Stream = { kind, rtp, rtcp, rtpOut: new DatagramOut(rtp), rtcpOut: new DatagramOut(rtcp), port, local, latched: false, comedia: remote?.comedia ?? false, byPt: new Map(), ptOf: new WeakMap(), received: 0, bytes: 0, dropped: 0, pliSent: 0, pliReceived: 0, sendRate: new SendRate() };
     for (const c of codecs) s.byPt.set(c.pt, { name: c.name, clockRate: c.clockRate, channels: c.channels, fmtp: c.fmtp });
     rtp.on('message', (buf, rinfo) => this.#onPacket(s, buf, rinfo, false));
     rtcp.on('message', (buf, rinfo) => this.#onPacket(s, buf, rinfo, true));
@@ -251,6 +254,7 @@ export class RtpEndpointNode extends SdpEndpointNode {
     if (this.#timer) return;
     this.#timer = setInterval(() => {
       for (const s of this.#streams) {
+        if (s.rewriter) s.sendRate.sample(s.rewriter.octets, performance.now());
         if (!s.rewriter || !s.remote || s.rewriter.lastTimestamp === undefined) continue;
         this.#sendRtcp(s, senderReport(s.rewriter.ssrc, s.rewriter.lastTimestamp, s.rewriter.packets, s.rewriter.octets));
       }
@@ -335,7 +339,8 @@ export class RtpEndpointNode extends SdpEndpointNode {
         __type__: 'RTCOutboundRTPStreamStats', id: `${this.id}-out-${s.kind}`, type: 'outboundrtp', timestampMillis: now,
         ssrc: String(s.rewriter?.ssrc ?? 0), isRemote: false, mediaTrackId: s.kind, transportId: String(s.port), codecId: '',
         firCount: 0, pliCount: s.pliReceived, nackCount: 0, sliCount: 0, remb: 0, packetsLost: 0, fractionLost: 0,
-        packetsSent: s.rewriter?.packets ?? 0, bytesSent: s.rewriter?.octets ?? 0, targetBitrate: 0, roundTripTime: 0,
+        packetsSent: s.rewriter?.packets ?? 0, bytesSent: s.rewriter?.octets ?? 0,
+        targetBitrate: s.rewriter ? s.sendRate.bps(s.rewriter.octets, performance.now()) : 0, roundTripTime: 0,
       };
     }
     return out;

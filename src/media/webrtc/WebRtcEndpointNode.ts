@@ -390,7 +390,7 @@ export class WebRtcEndpointNode extends SdpEndpointNode {
     return webrtcStats(this.#pc, this.id, mediaType, {
       outbound: (ssrc) => this.#out.outbound(ssrc), dropped: this.#guard.counters, sendBufferDrops: this.#out.sendBufferDrops,
       rembSent: (ssrc) => (ssrc === this.#rembSent?.ssrc ? this.#rembSent.bps : undefined),
-      targetBitrate: (kind) => (kind === 'video' ? this.#bw.sendTarget() : 0),
+      sendTarget: (kind) => (kind === 'video' ? this.#bw.sendTarget() : 0),
     });
   }
 

@@ -25,12 +25,12 @@ export interface EndpointStatsSources {
   sendBufferDrops?: number;
   /** The last REMB (bps) Fluo sent its peer about an SSRC it receives. */
   rembSent?: (ssrc: number) => number | undefined;
-  /** The bitrate (bps) Fluo's sending of `kind` aims at now, 0 when none. */
-  targetBitrate?: (kind: string) => number;
+  /** The bitrate (bps) Fluo's sending of `kind` aims at now (its peer's REMB within the send bounds), 0 when none. */
+  sendTarget?: (kind: string) => number;
 }
 
 export async function webrtcStats(pc: RTCPeerConnection, elementId: string, mediaType: string | null, sources: EndpointStatsSources = {}): Promise<Wire> {
-  const { outbound = () => undefined, dropped, sendBufferDrops = 0, rembSent = () => undefined, targetBitrate = () => 0 } = sources;
+  const { outbound = () => undefined, dropped, sendBufferDrops = 0, rembSent = () => undefined, sendTarget = () => 0 } = sources;
   const report = await pc.getStats();
   const out: Record<string, Obj> = {};
   const now = Date.now();
@@ -63,7 +63,10 @@ export async function webrtcStats(pc: RTCPeerConnection, elementId: string, medi
         nackCount: ours?.nackCount ?? Number(r.nackCount ?? 0), sliCount: 0,
         remb: ours?.remb ?? 0, packetsLost: 0, fractionLost: 0,
         packetsSent: ours?.packetsSent ?? Number(r.packetsSent ?? 0), bytesSent: ours?.bytesSent ?? Number(r.bytesSent ?? 0),
-        targetBitrate: targetBitrate(String(r.kind)),
+        // As KMS: the rate measured at the sender (GStreamer's RTPSource `bitrate`).
+        targetBitrate: ours?.targetBitrate ?? 0,
+        // Fluo's addition: what the sending aims at (the peer's REMB within the send bounds).
+        sendTargetBitrate: sendTarget(String(r.kind)),
         roundTripTime: ours?.roundTripTime ?? remoteRtt.get(Number(r.ssrc)) ?? 0,
         // Fluo's additions: retransmissions sent and refused (NACK budget).
         retransmittedPacketsSent: ours?.retransmittedPacketsSent ?? 0, retransmissionsRefused: ours?.retransmissionsRefused ?? 0,

@@ -83,6 +83,7 @@ export class EngineHost {
       throw new EngineError('PARSE_ERROR', `bin ${a.bin}: ${(e as Error).message}`);
     }
     if (!bin) throw new EngineError('PARSE_ERROR', `bin ${a.bin}: the description gave no bin`);
+    if (a.refuseFactories !== undefined) this.refuseFactories(a.bin, bin, a.refuseFactories);
     bin.setName(a.bin);
     // Created once the description parsed: a bad first bin leaves no empty pipeline behind.
     const p = this.pipelines.get(a.pipeline) ?? this.createPipeline(a.pipeline);
@@ -106,6 +107,23 @@ export class EngineHost {
       throw new EngineError('STATE_CHANGE_FAILED', `bin ${a.bin} could not reach the pipeline's state (a port in use, a device missing: see the error event)`);
     }
     return { pads, ports: portsOf(bin) };
+  }
+
+  /**
+   * Throws REFUSED when an element of `bin` comes from a factory `pattern` names: the
+   * parsed bin is checked whole, whatever syntax made its elements (a second chain in
+   * one fragment, a nested bin, a URI turned into its handler). The bin is still in
+   * NULL, outside any pipeline: nothing in it has opened a file or a socket.
+   */
+  private refuseFactories(name: string, bin: GObj, pattern: string): void {
+    let re: RegExp;
+    try {
+      re = new RegExp(pattern);
+    } catch {
+      throw new EngineError('BAD_REQUEST', `bin ${name}: refuseFactories is not a regular expression`);
+    }
+    const refused = [...new Set(walkElements(bin).map(({ element }) => factoryName(element)).filter((f) => re.test(f)))];
+    if (refused.length) throw new EngineError('REFUSED', `bin ${name}: elements not allowed here: ${refused.join(', ')}`);
   }
 
   async removeBin(a: EngineArgs<'removeBin'>): Promise<EngineResult<'removeBin'>> {

@@ -111,7 +111,12 @@ export interface EngineOps {
      * the pad its delayed link waits for is unlinked at parse time and would be ghosted
      * instead ("Delayed linking failed", then not-linked).
      */
-    args: { pipeline: string; bin: string; description: string; ghostPads?: boolean };
+    /**
+     * `refuseFactories`: a regular expression (source text) of element factory names the
+     * bin may not hold; checked on every element the description made, nested bins and
+     * URI handlers included, before the bin joins a pipeline or changes state.
+     */
+    args: { pipeline: string; bin: string; description: string; ghostPads?: boolean; refuseFactories?: string };
     result: { pads: { sink: string[]; src: string[] }; ports: BinPort[] };
   };
   /** Quiesces, sets the bin to NULL and removes it (its links and request pads go with it). */
@@ -162,6 +167,8 @@ export type EngineErrorCode =
   | 'EXISTS'
   | 'LINK_FAILED'
   | 'STATE_CHANGE_FAILED'
+  /** A bin held an element of a factory its request refused (addBin `refuseFactories`). */
+  | 'REFUSED'
   | 'ENGINE_ERROR'
   /** Parent side: no answer within the request timeout. */
   | 'TIMEOUT'

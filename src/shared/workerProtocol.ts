@@ -92,6 +92,8 @@ export interface GStreamerFilterOptions {
   element: string;
   /** What the command processes; the other kind passes through. */
   media: 'AUDIO' | 'VIDEO';
+  /** Element factories the engine must refuse in the parsed command (a regular expression's source); absent when all are allowed. */
+  refuseFactories?: string;
 }
 
 /** ImageOverlayFilter and FaceOverlayFilter: where the image URIs they are given may be fetched from. */

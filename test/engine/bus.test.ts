@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { EngineError } from '../../src/engine/EngineError.ts';
@@ -93,6 +94,20 @@ test('bad input answers a clear error and the engine keeps serving', async () =>
   await fails(f.engine.request('link', { pipeline: 'bad', from: { bin: 'x' }, to: { bin: 'x' } }), 'BAD_REQUEST', /itself/);
   await fails(f.engine.request('setProperty', { pipeline: 'bad', bin: 'x', element: 'nope', name: 'x', value: 1 }), 'NO_SUCH_ELEMENT', /no element nope/);
   await fails(f.engine.request('keyframe', { pipeline: 'bad', bin: 'x', element: 'fakesrc0' }), 'ENGINE_ERROR', /force-key-unit/);
+  // refuseFactories: every element the parse made is checked, however it was written (a
+  // second chain after a named element, a nested bin, a URI made into its handler), and
+  // before anything in the bin runs: the file is never created.
+  const target = join(f.dir, 'must-not-exist');
+  const refuse = '^(?:filesrc|filesink)$|^(?:udp|multiudp)';
+  for (const description of [
+    `queue name=q filesink location=${target}`,
+    `queue ! bin.( filesink location=${target} )`,
+    `file://${target} ! fakesink`,
+    `queue ! udpsink host=127.0.0.1 port=9`,
+  ]) await fails(f.engine.request('addBin', { pipeline: 'bad', bin: 'r', description, refuseFactories: refuse }), 'REFUSED', /elements not allowed here: (filesink|filesrc|udpsink)/);
+  assert.equal(existsSync(target), false, 'the refused filesink never opened its file');
+  await fails(f.engine.request('addBin', { pipeline: 'bad', bin: 'r', description: 'fakesrc ! fakesink', refuseFactories: '(' }), 'BAD_REQUEST', /not a regular expression/);
+  await f.engine.request('addBin', { pipeline: 'bad', bin: 'r', description: 'queue ! videoflip', refuseFactories: refuse });
   // A port already taken: udpsrc reuse=false fails to bind, the bin is not kept.
   await f.engine.request('addBin', { pipeline: 'bad', bin: 'u1', description: 'udpsrc name=in port=0 reuse=false ! fakesink async=false' });
   const taken = (await f.engine.request('addBin', { pipeline: 'bad', bin: 'u2', description: 'udpsrc name=in port=0 reuse=false ! fakesink async=false' })).ports[0].port;
@@ -102,6 +117,6 @@ test('bad input answers a clear error and the engine keeps serving', async () =>
   const ping = await f.engine.request('ping', {});
   assert.equal(ping.pid, f.engine.pid);
   const s = await f.engine.request('stats', { pipeline: 'bad' });
-  assert.deepEqual(Object.keys(s.pipelines.bad.bins).sort(), ['u1', 'u2', 'x']);
+  assert.deepEqual(Object.keys(s.pipelines.bad.bins).sort(), ['r', 'u1', 'u2', 'x']);
   assert.equal(s.pipelines.bad.state, 'PLAYING');
 });

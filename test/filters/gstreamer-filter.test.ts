@@ -4,7 +4,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { until } from '../helpers/RemotePeers.ts';
@@ -56,6 +56,15 @@ test('a command that does not parse, and unsafe elements, are refused at create'
   const unsafe = await bed.c.request('create', { type: 'GStreamerFilter', constructorParams: { mediaPipeline: P, command: 'videoconvert ! filesink location=/tmp/x' }, sessionId: bed.sid });
   assert.equal(unsafe.error?.code, 40107);
   assert.match(String(unsafe.error?.message), /filesink/);
+  // Unsafe elements anywhere in the fragment, not only after a `!`: a second chain
+  // after a named element, a bin, a URI (gst-launch makes a file source of it).
+  const target = join(bed.dir, 'must-not-exist');
+  for (const command of [`videoflip name=f filesink location=${target} f.`, `videoflip ! bin.( filesink location=${target} )`, `file://${target} ! videoflip`]) {
+    const r = await bed.c.request('create', { type: 'GStreamerFilter', constructorParams: { mediaPipeline: P, command }, sessionId: bed.sid });
+    assert.equal(r.error?.code, 40107, command);
+    assert.match(String(r.error?.message), /filesink|file:\/\//, command);
+  }
+  assert.equal(existsSync(target), false, 'no file was created');
   const children = await invoke(P, 'getChildren') as unknown[];
   assert.equal(children.length, 0, 'nothing is left of the refused filters');
   await bed.value('release', { object: P });

@@ -1,6 +1,6 @@
 import { Filter } from './Filter.ts';
 import type { ObjectInit, Params } from '../../core/types.ts';
-import { checkCommand, detectFilterType, nameFirstElement, rewriteVideoflip, videoDirectionOf } from './gstCommand.ts';
+import { checkCommand, detectFilterType, nameFirstElement, rewriteVideoflip, unsafeFactoryPattern, videoDirectionOf } from './gstCommand.ts';
 
 /**
  * KMD `GStreamerFilter`: a gst-launch fragment as a filter (media node:
@@ -16,13 +16,15 @@ export class GStreamerFilter extends Filter {
     super(init);
     const command = String(params.command ?? '');
     const conf = init.settings.modules.GStreamerFilter ?? {};
-    checkCommand(command, conf.allowUnsafeElements === 'true');
+    const allowUnsafe = conf.allowUnsafeElements === 'true';
+    checkCommand(command, allowUnsafe);
     const type = String(params.filterType ?? 'AUTODETECT');
     const media = type === 'AUDIO' || type === 'VIDEO' ? type : detectFilterType(command);
     const named = nameFirstElement(rewriteVideoflip(command));
     this.#flip = /^\s*videoflip\b/.test(named.command);
     this.setProperty('command', command);
-    this.createMedia('GStreamerFilter', { command: named.command, element: named.element, media });
+    // The engine checks the parsed bin too: whatever this reading of the command missed.
+    this.createMedia('GStreamerFilter', { command: named.command, element: named.element, media, ...(allowUnsafe ? {} : { refuseFactories: unsafeFactoryPattern() }) });
   }
 
   async setElementProperty(p: Params): Promise<void> {

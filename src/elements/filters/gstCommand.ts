@@ -17,18 +17,63 @@ const UNSAFE_EXACT = new Set(['filesrc', 'filesink', 'fdsrc', 'fdsink', 'pipewir
 /** Elements that work on audio: AUTODETECT makes an audio filter of a command that starts with one. */
 const AUDIO_ELEMENT = /^(audio|volume|level|pitch|equalizer|scaletempo|speed|spectrum|opus|vorbis|lame|mpg123|alaw|mulaw|wavenc|wavparse|rg|removesilence|webrtcdsp|webrtcechoprobe|amr|faac|avenc_aac|voaacenc|capssetter)/;
 
-/** The element factory names a gst-launch fragment instantiates, in order. */
+/**
+ * gst-launch's tokens: quoted strings kept whole (quotes included), `!`, `(` and `)`
+ * on their own, everything else split on white space (gst-launch-1.0(1), "Pipeline
+ * description").
+ */
+function tokens(command: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let quote: string | undefined;
+  const flush = (): void => {
+    if (cur) out.push(cur);
+    cur = '';
+  };
+  for (const ch of command) {
+    if (quote) {
+      cur += ch;
+      if (ch === quote) quote = undefined;
+    } else if (ch === '"' || ch === "'") {
+      quote = ch;
+      cur += ch;
+    } else if (/\s/.test(ch)) flush();
+    else if (ch === '!' || ch === '(' || ch === ')') {
+      flush();
+      out.push(ch);
+    } else cur += ch;
+  }
+  flush();
+  return out;
+}
+
+/** `scheme://...`: gst-launch makes the URI's handler element (a file or network source) of such a word. */
+const URI = /^[a-z][a-z0-9+.-]*:\/\//i;
+
+/**
+ * Every element a gst-launch fragment instantiates, in order: each word that is not a
+ * property (`name=value`), a caps filter (`video/x-raw,...`) or a reference to a named
+ * element or its pad (`t.`, `t.src_0`), wherever it stands: after `!`, after another
+ * element's properties (a second chain: `a name=x filesink ... x.`), or as a bin's type
+ * (`bin.( ... )`). A URI word stands for its handler and is returned as written.
+ */
 export function commandElements(command: string): string[] {
   const out: string[] = [];
-  for (const part of splitOutsideQuotes(command, '!')) {
-    const words = part.trim().split(/\s+/).filter(Boolean);
-    for (const word of words) {
-      // A caps filter (`video/x-raw,...`), a property (`name=value`) or a reference to
-      // a named element (`t.`, `t.src_0`) is not an element of its own.
-      if (word.includes('=') || word.includes('/') || /^[\w-]+\.\S*$/.test(word) || word.startsWith('(')) continue;
+  const t = tokens(command);
+  for (let i = 0; i < t.length; i++) {
+    const word = t[i]!;
+    if (word === '!' || word === '(' || word === ')' || word.startsWith('"') || word.startsWith("'")) continue;
+    if (URI.test(word)) {
       out.push(word);
-      break;
+      continue;
     }
+    // `type.(`: a bin of factory `type` around what the brackets hold.
+    if (/^[\w-]+\.$/.test(word) && t[i + 1] === '(') {
+      out.push(word.slice(0, -1));
+      continue;
+    }
+    if (word.includes('=') || word.includes('/') || word.includes('.')) continue;
+    out.push(word);
   }
   return out;
 }
@@ -52,11 +97,20 @@ function splitOutsideQuotes(s: string, sep: string): string[] {
   return parts;
 }
 
+/**
+ * The unsafe factories as one regular expression (source text) for the engine, which
+ * checks every element of the parsed bin against it (addBin `refuseFactories`): what
+ * this module's reading of the command might miss, the engine's parse does not.
+ */
+export function unsafeFactoryPattern(): string {
+  return `^(?:${[...UNSAFE_EXACT].join('|')})$|${UNSAFE.source}`;
+}
+
 /** Refuses an empty command, and unsafe elements unless allowed. */
 export function checkCommand(command: string, allowUnsafe: boolean): void {
   if (!command.trim()) throw new KurentoError('MEDIA_OBJECT_ILLEGAL_PARAM_ERROR', 'GStreamerFilter: command is empty');
   if (allowUnsafe) return;
-  const bad = commandElements(command).filter((e) => UNSAFE_EXACT.has(e) || UNSAFE.test(e));
+  const bad = commandElements(command).filter((e) => URI.test(e) || UNSAFE_EXACT.has(e) || UNSAFE.test(e));
   if (bad.length) {
     throw new KurentoError('MEDIA_OBJECT_ILLEGAL_PARAM_ERROR',
       `GStreamerFilter: ${bad.join(', ')} may read or write files or open network connections, which this server does not allow in filters (GStreamerFilter.conf.ini allowUnsafeElements)`);

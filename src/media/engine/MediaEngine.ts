@@ -53,15 +53,18 @@ export class MediaEngine {
     return this.#pool;
   }
 
-  /** Adds a bin to `pipeline`'s engine pipeline (starting an engine process if none runs). */
-  async addBin(pipeline: string, bin: string, description: string, listener: BinListener): Promise<EngineBin> {
+  /**
+   * Adds a bin to `pipeline`'s engine pipeline (starting an engine process if none
+   * runs). `refuseFactories`: element factories the bin may not hold (addBin's check).
+   */
+  async addBin(pipeline: string, bin: string, description: string, listener: BinListener, refuseFactories?: string): Promise<EngineBin> {
     if (this.#closed) throw new Error('the media engine is closed');
     const engine = await this.#poolNow().acquire(pipeline);
     this.#wire(engine);
     const key = `${pipeline}/${bin}`;
     this.#listeners.set(key, listener);
     try {
-      const result = await engine.request('addBin', { pipeline, bin, description });
+      const result = await engine.request('addBin', { pipeline, bin, description, ...(refuseFactories === undefined ? {} : { refuseFactories }) });
       return new EngineBin(engine, pipeline, bin, result, () => this.#listeners.delete(key));
     } catch (err) {
       this.#listeners.delete(key);

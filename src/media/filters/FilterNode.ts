@@ -24,6 +24,8 @@ export interface FilterCore {
   readonly fragment: string;
   /** A branch fed by the raw input before the fragment (analysis at a reduced rate, ending in a sink). */
   readonly inputBranch?: string;
+  /** Element factories the engine must refuse in the bin (an application's fragment: GStreamerFilter). */
+  readonly refuseFactories?: string;
 }
 
 let bins = 0;
@@ -95,13 +97,13 @@ export abstract class FilterNode extends MediaNode {
   }
 
   async #buildCore(): Promise<EngineBin> {
-    const { fragment, inputBranch } = this.core();
+    const { fragment, inputBranch, refuseFactories } = this.core();
     const convert = this.media === 'VIDEO' ? 'videoconvert' : 'audioconvert ! audioresample';
     const split = inputBranch ? ' ! tee name=split allow-not-linked=true ! queue max-size-buffers=3 leaky=downstream' : '';
     const description = `queue name=fin max-size-buffers=3 max-size-bytes=0 max-size-time=0 leaky=downstream ! ${convert}${split} ! ${fragment} ! ${convert} ! tee name=t allow-not-linked=true` +
       (inputBranch ? ` split. ! ${inputBranch}` : '');
     try {
-      const bin = await this.engine.engine.addBin(this.engine.pipeline, `filter-${++bins}-${shortId(this.id)}`, description, this.#listener((e) => this.onCoreEvent(e)));
+      const bin = await this.engine.engine.addBin(this.engine.pipeline, `filter-${++bins}-${shortId(this.id)}`, description, this.#listener((e) => this.onCoreEvent(e)), refuseFactories);
       if (this.#closedNow) {
         await bin.remove();
         throw new KurentoError('MEDIA_OBJECT_NOT_FOUND', `${this.kind} ${this.id} was released`);

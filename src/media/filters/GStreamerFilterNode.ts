@@ -12,15 +12,17 @@ import { FilterNode, type FilterCore } from './FilterNode.ts';
 export class GStreamerFilterNode extends FilterNode {
   readonly #command: string;
   readonly #element: string;
+  readonly #refuse: string | undefined;
 
   constructor(id: string, emit: EmitFn, options: GStreamerFilterOptions, engine: NodeEngine) {
     super(id, emit, 'GStreamerFilter', engine, options.media);
     this.#command = options.command;
     this.#element = options.element;
+    this.#refuse = options.refuseFactories;
   }
 
   protected core(): FilterCore {
-    return { fragment: this.#command };
+    return { fragment: this.#command, ...(this.#refuse === undefined ? {} : { refuseFactories: this.#refuse }) };
   }
 
   protected override operations(): NodeOpHandlers<'GStreamerFilter'> {

@@ -46,7 +46,11 @@ test('videoflip method=horizontal-flip mirrors the picture; setElementProperty(m
   assert.ok(straight.straight > 0.9 && straight.mirrored < 0.7, `after method=none: ${JSON.stringify(straight)}`);
   const bad = await bed.request(flip, 'setElementProperty', { propertyName: 'nosuchproperty', propertyValue: '1' });
   assert.equal(bad.error?.code, 40107);
-  // The stream keeps flowing after the refused call.
+  // A property naming a file is refused like the unsafe elements (GStreamerFilter.conf.ini).
+  const file = await bed.request(flip, 'setElementProperty', { propertyName: 'location', propertyValue: '/tmp/x' });
+  assert.equal(file.error?.code, 40107);
+  assert.match(String(file.error?.message), /location may name a file/);
+  // The stream keeps flowing after the refused calls.
   await frameAfter(grab, 3);
   grab.stop();
   await bed.value('release', { object: P });

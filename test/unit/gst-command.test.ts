@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkCommand, commandElements, detectFilterType, nameFirstElement, unsafeFactoryPattern } from '../../src/elements/filters/gstCommand.ts';
+import { checkCommand, commandElements, detectFilterType, nameFirstElement, unsafeFactoryPattern, unsafeProperty } from '../../src/elements/filters/gstCommand.ts';
 import { KurentoError } from '../../src/shared/KurentoError.ts';
 
 test('every element of a fragment: after !, in a second chain, as a bin type, as a URI', () => {
@@ -25,8 +25,13 @@ test('checkCommand refuses unsafe elements wherever they stand, and URIs; allows
   refused('queue ! bin.( tcpserversink port=9 )', /tcpserversink/);
   refused('https://example.org/x.png ! queue', /https:\/\//);
   refused('   ', /empty/);
+  refused('vp8enc multipass-mode=first-pass multipass-cache-file=/etc/x ! vp8dec', /multipass-cache-file/);
+  refused('gdkpixbufoverlay location=/root/secret.png', /location/);
+  refused('videoflip f::location=/x', /location/);
   checkCommand('videoflip name=f filesink location=/tmp/x f.', true);
   checkCommand('videoflip video-direction=horiz ! gamma gamma=2', false);
+  checkCommand('capsfilter caps="video/x-raw, format=(string)I420" ! textoverlay text="path=/x" font-desc="Sans 24"', false);
+  assert.ok(unsafeProperty('location') && unsafeProperty('multipass-cache-file') && unsafeProperty('device') && !unsafeProperty('video-direction') && !unsafeProperty('profile'));
 });
 
 test('the engine pattern names the same factories; filter type and first element unchanged', () => {

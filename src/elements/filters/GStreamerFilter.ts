@@ -1,6 +1,7 @@
 import { Filter } from './Filter.ts';
+import { KurentoError } from '../../shared/KurentoError.ts';
 import type { ObjectInit, Params } from '../../core/types.ts';
-import { checkCommand, detectFilterType, nameFirstElement, rewriteVideoflip, unsafeFactoryPattern, videoDirectionOf } from './gstCommand.ts';
+import { checkCommand, detectFilterType, nameFirstElement, rewriteVideoflip, unsafeFactoryPattern, unsafeProperty, videoDirectionOf } from './gstCommand.ts';
 
 /**
  * KMD `GStreamerFilter`: a gst-launch fragment as a filter (media node:
@@ -11,12 +12,14 @@ import { checkCommand, detectFilterType, nameFirstElement, rewriteVideoflip, uns
  */
 export class GStreamerFilter extends Filter {
   readonly #flip: boolean;
+  readonly #allowUnsafe: boolean;
 
   constructor(init: ObjectInit, params: Params) {
     super(init);
     const command = String(params.command ?? '');
     const conf = init.settings.modules.GStreamerFilter ?? {};
     const allowUnsafe = conf.allowUnsafeElements === 'true';
+    this.#allowUnsafe = allowUnsafe;
     checkCommand(command, allowUnsafe);
     const type = String(params.filterType ?? 'AUTODETECT');
     const media = type === 'AUDIO' || type === 'VIDEO' ? type : detectFilterType(command);
@@ -30,6 +33,10 @@ export class GStreamerFilter extends Filter {
   async setElementProperty(p: Params): Promise<void> {
     let name = String(p.propertyName);
     let value = String(p.propertyValue);
+    if (!this.#allowUnsafe && unsafeProperty(name)) {
+      throw new KurentoError('MEDIA_OBJECT_ILLEGAL_PARAM_ERROR',
+        `GStreamerFilter: ${name} may name a file, device or URL, which this server does not allow in filters (GStreamerFilter.conf.ini allowUnsafeElements)`);
+    }
     if (this.#flip && name === 'method') {
       const n = videoDirectionOf(value);
       if (n !== undefined) {

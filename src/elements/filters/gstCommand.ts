@@ -106,11 +106,34 @@ export function unsafeFactoryPattern(): string {
   return `^(?:${[...UNSAFE_EXACT].join('|')})$|${UNSAFE.source}`;
 }
 
+/**
+ * Properties that name a file, a device or a URI on otherwise harmless elements
+ * (vp8enc and x264enc `multipass-cache-file` write one, gdkpixbufoverlay `location`
+ * reads one): refused with the unsafe elements, in the command and in
+ * setElementProperty.
+ */
+const UNSAFE_PROPERTY = /(?:^|-)(?:location|file|filename|uri|device|path|dir|directory)$/;
+
+/** The property names a fragment sets (`key=value`, `child::key=value`), outside quotes and caps. */
+function commandProperties(command: string): string[] {
+  return tokens(command)
+    .filter((w) => !w.startsWith('"') && !w.startsWith("'") && /^[\w:-]+=/.test(w) && !w.slice(0, w.indexOf('=')).includes('/'))
+    .map((w) => w.slice(0, w.indexOf('=')).split('::').pop()!);
+}
+
+/** Whether setting `name` may read or write a file or reach a device or URL (see UNSAFE_PROPERTY). */
+export function unsafeProperty(name: string): boolean {
+  return UNSAFE_PROPERTY.test(name.split('::').pop()!.trim());
+}
+
 /** Refuses an empty command, and unsafe elements unless allowed. */
 export function checkCommand(command: string, allowUnsafe: boolean): void {
   if (!command.trim()) throw new KurentoError('MEDIA_OBJECT_ILLEGAL_PARAM_ERROR', 'GStreamerFilter: command is empty');
   if (allowUnsafe) return;
-  const bad = commandElements(command).filter((e) => URI.test(e) || UNSAFE_EXACT.has(e) || UNSAFE.test(e));
+  const bad = [
+    ...commandElements(command).filter((e) => URI.test(e) || UNSAFE_EXACT.has(e) || UNSAFE.test(e)),
+    ...commandProperties(command).filter(unsafeProperty).map((p) => `the property ${p}`),
+  ];
   if (bad.length) {
     throw new KurentoError('MEDIA_OBJECT_ILLEGAL_PARAM_ERROR',
       `GStreamerFilter: ${bad.join(', ')} may read or write files or open network connections, which this server does not allow in filters (GStreamerFilter.conf.ini allowUnsafeElements)`);

@@ -3,7 +3,7 @@ import { MediaObject } from './MediaObject.ts';
 import { DEFAULT_DESCRIPTION, ElementConnection, MEDIA_TYPES, type MediaType } from './ElementConnection.ts';
 import { renderDot } from './renderDot.ts';
 import type { Params } from './types.ts';
-import type { EventMessage } from '../shared/workerProtocol.ts';
+import type { EventMessage, NodeKind, NodeOptions } from '../shared/workerProtocol.ts';
 
 export type { FlowState } from '../shared/workerProtocol.ts';
 import type { FlowState } from '../shared/workerProtocol.ts';
@@ -18,6 +18,9 @@ import type { FlowState } from '../shared/workerProtocol.ts';
  *   `ElementDisconnected`; elements of two pipelines cannot be connected (40004).
  * The media plane hooks in through `connectionAdded`/`connectionRemoved`.
  */
+/** The MediaElement properties that bound the engine encoders around an element (KMD core). */
+const ENCODER_BITRATES = ['encoderBitrate', 'minEncoderBitrate', 'maxEncoderBitrate'] as const;
+
 export class MediaElement extends MediaObject {
   /** Connections where this element is the source, in creation order. */
   readonly #sinkConnections = new Set<ElementConnection>();
@@ -29,6 +32,30 @@ export class MediaElement extends MediaObject {
   readonly #transcoding = new Map<MediaType, boolean>();
 
   // ---- media plane -------------------------------------------------------------
+
+  /**
+   * The element's media node, with the encoder bitrates MediaElement.conf.ini sets for
+   * every element (Kurento's file and keys), as if the application had set them.
+   */
+  protected override createMedia<K extends NodeKind>(kind: K, options: NodeOptions<K>): void {
+    super.createMedia(kind, options);
+    const conf = this.settings.modules.MediaElement ?? {};
+    for (const name of ENCODER_BITRATES) {
+      const v = Number(conf[name]);
+      if (conf[name] !== undefined && Number.isFinite(v) && v >= 0 && this.getProperty(name) === undefined) this.setProperty(name, Math.round(v));
+    }
+  }
+
+  /**
+   * encoderBitrate, minEncoderBitrate and maxEncoderBitrate (KMD MediaElement) go to the
+   * media node: the engine encoders that make this element's output, or feed it, read
+   * them (encoderBounds).
+   */
+  protected override propertyChanged(name: string, value: unknown): void {
+    const bitrate = ENCODER_BITRATES.find((n) => n === name);
+    if (bitrate) this.mediaPost('setEncoderBitrate', { name: bitrate, bps: Number(value) || 0 });
+    super.propertyChanged(name, value);
+  }
 
   /** An event raised by this element's media node (canonical Kurento name). */
   override mediaEvent(event: EventMessage): void {

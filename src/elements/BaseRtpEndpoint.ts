@@ -6,7 +6,7 @@ import { DEFAULT_BANDWIDTH } from '../shared/bandwidth.ts';
 /** Properties whose value the media node applies (bitrate limits, MTU, REMB), Kurento names. */
 const MEDIA_PROPERTIES = new Set([
   'minVideoRecvBandwidth', 'minVideoSendBandwidth', 'maxVideoSendBandwidth', 'maxVideoRecvBandwidth',
-  'maxAudioRecvBandwidth', 'mtu', 'rembParams', 'minEncoderBitrate', 'maxEncoderBitrate', 'encoderBitrate',
+  'maxAudioRecvBandwidth', 'mtu', 'rembParams',
 ]);
 
 /** What getters answer before a bitrate property is set: the media node's own defaults. */
@@ -50,6 +50,7 @@ export class BaseRtpEndpoint extends SdpEndpoint {
 
   protected override propertyChanged(name: string, value: unknown): void {
     if (MEDIA_PROPERTIES.has(name)) this.mediaPost('setProperty', { name, value: value as Wire });
+    super.propertyChanged(name, value);
   }
 
   override mediaEvent(event: EventMessage): void {

@@ -85,6 +85,9 @@ export interface HttpPostEndpointOptions {
 /** KMD VideoInfo (times in ms). */
 export type VideoInfo = { isSeekable: boolean; seekableInit: number; seekableEnd: number; duration: number };
 
+/** The MediaElement properties that bound an engine encoder's bitrate (KMD core). */
+export type EncoderBitrateName = 'encoderBitrate' | 'minEncoderBitrate' | 'maxEncoderBitrate';
+
 export interface GStreamerFilterOptions {
   /** The gst-launch fragment, already checked and adjusted by the control plane. */
   command: string;
@@ -226,6 +229,8 @@ export interface MediaOps {
   unsetBackground: { args: Empty; result: null };
   /** MediaElement.setVideoFormat/setAudioFormat: the codec this node's input must have (null: any it accepts). */
   setFormat: { args: { kind: 'AUDIO' | 'VIDEO'; codec: string | null }; result: null };
+  /** MediaElement encoderBitrate / minEncoderBitrate / maxEncoderBitrate (bps; KMD: 0 = unset for min and max). */
+  setEncoderBitrate: { args: { name: EncoderBitrateName; bps: number }; result: null };
   /** PointerDetectorFilter (KMD pointerdetector): a PointerDetectorWindowMediaParam. */
   addWindow: { args: { window: Wire }; result: null };
   removeWindow: { args: { windowId: string }; result: null };
@@ -250,16 +255,18 @@ export type OpName = keyof MediaOps;
 export type OpArgs<O extends OpName> = MediaOps[O]['args'];
 export type OpResult<O extends OpName> = MediaOps[O]['result'];
 
+/** What every media element's node answers (MediaNode.operations). */
+type BaseOps = 'getStats' | 'setFormat' | 'setEncoderBitrate';
 type SdpOps = 'processOffer' | 'generateOffer' | 'processAnswer' | 'requestKeyframe' | 'setProperty';
 
 /** Every kind of media node: its options and the operations it answers. */
 export interface NodeKinds {
-  PassThrough: { options: Empty; ops: 'getStats' | 'setFormat' };
-  WebRtcEndpoint: { options: WebRtcEndpointOptions; ops: 'getStats' | 'setFormat' | SdpOps | 'gatherCandidates' | 'addIceCandidate' | 'createDataChannel' | 'closeDataChannel' | 'setIce' | 'restartIce' };
-  RtpEndpoint: { options: RtpEndpointOptions; ops: 'getStats' | 'setFormat' | SdpOps };
-  RecorderEndpoint: { options: RecorderEndpointOptions; ops: 'getStats' | 'setFormat' | 'record' | 'pause' | 'stop' | 'stopAndWait' };
-  PlayerEndpoint: { options: PlayerEndpointOptions; ops: 'getStats' | 'setFormat' | 'play' | 'pause' | 'stop' | 'getVideoInfo' | 'getPosition' | 'setPosition' | 'getElementGstreamerDot' };
-  HttpPostEndpoint: { options: HttpPostEndpointOptions; ops: 'getStats' | 'setFormat' | 'beginUpload' | 'endUpload' | 'getElementGstreamerDot' };
+  PassThrough: { options: Empty; ops: BaseOps };
+  WebRtcEndpoint: { options: WebRtcEndpointOptions; ops: BaseOps | SdpOps | 'gatherCandidates' | 'addIceCandidate' | 'createDataChannel' | 'closeDataChannel' | 'setIce' | 'restartIce' };
+  RtpEndpoint: { options: RtpEndpointOptions; ops: BaseOps | SdpOps };
+  RecorderEndpoint: { options: RecorderEndpointOptions; ops: BaseOps | 'record' | 'pause' | 'stop' | 'stopAndWait' };
+  PlayerEndpoint: { options: PlayerEndpointOptions; ops: BaseOps | 'play' | 'pause' | 'stop' | 'getVideoInfo' | 'getPosition' | 'setPosition' | 'getElementGstreamerDot' };
+  HttpPostEndpoint: { options: HttpPostEndpointOptions; ops: BaseOps | 'beginUpload' | 'endUpload' | 'getElementGstreamerDot' };
   GStreamerFilter: { options: GStreamerFilterOptions; ops: FilterOps | 'setElementProperty' };
   ImageOverlayFilter: { options: OverlayFilterOptions; ops: FilterOps | 'addImage' | 'removeImage' };
   FaceOverlayFilter: { options: OverlayFilterOptions; ops: FilterOps | 'setOverlayedImage' | 'unsetOverlayedImage' };
@@ -274,13 +281,13 @@ export interface NodeKinds {
   KmsDetectFaces: { options: Empty; ops: FilterOps };
   KmsShowFaces: { options: Empty; ops: FilterOps };
   /** A hub's port: its `hub` is the object id of the hub node it belongs to. */
-  HubPort: { options: { hub: string }; ops: 'getStats' | 'setFormat' };
-  DispatcherOneToMany: { options: Empty; ops: 'getStats' | 'setFormat' | 'setSource' };
-  Dispatcher: { options: Empty; ops: 'getStats' | 'setFormat' | 'routePorts' };
+  HubPort: { options: { hub: string }; ops: BaseOps };
+  DispatcherOneToMany: { options: Empty; ops: BaseOps | 'setSource' };
+  Dispatcher: { options: Empty; ops: BaseOps | 'routePorts' };
   /** KMD Composite: the mixed picture's size and rate. */
-  Composite: { options: { width: number; height: number; framerate: number }; ops: 'getStats' | 'setFormat' };
-  AlphaBlending: { options: Empty; ops: 'getStats' | 'setFormat' | 'setMaster' | 'setPortProperties' };
-  Mixer: { options: Empty; ops: 'getStats' | 'setFormat' | 'routePorts' };
+  Composite: { options: { width: number; height: number; framerate: number }; ops: BaseOps };
+  AlphaBlending: { options: Empty; ops: BaseOps | 'setMaster' | 'setPortProperties' };
+  Mixer: { options: Empty; ops: BaseOps | 'routePorts' };
   /**
    * The two ends of a pipe (issue 14 item 6, mediasoup's pipeToRouter): no KMD class
    * owns them. When a MediaPipeline spreads over several workers, a source's media is
@@ -298,7 +305,7 @@ export interface PipeOptions {
 }
 
 /** What every filter node answers. */
-type FilterOps = 'getStats' | 'setFormat' | 'ready';
+type FilterOps = BaseOps | 'ready';
 
 export type NodeKind = keyof NodeKinds;
 export type NodeOptions<K extends NodeKind> = NodeKinds[K]['options'];

@@ -10,6 +10,8 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { startFluo, RpcClient, sleep } from '../helpers/fluo.ts';
 import { RemotePeers, until, type RemotePeer } from '../helpers/RemotePeers.ts';
 import { probe, decodeErrors } from '../helpers/probe.ts';
@@ -97,6 +99,15 @@ async function audioIn(rec: string): Promise<number> {
   return Number(stats[rec]?.audioPacketsIn ?? 0);
 }
 
+/** A file's video bitrate: its video packets' bytes over the stream's span, bps (ffprobe). */
+async function videoBitrate(path: string): Promise<number> {
+  const { stdout } = await promisify(execFile)('ffprobe', ['-v', 'error', '-select_streams', 'v', '-show_entries', 'packet=size,pts_time', '-of', 'csv=p=0', path], { maxBuffer: 16 << 20 });
+  const rows = stdout.trim().split('\n').map((l) => l.split(',').map(Number) as [number, number]);
+  const times = rows.map((r) => r[0]).filter(Number.isFinite);
+  const bytes = rows.reduce((n, r) => n + (r[1] || 0), 0);
+  return (bytes * 8) / Math.max(0.5, Math.max(...times) - Math.min(...times));
+}
+
 function assertDuration(actual: number, expected: number, what: string): void {
   assert.ok(Math.abs(actual - expected) <= expected * 0.05, `${what}: duration ${actual.toFixed(2)} s, recorded ${expected.toFixed(2)} s`);
 }
@@ -130,6 +141,22 @@ test('MP4: VP8 is transcoded to H.264 for the container, Opus passes through', a
   assert.ok(v!.frames >= 0.95 * r.viewerFrames, `${v!.frames} frames in the file, ${r.viewerFrames} decoded by a viewer meanwhile`);
   assert.deepEqual(await decodeErrors(file), []);
   assert.equal(await invoke(r.rec, 'isMediaTranscoding', { mediaType: 'VIDEO' }), true);
+  // encoderBitrate on the recorder (KMD MediaElement: "most useful for RecorderEndpoint
+  // ... when media is being transcoded") sets the encoder's bitrate, before media flows.
+  await value('release', { object: r.rec });
+  const lowFile = join(dir, 'call-80k.mp4');
+  const low = await create('RecorderEndpoint', { mediaPipeline: k.P, uri: pathToFileURL(lowFile).href, mediaProfile: 'MP4_VIDEO_ONLY' });
+  await invoke(low, 'setEncoderBitrate', { encoderBitrate: 80_000 });
+  assert.equal(await invoke(low, 'getEncoderBitrate'), 80_000);
+  await subscribe(low, 'Recording');
+  await invoke(k.pubEp, 'connect', { sink: low, mediaType: 'VIDEO' });
+  await invoke(low, 'record');
+  await until(() => eventsOf(low, 'Recording').length > 0, 10_000, 'Recording (80 kbps)');
+  await sleep(3000);
+  await invoke(low, 'stopAndWait');
+  const [base, reduced] = [await videoBitrate(file), await videoBitrate(lowFile)];
+  console.log(`# H.264 in the recordings: ${Math.round(base / 1000)} kbps by default, ${Math.round(reduced / 1000)} kbps with encoderBitrate 80000`);
+  assert.ok(reduced < 80_000 * 1.6 && reduced < base * 0.8, `encoderBitrate 80000: ${Math.round(reduced)} bps, by default ${Math.round(base)} bps`);
   await hangUp(k);
 });
 

@@ -159,3 +159,22 @@ test('dumpGstreamerDot writes each object\'s DOT into GST_DEBUG_DUMP_DOT_DIR, an
     await c.ok('release', { object: P, sessionId: sid });
   }
 });
+
+test('MediaElement.conf.ini encoder bitrates are every new element\'s, as if the application set them', async () => {
+  const own = await startFluo((conf) => ({ ...conf, modules: { ...conf.modules, MediaElement: { ...conf.modules.MediaElement, encoderBitrate: '123000', maxEncoderBitrate: '900000' } } }));
+  const rc = await RpcClient.open(own.url);
+  try {
+    const s = (await rc.ok('connect')).sessionId!;
+    const v = async (method: string, params: Record<string, unknown>) => (await rc.ok(method, { ...params, sessionId: s })).value;
+    const P = await v('create', { type: 'MediaPipeline' }) as string;
+    const el = await v('create', { type: 'PassThrough', constructorParams: { mediaPipeline: P } }) as string;
+    assert.equal(await v('invoke', { object: el, operation: 'getEncoderBitrate' }), 123000);
+    assert.equal(await v('invoke', { object: el, operation: 'getMaxEncoderBitrate' }), 900000);
+    await v('invoke', { object: el, operation: 'setEncoderBitrate', operationParams: { encoderBitrate: 250000 } });
+    assert.equal(await v('invoke', { object: el, operation: 'getEncoderBitrate' }), 250000, 'the application overrides the file');
+    await v('release', { object: P });
+  } finally {
+    await rc.close();
+    await own.stop();
+  }
+});

@@ -9,6 +9,8 @@ import type { BinListener } from '../engine/MediaEngine.ts';
 import type { EngineEvent } from '../../engine/protocol.ts';
 import type { NodeKind, OpHandlers } from '../../shared/workerProtocol.ts';
 import { KurentoError } from '../../shared/KurentoError.ts';
+import { DEFAULT_VIDEO_BOUNDS } from '../transcode/EncoderControl.ts';
+import { encoderBounds } from '../transcode/encoderBounds.ts';
 import { FilterOutput } from './FilterOutput.ts';
 import { FilterInput } from './FilterInput.ts';
 import { chooseOutputFormat, filterFormats } from './outputFormats.ts';
@@ -80,7 +82,7 @@ export abstract class FilterNode extends MediaNode {
   }
 
   /** `ready`, every filter's: the control half's create waits for it (Filter.ready). */
-  protected override operations(): OpHandlers<'getStats' | 'setFormat' | 'ready'> {
+  protected override operations(): OpHandlers<'getStats' | 'setFormat' | 'setEncoderBitrate' | 'ready'> {
     return {
       ...super.operations(),
       ready: async () => {
@@ -283,7 +285,9 @@ export abstract class FilterNode extends MediaNode {
         existing.keyframe();
         continue;
       }
-      const output = new FilterOutput(this.media, format);
+      // This filter's encoder settings, and those of the sinks this output feeds.
+      const output = new FilterOutput(this.media, format, () => encoderBounds(this.encoderBitrates,
+        this.outputs[this.media].filter((e) => this.#assigned.get(e) === key).map((e) => e.sink.encoderBitrates), DEFAULT_VIDEO_BOUNDS));
       this.#outputs.set(key, output);
       this.#serial(() => output.start(this.engine.engine, this.engine.pipeline, `filter-${++bins}-out-${shortId(this.id)}`, core, (buf) => this.#fromOutput(output, buf), this.#listener(() => undefined)));
     }

@@ -4,6 +4,7 @@ import type { EngineBin } from '../engine/EngineBin.ts';
 import type { MediaEngine, BinListener } from '../engine/MediaEngine.ts';
 import { RtpBridge } from '../engine/RtpBridge.ts';
 import { EncoderControl, START_BITRATE } from '../transcode/EncoderControl.ts';
+import type { EncoderBounds } from '../transcode/encoderBounds.ts';
 import { encoderDescription, ENGINE_PT, type Kind } from '../transcode/formats.ts';
 
 /**
@@ -20,10 +21,11 @@ export class FilterOutput {
   #bin: EngineBin | undefined;
   #closed = false;
 
-  constructor(kind: Kind, format: RtpCodecInfo) {
+  /** `bounds`: what the element whose output this is, and its sinks, set (encoderBounds). */
+  constructor(kind: Kind, format: RtpCodecInfo, bounds?: () => EncoderBounds) {
     this.#kind = kind;
     this.format = format;
-    this.#encoder = new EncoderControl(kind, format);
+    this.#encoder = new EncoderControl(kind, format, bounds);
   }
 
   /** The encoder bin's description: raw media in, RTP of `format` out to `port` (bench/hubs.ts runs it in gst-launch too). */
@@ -46,7 +48,7 @@ export class FilterOutput {
     const bridge = await RtpBridge.open(onPacket);
     this.#bridge = bridge;
     if (this.#closed) return bridge.close();
-    const bin = await engine.addBin(pipeline, name, FilterOutput.description(this.#kind, this.format, bridge.port, this.#encoder.bitrate), listener);
+    const bin = await engine.addBin(pipeline, name, FilterOutput.description(this.#kind, this.format, bridge.port, this.#encoder.startBitrate()), listener);
     this.#bin = bin;
     if (this.#closed) return void (await bin.remove());
     this.#encoder.bin = bin;

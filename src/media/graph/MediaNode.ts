@@ -4,6 +4,7 @@ import type { EmitFn, MediaKind, NodeKind, OpArgs, OpHandlers, OpName, OpResult,
 import type { DataMessage, MediaPacket, RtpCodecInfo } from './MediaPacket.ts';
 import type { Edge } from './Edge.ts';
 import { LatencyMeter } from './LatencyMeter.ts';
+import type { EncoderBitrates } from '../transcode/encoderBounds.ts';
 
 export type { EmitFn } from '../../shared/workerProtocol.ts';
 
@@ -175,9 +176,22 @@ export class MediaNode {
 
   // ---- operations ----------------------------------------------------------------
 
+  /**
+   * This element's encoder bitrate properties (KMD MediaElement), read by the encoders
+   * that make its output or feed it (EncoderControl, encoderBounds).
+   */
+  readonly encoderBitrates: EncoderBitrates = { minEncoderBitrate: 0, maxEncoderBitrate: 0 };
+
   /** This node's operations, by name, typed by the protocol table (workerProtocol.ts). */
-  protected operations(): OpHandlers<'getStats' | 'setFormat'> {
+  protected operations(): OpHandlers<'getStats' | 'setFormat' | 'setEncoderBitrate'> {
     return {
+      setEncoderBitrate: (a: OpArgs<'setEncoderBitrate'>) => {
+        // KMD int; a negative figure means no bound, as 0 does.
+        const bps = Math.max(0, Math.round(a.bps) || 0);
+        if (a.name === 'encoderBitrate') this.encoderBitrates.encoderBitrate = bps || undefined;
+        else this.encoderBitrates[a.name] = bps;
+        return null;
+      },
       getStats: (a: OpArgs<'getStats'>) => ({ [this.id]: this.elementStats(a.mediaType ?? null) }),
       setFormat: (a: OpArgs<'setFormat'>) => {
         if (a.codec) this.#forced[a.kind] = a.codec;

@@ -3,7 +3,7 @@ import type { NodeOpHandlers, OfferOptions, StatsMap, Wire } from '../../shared/
 import { mediaCounters } from '../worker/mediaCounters.ts';
 
 /** The operations every SdpEndpoint node answers (the protocol table's SdpOps). */
-type SdpHandlers = Pick<NodeOpHandlers<'RtpEndpoint'>, 'getStats' | 'setFormat' | 'processOffer' | 'generateOffer' | 'processAnswer' | 'requestKeyframe'>;
+type SdpHandlers = Pick<NodeOpHandlers<'RtpEndpoint'>, 'getStats' | 'setFormat' | 'setEncoderBitrate' | 'processOffer' | 'generateOffer' | 'processAnswer' | 'requestKeyframe'>;
 
 /** Minimum time between two keyframe requests sent to a peer (coalesces many sinks). */
 export const KEYFRAME_INTERVAL_MS = 300;

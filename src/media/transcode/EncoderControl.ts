@@ -3,6 +3,7 @@ import type { RtpCodecInfo } from '../graph/MediaPacket.ts';
 import type { EngineBin } from '../engine/EngineBin.ts';
 import { KEYFRAME_INTERVAL_MS } from '../sdp/SdpEndpointNode.ts';
 import { bitrateProperty, type Kind } from './formats.ts';
+import type { EncoderBounds } from './encoderBounds.ts';
 
 /** Start bitrates before any sink reports what it can take (bit/s). */
 export const START_BITRATE: Record<Kind, number> = { VIDEO: 500_000, AUDIO: 32_000 };
@@ -10,25 +11,40 @@ export const START_BITRATE: Record<Kind, number> = { VIDEO: 500_000, AUDIO: 32_0
 const MIN_VIDEO_BPS = 30_000;
 const MAX_VIDEO_BPS = 2_500_000;
 
+/** A video encoder's bounds when no element sets any (encoderBounds' fallback). */
+export const DEFAULT_VIDEO_BOUNDS: EncoderBounds = { start: START_BITRATE.VIDEO, min: MIN_VIDEO_BPS, max: MAX_VIDEO_BPS };
+
 /**
  * The feedback of an engine encoder (named `enc` in its bin) shared by several sinks,
  * as a Transcoder's and a filter's or hub's outputs have: their keyframe requests force
  * a key unit (at most one per KEYFRAME_INTERVAL_MS), and their REMB estimates set the
- * bitrate, the lowest winning since one encoder serves them all.
+ * bitrate, the lowest winning since one encoder serves them all. A video encoder
+ * starts at, and REMB moves it within, the bounds the elements around it set
+ * (`bounds`: encoderBitrate, minEncoderBitrate, maxEncoderBitrate; encoderBounds),
+ * read when the encoder starts and at each retarget, so a setting made before the
+ * media flows counts, as the KMD says.
  */
 export class EncoderControl {
   readonly #kind: Kind;
   readonly #format: RtpCodecInfo;
   readonly #rates = new Map<MediaNode, number>();
+  readonly #bounds: () => EncoderBounds;
   #bitrate: number;
   #lastKeyframe = -Infinity;
   /** The encoder's bin, once added. */
   bin: EngineBin | undefined;
 
-  constructor(kind: Kind, format: RtpCodecInfo) {
+  constructor(kind: Kind, format: RtpCodecInfo, bounds: () => EncoderBounds = () => DEFAULT_VIDEO_BOUNDS) {
     this.#kind = kind;
     this.#format = format;
+    this.#bounds = bounds;
     this.#bitrate = START_BITRATE[kind];
+  }
+
+  /** The bitrate to start the encoder at (bit/s), from the bounds in force now. */
+  startBitrate(): number {
+    if (this.#kind === 'VIDEO') this.#bitrate = this.#bounds().start;
+    return this.#bitrate;
   }
 
   /** The bitrate the encoder was last set to (bit/s); the start bitrate before any REMB. */
@@ -53,12 +69,20 @@ export class EncoderControl {
 
   /** A sink left: its estimate no longer counts. */
   forget(sink: MediaNode): void {
-    if (this.#rates.delete(sink)) this.#retarget();
+    this.#rates.delete(sink);
+    this.refresh();
+  }
+
+  /** The elements around the encoder changed (a sink came or went): their bounds apply now. */
+  refresh(): void {
+    this.#retarget();
   }
 
   #retarget(): void {
-    if (this.#rates.size === 0) return;
-    const target = Math.min(MAX_VIDEO_BPS, Math.max(MIN_VIDEO_BPS, Math.min(...this.#rates.values())));
+    if (this.#kind !== 'VIDEO') return;
+    const { start, min, max } = this.#bounds();
+    // Before any REMB the target is the start bitrate the elements set.
+    const target = this.#rates.size ? Math.min(max, Math.max(min, Math.min(...this.#rates.values()))) : start;
     const prop = bitrateProperty(this.#kind, this.#format);
     // Small changes are not worth an encoder reconfiguration (REMB moves every 500 ms).
     if (!prop || !this.bin || Math.abs(target - this.#bitrate) < this.#bitrate * 0.1) return;

@@ -6,7 +6,8 @@ import { startsKeyframe } from '../graph/keyframes.ts';
 import type { MediaEngine } from '../engine/MediaEngine.ts';
 import type { EngineBin } from '../engine/EngineBin.ts';
 import { RtpBridge } from '../engine/RtpBridge.ts';
-import { EncoderControl } from './EncoderControl.ts';
+import { DEFAULT_VIDEO_BOUNDS, EncoderControl } from './EncoderControl.ts';
+import { encoderBounds } from './encoderBounds.ts';
 import { ENGINE_PT, transcoderDescription, type Kind } from './formats.ts';
 import { mediaCounters } from '../worker/mediaCounters.ts';
 
@@ -66,7 +67,9 @@ export class Transcoder extends MediaNode {
     this.media = media;
     this.from = from;
     this.to = to;
-    this.#encoder = new EncoderControl(media, to);
+    // The source's encoder settings and those of the sinks this transcoder serves (a
+    // recorder's or RtpEndpoint's encoderBitrate sets its recording's quality).
+    this.#encoder = new EncoderControl(media, to, () => encoderBounds(source.encoderBitrates, [...this.#edges].map((e) => e.sink.encoderBitrates), DEFAULT_VIDEO_BOUNDS));
   }
 
   get edgeCount(): number {
@@ -78,7 +81,7 @@ export class Transcoder extends MediaNode {
     mediaCounters.transcodersStarted++;
     try {
       this.#bridge = await RtpBridge.open((buf) => this.#fromEngine(buf));
-      const description = transcoderDescription(this.media, this.from, this.to, this.#bridge.port, this.#encoder.bitrate);
+      const description = transcoderDescription(this.media, this.from, this.to, this.#bridge.port, this.#encoder.startBitrate());
       const bin = await this.#owner.engine.addBin(this.#owner.pipeline, this.id, description, {
         event: (e) => {
           if (e.type === 'keyframeRequest') this.source.requestKeyframe(this);
@@ -108,6 +111,7 @@ export class Transcoder extends MediaNode {
   attach(edge: Edge): void {
     if (this.#edges.has(edge)) return;
     this.#edges.add(edge);
+    this.#encoder.refresh();
     this.#owner.emitFor(edge.sink.id)('MediaTranscodingStateChanged', { state: 'TRANSCODING', binName: this.id, mediaType: edge.kind });
     if (this.#state === 'running' && this.media === 'VIDEO') this.requestKeyframe(edge.sink);
   }

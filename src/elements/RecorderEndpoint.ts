@@ -14,7 +14,7 @@ export class RecorderEndpoint extends UriEndpoint {
     if (mediaProfile === 'KURENTO_SPLIT_RECORDER') {
       // KMS's own split format (one file per media type plus an index) has no player
       // but Kurento's own tools; MKV keeps both tracks in one standard, seekable file.
-      throw new KurentoError('NOT_IMPLEMENTED', 'mediaProfile KURENTO_SPLIT_RECORDER is not supported by Fluo: record MKV (or WEBM/MP4) instead');
+      throw new KurentoError('NOT_IMPLEMENTED', 'mediaProfile KURENTO_SPLIT_RECORDER is not supported by Fluo: it is KMS\'s own format (one file per media type plus an index) that only Kurento\'s tools read; record MKV instead, which keeps both tracks in one standard, seekable file (or WEBM/MP4)');
     }
     this.createMedia('RecorderEndpoint', { uri: String(params.uri), mediaProfile, stopOnEndOfStream: params.stopOnEndOfStream === true });
   }

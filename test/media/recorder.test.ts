@@ -222,6 +222,7 @@ test('bad destinations: a missing folder, an unknown scheme, an unreachable uplo
   assert.match(String(r3.error?.message), /Cannot upload to http:\/\/127\.0\.0\.1:9\/upload\/x\.webm: .*ECONNREFUSED/);
   const r4 = await c.request('create', { type: 'RecorderEndpoint', constructorParams: { mediaPipeline: P, uri: 'file:///tmp/x', mediaProfile: 'KURENTO_SPLIT_RECORDER' }, sessionId: sid });
   assert.equal(r4.error?.code, 40006);
+  assert.match(String(r4.error?.message), /only Kurento's tools read; record MKV instead/, 'the refusal says why');
   await value('release', { object: P });
   assert.throws(() => statSync('/no/such/folder/x.webm'));
 });

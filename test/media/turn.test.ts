@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { startFluo, RpcClient, activeResources, sleep, withEndpoint, SINGLE_PORT, type RpcMessage } from '../helpers/fluo.ts';
+import { startFluo, RpcClient, activeResources, sleep, withEndpoint, type RpcMessage } from '../helpers/fluo.ts';
 import { RemotePeers, until } from '../helpers/RemotePeers.ts';
 import { startCoturn, type Coturn } from '../helpers/coturn.ts';
 
@@ -83,7 +83,7 @@ function assertRelayed(o: Outcome): void {
   assert.equal(o.peerLocalType, 'relay', 'libwebrtc reports its selected local candidate as relayed');
 }
 
-test('setTurnUrl over the Kurento Protocol: a relay-only peer gets its picture back through coturn', { skip: SINGLE_PORT }, async () => {
+test('setTurnUrl over the Kurento Protocol: a relay-only peer gets its picture back through coturn', async () => {
   const fluo = await startFluo();
   try {
     const o = await loopbackThroughTurn(fluo.url, `${turn.user}:${turn.password}@127.0.0.1:${turn.port}`);
@@ -102,7 +102,7 @@ function freePort(): Promise<number> {
   });
 }
 
-test('KMS_TURN_URL in the environment of a Fluo process (TURN over TCP to coturn)', { skip: SINGLE_PORT }, async () => {
+test('KMS_TURN_URL in the environment of a Fluo process (TURN over TCP to coturn)', async () => {
   const port = await freePort();
   const main = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
   const turnUrl = `${turn.user}:${turn.password}@127.0.0.1:${turn.port}?transport=tcp`;
@@ -160,7 +160,7 @@ test('a bad turnUrl is refused with 40107 and a reason; the endpoint keeps worki
   });
 });
 
-test('coturn allocated and relayed; nothing is left running', { skip: SINGLE_PORT }, async () => {
+test('coturn allocated and relayed; nothing is left running', async () => {
   // coturn logs each allocation's traffic with its peers when the allocation ends
   // (its client deletes it on close, RFC 8656 §7): media went both ways through it.
   const relayed = (): number[][] => [...turn.log().matchAll(/peer usage: .*rp=(\d+), rb=(\d+), sp=(\d+), sb=(\d+)/g)]

@@ -79,10 +79,10 @@ export function interfaceNames(ice: IceSettings): string[] {
  * passive candidates, on unless iceTcp is 0 (Kurento's default: 1).
  */
 export function iceConfig(ice: IceSettings, singlePort = false): Pick<PeerConfig, 'iceServers' | 'iceUseTcp'> {
-  // On a shared port, Fluo makes no TURN allocation (every endpoint would allocate from
-  // the same address and port, which a TURN server takes as one client, RFC 8656 §2.2)
-  // and no ICE-TCP listener of its own: host and server-reflexive candidates only.
-  if (singlePort) return { iceServers: iceServers({ ...ice, turnUrl: undefined }), iceUseTcp: false };
+  // On a shared port, each endpoint's TURN allocation still gets a socket of its own
+  // (installSharedPort: a TURN server tells clients apart by address and port, RFC 8656
+  // §2.2); there is no ICE-TCP listener per endpoint in this mode.
+  if (singlePort) return { iceServers: iceServers(ice), iceUseTcp: false };
   return { iceServers: iceServers(ice), iceUseTcp: ice.iceTcp !== false };
 }
 

@@ -26,6 +26,15 @@ export function installSharedPort(port: number): SharedUdpPort {
   (UdpTransport as unknown as { init: Init }).init = async (type, options = {}) => {
     const r = options.portRange;
     if (!r || r[0] !== port0 || r[1] !== port0 + 1) return original(type, options);
+    // A TURN allocation needs a socket of its own: a TURN server tells its clients apart
+    // by their address and port (RFC 8656 §2.2), so allocations of every endpoint from
+    // the one shared port would be one client's. werift asks for it with the same
+    // options as a host candidate's socket; its caller's name tells them apart. The
+    // socket only talks to the TURN server, outbound, so an OS-chosen port does.
+    if (fromTurnClient()) {
+      const { portRange: _r, ...rest } = options;
+      return original(type, rest);
+    }
     try {
       return await s.transport(type);
     } catch (err) {
@@ -36,6 +45,16 @@ export function installSharedPort(port: number): SharedUdpPort {
     }
   };
   return s;
+}
+
+/**
+ * Whether the UdpTransport being made is for werift's TURN client (createTurnClient
+ * calls UdpTransport.init before its first await, so its frame is on the stack; the
+ * worker's bundle keeps function names). test/media/turn.test.ts runs in single-port
+ * mode too, and fails if this stops finding it.
+ */
+function fromTurnClient(): boolean {
+  return /\bcreateTurnClient\b/.test(new Error().stack ?? '');
 }
 
 /** The worker's shared port, when single-port mode is on. */

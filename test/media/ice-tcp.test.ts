@@ -17,7 +17,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { RpcClient, SINGLE_PORT } from '../helpers/fluo.ts';
+import { RpcClient } from '../helpers/fluo.ts';
 import { chromiumAgainstFluo } from '../helpers/browser.ts';
 import { videoLuma } from '../helpers/videoLuma.ts';
 import { waitFor } from '../helpers/netns.ts';
@@ -85,7 +85,7 @@ interface PeerView {
   srtp: string;
 }
 
-test('Chromium reaches Fluo over ICE-TCP only: the camera comes back, TCP pairs are selected, release closes the TCP sockets', { skip: SINGLE_PORT }, async () => {
+test('Chromium reaches Fluo over ICE-TCP only: the camera comes back, TCP pairs are selected, release closes the TCP sockets', async () => {
   const t0 = Date.now();
   const c = await RpcClient.open(env.fluo.url);
   const sid = (await c.ok('connect')).sessionId!;

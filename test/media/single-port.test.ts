@@ -2,13 +2,15 @@
  * Single-port mode (issue 14 item 1): two WebRtcEndpoints of one media worker, each in
  * a loopback call with its own libwebrtc peer, both on the worker's one UDP port: their
  * candidates name it, the pictures come back to each peer, the worker holds that socket
- * (per address family) and no other, a stranger's datagrams on the port reach no
- * endpoint and are counted (even Binding requests naming a real ufrag, without the
+ * (per address family) and no other, their passive ICE-TCP candidates name the same
+ * port number over TCP, a stranger's datagrams or TCP connections reach no endpoint
+ * and are counted (even Binding requests naming a real ufrag, without the
  * endpoint's password), and releasing the calls closes it.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
+import net from 'node:net';
 import { createHmac } from 'node:crypto';
 import { startFluo, RpcClient, workerSockets, assertWorkersIdle } from '../helpers/fluo.ts';
 import { RemotePeers, until, type RemotePeer } from '../helpers/RemotePeers.ts';
@@ -36,6 +38,14 @@ function bindingRequest(username: string, integrity?: Buffer | string): Buffer {
   // The HMAC covers the message up to the attribute, with the length counting it.
   const mac = typeof integrity === 'string' ? createHmac('sha1', integrity).update(Buffer.concat([header, user])).digest() : integrity;
   return Buffer.concat([header, user, attr(0x0008, mac)]);
+}
+
+/** RFC 4571 framing, as ICE-TCP carries STUN and media (RFC 6544 §3). */
+function frame(message: Buffer): Buffer {
+  const b = Buffer.alloc(2 + message.length);
+  b.writeUInt16BE(message.length, 0);
+  message.copy(b, 2);
+  return b;
 }
 
 async function freeUdpPort(): Promise<number> {
@@ -71,6 +81,23 @@ test('two calls through one UDP port of the worker; strangers dropped; released 
     assert.ok(candidates.every((s) => s.split(' ')[5] === String(port)), `every host candidate on port ${port}:\n${candidates.join('\n')}`);
     const sockets = await workerSockets(fluo.server);
     assert.ok(sockets.filter((s) => s.startsWith('UDP')).length <= 2, `one UDP socket per address family, not per endpoint: ${sockets.join(', ')}`);
+    // ICE-TCP (RFC 6544): every passive candidate names the worker's one TCP port, the
+    // same number; connections that name no endpoint are closed and counted.
+    const tcpCandidates = c.events.filter((e) => e.params?.value.type === 'IceCandidateFound')
+      .map((e) => String((e.params!.value.data.candidate as { candidate: string }).candidate))
+      .filter((s) => / tcp .* typ host .*tcptype passive/.test(s));
+    assert.ok(tcpCandidates.length >= 2 && tcpCandidates.every((s) => s.split(' ')[5] === String(port)), `passive TCP candidates on port ${port}:\n${tcpCandidates.join('\n')}`);
+    const tcpDropsBefore = (await fluo.server.media.mediaStats(1000))[0]!.stats.counters.droppedUnknownAddress;
+    for (const first of [Buffer.from('GET / HTTP/1.1\r\n\r\n'), frame(bindingRequest('nosuchufrag:x'))]) {
+      const closed = await new Promise<boolean>((resolve) => {
+        const sock = net.connect(port, '127.0.0.1', () => sock.write(first));
+        sock.on('error', () => undefined);
+        sock.on('close', () => resolve(true));
+        setTimeout(() => { sock.destroy(); resolve(false); }, 3000);
+      });
+      assert.ok(closed, `a TCP connection starting with ${first.subarray(0, 8).toString('hex')} is closed by Fluo`);
+    }
+    await until(async () => (await fluo.server.media.mediaStats(1000))[0]!.stats.counters.droppedUnknownAddress >= tcpDropsBefore + 2, 5_000, 'the strangers\' TCP connections counted');
 
     const before = (await fluo.server.media.mediaStats(1000))[0]!.stats.counters.droppedUnknownAddress;
     const stranger = dgram.createSocket('udp4');

@@ -461,7 +461,7 @@ export class WebRtcEndpointNode extends SdpEndpointNode {
   #setIce(ice: IceSettings): void {
     this.#ice = ice;
     this.#announce = new CandidatePolicy(ice);
-    this.#pc.setConfiguration(iceConfig(ice, sharedPort() !== undefined));
+    this.#pc.setConfiguration(iceConfig(ice));
   }
 
   #checkSdp(sdp: string, what: 'offer' | 'answer'): void {

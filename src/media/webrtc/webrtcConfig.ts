@@ -78,11 +78,11 @@ export function interfaceNames(ice: IceSettings): string[] {
  * (WebRtcEndpointNode applies them again on setIce): ICE servers, and ICE-TCP (RFC 6544)
  * passive candidates, on unless iceTcp is 0 (Kurento's default: 1).
  */
-export function iceConfig(ice: IceSettings, singlePort = false): Pick<PeerConfig, 'iceServers' | 'iceUseTcp'> {
-  // On a shared port, each endpoint's TURN allocation still gets a socket of its own
-  // (installSharedPort: a TURN server tells clients apart by address and port, RFC 8656
-  // §2.2); there is no ICE-TCP listener per endpoint in this mode.
-  if (singlePort) return { iceServers: iceServers(ice), iceUseTcp: false };
+export function iceConfig(ice: IceSettings): Pick<PeerConfig, 'iceServers' | 'iceUseTcp'> {
+  // The same in single-port mode: each endpoint's TURN allocation still gets a socket of
+  // its own (installSharedPort: a TURN server tells clients apart by address and port,
+  // RFC 8656 §2.2), and its passive ICE-TCP candidate names the worker's shared TCP
+  // port (SharedTcpPort).
   return { iceServers: iceServers(ice), iceUseTcp: ice.iceTcp !== false };
 }
 
@@ -98,7 +98,7 @@ export function peerConfig(ice: IceSettings, ports: { min?: number; max?: number
   return {
     codecs: codecs(),
     headerExtensions: { audio: [useSdesMid()], video: [useSdesMid()] },
-    ...iceConfig(ice, ports.shared !== undefined),
+    ...iceConfig(ice),
     iceAdditionalHostAddresses: extra.length ? extra : undefined,
     // The shared port of single-port mode (installSharedPort takes [port, port + 1] as its
     // sign: werift refuses a range of one port), else the endpoint's own range (Kurento's

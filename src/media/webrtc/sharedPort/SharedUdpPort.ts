@@ -68,6 +68,11 @@ export class SharedUdpPort {
     this.#peers.delete(pc);
   }
 
+  /** The peer connections registered (the ICE-TCP half looks up ufrags among them too). */
+  peers(): Iterable<RTCPeerConnection> {
+    return this.#peers;
+  }
+
   /** Remote addresses and ufrags known (tests). */
   get routes(): { remotes: number; ufrags: number } {
     return { remotes: this.#byRemote.size, ufrags: this.#byUfrag.size };

@@ -1,12 +1,15 @@
+import net from 'node:net';
 import { UdpTransport } from 'werift';
 import { Logger } from '../../../log/Logger.ts';
 import { SharedUdpPort } from './SharedUdpPort.ts';
+import { SharedTcpPort } from './SharedTcpPort.ts';
 
 const log = Logger.get('webrtcendpoint');
 
 type Init = (type: 'udp4' | 'udp6', options?: { portRange?: [number, number]; port?: number; interfaceAddresses?: unknown }) => Promise<unknown>;
 
 let shared: SharedUdpPort | undefined;
+let sharedTcp: SharedTcpPort | undefined;
 
 /**
  * Single-port mode for this worker (issue 14 item 1): werift's UDP transports asked for
@@ -44,7 +47,32 @@ export function installSharedPort(port: number): SharedUdpPort {
       return original(type, rest);
     }
   };
+  installSharedTcpPort(port0, s);
   return s;
+}
+
+/**
+ * The ICE-TCP half (SharedTcpPort): werift's passive ICE-TCP servers listen on the
+ * endpoint's port range, which is [port, port + 1] in this mode; those listens are made
+ * virtual, and the worker's TCP port `port` (TCP and UDP ports are separate spaces, so
+ * the same number) accepts for all of them. Other listens in the worker are untouched.
+ */
+function installSharedTcpPort(port: number, udp: SharedUdpPort): void {
+  type Listen = (this: net.Server, ...args: unknown[]) => net.Server;
+  const original = net.Server.prototype.listen as Listen;
+  const tcp = new SharedTcpPort(port, () => udp.peers(), (server, options) => { original.call(server, options); });
+  sharedTcp = tcp;
+  let warned = false;
+  (net.Server.prototype as unknown as { listen: Listen }).listen = function (this: net.Server, ...args: unknown[]): net.Server {
+    const o = args[0] as net.ListenOptions | undefined;
+    if (!o || typeof o !== 'object' || (o.port !== port && o.port !== port + 1) || tcp.owns(this)) return original.apply(this, args);
+    tcp.virtualize(this, o.host, () => {
+      if (!warned) log.warn(`the shared ICE-TCP port ${port} could not be bound: endpoints listen on ports of their own`);
+      warned = true;
+      original.call(this, { ...o, port: 0 });
+    });
+    return this;
+  };
 }
 
 /**
@@ -60,4 +88,9 @@ function fromTurnClient(): boolean {
 /** The worker's shared port, when single-port mode is on. */
 export function sharedPort(): SharedUdpPort | undefined {
   return shared;
+}
+
+/** The worker's shared ICE-TCP port, when single-port mode is on. */
+export function sharedTcpPort(): SharedTcpPort | undefined {
+  return sharedTcp;
 }

@@ -119,11 +119,14 @@ test('iceTcp, externalIPv4 and networkInterfaces shape the announced candidates,
     const local = (await call(a, 'getLocalSessionDescriptor')).result?.value as string;
     return { events, sdp: local.split(/\r?\n/).filter((l) => l.startsWith('a=candidate:')) };
   };
-  // Kurento's default: ICE-TCP passive candidates besides UDP (RFC 6544). Single-port
-  // mode has none (the worker's one UDP port; README, "Single-port mode").
+  // Kurento's default: ICE-TCP passive candidates besides UDP (RFC 6544); in single-port
+  // mode they name the worker's shared port, over TCP (README, "Single-port mode").
   const plain = await gather(async () => undefined);
-  if (SINGLE_PORT) assert.ok(!plain.events.some((l) => / tcp /i.test(l)), `single-port mode, UDP only: ${plain.events.join(' | ')}`);
-  else assert.ok(plain.events.some((l) => / tcp .*tcptype passive/i.test(l)), `TCP candidates: ${plain.events.join(' | ')}`);
+  assert.ok(plain.events.some((l) => / tcp .*tcptype passive/i.test(l)), `TCP candidates: ${plain.events.join(' | ')}`);
+  if (SINGLE_PORT) {
+    const port = plain.events.find((l) => / udp .* typ host/.test(l))?.split(' ')[5];
+    assert.ok(plain.events.filter((l) => /tcptype passive/.test(l)).every((l) => l.split(' ')[5] === port), `passive TCP candidates on the worker's shared port ${port}: ${plain.events.join(' | ')}`);
+  }
   assert.ok(plain.events.some((l) => / udp .* 127\.0\.0\.1 \d+ typ host/i.test(l)));
   const noTcp = await gather((ep) => call(ep, 'setIceTcp', { iceTcp: false }));
   assert.ok(noTcp.events.length > 0 && !noTcp.events.some((l) => / tcp /i.test(l)), 'iceTcp off: UDP only');

@@ -98,9 +98,28 @@ test('a VP8 WebRTC publisher through an RtpEndpoint that negotiated only H.264 i
   await invoke(pubEp, 'connect', { sink: rtp });
   const publisher = await peers.create();
   await publisher.connectTo(c, pubEp, sid);
+  // A second sink of the same format shares the transcoder (one per source and target
+  // format); it goes with the last of them.
+  const rtp2 = await create('RtpEndpoint', { mediaPipeline: P });
+  const quiet = dgram.createSocket('udp4');
+  await new Promise<void>((r) => quiet.bind(0, '127.0.0.1', () => r()));
+  await subscribe(rtp, 'MediaTranscodingStateChanged');
+  await subscribe(rtp2, 'MediaTranscodingStateChanged');
+  await invoke(rtp2, 'processOffer', { offer: sdp(quiet.address().port, 'recvonly', 'video', ['102 H264/90000']) });
+  await invoke(pubEp, 'connect', { sink: rtp2 });
   const code = await exitCode(decoder, 25_000);
   assert.equal(code, 0, 'GStreamer decoded 30 H.264 frames and finished');
   assert.equal(await invoke(rtp, 'isMediaTranscoding', { mediaType: 'VIDEO' }), true);
+  await until(() => events.some((e) => e.object === rtp2 && e.type === 'MediaTranscodingStateChanged'), 5_000, 'the second sink transcoded');
+  const bins = () => events.filter((e) => e.type === 'MediaTranscodingStateChanged' && e.data.state === 'TRANSCODING' && (e.object === rtp || e.object === rtp2)).map((e) => e.data.binName);
+  assert.equal(new Set(bins()).size, 1, `one transcoder for both H.264 sinks: ${JSON.stringify(bins())}`);
+  const engineBins = async () => (await fluo.server.media.engineStats()).reduce((n, p) => n + p.bins, 0);
+  const withTwo = await engineBins();
+  await c.ok('release', { object: rtp2, sessionId: sid });
+  assert.equal(await engineBins(), withTwo, 'the transcoder stays for the sink left');
+  await c.ok('release', { object: rtp, sessionId: sid });
+  await until(async () => (await engineBins()) === 0, 5_000, 'the transcoder goes with its last sink');
+  quiet.close();
   await c.ok('release', { object: P, sessionId: sid });
   await publisher.close();
 });
@@ -131,7 +150,7 @@ test('an engine crash raises Error on the transcoded sink while forwarding goes 
   const pubEp = await create('WebRtcEndpoint', { mediaPipeline: P });
   const viewEp = await create('WebRtcEndpoint', { mediaPipeline: P });
   const rtp = await create('RtpEndpoint', { mediaPipeline: P });
-  await subscribe(rtp, 'Error', 'MediaTranscodingStateChanged');
+  await subscribe(rtp, 'Error', 'MediaTranscodingStateChanged', 'MediaFlowOutStateChanged');
   const sink = dgram.createSocket('udp4');
   let h264 = 0;
   sink.on('message', (m) => { if ((m[1]! & 0x7f) === 102) h264++; });
@@ -153,12 +172,16 @@ test('an engine crash raises Error on the transcoded sink while forwarding goes 
     const err = events.find((e) => e.object === rtp && e.type === 'Error')!;
     assert.equal(err.data.type, 'MEDIA_ENGINE_ERROR');
     assert.match(String(err.data.description), /VP8\/90000 to H264\/90000 .*stopped/);
+    // The issue: MediaFlow* go NOT_FLOWING, with the Error, not after a quiet period.
+    const flowOut = () => events.filter((e) => e.object === rtp && e.type === 'MediaFlowOutStateChanged' && e.data.mediaType === 'VIDEO').map((e) => e.data.state);
+    await until(() => flowOut().at(-1) === 'NOT_FLOWING', 1_000, `MediaFlowOut NOT_FLOWING on the transcoded sink: ${JSON.stringify(flowOut())}`);
     const framesAtCrash = (await viewer.received()).frames;
     const packetsAtCrash = h264;
     await until(async () => (await viewer.received()).frames > framesAtCrash + 30, 10_000, 'forwarding goes on after the engine crash');
     // After the retry delay the next packet starts a transcoder on a fresh engine process.
     await until(() => h264 > packetsAtCrash + 50 && engineChildren().length === 1 && engineChildren()[0] !== pid, 20_000, 'transcoding again on a new engine');
     assert.equal(await invoke(rtp, 'isMediaTranscoding', { mediaType: 'VIDEO' }), true);
+    await until(() => flowOut().at(-1) === 'FLOWING', 3_000, `MediaFlowOut FLOWING again: ${JSON.stringify(flowOut())}`);
     await c.ok('release', { object: P, sessionId: sid });
     await publisher.close();
     await viewer.close();

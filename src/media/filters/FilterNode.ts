@@ -135,6 +135,12 @@ export abstract class FilterNode extends MediaNode {
   #lost(why: string): void {
     if (this.#closedNow || !this.#core) return;
     this.emit('Error', { description: `${this.kind} ${this.id}: the media engine process stopped (${why})`, errorCode: 40003, type: 'MEDIA_ENGINE_ERROR' });
+    // The filter's output came from that process: it stopped now, and so did what its
+    // sinks got from it.
+    if (this.media === 'AUDIO' || this.media === 'VIDEO') {
+      this.flow.stop('out', this.media);
+      for (const edge of this.outputs[this.media]) edge.sink.upstreamLost(this.media);
+    }
     this.#core = undefined;
     this.#coreBin = undefined;
     void this.#input?.close();

@@ -59,6 +59,18 @@ export class FlowMonitor {
     }
   }
 
+  /**
+   * A direction of `kind` stopped for a known reason (the engine process making it
+   * died): NOT_FLOWING now, not after the quiet period; the next packet makes it
+   * FLOWING again.
+   */
+  stop(dir: Dir, kind: FlowKind): void {
+    const slot = slotOf(dir, kind);
+    if (!this.#flowing[slot]) return;
+    this.#flowing[slot] = 0;
+    this.#onChange(dir, kind, 'NOT_FLOWING');
+  }
+
   /** Whether a direction of a media type is FLOWING now. */
   isFlowing(dir: Dir, kind: FlowKind): boolean {
     return this.#flowing[slotOf(dir, kind)] === 1;

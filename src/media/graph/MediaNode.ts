@@ -174,6 +174,14 @@ export class MediaNode {
   /** An input edge was added (replacing the one before on the same input) or removed (`edge` undefined). */
   inputChanged(_kind: MediaKind, _edge: Edge | undefined): void {}
 
+  /**
+   * The media of `kind` this node gets from the graph stopped for a known reason (the
+   * engine process transcoding it died): a node whose flow that media drives reports
+   * NOT_FLOWING now (Kurento's MediaFlow*StateChanged), instead of after the quiet
+   * period, which a quick recovery could hide.
+   */
+  upstreamLost(_kind: 'AUDIO' | 'VIDEO'): void {}
+
   // ---- operations ----------------------------------------------------------------
 
   /**

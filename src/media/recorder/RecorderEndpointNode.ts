@@ -125,6 +125,11 @@ export class RecorderEndpointNode extends MediaNode {
     if (this.#opts.stopOnEndOfStream && this.#state !== 'STOP') void this.#stop().catch(() => undefined);
   }
 
+  /** What this recorder gets from the graph stopped. */
+  override upstreamLost(kind: 'AUDIO' | 'VIDEO'): void {
+    this.#flow.stop('in', kind);
+  }
+
   protected override operations(): NodeOpHandlers<'RecorderEndpoint'> {
     return {
       ...super.operations(),

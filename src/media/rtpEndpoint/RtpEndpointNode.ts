@@ -262,6 +262,11 @@ export class RtpEndpointNode extends SdpEndpointNode {
     this.#timer.unref();
   }
 
+  /** What this endpoint sends its peer comes from the graph: that flow stopped. */
+  override upstreamLost(kind: 'AUDIO' | 'VIDEO'): void {
+    this.#flow.stop('out', kind);
+  }
+
   protected override operations(): NodeOpHandlers<'RtpEndpoint'> {
     // Bitrate properties have no effect on a plain RTP peer without REMB.
     return { ...super.operations(), setProperty: () => null };

@@ -183,6 +183,7 @@ export class Transcoder extends MediaNode {
       const emit = this.#owner.emitFor(e.sink.id);
       emit('Error', { description, errorCode: 40003, type: 'MEDIA_ENGINE_ERROR' });
       emit('MediaTranscodingStateChanged', { state: 'NOT_TRANSCODING', binName: this.id, mediaType: e.kind });
+      if (e.kind === 'AUDIO' || e.kind === 'VIDEO') e.sink.upstreamLost(e.kind);
     }
     this.#edges.clear();
     this.#owner.lost(this);

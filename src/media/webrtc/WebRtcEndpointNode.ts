@@ -394,6 +394,11 @@ export class WebRtcEndpointNode extends SdpEndpointNode {
     });
   }
 
+  /** What this endpoint sends its peer comes from the graph: that flow stopped. */
+  override upstreamLost(kind: 'AUDIO' | 'VIDEO'): void {
+    this.#flow.stop('out', kind);
+  }
+
   protected override operations(): NodeOpHandlers<'WebRtcEndpoint'> {
     return {
       ...super.operations(),

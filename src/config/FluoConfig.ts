@@ -97,6 +97,8 @@ export interface FluoConfig {
   readonly mediaWorkers: number;
   /** Single-port mode: worker i's WebRtcEndpoints share UDP port webRtcPort + i; 0: a port each (Kurento's way). */
   readonly webRtcPort: number;
+  /** Single-port mode with a port named for each worker (overrides `webRtcPort + i`); empty: none named. */
+  readonly webRtcPorts?: readonly number[];
   /**
    * WebRtcEndpoints of a MediaPipeline placed on its home worker before further ones go
    * to the least loaded worker, piped (`mediaServer.pipelineSpreadThreshold`; 0: never).

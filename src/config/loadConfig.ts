@@ -154,10 +154,8 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loa
     pipelineSpreadThreshold: env.FLUO_PIPELINE_SPREAD !== undefined && env.FLUO_PIPELINE_SPREAD !== ''
       ? cliInt(env.FLUO_PIPELINE_SPREAD, 'FLUO_PIPELINE_SPREAD', 0, 1_000_000)
       : k.int(ms.pipelineSpreadThreshold, 'mediaServer.pipelineSpreadThreshold', 50, 0, 1_000_000),
-    // FLUO_WEBRTC_PORT overrides the file (containers, and the test runner's single-port runs).
-    webRtcPort: env.FLUO_WEBRTC_PORT !== undefined && env.FLUO_WEBRTC_PORT !== ''
-      ? cliInt(env.FLUO_WEBRTC_PORT, 'FLUO_WEBRTC_PORT', 0, 65000)
-      : k.int(ms.webRtcPort, 'mediaServer.webRtcPort', 0, 0, 65000),
+    ...webRtcPorts(env.FLUO_WEBRTC_PORT !== undefined && env.FLUO_WEBRTC_PORT !== '' ? ['FLUO_WEBRTC_PORT', env.FLUO_WEBRTC_PORT] : [`${k.file}: mediaServer.webRtcPort`, ms.webRtcPort],
+      workers === 0 ? os.availableParallelism() : workers, modules),
     engine,
     modules,
     logging: {
@@ -271,6 +269,39 @@ function obj(v: unknown, key: string, file: string): Record<string, unknown> {
   if (v === undefined || v === null) return {};
   if (typeof v !== 'object' || Array.isArray(v)) throw new ConfigError(`${file}: ${key} must be an object`);
   return v as Record<string, unknown>;
+}
+
+/**
+ * Single-port mode's ports (issue 14 item 1), from `mediaServer.webRtcPort` or
+ * FLUO_WEBRTC_PORT (which overrides the file: containers, and the test runner's
+ * single-port runs): one base port (worker i takes base + i) or a port per worker (a
+ * JSON array, or a comma-separated list in the environment), 0 or nothing for a port
+ * per endpoint. The ports must exist and stay clear of the endpoints' own range
+ * (BaseRtpEndpoint/WebRtcEndpoint minPort-maxPort), where RtpEndpoints take theirs.
+ */
+function webRtcPorts([key, raw]: [string, unknown], workers: number, modules: Record<string, Record<string, string>>): { webRtcPort: number; webRtcPorts?: number[] } {
+  const list = Array.isArray(raw) ? raw : typeof raw === 'string' && raw.includes(',') ? raw.split(',') : undefined;
+  const port = (v: unknown): number => {
+    const n = typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : v;
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 65535) throw new ConfigError(`${key} must be a port (0 to 65535) or a list of ports, got ${JSON.stringify(raw)}`);
+    return n;
+  };
+  if (raw === undefined || raw === null) return { webRtcPort: 0 };
+  const ports = list ? list.map(port) : undefined;
+  const base = ports ? (ports[0] ?? 0) : port(raw);
+  if (!base && !ports) return { webRtcPort: 0 };
+  if (ports && (ports.length !== workers || ports.includes(0) || new Set(ports).size !== ports.length)) {
+    throw new ConfigError(`${key} lists ${ports.length} port(s) (${ports.join(', ')}) for ${workers} media worker(s): give one distinct port per worker, or one base port`);
+  }
+  const used = ports ?? Array.from({ length: workers }, (_, i) => base + i);
+  if (used.at(-1)! > 65535) throw new ConfigError(`${key}: ${base} + ${workers} media worker(s) reaches past port 65535`);
+  for (const cls of ['BaseRtpEndpoint', 'WebRtcEndpoint']) {
+    const min = Number(modules[cls]?.minPort ?? 0);
+    const max = Number(modules[cls]?.maxPort ?? 0);
+    const clash = min && max ? used.find((p) => p >= min && p <= max) : undefined;
+    if (clash !== undefined) throw new ConfigError(`${key}: port ${clash} is inside ${cls}.conf.ini minPort-maxPort (${min}-${max}), where endpoints take ports of their own; pick ports outside it`);
+  }
+  return ports ? { webRtcPort: base, webRtcPorts: ports } : { webRtcPort: base };
 }
 
 function cliInt(v: string, flag: string, min: number, max: number): number {

@@ -54,7 +54,7 @@ export class FluoServer {
       verifyImageCertificates: config.security.verifyImageCertificates,
     };
     let rpc: JsonRpcHandler | undefined;
-    this.media = new MediaWorkerPool(config.mediaWorkers, config.engine, { keepWarm: config.mediaWorkersWarm, webRtcPort: config.webRtcPort, semiSpaceMb: config.mediaWorkerSemiSpaceMb, spreadThreshold: config.pipelineSpreadThreshold });
+    this.media = new MediaWorkerPool(config.mediaWorkers, config.engine, { keepWarm: config.mediaWorkersWarm, webRtcPort: config.webRtcPort, ...(config.webRtcPorts ? { webRtcPorts: config.webRtcPorts } : {}), semiSpaceMb: config.mediaWorkerSemiSpaceMb, spreadThreshold: config.pipelineSpreadThreshold });
     this.router = new OperationRouter({
       media: this.media,
       api: this.api,

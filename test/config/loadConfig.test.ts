@@ -278,3 +278,31 @@ test('FLUO_WEBRTC_PORT: a base port turns single-port mode on; empty or absent l
   assert.equal(port({ FLUO_WEBRTC_PORT: '40000' }), 40000);
   assert.throws(() => loadConfig([], { FLUO_WEBRTC_PORT: 'many' }), /FLUO_WEBRTC_PORT/);
 });
+
+test('webRtcPort: one base port or a port per worker, in the file or the environment; ports past 65535, a list of the wrong length or a clash with minPort-maxPort refused', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fluo-ports-'));
+  try {
+    const write = (webRtcPort: unknown, workers = 2, ini = '') => {
+      fs.mkdirSync(path.join(dir, 'modules'), { recursive: true });
+      fs.writeFileSync(path.join(dir, 'kurento.conf.json'), JSON.stringify({ mediaServer: { mediaWorkers: workers, webRtcPort } }));
+      fs.writeFileSync(path.join(dir, 'modules', 'BaseRtpEndpoint.conf.ini'), ini);
+      return [`--conf-file=${path.join(dir, 'kurento.conf.json')}`];
+    };
+    const cfg = (args: string[], env: Record<string, string> = {}) => {
+      const r = loadConfig(args, env);
+      assert.equal(r.kind, 'run');
+      return r.kind === 'run' ? r.config : undefined!;
+    };
+    assert.deepEqual([cfg(write(42000)).webRtcPort, cfg(write(42000)).webRtcPorts], [42000, undefined], 'a base port: worker i on 42000 + i');
+    assert.deepEqual(cfg(write([42000, 43000])).webRtcPorts, [42000, 43000], 'a port per worker from the file');
+    assert.deepEqual(cfg(write(0), {}).webRtcPort, 0);
+    assert.deepEqual(cfg(write(0), { FLUO_WEBRTC_PORT: '44000,44010' }).webRtcPorts, [44000, 44010], 'a port per worker from the environment');
+    assert.throws(() => loadConfig(write([42000]), {}), /lists 1 port\(s\) \(42000\) for 2 media worker\(s\)/);
+    assert.throws(() => loadConfig(write([42000, 42000]), {}), /one distinct port per worker/);
+    assert.throws(() => loadConfig(write(65535), {}), /past port 65535/);
+    assert.throws(() => loadConfig(write('x'), {}), /mediaServer.webRtcPort must be a port/);
+    assert.throws(() => loadConfig(write(42000, 2, 'minPort=40000\nmaxPort=50000\n'), {}), /port 42000 is inside BaseRtpEndpoint.conf.ini minPort-maxPort \(40000-50000\)/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -55,6 +55,7 @@ export class MediaWorkerPool {
   readonly #engine: EngineSettings;
   /** Single-port mode's base port (worker i takes base + i), or 0. */
   readonly #webRtcPort: number;
+  readonly #webRtcPorts: readonly number[];
   /** The workers' young-generation semi-space (MB), or V8's choice. */
   readonly #semiSpaceMb: number | undefined;
 
@@ -62,11 +63,12 @@ export class MediaWorkerPool {
    * `count` worker threads (0: one per core); `engine` the media engine settings, with
    * `processes` the total for the server, shared out among the workers.
    */
-  constructor(count: number, engine: EngineSettings = DEFAULT_ENGINE_SETTINGS, options: { keepWarm?: boolean; webRtcPort?: number; semiSpaceMb?: number; spreadThreshold?: number } = {}) {
+  constructor(count: number, engine: EngineSettings = DEFAULT_ENGINE_SETTINGS, options: { keepWarm?: boolean; webRtcPort?: number; webRtcPorts?: readonly number[]; semiSpaceMb?: number; spreadThreshold?: number } = {}) {
     this.keepWarm = options.keepWarm ?? false;
     this.#spreadThreshold = options.spreadThreshold ?? 0;
     this.#semiSpaceMb = options.semiSpaceMb;
     this.#webRtcPort = options.webRtcPort ?? 0;
+    this.#webRtcPorts = options.webRtcPorts ?? [];
     const n = count > 0 ? count : os.availableParallelism();
     this.#engine = { ...engine, processes: Math.max(1, Math.ceil(engine.processes / n)) };
     this.#workers = Array.from({ length: n }, (_, index) => ({ index, worker: undefined, ready: undefined, pipelines: new Set(), idleTimer: undefined }));
@@ -259,7 +261,7 @@ export class MediaWorkerPool {
     const worker = new Worker(url, {
       // Effective where no --max-semi-space-size flag is given (see youngGeneration).
       ...(this.#semiSpaceMb !== undefined ? { resourceLimits: { maxYoungGenerationSizeMb: this.#semiSpaceMb * 3 } } : {}),
-      workerData: { index: entry.index, engine: this.#engine, webRtcPort: this.#webRtcPort ? this.#webRtcPort + entry.index : 0, logging: Logger.options },
+      workerData: { index: entry.index, engine: this.#engine, webRtcPort: this.#webRtcPorts[entry.index] ?? (this.#webRtcPort ? this.#webRtcPort + entry.index : 0), logging: Logger.options },
       // FIFOs (FrameTap, HttpUpload) are opened with fs.openSync and handed to a
       // net.Socket, which closes them itself: Node's tracking of fds opened in a worker
       // never hears of that close, warns "opened in unmanaged mode twice" when the

@@ -12,7 +12,8 @@ import { until } from '../helpers/RemotePeers.ts';
 import { PlayerBed } from '../helpers/playerBed.ts';
 import { faceScene } from '../helpers/filterMedia.ts';
 import type { Rect } from '../helpers/pixels.ts';
-import { ballClip, faceIn, inset, MAGENTA, playingThrough, share, shareOutside, solidPng, stopPlaying } from './overlayMedia.ts';
+import { ballClip, CYAN, faceIn, inset, MAGENTA, playingThrough, share, shareOutside, solidPng, stopPlaying } from './overlayMedia.ts';
+import { grabFrames } from '../helpers/frameGrab.ts';
 
 const bed = new PlayerBed();
 const { invoke, eventsOf, frames } = bed;
@@ -20,6 +21,7 @@ let faceClip: string;
 let noFaceClip: string;
 let face: Rect;
 let magenta: string;
+let cyan: string;
 
 before(async () => {
   const scene = faceScene(bed.dir, 30);
@@ -28,6 +30,7 @@ before(async () => {
   face = faceIn(scene.picture);
   noFaceClip = ballClip(bed.dir, 20);
   magenta = solidPng(bed.dir, 'magenta', '0xff00ff', 64, 64);
+  cyan = solidPng(bed.dir, 'cyan', '0x00ffff', 64, 64);
   await bed.start();
 });
 after(() => bed.stop());
@@ -77,4 +80,35 @@ test('no face, no overlay; a bad URI is refused while frames flow', async () => 
   for (const f of grab.frames.slice(-20)) assert.ok(shareOutside(f, [], 0, MAGENTA) < 0.001, 'nothing drawn where no face is');
   assert.deepEqual(eventsOf(filter, 'Error'), []);
   await stopPlaying(bed, run);
+});
+
+test('a chain, FaceOverlayFilter -> ImageOverlayFilter -> viewer: both overlays in one picture, decoded once and encoded once', async () => {
+  const P = await bed.create('MediaPipeline', {});
+  const player = await bed.create('PlayerEndpoint', { mediaPipeline: P, uri: pathToFileURL(faceClip).href });
+  const faces = await bed.create('FaceOverlayFilter', { mediaPipeline: P });
+  const images = await bed.create('ImageOverlayFilter', { mediaPipeline: P });
+  for (const f of [faces, images]) await bed.subscribe(f, 'Error');
+  const ep = await bed.create('WebRtcEndpoint', { mediaPipeline: P });
+  await bed.invoke(player, 'connect', { sink: faces });
+  await bed.invoke(faces, 'connect', { sink: images });
+  await bed.invoke(images, 'connect', { sink: ep });
+  const viewer = await bed.peers.create({ recvOnly: true });
+  await viewer.connectTo(bed.c, ep, bed.sid);
+  const grab = await grabFrames(bed, P, images);
+  await invoke(faces, 'setOverlayedImage', { uri: pathToFileURL(magenta).href, offsetXPercent: 0, offsetYPercent: 0, widthPercent: 1, heightPercent: 1 });
+  await invoke(images, 'addImage', { id: 'corner', uri: pathToFileURL(cyan).href, offsetXPercent: 0, offsetYPercent: 0, widthPercent: 0.2, heightPercent: 0.2, keepAspectRatio: false, center: false });
+  await bed.invoke(player, 'play');
+  await until(async () => (await frames(viewer)) > 10, 15_000, 'frames at the viewer');
+  const margin = Math.round(face.width * 0.12);
+  const corner = { x: 0, y: 0, width: 128, height: 96 };
+  const both = await grab.waitFor((f) => share(f, inset(face, margin), MAGENTA) > 0.95 && share(f, inset(corner, 8), CYAN) > 0.95, 15_000);
+  assert.ok(shareOutside(both, [face, corner], margin, MAGENTA) < 0.002 && shareOutside(both, [face, corner], margin, CYAN) < 0.002, 'each overlay where it belongs, nothing else');
+  // Raw frames pass between the two filters: one VP8 decoder in, one VP8 encoder out.
+  const dot = String(await invoke(P, 'getGstreamerDot'));
+  assert.equal(dot.match(/GstVP8Dec/g)?.length ?? 0, 1, 'the chain decodes once');
+  assert.equal(dot.match(/GstVP8Enc/g)?.length ?? 0, 1, 'the chain encodes once');
+  assert.deepEqual([...eventsOf(faces, 'Error'), ...eventsOf(images, 'Error')], []);
+  grab.stop();
+  await bed.value('release', { object: P });
+  await viewer.close();
 });

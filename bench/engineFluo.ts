@@ -178,7 +178,8 @@ async function capacity(): Promise<void> {
   for (const viaFluo of [true, false]) {
     let held = 0;
     const seen: string[] = [];
-    for (let n = 2; n <= 16; n += 2) {
+    // BENCH_TRANSCODE_FROM: the first step; the steps go on until frames drop (at most 48).
+    for (let n = Number(process.env.BENCH_TRANSCODE_FROM ?? 2); n <= 48; n += 2) {
       const r = await holds(n, viaFluo);
       seen.push(`${n}: ${r.worst.toFixed(1)} fps`);
       if (!r.ok) break;
@@ -190,6 +191,8 @@ async function capacity(): Promise<void> {
 
 await run.exec(`engine through Fluo, ${SECONDS} s windows`, async () => {
   await run.makeSource();
+  // BENCH_ONLY_CAPACITY: the capacity steps alone (they take longest).
+  if (process.env.BENCH_ONLY_CAPACITY) return capacity();
   const cold = await startFluo();
   const c = await RpcClient.open(cold.url);
   const sid = (await c.ok('connect')).sessionId!;

@@ -48,7 +48,7 @@ test('file:// WebM to a WebRTC viewer: frames, video info, EndOfStream at the du
   await done(k);
 });
 
-test('pause stops the frames, play resumes; setPosition moves getPosition; EndOfStream after the rest', async () => {
+test('pause stops the frames, play resumes; stop, then play from the start; setPosition moves getPosition; EndOfStream after the rest', async () => {
   const k = await player(pathToFileURL(webm).href);
   await invoke(k.player, 'play');
   await until(async () => (await frames(k.viewer)) > 20, 10_000, 'frames at the viewer');
@@ -63,6 +63,23 @@ test('pause stops the frames, play resumes; setPosition moves getPosition; EndOf
   assert.ok(Math.abs(Number(await invoke(k.player, 'getPosition')) - posPaused) < 100, 'the position holds while paused');
   await invoke(k.player, 'play');
   await until(async () => (await frames(k.viewer)) > paused + 20, 5_000, 'frames again after play');
+  // stop: no frames, STOP; the next play starts from the beginning (KMD UriEndpoint).
+  await invoke(k.player, 'stop');
+  assert.equal(await invoke(k.player, 'getState'), 'STOP');
+  await sleep(300);
+  const stopping = await frames(k.viewer);
+  await sleep(700);
+  const stopped = await frames(k.viewer);
+  await sleep(700);
+  const afterStop = (await frames(k.viewer)) - stopped;
+  console.log(`# frames at the viewer after stop: ${stopped - stopping} in 0.3-1.0 s, ${afterStop} in 1.0-1.7 s`);
+  assert.ok(afterStop <= 3, `no frames while stopped: ${afterStop} in 700 ms`);
+  await invoke(k.player, 'play');
+  const restarted = Number(await invoke(k.player, 'getPosition'));
+  assert.ok(restarted < 500, `play after stop starts from the beginning: position ${restarted} ms`);
+  const replayed = performance.now();
+  await until(async () => (await frames(k.viewer)) > stopped + 10, 5_000, 'frames again after stop and play');
+  console.log(`# frames at the viewer again ${Math.round(performance.now() - replayed)} ms after play that followed stop`);
   await invoke(k.player, 'setPosition', { position: 4000 });
   const pos = Number(await invoke(k.player, 'getPosition'));
   assert.ok(pos >= 3500 && pos < 5000, `position ${pos} ms after setPosition(4000)`);

@@ -50,7 +50,10 @@ test('file:// WebM to a WebRTC viewer: frames, video info, EndOfStream at the du
 
 test('pause stops the frames, play resumes; stop, then play from the start; setPosition moves getPosition; EndOfStream after the rest', async () => {
   const k = await player(pathToFileURL(webm).href);
+  const played = performance.now();
   await invoke(k.player, 'play');
+  await until(async () => (await frames(k.viewer)) > 10, 10_000, 'frames at the viewer');
+  console.log(`# frames at the viewer ${Math.round(performance.now() - played)} ms after the first play`);
   await until(async () => (await frames(k.viewer)) > 20, 10_000, 'frames at the viewer');
   assert.match(String(await invoke(k.player, 'getElementGstreamerDot')), /enc_video/, 'the element DOT shows its encoder');
   await invoke(k.player, 'pause');

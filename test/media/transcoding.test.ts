@@ -189,3 +189,41 @@ test('an engine crash raises Error on the transcoded sink while forwarding goes 
     sink.close();
   }
 });
+
+test('PCMU both ways through RtpEndpoints to WebRTC Opus peers: G.711 RTP decoded by a libwebrtc viewer, a libwebrtc Opus publisher decoded by GStreamer as PCMU', async () => {
+  const P = await create('MediaPipeline', {});
+  // RTP (PCMU only) -> RtpEndpoint -> WebRtcEndpoint -> a viewer that takes Opus.
+  const rtpIn = await create('RtpEndpoint', { mediaPipeline: P });
+  const viewEp = await create('WebRtcEndpoint', { mediaPipeline: P });
+  const answer = String(await invoke(rtpIn, 'processOffer', { offer: sdp(9, 'sendonly', 'audio', ['0 PCMU/8000']) }));
+  const inPort = Number(/m=audio (\d+)/.exec(answer)?.[1]);
+  gst(`audiotestsrc is-live=true wave=sine freq=440 ! audio/x-raw,rate=8000,channels=1 ! mulawenc ! rtppcmupay pt=0 ! udpsink host=127.0.0.1 port=${inPort}`);
+  await invoke(rtpIn, 'connect', { sink: viewEp, mediaType: 'AUDIO' });
+  const viewer = await peers.create({ recvOnly: true });
+  await viewer.connectTo(c, viewEp, sid);
+  const decoded = async (): Promise<{ samples: number; concealed: number; codec: string }> => {
+    const stats = (await viewer.call('stats')) as Array<Record<string, unknown>>;
+    const inbound = stats.find((s) => s.type === 'inbound-rtp' && s.kind === 'audio');
+    const codec = stats.find((s) => s.type === 'codec' && s.id === inbound?.codecId);
+    return { samples: Number(inbound?.totalSamplesReceived ?? 0), concealed: Number(inbound?.concealedSamples ?? 0), codec: String(codec?.mimeType ?? '') };
+  };
+  await until(async () => { const d = await decoded(); return d.samples - d.concealed > 48_000; }, 15_000, 'a second of decoded audio at the viewer');
+  const d = await decoded();
+  assert.match(d.codec, /opus/i, `the viewer decodes Opus: ${JSON.stringify(d)}`);
+  assert.equal(await invoke(viewEp, 'isMediaTranscoding', { mediaType: 'AUDIO' }), true);
+
+  // A WebRTC publisher (Opus) -> WebRtcEndpoint -> RtpEndpoint that negotiated only PCMU -> GStreamer.
+  const pubEp = await create('WebRtcEndpoint', { mediaPipeline: P });
+  const rtpOut = await create('RtpEndpoint', { mediaPipeline: P });
+  const outPort = await freeUdpPort();
+  const decoder = gst(`udpsrc port=${outPort} caps=application/x-rtp,media=audio,clock-rate=8000,encoding-name=PCMU,payload=0 ! rtpjitterbuffer latency=100 ! rtppcmudepay ! mulawdec ! fakesink num-buffers=100`);
+  await invoke(rtpOut, 'processOffer', { offer: sdp(outPort, 'recvonly', 'audio', ['0 PCMU/8000']) });
+  await invoke(pubEp, 'connect', { sink: rtpOut, mediaType: 'AUDIO' });
+  const publisher = await peers.create();
+  await publisher.connectTo(c, pubEp, sid);
+  assert.equal(await exitCode(decoder, 20_000), 0, 'GStreamer decoded 100 PCMU buffers and finished');
+  assert.equal(await invoke(rtpOut, 'isMediaTranscoding', { mediaType: 'AUDIO' }), true);
+  await c.ok('release', { object: P, sessionId: sid });
+  await viewer.close();
+  await publisher.close();
+});

@@ -237,6 +237,13 @@ export class PlayerEndpointNode extends MediaNode {
 
   async #resume(): Promise<void> {
     const s = this.#session!;
+    // The engine's timestamps leave out the paused time (GStreamer's running time stops
+    // with the clock); the viewers' clocks did not stop. The next packets continue after
+    // the last by the wall time elapsed, as after a source switch, so a receiver's RTP to
+    // arrival-time mapping holds: without it, every later jump that does count wall time
+    // (a play after stop, a source switch) looked early by the paused time, and
+    // libwebrtc held those frames that long before showing them.
+    for (const r of Object.values(s.rewriters)) r?.restart();
     await this.#action(s, { kind: 'state', state: 'PLAYING' });
     this.#setState('START');
   }

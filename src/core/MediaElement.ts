@@ -8,6 +8,9 @@ import type { EventMessage, NodeKind, NodeOptions } from '../shared/workerProtoc
 export type { FlowState } from '../shared/workerProtocol.ts';
 import type { FlowState } from '../shared/workerProtocol.ts';
 
+/** The MediaElement properties that bound the engine encoders around an element (KMD core). */
+const ENCODER_BITRATES = ['encoderBitrate', 'minEncoderBitrate', 'maxEncoderBitrate'] as const;
+
 /**
  * KMD `MediaElement`: a node of the pipeline graph. The graph rules follow Kurento
  * (docs "Kurento API > MediaElement" and the module-core mediaElement tests):
@@ -18,9 +21,6 @@ import type { FlowState } from '../shared/workerProtocol.ts';
  *   `ElementDisconnected`; elements of two pipelines cannot be connected (40004).
  * The media plane hooks in through `connectionAdded`/`connectionRemoved`.
  */
-/** The MediaElement properties that bound the engine encoders around an element (KMD core). */
-const ENCODER_BITRATES = ['encoderBitrate', 'minEncoderBitrate', 'maxEncoderBitrate'] as const;
-
 export class MediaElement extends MediaObject {
   /** Connections where this element is the source, in creation order. */
   readonly #sinkConnections = new Set<ElementConnection>();

@@ -110,8 +110,7 @@ export interface EngineOps {
      * `sink`. Set it false when the description has dynamic pads (a demuxer, decodebin):
      * the pad its delayed link waits for is unlinked at parse time and would be ghosted
      * instead ("Delayed linking failed", then not-linked).
-     */
-    /**
+     *
      * `refuseFactories`: a regular expression (source text) of element factory names the
      * bin may not hold; checked on every element the description made, nested bins and
      * URI handlers included, before the bin joins a pipeline or changes state.

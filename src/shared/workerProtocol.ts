@@ -256,7 +256,7 @@ export type OpArgs<O extends OpName> = MediaOps[O]['args'];
 export type OpResult<O extends OpName> = MediaOps[O]['result'];
 
 /** What every media element's node answers (MediaNode.operations). */
-type BaseOps = 'getStats' | 'setFormat' | 'setEncoderBitrate';
+export type BaseOps = 'getStats' | 'setFormat' | 'setEncoderBitrate';
 type SdpOps = 'processOffer' | 'generateOffer' | 'processAnswer' | 'requestKeyframe' | 'setProperty';
 
 /** Every kind of media node: its options and the operations it answers. */

@@ -13,26 +13,11 @@ import { SrtpEncryptor, SRTP_AEAD_AES_128_GCM } from '../../src/media/rtp/SrtpEn
 import { withoutUnacceptableH264, offeredH264, h264Compatible } from '../../src/media/graph/h264.ts';
 import { withStreamMsid, withMids } from '../../src/media/webrtc/sdpMunging.ts';
 import { rng, mutate, randomBytes } from '../helpers/fuzz.ts';
+import { bindingRequest } from '../helpers/stun.ts';
 
 const N = 100_000;
 const PEER: [string, number] = ['127.0.0.1', 40000];
 const STRANGER: [string, number] = ['127.0.0.1', 40001];
-
-/** A binding request from the peer with USERNAME and MESSAGE-INTEGRITY (RFC 5389 §15.4). */
-function bindingRequest(user: string, password: string): Buffer {
-  const name = Buffer.from(user);
-  const padded = Buffer.alloc(Math.ceil(name.length / 4) * 4);
-  name.copy(padded);
-  const head = Buffer.alloc(20);
-  head.writeUInt16BE(0x0001, 0);
-  head.writeUInt32BE(0x2112a442, 4);
-  crypto.randomBytes(12).copy(head, 8);
-  const userAttr = Buffer.concat([Buffer.from([0, 6, 0, name.length]), padded]);
-  const body = Buffer.concat([head, userAttr]);
-  body.writeUInt16BE(userAttr.length + 24, 2);
-  const mac = crypto.createHmac('sha1', password).update(body).digest();
-  return Buffer.concat([body, Buffer.from([0, 8, 0, 20]), mac]);
-}
 
 test(`IceGuard: ${N} mutated and random STUN, DTLS and RTP datagrams`, async () => {
   const pc = new RTCPeerConnection();

@@ -11,34 +11,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import net from 'node:net';
-import { createHmac } from 'node:crypto';
 import { startFluo, RpcClient, workerSockets, assertWorkersIdle } from '../helpers/fluo.ts';
 import { RemotePeers, until, type RemotePeer } from '../helpers/RemotePeers.ts';
-
-/**
- * A STUN Binding request (RFC 5389 §6) with USERNAME and, when given, a
- * MESSAGE-INTEGRITY attribute: `integrity` as it is (20 bytes of anything), or the
- * HMAC-SHA1 made with a password (short-term credentials, RFC 5389 §15.4).
- */
-function bindingRequest(username: string, integrity?: Buffer | string): Buffer {
-  const attr = (type: number, value: Buffer): Buffer => {
-    const b = Buffer.alloc(4 + ((value.length + 3) & ~3));
-    b.writeUInt16BE(type, 0);
-    b.writeUInt16BE(value.length, 2);
-    value.copy(b, 4);
-    return b;
-  };
-  const user = attr(0x0006, Buffer.from(username));
-  const header = Buffer.alloc(20);
-  header.writeUInt16BE(0x0001, 0);
-  header.writeUInt16BE(user.length + (integrity === undefined ? 0 : 24), 2);
-  header.writeUInt32BE(0x2112a442, 4);
-  for (let i = 8; i < 20; i++) header[i] = Math.floor(Math.random() * 256);
-  if (integrity === undefined) return Buffer.concat([header, user]);
-  // The HMAC covers the message up to the attribute, with the length counting it.
-  const mac = typeof integrity === 'string' ? createHmac('sha1', integrity).update(Buffer.concat([header, user])).digest() : integrity;
-  return Buffer.concat([header, user, attr(0x0008, mac)]);
-}
+import { bindingRequest } from '../helpers/stun.ts';
 
 /** RFC 4571 framing, as ICE-TCP carries STUN and media (RFC 6544 §3). */
 function frame(message: Buffer): Buffer {

@@ -7,10 +7,8 @@ import type { NodeEngine } from '../engine/NodeEngine.ts';
 import type { EngineBin } from '../engine/EngineBin.ts';
 import type { BinListener } from '../engine/MediaEngine.ts';
 import type { EngineEvent } from '../../engine/protocol.ts';
-import type { NodeKind, OpHandlers } from '../../shared/workerProtocol.ts';
+import type { BaseOps, NodeKind, OpHandlers } from '../../shared/workerProtocol.ts';
 import { KurentoError } from '../../shared/KurentoError.ts';
-import { DEFAULT_VIDEO_BOUNDS } from '../transcode/EncoderControl.ts';
-import { encoderBounds } from '../transcode/encoderBounds.ts';
 import { FilterOutput } from './FilterOutput.ts';
 import { FilterInput } from './FilterInput.ts';
 import { chooseOutputFormat, filterFormats } from './outputFormats.ts';
@@ -82,7 +80,7 @@ export abstract class FilterNode extends MediaNode {
   }
 
   /** `ready`, every filter's: the control half's create waits for it (Filter.ready). */
-  protected override operations(): OpHandlers<'getStats' | 'setFormat' | 'setEncoderBitrate' | 'ready'> {
+  protected override operations(): OpHandlers<BaseOps | 'ready'> {
     return {
       ...super.operations(),
       ready: async () => {
@@ -292,8 +290,10 @@ export abstract class FilterNode extends MediaNode {
         continue;
       }
       // This filter's encoder settings, and those of the sinks this output feeds.
-      const output = new FilterOutput(this.media, format, () => encoderBounds(this.encoderBitrates,
-        this.outputs[this.media].filter((e) => this.#assigned.get(e) === key).map((e) => e.sink.encoderBitrates), DEFAULT_VIDEO_BOUNDS));
+      const output = new FilterOutput(this.media, format, () => ({
+        owner: this.encoderBitrates,
+        sinks: this.outputs[this.media].filter((e) => this.#assigned.get(e) === key).map((e) => e.sink.encoderBitrates),
+      }));
       this.#outputs.set(key, output);
       this.#serial(() => output.start(this.engine.engine, this.engine.pipeline, `filter-${++bins}-out-${shortId(this.id)}`, core, (buf) => this.#fromOutput(output, buf), this.#listener(() => undefined)));
     }

@@ -3,8 +3,7 @@ import type { RtpCodecInfo } from '../graph/MediaPacket.ts';
 import type { EngineBin } from '../engine/EngineBin.ts';
 import type { MediaEngine, BinListener } from '../engine/MediaEngine.ts';
 import { RtpBridge } from '../engine/RtpBridge.ts';
-import { EncoderControl, START_BITRATE } from '../transcode/EncoderControl.ts';
-import type { EncoderBounds } from '../transcode/encoderBounds.ts';
+import { EncoderControl, START_BITRATE, type EncoderSettings } from '../transcode/EncoderControl.ts';
 import { encoderDescription, ENGINE_PT, type Kind } from '../transcode/formats.ts';
 
 /**
@@ -21,11 +20,11 @@ export class FilterOutput {
   #bin: EngineBin | undefined;
   #closed = false;
 
-  /** `bounds`: what the element whose output this is, and its sinks, set (encoderBounds). */
-  constructor(kind: Kind, format: RtpCodecInfo, bounds?: () => EncoderBounds) {
+  /** `settings`: the element whose output this is, and its sinks (EncoderControl). */
+  constructor(kind: Kind, format: RtpCodecInfo, settings?: () => EncoderSettings) {
     this.#kind = kind;
     this.format = format;
-    this.#encoder = new EncoderControl(kind, format, bounds);
+    this.#encoder = new EncoderControl(kind, format, settings);
   }
 
   /** The encoder bin's description: raw media in, RTP of `format` out to `port` (bench/hubs.ts runs it in gst-launch too). */

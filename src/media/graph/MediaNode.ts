@@ -1,6 +1,6 @@
 import { sendBatch } from '../rtp/SendBatch.ts';
 import { KurentoError } from '../../shared/KurentoError.ts';
-import type { EmitFn, MediaKind, NodeKind, OpArgs, OpHandlers, OpName, OpResult, Wire } from '../../shared/workerProtocol.ts';
+import type { BaseOps, EmitFn, MediaKind, NodeKind, OpArgs, OpHandlers, OpName, OpResult, Wire } from '../../shared/workerProtocol.ts';
 import type { DataMessage, MediaPacket, RtpCodecInfo } from './MediaPacket.ts';
 import type { Edge } from './Edge.ts';
 import { LatencyMeter } from './LatencyMeter.ts';
@@ -191,7 +191,7 @@ export class MediaNode {
   readonly encoderBitrates: EncoderBitrates = { minEncoderBitrate: 0, maxEncoderBitrate: 0 };
 
   /** This node's operations, by name, typed by the protocol table (workerProtocol.ts). */
-  protected operations(): OpHandlers<'getStats' | 'setFormat' | 'setEncoderBitrate'> {
+  protected operations(): OpHandlers<BaseOps> {
     return {
       setEncoderBitrate: (a: OpArgs<'setEncoderBitrate'>) => {
         // KMD int; a negative figure means no bound, as 0 does.

@@ -4,8 +4,6 @@ import type { NodeEngine } from '../engine/NodeEngine.ts';
 import type { EngineBin } from '../engine/EngineBin.ts';
 import type { NodeKind } from '../../shared/workerProtocol.ts';
 import { FilterInput } from '../filters/FilterInput.ts';
-import { DEFAULT_VIDEO_BOUNDS } from '../transcode/EncoderControl.ts';
-import { encoderBounds } from '../transcode/encoderBounds.ts';
 import { FilterOutput } from '../filters/FilterOutput.ts';
 import { chooseOutputFormat, filterFormats } from '../filters/outputFormats.ts';
 import { formatKey } from '../transcode/formats.ts';
@@ -198,7 +196,7 @@ export abstract class MixingHubNode extends EngineHubNode {
         continue;
       }
       // The hub's encoder settings (KMD MediaElement properties set on the hub).
-      const output = new FilterOutput('VIDEO', format, () => encoderBounds(this.encoderBitrates, [], DEFAULT_VIDEO_BOUNDS));
+      const output = new FilterOutput('VIDEO', format, () => ({ owner: this.encoderBitrates, sinks: [] }));
       this.#outputs.set(key, output);
       this.serial(async () => output.start(this.engine.engine, this.engine.pipeline, this.binName('out-video'), await this.#mixer(), (buf) => this.#fromVideo(key, format, buf), this.listener()));
     }

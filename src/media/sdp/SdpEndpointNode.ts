@@ -1,9 +1,9 @@
 import { MediaNode } from '../graph/MediaNode.ts';
-import type { NodeOpHandlers, OfferOptions, StatsMap, Wire } from '../../shared/workerProtocol.ts';
+import type { BaseOps, NodeOpHandlers, OfferOptions, StatsMap, Wire } from '../../shared/workerProtocol.ts';
 import { mediaCounters } from '../worker/mediaCounters.ts';
 
 /** The operations every SdpEndpoint node answers (the protocol table's SdpOps). */
-type SdpHandlers = Pick<NodeOpHandlers<'RtpEndpoint'>, 'getStats' | 'setFormat' | 'setEncoderBitrate' | 'processOffer' | 'generateOffer' | 'processAnswer' | 'requestKeyframe'>;
+type SdpHandlers = Pick<NodeOpHandlers<'RtpEndpoint'>, BaseOps | 'processOffer' | 'generateOffer' | 'processAnswer' | 'requestKeyframe'>;
 
 /** Minimum time between two keyframe requests sent to a peer (coalesces many sinks). */
 export const KEYFRAME_INTERVAL_MS = 300;

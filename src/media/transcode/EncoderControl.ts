@@ -3,7 +3,7 @@ import type { RtpCodecInfo } from '../graph/MediaPacket.ts';
 import type { EngineBin } from '../engine/EngineBin.ts';
 import { KEYFRAME_INTERVAL_MS } from '../sdp/SdpEndpointNode.ts';
 import { bitrateProperty, type Kind } from './formats.ts';
-import type { EncoderBounds } from './encoderBounds.ts';
+import { encoderBounds, type EncoderBitrates, type EncoderBounds } from './encoderBounds.ts';
 
 /** Start bitrates before any sink reports what it can take (bit/s). */
 export const START_BITRATE: Record<Kind, number> = { VIDEO: 500_000, AUDIO: 32_000 };
@@ -12,7 +12,16 @@ const MIN_VIDEO_BPS = 30_000;
 const MAX_VIDEO_BPS = 2_500_000;
 
 /** A video encoder's bounds when no element sets any (encoderBounds' fallback). */
-export const DEFAULT_VIDEO_BOUNDS: EncoderBounds = { start: START_BITRATE.VIDEO, min: MIN_VIDEO_BPS, max: MAX_VIDEO_BPS };
+const DEFAULT_VIDEO_BOUNDS: EncoderBounds = { start: START_BITRATE.VIDEO, min: MIN_VIDEO_BPS, max: MAX_VIDEO_BPS };
+
+/**
+ * The elements around an encoder whose settings bound it (encoderBounds): `owner`, the
+ * element whose output it encodes, and `sinks`, the elements it feeds.
+ */
+export interface EncoderSettings {
+  readonly owner?: EncoderBitrates;
+  readonly sinks: Iterable<EncoderBitrates>;
+}
 
 /**
  * The feedback of an engine encoder (named `enc` in its bin) shared by several sinks,
@@ -28,16 +37,16 @@ export class EncoderControl {
   readonly #kind: Kind;
   readonly #format: RtpCodecInfo;
   readonly #rates = new Map<MediaNode, number>();
-  readonly #bounds: () => EncoderBounds;
+  readonly #settings: () => EncoderSettings;
   #bitrate: number;
   #lastKeyframe = -Infinity;
   /** The encoder's bin, once added. */
   bin: EngineBin | undefined;
 
-  constructor(kind: Kind, format: RtpCodecInfo, bounds: () => EncoderBounds = () => DEFAULT_VIDEO_BOUNDS) {
+  constructor(kind: Kind, format: RtpCodecInfo, settings: () => EncoderSettings = () => ({ sinks: [] })) {
     this.#kind = kind;
     this.#format = format;
-    this.#bounds = bounds;
+    this.#settings = settings;
     this.#bitrate = START_BITRATE[kind];
   }
 
@@ -64,7 +73,7 @@ export class EncoderControl {
   bandwidth(from: MediaNode, bps: number): void {
     if (this.#kind !== 'VIDEO') return;
     this.#rates.set(from, bps);
-    this.#retarget();
+    this.refresh();
   }
 
   /** A sink left: its estimate no longer counts. */
@@ -73,12 +82,17 @@ export class EncoderControl {
     this.refresh();
   }
 
-  /** The elements around the encoder changed (a sink came or went): their bounds apply now. */
-  refresh(): void {
-    this.#retarget();
+  #bounds(): EncoderBounds {
+    const { owner, sinks } = this.#settings();
+    return encoderBounds(owner, sinks, DEFAULT_VIDEO_BOUNDS);
   }
 
-  #retarget(): void {
+  /**
+   * Sets the encoder's bitrate from the bounds in force now and the lowest REMB: called
+   * when an estimate arrives and when the elements around the encoder change (a sink
+   * came or went, a setting changed).
+   */
+  refresh(): void {
     if (this.#kind !== 'VIDEO') return;
     const { start, min, max } = this.#bounds();
     // Before any REMB the target is the start bitrate the elements set.

@@ -6,8 +6,7 @@ import { startsKeyframe } from '../graph/keyframes.ts';
 import type { MediaEngine } from '../engine/MediaEngine.ts';
 import type { EngineBin } from '../engine/EngineBin.ts';
 import { RtpBridge } from '../engine/RtpBridge.ts';
-import { DEFAULT_VIDEO_BOUNDS, EncoderControl } from './EncoderControl.ts';
-import { encoderBounds } from './encoderBounds.ts';
+import { EncoderControl } from './EncoderControl.ts';
 import { ENGINE_PT, transcoderDescription, type Kind } from './formats.ts';
 import { mediaCounters } from '../worker/mediaCounters.ts';
 
@@ -69,7 +68,7 @@ export class Transcoder extends MediaNode {
     this.to = to;
     // The source's encoder settings and those of the sinks this transcoder serves (a
     // recorder's or RtpEndpoint's encoderBitrate sets its recording's quality).
-    this.#encoder = new EncoderControl(media, to, () => encoderBounds(source.encoderBitrates, [...this.#edges].map((e) => e.sink.encoderBitrates), DEFAULT_VIDEO_BOUNDS));
+    this.#encoder = new EncoderControl(media, to, () => ({ owner: source.encoderBitrates, sinks: [...this.#edges].map((e) => e.sink.encoderBitrates) }));
   }
 
   get edgeCount(): number {

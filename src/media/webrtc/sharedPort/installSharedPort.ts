@@ -9,7 +9,6 @@ const log = Logger.get('webrtcendpoint');
 type Init = (type: 'udp4' | 'udp6', options?: { portRange?: [number, number]; port?: number; interfaceAddresses?: unknown }) => Promise<unknown>;
 
 let shared: SharedUdpPort | undefined;
-let sharedTcp: SharedTcpPort | undefined;
 
 /**
  * Single-port mode for this worker (issue 14 item 1): werift's UDP transports asked for
@@ -25,6 +24,8 @@ export function installSharedPort(port: number): SharedUdpPort {
   const s = new SharedUdpPort(port0);
   shared = s;
   const original = UdpTransport.init.bind(UdpTransport) as Init;
+  // A socket of the endpoint's own, in the OS's range (the range asked for is the shared port's).
+  const ownSocket: Init = (type, { portRange: _r, ...rest } = {}) => original(type, rest);
   let warned = false;
   (UdpTransport as unknown as { init: Init }).init = async (type, options = {}) => {
     const r = options.portRange;
@@ -34,17 +35,13 @@ export function installSharedPort(port: number): SharedUdpPort {
     // the one shared port would be one client's. werift asks for it with the same
     // options as a host candidate's socket; its caller's name tells them apart. The
     // socket only talks to the TURN server, outbound, so an OS-chosen port does.
-    if (fromTurnClient()) {
-      const { portRange: _r, ...rest } = options;
-      return original(type, rest);
-    }
+    if (fromTurnClient()) return ownSocket(type, options);
     try {
       return await s.transport(type);
     } catch (err) {
       if (!warned) log.warn(`the shared WebRTC port ${port0} could not be bound (${(err as Error).message}): endpoints use ports of their own`);
       warned = true;
-      const { portRange: _r, ...rest } = options;
-      return original(type, rest);
+      return ownSocket(type, options);
     }
   };
   installSharedTcpPort(port0, s);
@@ -61,7 +58,6 @@ function installSharedTcpPort(port: number, udp: SharedUdpPort): void {
   type Listen = (this: net.Server, ...args: unknown[]) => net.Server;
   const original = net.Server.prototype.listen as Listen;
   const tcp = new SharedTcpPort(port, () => udp.peers(), (server, options) => { original.call(server, options); });
-  sharedTcp = tcp;
   let warned = false;
   (net.Server.prototype as unknown as { listen: Listen }).listen = function (this: net.Server, ...args: unknown[]): net.Server {
     const o = args[0] as net.ListenOptions | undefined;
@@ -88,9 +84,4 @@ function fromTurnClient(): boolean {
 /** The worker's shared port, when single-port mode is on. */
 export function sharedPort(): SharedUdpPort | undefined {
   return shared;
-}
-
-/** The worker's shared ICE-TCP port, when single-port mode is on. */
-export function sharedTcpPort(): SharedTcpPort | undefined {
-  return sharedTcp;
 }

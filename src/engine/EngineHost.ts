@@ -85,6 +85,10 @@ export class EngineHost {
     if (!bin) throw new EngineError('PARSE_ERROR', `bin ${a.bin}: the description gave no bin`);
     if (a.refuseFactories !== undefined) this.refuseFactories(a.bin, bin, a.refuseFactories);
     bin.setName(a.bin);
+    // A bin posts its own EOS only once every sink in it has one; message-forward passes
+    // each sink's EOS up as well (GstBinForwarded, unwrapped in onBusMessage), so a
+    // caller learns that one branch ended while another never carried media.
+    Gst.utilSetObjectArg(bin, 'message-forward', 'true');
     // Created once the description parsed: a bad first bin leaves no empty pipeline behind.
     const p = this.pipelines.get(a.pipeline) ?? this.createPipeline(a.pipeline);
     const entry: BinEntry = { name: a.bin, bin, probes: [], started: false };

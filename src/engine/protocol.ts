@@ -183,7 +183,7 @@ export interface EngineFailure {
 export type EngineEvent =
   /** GST_MESSAGE_ELEMENT (zbar `barcode`, level, facedetect `facedetect`, ...). */
   | ({ type: 'element'; structure: JsonStructure } & Where)
-  /** EOS of the pipeline (bin null), or of one sink inside a bin (forwarded by message-forward). */
+  /** EOS of the pipeline (bin null), of a whole bin (element ''), or of one sink inside a bin (forwarded by message-forward). */
   | ({ type: 'eos' } & Where)
   | ({ type: 'error'; message: string; debug: string | null } & Where)
   | ({ type: 'warning'; message: string; debug: string | null } & Where)

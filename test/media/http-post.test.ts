@@ -1,11 +1,13 @@
 /**
  * HttpPostEndpoint (issue 11 §5): a VP8+Opus WebM POSTed to getUrl(), as one body and
  * chunked, played to a libwebrtc viewer and into a RecorderEndpoint; EndOfStream once
- * played out; a second POST plays again; wrong method 405, unknown URL 404, a body
+ * played out; a second POST plays again; with useEncodedMedia, VP8 passed through and
+ * VP9 / H.264 decoded to VP8, an audio-only upload ending too; wrong method 405, unknown URL 404, a body
  * that is not media an Error event; release leaves no socket (worker or listening).
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { connect } from 'node:net';
@@ -16,7 +18,7 @@ import { until, type RemotePeer } from '../helpers/RemotePeers.ts';
 import { makeMedia, PlayerBed } from '../helpers/playerBed.ts';
 import { probe } from '../helpers/probe.ts';
 
-const SECONDS = 4;
+const SECONDS = 3;
 const bed = new PlayerBed();
 let clip: Buffer;
 const { value, create, invoke, subscribe, eventsOf, frames } = bed;
@@ -90,6 +92,45 @@ test('getUrl, a whole-body POST then a chunked one to a WebRTC viewer: frames, E
   assert.ok(took > SECONDS - 0.6 && took < SECONDS + 2.5, `EndOfStream ${took.toFixed(2)} s after the chunked POST`);
   assert.equal((await chunked).status, 200);
   assert.ok((await frames(viewer)) - first > SECONDS * 30 * 0.6, 'frames of the second upload');
+  assert.deepEqual(eventsOf(h, 'Error'), []);
+  await value('release', { object: P });
+  await viewer.close();
+});
+
+/** A `seconds` long upload in `container` (webmmux, matroskamux): 320x240 video encoded by `encoder` (none: audio only), and Opus. */
+function upload(name: string, seconds: number, encoder: string | undefined, container: string): Buffer {
+  const file = join(bed.dir, name);
+  const video = encoder ? `videotestsrc num-buffers=${seconds * 30} pattern=ball ! video/x-raw,width=320,height=240,framerate=30/1,format=I420 ! ${encoder} ! queue ! m.video_0 ` : '';
+  const audio = `audiotestsrc num-buffers=${Math.ceil((seconds * 48000) / 1024)} samplesperbuffer=1024 ! audio/x-raw,rate=48000,channels=2 ! audioconvert ! opusenc ! queue ! m.audio_0`;
+  execFileSync('gst-launch-1.0', ['-q', '-e', ...`${video}${audio} ${container} name=m ! filesink location=${file}`.split(' ')]);
+  return readFileSync(file);
+}
+
+test('useEncodedMedia: a VP8 upload passes as it is; VP9 and H.264 ones are decoded to VP8 (not dropped): the viewer decodes each to its end; an audio-only upload ends too', async () => {
+  const uploads: Array<[string, Buffer]> = [
+    ['VP8', upload('u-vp8.webm', 2, 'vp8enc deadline=1 cpu-used=8 keyframe-max-dist=30', 'webmmux')],
+    ['VP9', upload('u-vp9.webm', 2, 'vp9enc deadline=1 cpu-used=8 keyframe-max-dist=30', 'webmmux')],
+    ['H.264', upload('u-h264.mkv', 2, 'x264enc speed-preset=ultrafast key-int-max=30 ! h264parse', 'matroskamux')],
+    // A voice memo (MediaRecorder with audio only): the video branch never gets a stream.
+    ['Opus only', upload('u-opus.webm', 1, undefined, 'webmmux')],
+  ];
+  const { P, h, url } = await endpoint({ useEncodedMedia: true });
+  const viewer = await viewerOf(P, h);
+  for (const [i, [codec, body]] of uploads.entries()) {
+    const before = await frames(viewer);
+    const started = performance.now();
+    const posted = send(url, body);
+    const took = await endOfStream(h, i + 1, started);
+    assert.equal((await posted).status, 200);
+    if (codec === 'Opus only') {
+      // Ended with its audio: the video branch that never carried media is not waited for.
+      assert.ok(took < 1 + 2.5, `audio-only upload: EndOfStream ${took.toFixed(2)} s after the POST of a 1 s file`);
+      continue;
+    }
+    const got = (await frames(viewer)) - before;
+    assert.ok(got > 2 * 30 * 0.5, `${codec} upload: ${got} frames decoded of 60`);
+    assert.ok(took < 2 + 2.5, `${codec} upload: EndOfStream ${took.toFixed(2)} s after the POST of a 2 s file`);
+  }
   assert.deepEqual(eventsOf(h, 'Error'), []);
   await value('release', { object: P });
   await viewer.close();

@@ -12,16 +12,15 @@ import type { EngineBin } from '../engine/EngineBin.ts';
 import { RtpBridge } from '../engine/RtpBridge.ts';
 import { StreamRewriter } from '../rtpEndpoint/StreamRewriter.ts';
 import { ENGINE_PT, type Kind } from '../transcode/formats.ts';
-import { forceKeyframe, playerPlan, type PlayerPlan } from '../player/playerBin.ts';
+import { forceKeyframe, playerPlan, type PlayerPlan, type PlayerTrack } from '../player/playerBin.ts';
 
 const BIN = 'httppost';
-/** After one track ended, how long the other may take before EndOfStream is raised anyway (ms). */
-const EOS_GRACE_MS = 2000;
 
 /**
  * What an upload is planned as before a byte of it is read: a WebM of VP8 and Opus (what
  * browsers' MediaRecorder makes). Decoding, any codec decodebin reads becomes VP8 / Opus;
- * with useEncodedMedia only VP8 and Opus pass (a track in another codec is not sent).
+ * with useEncodedMedia VP8 and Opus pass as they are, and a track in another codec (VP9,
+ * H.264) is decoded and encoded to VP8 / Opus by the plan's decoding twin.
  */
 const UPLOAD = { video: { codec: 'vp8' }, audio: { codec: 'opus' }, durationMs: null, seekable: false, live: false } as const;
 
@@ -36,10 +35,12 @@ interface Session {
    */
   keeper: number | undefined;
   bin: EngineBin | undefined;
-  readonly bridges: Partial<Record<Kind, RtpBridge>>;
+  /** One per branch (by its sink): a kind may have two, only one of which carries media. */
+  readonly bridges: Map<string, RtpBridge>;
   readonly rewriters: Partial<Record<Kind, StreamRewriter>>;
-  readonly ended: Set<string>;
-  eosTimer: NodeJS.Timeout | undefined;
+  /** The kinds that carried media, and those whose stream has ended. */
+  readonly carried: Set<Kind>;
+  readonly ended: Set<Kind>;
   resumeTimer: NodeJS.Timeout | undefined;
   lastKeyframe: number;
   gone: boolean;
@@ -75,7 +76,7 @@ export class HttpPostEndpointNode extends MediaNode {
     this.#engine = engine;
     this.#flow = FlowMonitor.reporting(this.emit);
     // Only the bin's description depends on the FIFO; the tracks (and so produces()) do not.
-    this.#plan = playerPlan('file:///', UPLOAD, options.useEncodedMedia, 0);
+    this.#plan = playerPlan('file:///', UPLOAD, options.useEncodedMedia, 0, true);
   }
 
   override accepts(): FormatSet {
@@ -129,18 +130,18 @@ export class HttpPostEndpointNode extends MediaNode {
     const s: Session = {
       pipeline: `${this.#engine.pipeline}.httppost-${n}-${this.id.replace(/^.*\//, '').slice(0, 8)}`.replace(/[^A-Za-z0-9_.:-]/g, '_'),
       fifo, keeper: openSync(fifo, constants.O_RDWR | constants.O_NONBLOCK),
-      bin: undefined, bridges: {}, rewriters: {}, ended: new Set(), eosTimer: undefined, resumeTimer: undefined, lastKeyframe: -Infinity, gone: false,
+      bin: undefined, bridges: new Map(), rewriters: {}, carried: new Set(), ended: new Set(), resumeTimer: undefined, lastKeyframe: -Infinity, gone: false,
     };
     this.#session = s;
     const ssrc = { VIDEO: randomInt(1, 0xffffffff), AUDIO: randomInt(1, 0xffffffff) };
     try {
       for (const t of this.#plan.tracks) {
-        s.bridges[t.kind] = await RtpBridge.open((buf) => this.#fromEngine(s, t.kind, buf));
-        s.rewriters[t.kind] = new StreamRewriter(ssrc[t.kind], t.codec.clockRate);
+        s.bridges.set(t.sink, await RtpBridge.open((buf) => this.#fromEngine(s, t, buf)));
+        // Twins share the kind's outgoing stream: only one of them ever sends.
+        s.rewriters[t.kind] ??= new StreamRewriter(ssrc[t.kind], t.codec.clockRate);
       }
-      const ports = { VIDEO: s.bridges.VIDEO?.port ?? 0, AUDIO: s.bridges.AUDIO?.port ?? 0 };
-      const plan = playerPlan(`file://${fifo}`, UPLOAD, this.#opts.useEncodedMedia, 0);
-      s.bin = await this.#engine.engine.addBin(s.pipeline, BIN, plan.describe(ports, ssrc), {
+      const plan = playerPlan(`file://${fifo}`, UPLOAD, this.#opts.useEncodedMedia, 0, true);
+      s.bin = await this.#engine.engine.addBin(s.pipeline, BIN, plan.describe((t) => s.bridges.get(t.sink)?.port ?? 0, ssrc), {
         event: (e) => {
           if (e.type === 'eos') { if (e.element === '') void this.#ended(s); else this.#trackEnded(s, e.element); }
           else if (e.type === 'error') this.#fail(s, `The uploaded media cannot be played: ${e.message}`);
@@ -153,7 +154,7 @@ export class HttpPostEndpointNode extends MediaNode {
         await this.#engine.engine.releasePipeline(s.pipeline).catch(() => undefined);
         throw new Error('the endpoint was released');
       }
-      for (const t of this.#plan.tracks) s.bridges[t.kind]!.connect(0, s.bin.port(t.sink) ?? 0, ENGINE_PT[t.kind]);
+      for (const t of this.#plan.tracks) s.bridges.get(t.sink)!.connect(0, s.bin.port(t.sink) ?? 0, ENGINE_PT[t.kind]);
       return s;
     } catch (err) {
       await this.#teardown(s);
@@ -176,20 +177,25 @@ export class HttpPostEndpointNode extends MediaNode {
     s.keeper = undefined;
   }
 
-  #fromEngine(s: Session, kind: Kind, buf: Buffer): void {
-    const track = this.#plan.tracks.find((t) => t.kind === kind);
-    if (s.gone || !track) return;
+  #fromEngine(s: Session, track: PlayerTrack, buf: Buffer): void {
+    if (s.gone) return;
+    const kind = track.kind;
+    s.carried.add(kind);
     s.rewriters[kind]!.rewrite(buf, ENGINE_PT[kind]);
     this.#flow.packet('out', kind);
     this.forward(kind, { codec: track.codec, buf, at: performance.now() });
   }
 
+  /** A branch's sink got EOS: its kind's stream ended (a twin that never carried media never does). */
   #trackEnded(s: Session, sink: string): void {
-    if (s.gone) return;
-    s.ended.add(sink);
-    if (this.#plan.tracks.every((t) => s.ended.has(t.sink))) void this.#ended(s);
-    // An upload with one track only: the other branch never gets a stream, so never an EOS.
-    else s.eosTimer ??= setTimeout(() => void this.#ended(s), EOS_GRACE_MS);
+    const track = this.#plan.tracks.find((t) => t.sink === sink);
+    if (s.gone || !track) return;
+    s.ended.add(track.kind);
+    // The upload ended when every kind that carried media has: a kind the upload lacks
+    // (audio only, as a voice memo) never gets a stream, so never an EOS, and the whole
+    // bin's EOS never comes either. The media of a kind reaches the worker before the
+    // engine reports its EOS, as its sink sends the last packet before posting it.
+    if ([...s.carried].every((k) => s.ended.has(k))) void this.#ended(s);
   }
 
   async #ended(s: Session): Promise<void> {
@@ -209,10 +215,9 @@ export class HttpPostEndpointNode extends MediaNode {
   async #teardown(s: Session): Promise<void> {
     if (s.gone) return;
     s.gone = true;
-    clearTimeout(s.eosTimer);
     this.#closeKeeper(s);
     if (this.#session === s) this.#session = undefined;
-    for (const b of Object.values(s.bridges)) b?.close();
+    for (const b of s.bridges.values()) b.close();
     await s.bin?.remove();
     await this.#engine.engine.releasePipeline(s.pipeline).catch(() => undefined);
     rmSync(s.fifo, { force: true });

@@ -14,8 +14,6 @@ import { ENGINE_PT, type Kind } from '../transcode/formats.ts';
 import { probeSource, redact, type SourceInfo } from './probeSource.ts';
 import { forceKeyframe, playerPlan, type PlayerPlan } from './playerBin.ts';
 
-/** After one track ended, how long the others may take to end too before EndOfStream is raised anyway (ms). */
-const EOS_GRACE_MS = 2000;
 /** After a seek the stream continues this far after its last packet (one frame at 30 fps), whatever the new timestamps. */
 const SEEK_GAP_MS = 33;
 const BIN = 'player';
@@ -34,8 +32,6 @@ interface Session {
   readonly bridges: Partial<Record<Kind, RtpBridge>>;
   /** One continuous RTP stream per track, with this play's SSRC, across seeks (RFC 3550 §5.1). */
   readonly rewriters: Partial<Record<Kind, StreamRewriter>>;
-  readonly ended: Set<string>;
-  eosTimer: NodeJS.Timeout | undefined;
   lastKeyframe: number;
   /** The last position known (ms): a seek's target until the sinks report the new one. */
   position: number;
@@ -163,7 +159,7 @@ export class PlayerEndpointNode extends MediaNode {
     const s: Session = {
       pipeline: `${this.#engine.pipeline}.player-${this.#count++}-${this.id.replace(/^.*\//, '').slice(0, 8)}`.replace(/[^A-Za-z0-9_.:-]/g, '_'),
       plan, bin: undefined, bridges: {}, rewriters: {},
-      ended: new Set(), eosTimer: undefined, lastKeyframe: -Infinity, position: 0, gone: false,
+      lastKeyframe: -Infinity, position: 0, gone: false,
     };
     this.#session = s;
     try {
@@ -171,11 +167,11 @@ export class PlayerEndpointNode extends MediaNode {
         s.bridges[t.kind] = await RtpBridge.open((buf) => this.#fromEngine(s, t.kind, buf));
         s.rewriters[t.kind] = new StreamRewriter(ssrc[t.kind], t.codec.clockRate);
       }
-      const ports = { VIDEO: s.bridges.VIDEO?.port ?? 0, AUDIO: s.bridges.AUDIO?.port ?? 0 };
-      const bin = await this.#engine.engine.addBin(s.pipeline, BIN, plan.describe(ports, ssrc), {
+      const bin = await this.#engine.engine.addBin(s.pipeline, BIN, plan.describe((t) => s.bridges[t.kind]?.port ?? 0, ssrc), {
         event: (e) => {
-          // The bin's own EOS (element '') comes once all its sinks have theirs.
-          if (e.type === 'eos') { if (e.element === '') void this.#ended(s); else this.#trackEnded(s, e.element); }
+          // The bin's own EOS (element '') comes once all its sinks have theirs: a track
+          // shorter than the other (each sink's own EOS comes too) does not end the stream.
+          if (e.type === 'eos') { if (e.element === '') void this.#ended(s); }
           else if (e.type === 'error') this.#fail(s, 'UNEXPECTED_ERROR', `Playing ${this.#shown} failed: ${e.message}`);
         },
         exit: (exit) => this.#fail(s, 'UNEXPECTED_ERROR', `The media engine process playing ${this.#shown} stopped: ${exit.description}`),
@@ -293,17 +289,8 @@ export class PlayerEndpointNode extends MediaNode {
     return { isSeekable: info.seekable, seekableInit: 0, seekableEnd: info.seekable ? duration : 0, duration };
   }
 
-  /** A branch's sink got EOS; once every branch has (or EOS_GRACE_MS after the first), the stream ended. */
-  #trackEnded(s: Session, sink: string): void {
-    if (s.gone) return;
-    s.ended.add(sink);
-    if (s.plan.tracks.every((t) => s.ended.has(t.sink))) void this.#ended(s);
-    else s.eosTimer ??= setTimeout(() => void this.#ended(s), EOS_GRACE_MS);
-  }
-
   async #ended(s: Session): Promise<void> {
     if (s.gone) return;
-    clearTimeout(s.eosTimer);
     this.emit('EndOfStream', {});
     // Sinks learn it too: a RecorderEndpoint with stopOnEndOfStream finishes its file.
     this.signalEndOfStream();
@@ -326,7 +313,6 @@ export class PlayerEndpointNode extends MediaNode {
 
   async #teardown(s: Session): Promise<void> {
     s.gone = true;
-    clearTimeout(s.eosTimer);
     for (const b of Object.values(s.bridges)) b?.close();
     await s.bin?.remove();
     await this.#engine.engine.releasePipeline(s.pipeline).catch(() => undefined);

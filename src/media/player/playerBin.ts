@@ -25,15 +25,20 @@ export interface PlayerTrack {
  */
 export function forceKeyframe(bin: EngineBin | undefined, tracks: readonly PlayerTrack[], last: number): number {
   const now = performance.now();
-  if (!bin || !tracks.find((t) => t.kind === 'VIDEO')?.encodes || now - last < KEYFRAME_INTERVAL_MS) return last;
+  if (!bin || !tracks.some((t) => t.kind === 'VIDEO' && t.encodes) || now - last < KEYFRAME_INTERVAL_MS) return last;
   bin.keyframe('enc_video').catch(() => undefined);
   return now;
 }
 
 export interface PlayerPlan {
+  /**
+   * The branches, at most two per kind: with `guessed` codecs a passed-through track has
+   * a decoding twin (same kind and codec, its own sink) for media that turns out in
+   * another codec; only one of the two ever carries media.
+   */
   readonly tracks: readonly PlayerTrack[];
-  /** The bin description, given the worker's receiving port per media kind and the SSRC per kind. */
-  describe(ports: Readonly<Record<Kind, number>>, ssrc: Readonly<Record<Kind, number>>): string;
+  /** The bin description, given the worker's receiving port per track and the SSRC per kind. */
+  describe(port: (track: PlayerTrack) => number, ssrc: Readonly<Record<Kind, number>>): string;
 }
 
 interface PassThrough {
@@ -106,7 +111,7 @@ function source(uri: string, decodeCaps: string, networkCacheMs: number): string
  * `udpsink sync=true`: the sink waits for each packet's time on the pipeline clock, so
  * the file plays in real time (media-probe-notes §4: ratio 1.000).
  */
-export function playerPlan(uri: string, info: SourceInfo, useEncodedMedia: boolean, networkCacheMs: number): PlayerPlan {
+export function playerPlan(uri: string, info: SourceInfo, useEncodedMedia: boolean, networkCacheMs: number, guessed = false): PlayerPlan {
   const branches: Array<{ track: PlayerTrack; caps: string; chain: (ssrc: number) => string }> = [];
   const decodeCaps = ['video/x-raw(ANY)', 'audio/x-raw(ANY)'];
   for (const kind of ['VIDEO', 'AUDIO'] as const) {
@@ -117,6 +122,15 @@ export function playerPlan(uri: string, info: SourceInfo, useEncodedMedia: boole
     if (pass) {
       decodeCaps.unshift(pass.caps);
       branches.push({ track: { kind, codec: pass.codec, encodes: false, sink }, caps: pass.caps, chain: pass.pay });
+      // `guessed`: the source was not probed (an upload is planned before a byte of it
+      // is read), so its track may be in another codec. decodebin then decodes it, and
+      // this twin encodes it to the codec announced; without it the track was lost.
+      // decodebin's pad links to whichever branch's caps it matches.
+      const made = kind === 'VIDEO' ? VP8 : OPUS;
+      if (guessed && pass.codec.name === made.name) {
+        const raw = kind === 'VIDEO' ? 'video/x-raw(ANY)' : 'audio/x-raw(ANY)';
+        branches.push({ track: { kind, codec: pass.codec, encodes: true, sink: `${sink}_decoded` }, caps: raw, chain: (s) => encode(kind, s) });
+      }
     } else {
       branches.push({ track: { kind, codec: kind === 'VIDEO' ? VP8 : OPUS, encodes: true, sink }, caps: kind === 'VIDEO' ? 'video/x-raw(ANY)' : 'audio/x-raw(ANY)', chain: (s) => encode(kind, s) });
     }
@@ -124,10 +138,10 @@ export function playerPlan(uri: string, info: SourceInfo, useEncodedMedia: boole
   const head = source(uri, decodeCaps.join(';'), networkCacheMs);
   return {
     tracks: branches.map((b) => b.track),
-    describe: (ports, ssrc) => [
+    describe: (port, ssrc) => [
       head,
       ...branches.map((b) => `d. ! ${b.caps} ! queue max-size-time=1000000000 max-size-bytes=0 max-size-buffers=0 ! ${b.chain(ssrc[b.track.kind])} ` +
-        `! udpsink name=${b.track.sink} host=127.0.0.1 port=${ports[b.track.kind]} sync=true async=false`),
+        `! udpsink name=${b.track.sink} host=127.0.0.1 port=${port(b.track)} sync=true async=false`),
       // The engine parses with ghost_unlinked_pads, which would ghost (and so link) the first
       // unlinked sink pad it finds: a branch's queue waiting for its decoded pad, which then
       // never links. This idle tee (not a sink: seeks sent to the sinks do not stop at it) is

@@ -194,7 +194,8 @@ export class RecorderEndpointNode extends MediaNode {
         event: (e) => {
           // The depayloader lost the picture (or never had a keyframe): ask the source.
           if (e.type === 'keyframeRequest') this.input('VIDEO')?.requestKeyframe(this);
-          else if (e.type === 'eos') s.eosSeen();
+          // The bin's own EOS: its sinks' own come first, and one of several is not the end.
+          else if (e.type === 'eos' && e.element === '') s.eosSeen();
           else if (e.type === 'error') this.#error('RECORDER_ERROR', `Recording to ${this.#opts.uri} failed: ${e.message}`);
         },
         exit: (exit) => {

@@ -52,3 +52,30 @@ export async function lastTimestamp(path: string, stream: 'v' | 'a'): Promise<nu
   const times = stdout.split('\n').map(Number).filter((t) => Number.isFinite(t));
   return times.length ? Math.max(...times) : NaN;
 }
+
+/**
+ * When the picture turns bright (mean luma crossing mid-grey upwards), in seconds of the
+ * file's timeline: the flashes of a `flashes` publisher (wrtcPeer.ts).
+ */
+export async function flashTimes(path: string): Promise<number[]> {
+  const { stdout } = await run('ffmpeg', ['-v', 'error', '-i', path, '-an', '-vf', 'signalstats,metadata=print:key=lavfi.signalstats.YAVG:file=-', '-f', 'null', '-'], { maxBuffer: 64 << 20 });
+  const out: number[] = [];
+  let t = NaN;
+  let bright = false;
+  for (const line of stdout.split('\n')) {
+    const pts = /pts_time:([\d.]+)/.exec(line);
+    if (pts) t = Number(pts[1]);
+    const y = /YAVG=([\d.]+)/.exec(line);
+    if (!y) continue;
+    const now = Number(y[1]) > 128;
+    if (now && !bright) out.push(t);
+    bright = now;
+  }
+  return out;
+}
+
+/** When sound starts after silence (ffmpeg silencedetect's ends of silence), in seconds: the beeps of a `flashes` publisher. */
+export async function beepTimes(path: string): Promise<number[]> {
+  const { stdout } = await run('ffmpeg', ['-v', 'error', '-i', path, '-vn', '-af', 'silencedetect=n=-30dB:d=0.05,ametadata=print:key=lavfi.silence_end:file=-', '-f', 'null', '-'], { maxBuffer: 16 << 20 });
+  return [...stdout.matchAll(/silence_end=([\d.]+)/g)].map((m) => Number(m[1]));
+}

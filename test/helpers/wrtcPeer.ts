@@ -51,6 +51,13 @@ export interface WrtcPeerOptions {
   /** Random pixels in the lower half of the picture, so the encoder spends its whole budget (benchmarks). */
   noise?: boolean;
   rtcConfig?: PeerRtcConfig;
+  /**
+   * Flash and beep instead of bars and a steady tone: for `lengthMs` of every `periodMs`
+   * the picture is white and a 1 kHz tone sounds, both taken from one wall clock (the
+   * audio generated to keep up with it), dark and silent otherwise: a recording's A/V
+   * sync is the offset between its flashes and its beeps.
+   */
+  flashes?: { periodMs: number; lengthMs: number };
 }
 
 /**
@@ -76,6 +83,9 @@ export class WrtcPeer {
     const shade = opts.shade ?? 220;
     const width = opts.width ?? 320;
     const height = opts.height ?? 240;
+    const started = performance.now();
+    const flashes = opts.flashes;
+    const flashing = (ms: number): boolean => !!flashes && ms % flashes.periodMs < flashes.lengthMs;
     if (opts.video !== false) {
       const source = new wrtc.nonstandard.RTCVideoSource();
       const track = source.createTrack();
@@ -86,6 +96,12 @@ export class WrtcPeer {
       this.#timers.push(setInterval(() => {
         // Moving bars in the luma plane plus a frame counter block: every frame differs.
         n++;
+        if (flashes) {
+          frame.fill(flashing(performance.now() - started) ? 235 : 16, 0, width * height);
+          frame.fill(128, width * height);
+          source.onFrame({ width, height, data: frame });
+          return;
+        }
         for (let y = 0; y < height; y++) {
           for (let x = 0; x < width; x++) frame[y * width + x] = ((x + n * 4) >> 4) & 1 ? shade : 30;
         }
@@ -102,9 +118,17 @@ export class WrtcPeer {
       this.pc.addTrack(track);
       let t = 0;
       this.#timers.push(setInterval(() => {
-        const samples = new Int16Array(480);
-        for (let i = 0; i < 480; i++) samples[i] = Math.round(8000 * Math.sin(2 * Math.PI * 440 * (t++ / 48000)));
-        source.onData({ samples, sampleRate: 48000, bitsPerSample: 16, channelCount: 1, numberOfFrames: 480 });
+        // With flashes, as many 10 ms chunks as the wall clock asks (a late timer does not
+        // put the sound behind the picture); otherwise one per tick.
+        const due = flashes ? Math.floor(((performance.now() - started) * 48) / 480) * 480 : t + 480;
+        while (t < due) {
+          const samples = new Int16Array(480);
+          for (let i = 0; i < 480; i++, t++) {
+            const tone = Math.sin(2 * Math.PI * (flashes ? 1000 : 440) * (t / 48000));
+            samples[i] = flashes && !flashing(t / 48) ? 0 : Math.round(8000 * tone);
+          }
+          source.onData({ samples, sampleRate: 48000, bitsPerSample: 16, channelCount: 1, numberOfFrames: 480 });
+        }
       }, 10));
     }
     this.pc.ontrack = (e) => {

@@ -2,7 +2,8 @@
  * RecorderEndpoint (issue 11 §4) with a real libwebrtc publisher (VP8 + Opus), files
  * checked with ffprobe/ffmpeg for what a user would check: the streams the profile
  * says, a duration within 5% of the time recorded, at least 95% of the frames a viewer
- * of the same source decoded over the same time, no decoding errors.
+ * of the same source decoded over the same time, no decoding errors, and lip sync (a
+ * publisher that flashes and beeps together: each beep within 60 ms of its flash).
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,7 +15,8 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { startFluo, RpcClient, sleep } from '../helpers/fluo.ts';
 import { RemotePeers, until, type RemotePeer } from '../helpers/RemotePeers.ts';
-import { probe, decodeErrors } from '../helpers/probe.ts';
+import { probe, decodeErrors, flashTimes, beepTimes } from '../helpers/probe.ts';
+import type { WrtcPeerOptions } from '../helpers/wrtcPeer.ts';
 
 const peers = new RemotePeers();
 let fluo: Awaited<ReturnType<typeof startFluo>>;
@@ -50,13 +52,13 @@ const eventsOf = (object: string, type: string) => events.filter((e) => e.object
 
 interface Call { P: string; pubEp: string; publisher: RemotePeer; viewer: RemotePeer }
 
-/** A pipeline with a libwebrtc publisher, and a viewer of it that counts what a recording should hold. */
-async function call(): Promise<Call> {
+/** A pipeline with a libwebrtc publisher (`publisher`: its options), and a viewer of it that counts what a recording should hold. */
+async function call(publisherOptions: WrtcPeerOptions = {}): Promise<Call> {
   const P = await create('MediaPipeline', {});
   const pubEp = await create('WebRtcEndpoint', { mediaPipeline: P });
   const viewEp = await create('WebRtcEndpoint', { mediaPipeline: P });
   await invoke(pubEp, 'connect', { sink: viewEp });
-  const publisher = await peers.create();
+  const publisher = await peers.create(publisherOptions);
   const viewer = await peers.create({ recvOnly: true });
   await publisher.connectTo(c, pubEp, sid);
   await viewer.connectTo(c, viewEp, sid);
@@ -112,8 +114,9 @@ function assertDuration(actual: number, expected: number, what: string): void {
   assert.ok(Math.abs(actual - expected) <= expected * 0.05, `${what}: duration ${actual.toFixed(2)} s, recorded ${expected.toFixed(2)} s`);
 }
 
-test('WEBM: VP8 and Opus pass through; duration, frames and decoding as recorded', async () => {
-  const k = await call();
+test('WEBM: VP8 and Opus pass through; duration, frames and decoding as recorded; lip sync kept', async () => {
+  // Flash and beep together once a second: the file's A/V sync is their offset.
+  const k = await call({ flashes: { periodMs: 1000, lengthMs: 200 } });
   const file = join(dir, 'call.webm');
   const r = await record(k, 'WEBM', file, 4);
   const p = await probe(file);
@@ -125,6 +128,16 @@ test('WEBM: VP8 and Opus pass through; duration, frames and decoding as recorded
   assert.ok(v!.frames >= 0.95 * r.viewerFrames, `${v!.frames} frames in the file, ${r.viewerFrames} decoded by a viewer meanwhile`);
   assert.deepEqual(await decodeErrors(file), []);
   assert.equal(await invoke(r.rec, 'isMediaTranscoding', { mediaType: 'VIDEO' }), false);
+  // Each flash with its beep: the two tracks are muxed on one timeline (a beep within
+  // 60 ms of its flash: ITU-R BT.1359 finds sound 45 ms early or 125 ms late detectable).
+  // Flashes cut by the file's start or end are left out (a beep already sounding at the
+  // start has no silence before it to end).
+  const beeps = await beepTimes(file);
+  const flashes = (await flashTimes(file)).filter((t) => t > 0.25 && t < p.duration - 0.25);
+  const offsets = flashes.map((f) => beeps.reduce((best, b) => (Math.abs(b - f) < Math.abs(best) ? b - f : best), Infinity));
+  console.log(`# WEBM A/V sync, beep minus flash (ms): ${offsets.map((o) => Math.round(o * 1000)).join(', ')}`);
+  assert.ok(flashes.length >= 3 && beeps.length >= 3, `${flashes.length} flashes and ${beeps.length} beeps in ${r.recorded.toFixed(1)} s`);
+  assert.ok(offsets.every((o) => Math.abs(o) < 0.06), `beep minus flash: ${offsets.map((o) => o.toFixed(3)).join(', ')} s`);
   await hangUp(k);
 });
 

@@ -15,7 +15,7 @@ export function transcoderDescription(from: RtpCodecInfo, to: RtpCodecInfo, inPo
 export function recorderDescriptionForBench(videoPort: number, audioPort: number, file: string): string {
   const plan = profilePlan('WEBM')!;
   return recorderDescription(plan, [{ kind: 'VIDEO', codec: { name: 'VP8', clockRate: 90000 } }, { kind: 'AUDIO', codec: { name: 'opus', clockRate: 48000, channels: 2 } }],
-    `filesink location=${file} buffer-mode=unbuffered sync=false`)
+    `filesink location=${file} buffer-mode=unbuffered sync=false`, 500_000)
     .replace(/name=in_video address=127\.0\.0\.1 port=0/, `name=in_video address=127.0.0.1 port=${videoPort}`)
     .replace(/name=in_audio address=127\.0\.0\.1 port=0/, `name=in_audio address=127.0.0.1 port=${audioPort}`);
 }

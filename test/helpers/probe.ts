@@ -79,3 +79,9 @@ export async function beepTimes(path: string): Promise<number[]> {
   const { stdout } = await run('ffmpeg', ['-v', 'error', '-i', path, '-vn', '-af', 'silencedetect=n=-30dB:d=0.05,ametadata=print:key=lavfi.silence_end:file=-', '-f', 'null', '-'], { maxBuffer: 16 << 20 });
   return [...stdout.matchAll(/silence_end=([\d.]+)/g)].map((m) => Number(m[1]));
 }
+
+/** Each decoded video frame's size, `WxH`, in order. */
+export async function frameSizes(path: string): Promise<string[]> {
+  const { stdout } = await run('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'frame=width,height', '-of', 'csv=p=0', path], { maxBuffer: 64 << 20 });
+  return stdout.split('\n').map((l) => l.split(',').filter(Boolean)).filter((f) => f.length === 2).map(([w, h]) => `${w}x${h}`);
+}

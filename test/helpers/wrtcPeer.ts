@@ -58,6 +58,8 @@ export interface WrtcPeerOptions {
    * sync is the offset between its flashes and its beeps.
    */
   flashes?: { periodMs: number; lengthMs: number };
+  /** The picture becomes `width` x `height` this long after the start (a sender adapting its resolution, as browsers do). */
+  resize?: { afterMs: number; width: number; height: number };
 }
 
 /**
@@ -81,8 +83,8 @@ export class WrtcPeer {
       opts = { ...opts, video: false, audio: false };
     }
     const shade = opts.shade ?? 220;
-    const width = opts.width ?? 320;
-    const height = opts.height ?? 240;
+    let width = opts.width ?? 320;
+    let height = opts.height ?? 240;
     const started = performance.now();
     const flashes = opts.flashes;
     const flashing = (ms: number): boolean => !!flashes && ms % flashes.periodMs < flashes.lengthMs;
@@ -92,10 +94,16 @@ export class WrtcPeer {
       this.#tracks.push(track);
       this.pc.addTrack(track);
       let n = 0;
-      const frame = new Uint8ClampedArray(width * height * 1.5);
+      let frame = new Uint8ClampedArray(width * height * 1.5);
       this.#timers.push(setInterval(() => {
         // Moving bars in the luma plane plus a frame counter block: every frame differs.
         n++;
+        const resize = opts.resize;
+        if (resize && width !== resize.width && performance.now() - started >= resize.afterMs) {
+          width = resize.width;
+          height = resize.height;
+          frame = new Uint8ClampedArray(width * height * 1.5);
+        }
         if (flashes) {
           frame.fill(flashing(performance.now() - started) ? 235 : 16, 0, width * height);
           frame.fill(128, width * height);

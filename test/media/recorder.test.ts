@@ -15,7 +15,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { startFluo, RpcClient, sleep } from '../helpers/fluo.ts';
 import { RemotePeers, until, type RemotePeer } from '../helpers/RemotePeers.ts';
-import { probe, decodeErrors, flashTimes, beepTimes } from '../helpers/probe.ts';
+import { probe, decodeErrors, flashTimes, beepTimes, frameSizes } from '../helpers/probe.ts';
 import type { WrtcPeerOptions } from '../helpers/wrtcPeer.ts';
 
 const peers = new RemotePeers();
@@ -141,8 +141,9 @@ test('WEBM: VP8 and Opus pass through; duration, frames and decoding as recorded
   await hangUp(k);
 });
 
-test('MP4: VP8 is transcoded to H.264 for the container, Opus passes through', async () => {
-  const k = await call();
+test('MP4: VP8 is transcoded to H.264 for the container at one picture size while the sender changes its size, Opus passes through', async () => {
+  // The publisher goes from 320x240 to 640x480 during the recording, as browsers adapt.
+  const k = await call({ resize: { afterMs: 3500, width: 640, height: 480 } });
   const file = join(dir, 'call.mp4');
   const r = await record(k, 'MP4', file, 4);
   const p = await probe(file);
@@ -153,6 +154,10 @@ test('MP4: VP8 is transcoded to H.264 for the container, Opus passes through', a
   assertDuration(p.duration, r.recorded, 'MP4');
   assert.ok(v!.frames >= 0.95 * r.viewerFrames, `${v!.frames} frames in the file, ${r.viewerFrames} decoded by a viewer meanwhile`);
   assert.deepEqual(await decodeErrors(file), []);
+  // Every frame at the first keyframe's size (an MP4 sample entry holds one size).
+  const sizes = new Set(await frameSizes(file));
+  assert.deepEqual([...sizes], ['320x240'], `frame sizes in the MP4: ${[...sizes].join(', ')}`);
+  assert.equal((await k.viewer.received()).width, 640, 'the publisher changed its size during the recording');
   assert.equal(await invoke(r.rec, 'isMediaTranscoding', { mediaType: 'VIDEO' }), true);
   // encoderBitrate on the recorder (KMD MediaElement: "most useful for RecorderEndpoint
   // ... when media is being transcoded") sets the encoder's bitrate, before media flows.

@@ -14,21 +14,42 @@ export function payloadOffset(rtp: Buffer): number {
   return Math.min(off, rtp.length);
 }
 
-/** VP8 (RFC 7741 §4.2, §4.3): start of partition 0 (S=1, PID=0) whose frame header has P=0. */
-function vp8(p: Buffer): boolean {
-  if (p.length < 1) return false;
+/**
+ * VP8 (RFC 7741 §4.2, §4.3): where the VP8 frame header starts, in a payload that starts
+ * partition 0 (S=1, PID=0) of a keyframe (its header has P=0); -1 otherwise.
+ */
+function vp8KeyframeHeader(p: Buffer): number {
+  if (p.length < 1) return -1;
   const b0 = p[0]!;
-  if (!(b0 & 0x10) || (b0 & 0x07) !== 0) return false;
+  if (!(b0 & 0x10) || (b0 & 0x07) !== 0) return -1;
   let i = 1;
   if (b0 & 0x80) {
-    if (p.length < 2) return false;
+    if (p.length < 2) return -1;
     const x = p[1]!;
     i = 2;
     if (x & 0x80) i += p.length > 2 && p[2]! & 0x80 ? 2 : 1; // PictureID, 7 or 15 bits
     if (x & 0x40) i += 1; // TL0PICIDX
     if (x & 0x30) i += 1; // TID/Y/KEYIDX
   }
-  return p.length > i && (p[i]! & 0x01) === 0;
+  return p.length > i && (p[i]! & 0x01) === 0 ? i : -1;
+}
+
+function vp8(p: Buffer): boolean {
+  return vp8KeyframeHeader(p) >= 0;
+}
+
+/**
+ * The picture size a VP8 keyframe announces, from its first RTP packet: after the
+ * 3-byte frame tag, the start code 9d 01 2a, then width and height, 14 bits each,
+ * little-endian (RFC 6386 §9.1). Undefined for any other packet.
+ */
+export function vp8KeyframeSize(rtp: Buffer): { width: number; height: number } | undefined {
+  const p = rtp.subarray(payloadOffset(rtp));
+  const h = vp8KeyframeHeader(p);
+  if (h < 0 || p.length < h + 10 || p[h + 3] !== 0x9d || p[h + 4] !== 0x01 || p[h + 5] !== 0x2a) return undefined;
+  const width = p.readUInt16LE(h + 6) & 0x3fff;
+  const height = p.readUInt16LE(h + 8) & 0x3fff;
+  return width && height ? { width, height } : undefined;
 }
 
 /** VP9 (RFC 9628 §4.2): the beginning of a frame (B=1) that is not inter-picture predicted (P=0). */

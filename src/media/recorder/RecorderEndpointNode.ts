@@ -12,7 +12,8 @@ import type { EngineBin } from '../engine/EngineBin.ts';
 import { RtpBridge } from '../engine/RtpBridge.ts';
 import { ENGINE_PT, ENGINE_SSRC, type Kind } from '../transcode/formats.ts';
 import { StreamRewriter } from '../rtpEndpoint/StreamRewriter.ts';
-import { startsKeyframe } from '../graph/keyframes.ts';
+import { startsKeyframe, vp8KeyframeSize } from '../graph/keyframes.ts';
+import { videoStartBitrate } from '../transcode/EncoderControl.ts';
 import { profilePlan, recorderDescription, type ProfilePlan } from './profiles.ts';
 import { HttpUpload } from './HttpUpload.ts';
 import { shortId } from '../engine/shortId.ts';
@@ -52,6 +53,8 @@ interface Session {
   eos: Promise<void>;
   eosSeen: () => void;
   finished: Promise<void> | undefined;
+  /** Whether the video encoder's picture size was set (#pinSize). */
+  sizePinned: boolean;
 }
 
 /**
@@ -109,6 +112,7 @@ export class RecorderEndpointNode extends MediaNode {
       // The file starts (and goes on after a pause) with a keyframe, and audio with it:
       // a picture that cannot decode is not recorded.
       if (kind !== 'VIDEO' || !startsKeyframe(pkt.codec.name, pkt.buf)) return;
+      this.#pinSize(s, pkt);
       this.#openGate(s);
     }
     const out = Buffer.from(pkt.buf);
@@ -168,7 +172,7 @@ export class RecorderEndpointNode extends MediaNode {
     const eos = new Promise<void>((r) => { eosSeen = r; });
     const s: Session = {
       bin: undefined, bridges: {}, rewriters: {}, upload, tracks: new Map((connected.length ? connected : kinds).map((k) => [k, undefined])),
-      startTimer: undefined, pausedAt: undefined, gated: true, stopping: false, keyframeTimer: undefined, eos, eosSeen, finished: undefined,
+      startTimer: undefined, pausedAt: undefined, gated: true, stopping: false, keyframeTimer: undefined, eos, eosSeen, finished: undefined, sizePinned: false,
     };
     // Do not wait for ever for a media type that never comes: record what did.
     s.startTimer = setTimeout(() => {
@@ -189,7 +193,7 @@ export class RecorderEndpointNode extends MediaNode {
     try {
       for (const t of tracks) s.bridges[t.kind] = await RtpBridge.open(() => undefined);
       const sink = s.upload ? s.upload.sinkDescription() : `filesink location="${fileURLToPath(new URL(this.#opts.uri))}" buffer-mode=unbuffered sync=false`;
-      const description = recorderDescription(s.upload ? streamable(this.#plan) : this.#plan, tracks, sink);
+      const description = recorderDescription(s.upload ? streamable(this.#plan) : this.#plan, tracks, sink, videoStartBitrate(this.encoderBitrates));
       const bin = await this.#engine.engine.addBin(this.#engine.pipeline, `recorder-${this.#count++}-${shortId(this.id)}`, description, {
         event: (e) => {
           // The depayloader lost the picture (or never had a keyframe): ask the source.
@@ -251,6 +255,20 @@ export class RecorderEndpointNode extends MediaNode {
     clearInterval(s.keyframeTimer);
     this.input('VIDEO')?.requestKeyframe(this);
     s.keyframeTimer = setInterval(() => this.input('VIDEO')?.requestKeyframe(this), KEYFRAME_RETRY_MS);
+  }
+
+  /**
+   * A recording that encodes its video itself keeps the size of its first keyframe
+   * (profiles.ts H264_FROM_VP8): set once, before that keyframe is sent to the engine,
+   * so the setting travels ahead of the frame it applies to.
+   */
+  #pinSize(s: Session, pkt: MediaPacket): void {
+    const video = this.#plan.video;
+    if (s.sizePinned || !s.bin || !video?.pinsSize || !video.transcodes(pkt.codec)) return;
+    const size = pkt.codec.name.toLowerCase() === 'vp8' ? vp8KeyframeSize(pkt.buf) : undefined;
+    if (!size) return;
+    s.sizePinned = true;
+    s.bin.setProperty('size', 'caps', `video/x-raw,width=${size.width},height=${size.height}`).catch(() => undefined);
   }
 
   /** Recording for real: what arrives now goes into the file. */

@@ -19,10 +19,16 @@ export interface TrackPlan {
   readonly kind: Kind;
   /** Formats taken without the graph transcoding them, in order of preference. */
   readonly accepts: readonly RtpCodecInfo[];
-  /** Depayloading (and, where the container needs it, decoding and encoding) of one format, up to the muxer. */
-  chain(codec: RtpCodecInfo): string;
+  /**
+   * Depayloading (and, where the container needs it, decoding and encoding) of one
+   * format, up to the muxer; `bitrateBps`: the target of an encoder in it (the
+   * recorder's encoderBitrate settings).
+   */
+  chain(codec: RtpCodecInfo, bitrateBps: number): string;
   /** Whether `chain` decodes and encodes (the element then reports MediaTranscodingStateChanged). */
   transcodes(codec: RtpCodecInfo): boolean;
+  /** Whether a transcoding chain scales to the size the node sets on its capsfilter `size` (H264_FROM_VP8). */
+  readonly pinsSize?: boolean;
 }
 
 export interface ProfilePlan {
@@ -67,6 +73,30 @@ const JPEG_TRACK: TrackPlan = {
   transcodes: () => true,
 };
 
+/**
+ * H.264 containers (MP4, FLV) take VP8 decoded and encoded to H.264 inside the recorder,
+ * at one picture size for the whole file. A sender changes its resolution as its
+ * bandwidth and CPU allow (browsers do, often in a call's first seconds); an MP4 sample
+ * entry holds one size, and GStreamer's mp4mux answers a change with a second entry
+ * that, in a fragmented file, overwrites the first fragment when the header is
+ * rewritten at the end: a file no player opens. Here the picture is scaled (aspect kept
+ * with borders) to the size of the recording's first keyframe, which the node sets on
+ * the `size` capsfilter as soon as it sees that keyframe (vp8KeyframeSize). A keyframe
+ * every 2 s keeps the file seekable. H.264 passed through keeps its sender's sizes.
+ */
+const H264_FROM_VP8 = (bitrateBps: number): string =>
+  `${DEPAY.vp8} ! vp8dec ! videoconvert ! videoscale add-borders=true ! capsfilter name=size caps=video/x-raw ! ` +
+  `x264enc name=enc tune=zerolatency speed-preset=ultrafast threads=1 key-int-max=60 aud=false bitrate=${Math.max(1, Math.round(bitrateBps / 1000))} ! ` +
+  'video/x-h264,profile=main ! h264parse';
+
+/** What an H.264 container records: H.264 as it comes, VP8 encoded to H.264 here (H264_FROM_VP8). */
+const H264_VIDEO: TrackPlan = {
+  kind: 'VIDEO', accepts: [...H264, VP8],
+  chain: (c, bps) => (c.name.toLowerCase() === 'vp8' ? H264_FROM_VP8(bps) : DEPAY[c.name.toLowerCase()] ?? fail(c)),
+  transcodes: (c) => c.name.toLowerCase() === 'vp8',
+  pinsSize: true,
+};
+
 /** FLV carries H.264 and AAC: Opus is decoded and encoded to AAC inside the recorder. */
 const FLV_AUDIO: TrackPlan = {
   kind: 'AUDIO', accepts: [OPUS],
@@ -81,7 +111,7 @@ function fail(c: RtpCodecInfo): never {
 const MATROSKA_PADS: Record<Kind, string> = { VIDEO: 'video_%u', AUDIO: 'audio_%u' };
 const WEBM_VIDEO = passThrough('VIDEO', [VP8, VP9]);
 const MKV_VIDEO = passThrough('VIDEO', [VP8, VP9, ...H264]);
-const MP4_VIDEO = passThrough('VIDEO', H264);
+const MP4_VIDEO = H264_VIDEO;
 const OPUS_AUDIO = passThrough('AUDIO', [OPUS]);
 // Matroska: the header is written first and fixed at EOS (duration, cues): seekable
 // after stop, and playable without them after a crash.
@@ -117,14 +147,14 @@ export function profilePlan(name: string): ProfilePlan | undefined {
  * times would put a pause or a late packet into the file), the track's chain, then the
  * muxer and `sink`, the file or pipe it writes (`filesink location=... buffer-mode=2`).
  */
-export function recorderDescription(plan: ProfilePlan, tracks: ReadonlyArray<{ kind: Kind; codec: RtpCodecInfo }>, sink: string): string {
+export function recorderDescription(plan: ProfilePlan, tracks: ReadonlyArray<{ kind: Kind; codec: RtpCodecInfo }>, sink: string, videoBitrateBps: number): string {
   const parts: string[] = [];
   for (const t of tracks) {
     const track = t.kind === 'VIDEO' ? plan.video : plan.audio;
     if (!track) continue;
     const k = t.kind.toLowerCase();
     const mux = plan.mux ? ` ! queue ! mux.${plan.pad[t.kind].replace('%u', '0')}` : ` ! ${sink}`;
-    parts.push(`udpsrc name=in_${k} address=127.0.0.1 port=0 caps="${rtpCaps(t.kind, t.codec)}" ! rtpjitterbuffer mode=none latency=100 ! ${track.chain(t.codec)}${mux}`);
+    parts.push(`udpsrc name=in_${k} address=127.0.0.1 port=0 caps="${rtpCaps(t.kind, t.codec)}" ! rtpjitterbuffer mode=none latency=100 ! ${track.chain(t.codec, videoBitrateBps)}${mux}`);
   }
   if (plan.mux) parts.push(`${plan.mux} ! ${sink}`);
   return parts.join('  ');

@@ -14,6 +14,11 @@ const MAX_VIDEO_BPS = 2_500_000;
 /** A video encoder's bounds when no element sets any (encoderBounds' fallback). */
 const DEFAULT_VIDEO_BOUNDS: EncoderBounds = { start: START_BITRATE.VIDEO, min: MIN_VIDEO_BPS, max: MAX_VIDEO_BPS };
 
+/** The start bitrate of a video encoder that makes `owner`'s output alone (a recorder's own encoder). */
+export function videoStartBitrate(owner: EncoderBitrates): number {
+  return encoderBounds(owner, [], DEFAULT_VIDEO_BOUNDS).start;
+}
+
 /**
  * The elements around an encoder whose settings bound it (encoderBounds): `owner`, the
  * element whose output it encodes, and `sinks`, the elements it feeds.

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startsKeyframe, payloadOffset } from '../../src/media/graph/keyframes.ts';
+import { startsKeyframe, payloadOffset, vp8KeyframeSize } from '../../src/media/graph/keyframes.ts';
 import { StreamRewriter } from '../../src/media/rtpEndpoint/StreamRewriter.ts';
 
 /** An RTP packet (RFC 3550 §5.1) with `csrcs` CSRCs, an optional one-word extension, and `payload`. */
@@ -34,6 +34,16 @@ test('VP8 (RFC 7741): start of partition 0 with P=0 is a keyframe; with extensio
   // X=1; I=1 with a 15-bit PictureID (M=1), L=1 (TL0PICIDX), T=1 (TID byte); then the frame header.
   assert.equal(startsKeyframe('VP8', rtp([0x90, 0xe0, 0x80, 0x01, 0x05, 0x20, 0x00], { extension: true })), true);
   assert.equal(startsKeyframe('VP8', rtp([0x90, 0xe0, 0x80, 0x01, 0x05, 0x20, 0x01])), false);
+});
+
+test('VP8 keyframe size (RFC 6386 §9.1): 14-bit width and height after the start code; none for other packets', () => {
+  // Frame tag (P=0), start code 9d 01 2a, width 640 and height 480 little-endian with a scale in the top 2 bits.
+  const header = [0x10, 0x02, 0x00, 0x9d, 0x01, 0x2a, 0x80, 0x42, 0xe0, 0x01];
+  assert.deepEqual(vp8KeyframeSize(rtp([0x10, ...header])), { width: 640, height: 480 });
+  assert.deepEqual(vp8KeyframeSize(rtp([0x90, 0xe0, 0x80, 0x01, 0x05, 0x20, ...header], { extension: true })), { width: 640, height: 480 });
+  assert.equal(vp8KeyframeSize(rtp([0x10, 0x03, ...header.slice(1)])), undefined, 'inter frame');
+  assert.equal(vp8KeyframeSize(rtp([0x10, 0x10, 0x02, 0x00, 0x9d, 0x01, 0x2b, 0x80, 0x02, 0xe0, 0x01])), undefined, 'bad start code');
+  assert.equal(vp8KeyframeSize(rtp([0x10, ...header.slice(0, 7)])), undefined, 'cut short');
 });
 
 test('VP9 and H.264 keyframes; audio always starts', () => {

@@ -12,7 +12,7 @@ import type { EngineBin } from '../engine/EngineBin.ts';
 import { RtpBridge } from '../engine/RtpBridge.ts';
 import { ENGINE_PT, ENGINE_SSRC, type Kind } from '../transcode/formats.ts';
 import { StreamRewriter } from '../rtpEndpoint/StreamRewriter.ts';
-import { startsKeyframe, vp8KeyframeSize } from '../graph/keyframes.ts';
+import { startsKeyframe } from '../graph/keyframes.ts';
 import { videoStartBitrate } from '../transcode/EncoderControl.ts';
 import { profilePlan, recorderDescription, type ProfilePlan } from './profiles.ts';
 import { HttpUpload } from './HttpUpload.ts';
@@ -29,6 +29,8 @@ const DRAIN_MAX_MS = 3000;
 const DRAIN_POLL_MS = 150;
 /** How long a stop waits for the muxer to write its end (index, duration) (ms). */
 const FINISH_TIMEOUT_MS = 10_000;
+/** Packets held while the first keyframe's pin is set (a few ms; a bound if the engine is slow to answer). */
+const HOLD_MAX = 1000;
 
 type State = 'STOP' | 'START' | 'PAUSE';
 
@@ -53,8 +55,10 @@ interface Session {
   eos: Promise<void>;
   eosSeen: () => void;
   finished: Promise<void> | undefined;
-  /** Whether the video encoder's picture size was set (#pinSize). */
-  sizePinned: boolean;
+  /** Whether the video chain's `pin` element was set (#pin). */
+  pinned: boolean;
+  /** Packets held while `pin` is being set: the first keyframe and what follows it. */
+  held: Array<{ kind: Kind; pkt: MediaPacket }> | undefined;
 }
 
 /**
@@ -106,15 +110,30 @@ export class RecorderEndpointNode extends MediaNode {
       }
       return;
     }
-    const bridge = s.bridges[kind];
-    if (!bridge || this.#state !== 'START' || s.stopping) return;
+    if (!s.bridges[kind] || this.#state !== 'START' || s.stopping) return;
+    if (s.held) {
+      if (s.held.length < HOLD_MAX) s.held.push({ kind, pkt });
+      return;
+    }
     if (s.gated) {
       // The file starts (and goes on after a pause) with a keyframe, and audio with it:
       // a picture that cannot decode is not recorded.
       if (kind !== 'VIDEO' || !startsKeyframe(pkt.codec.name, pkt.buf)) return;
-      this.#pinSize(s, pkt);
+      const pinning = this.#pin(s, pkt);
+      if (pinning) {
+        s.held = [{ kind, pkt }];
+        void pinning.then(() => this.#unhold(s));
+        return;
+      }
       this.#openGate(s);
     }
+    this.#send(s, kind, pkt);
+  }
+
+  /** One packet into the engine, as part of its kind's continuous stream. */
+  #send(s: Session, kind: Kind, pkt: MediaPacket): void {
+    const bridge = s.bridges[kind];
+    if (!bridge) return;
     const out = Buffer.from(pkt.buf);
     (s.rewriters[kind] ??= new StreamRewriter(ENGINE_SSRC, pkt.codec.clockRate)).rewrite(out, ENGINE_PT[kind]);
     bridge.send(out, true);
@@ -172,7 +191,7 @@ export class RecorderEndpointNode extends MediaNode {
     const eos = new Promise<void>((r) => { eosSeen = r; });
     const s: Session = {
       bin: undefined, bridges: {}, rewriters: {}, upload, tracks: new Map((connected.length ? connected : kinds).map((k) => [k, undefined])),
-      startTimer: undefined, pausedAt: undefined, gated: true, stopping: false, keyframeTimer: undefined, eos, eosSeen, finished: undefined, sizePinned: false,
+      startTimer: undefined, pausedAt: undefined, gated: true, stopping: false, keyframeTimer: undefined, eos, eosSeen, finished: undefined, pinned: false, held: undefined,
     };
     // Do not wait for ever for a media type that never comes: record what did.
     s.startTimer = setTimeout(() => {
@@ -200,7 +219,11 @@ export class RecorderEndpointNode extends MediaNode {
           if (e.type === 'keyframeRequest') this.input('VIDEO')?.requestKeyframe(this);
           // The bin's own EOS: its sinks' own come first, and one of several is not the end.
           else if (e.type === 'eos' && e.element === '') s.eosSeen();
-          else if (e.type === 'error') this.#error('RECORDER_ERROR', `Recording to ${this.#opts.uri} failed: ${e.message}`);
+          else if (e.type === 'error') {
+            this.#error('RECORDER_ERROR', `Recording to ${this.#opts.uri} failed: ${e.message}`);
+            // A branch that failed never brings its EOS to the muxer: a stop does not wait for it.
+            s.eosSeen();
+          }
         },
         exit: (exit) => {
           s.eosSeen();
@@ -233,6 +256,7 @@ export class RecorderEndpointNode extends MediaNode {
     const s = this.#session;
     if (this.#state !== 'START' || !s) return;
     s.pausedAt = performance.now();
+    s.held = undefined;
     this.#setState('PAUSE');
     this.emit('Paused', {});
   }
@@ -258,17 +282,27 @@ export class RecorderEndpointNode extends MediaNode {
   }
 
   /**
-   * A recording that encodes its video itself keeps the size of its first keyframe
-   * (profiles.ts H264_FROM_VP8): set once, before that keyframe is sent to the engine,
-   * so the setting travels ahead of the frame it applies to.
+   * The recording's video keeps what its first keyframe says (profiles.ts TrackPlan.pin:
+   * the picture size an encoder scales to, or the caps a muxer keeps across a sender's
+   * resolution change): set once on the chain's `pin` element, and the keyframe and what
+   * follows are held until the engine has it, so the first caps are already the pinned
+   * ones. Undefined when there is nothing to set.
    */
-  #pinSize(s: Session, pkt: MediaPacket): void {
-    const video = this.#plan.video;
-    if (s.sizePinned || !s.bin || !video?.pinsSize || !video.transcodes(pkt.codec)) return;
-    const size = pkt.codec.name.toLowerCase() === 'vp8' ? vp8KeyframeSize(pkt.buf) : undefined;
-    if (!size) return;
-    s.sizePinned = true;
-    s.bin.setProperty('size', 'caps', `video/x-raw,width=${size.width},height=${size.height}`).catch(() => undefined);
+  #pin(s: Session, pkt: MediaPacket): Promise<void> | undefined {
+    const caps = s.pinned || !s.bin ? undefined : this.#plan.video?.pin?.(pkt.codec, pkt.buf);
+    if (!caps || !s.bin) return undefined;
+    s.pinned = true;
+    return s.bin.setProperty('pin', 'caps', caps).catch(() => undefined);
+  }
+
+  /** The pin is set: the held packets go in, the keyframe first. */
+  #unhold(s: Session): void {
+    const held = s.held ?? [];
+    s.held = undefined;
+    // Paused, stopped or replaced meanwhile: the next keyframe starts the file instead.
+    if (s !== this.#session || this.#state !== 'START' || s.stopping || !s.gated || !held.length) return;
+    this.#openGate(s);
+    for (const h of held) this.#send(s, h.kind, h.pkt);
   }
 
   /** Recording for real: what arrives now goes into the file. */

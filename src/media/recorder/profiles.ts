@@ -1,5 +1,7 @@
 import type { RtpCodecInfo } from '../graph/MediaPacket.ts';
 import { rtpCaps, type Kind } from '../transcode/formats.ts';
+import { vp8KeyframeSize } from '../graph/keyframes.ts';
+import { spsOfRtp, type SpsInfo } from '../graph/h264Sps.ts';
 
 /**
  * What each KMD MediaProfileSpecType records: its tracks, the RTP formats each track
@@ -27,8 +29,12 @@ export interface TrackPlan {
   chain(codec: RtpCodecInfo, bitrateBps: number): string;
   /** Whether `chain` decodes and encodes (the element then reports MediaTranscodingStateChanged). */
   transcodes(codec: RtpCodecInfo): boolean;
-  /** Whether a transcoding chain scales to the size the node sets on its capsfilter `size` (H264_FROM_VP8). */
-  readonly pinsSize?: boolean;
+  /**
+   * What the chain's element `pin` is set to from the recording's first keyframe (its
+   * first RTP packet), before that keyframe enters: caps that keep the file to one
+   * picture format across the sender's resolution changes. Undefined: nothing to set.
+   */
+  pin?(codec: RtpCodecInfo, firstKeyframe: Buffer): string | undefined;
 }
 
 export interface ProfilePlan {
@@ -85,16 +91,74 @@ const JPEG_TRACK: TrackPlan = {
  * every 2 s keeps the file seekable. H.264 passed through keeps its sender's sizes.
  */
 const H264_FROM_VP8 = (bitrateBps: number): string =>
-  `${DEPAY.vp8} ! vp8dec ! videoconvert ! videoscale add-borders=true ! capsfilter name=size caps=video/x-raw ! ` +
+  `${DEPAY.vp8} ! vp8dec ! videoconvert ! videoscale add-borders=true ! capsfilter name=pin caps=video/x-raw ! ` +
   `x264enc name=enc tune=zerolatency speed-preset=ultrafast threads=1 key-int-max=60 aud=false bitrate=${Math.max(1, Math.round(bitrateBps / 1000))} ! ` +
   'video/x-h264,profile=main ! h264parse';
 
-/** What an H.264 container records: H.264 as it comes, VP8 encoded to H.264 here (H264_FROM_VP8). */
+/**
+ * H.264 passed through into MP4 or Matroska keeps its sender's sizes: the parameter sets
+ * go in band (avc3, ISO/IEC 14496-15 §5.3.2: a decoder follows a new SPS), and the caps
+ * the muxer sees are pinned to the first keyframe's (`capssetter`, pinnedH264Caps) so
+ * that a new size is not a new sample entry (MP4, see H264_FROM_VP8) nor a refused caps
+ * change (matroskamux: "Could not multiplex stream").
+ */
+const H264_IN_BAND = 'rtph264depay request-keyframe=true wait-for-keyframe=true ! h264parse config-interval=-1 ! ' +
+  'video/x-h264,stream-format=avc3,alignment=au ! capssetter name=pin join=true replace=false caps=video/x-h264';
+
+/** What an H.264 container records: H.264 as it comes (H264_IN_BAND), VP8 encoded to H.264 here (H264_FROM_VP8). */
 const H264_VIDEO: TrackPlan = {
+  kind: 'VIDEO', accepts: [...H264, VP8],
+  chain: (c, bps) => (c.name.toLowerCase() === 'vp8' ? H264_FROM_VP8(bps) : c.name.toLowerCase() === 'h264' ? H264_IN_BAND : fail(c)),
+  transcodes: (c) => c.name.toLowerCase() === 'vp8',
+  pin: (c, rtp) => {
+    if (c.name.toLowerCase() === 'vp8') {
+      const size = vp8KeyframeSize(rtp);
+      return size && `video/x-raw,width=${size.width},height=${size.height}`;
+    }
+    const sps = c.name.toLowerCase() === 'h264' ? spsOfRtp(rtp) : undefined;
+    return sps && pinnedH264Caps(sps);
+  },
+};
+
+/**
+ * The caps of avc3 H.264 as h264parse gives them for `sps` (the fields a new SPS would
+ * change): size, profile and level, and codec_data, which in avc3 is an
+ * AVCDecoderConfigurationRecord without parameter sets (ISO/IEC 14496-15 §5.3.3.1:
+ * version 1, profile, compatibility, level, 4-byte lengths, no SPS, no PPS).
+ */
+function pinnedH264Caps(sps: SpsInfo): string {
+  const hex = (n: number): string => n.toString(16).padStart(2, '0');
+  const codecData = `01${hex(sps.profileIdc)}${hex(sps.constraints)}${hex(sps.levelIdc)}ffe000`;
+  return `video/x-h264,width=(int)${sps.width},height=(int)${sps.height},codec_data=(buffer)${codecData},profile=(string)${h264ProfileName(sps)},level=(string)${h264LevelName(sps)}`;
+}
+
+/** GStreamer's name of an SPS's profile (as gst_codec_utils_h264_get_profile gives it). */
+function h264ProfileName(sps: SpsInfo): string {
+  const c = sps.constraints;
+  switch (sps.profileIdc) {
+    case 66: return c & 0x40 ? 'constrained-baseline' : 'baseline';
+    case 77: return 'main';
+    case 88: return 'extended';
+    case 100: return c & 0x08 ? (c & 0x04 ? 'constrained-high' : 'progressive-high') : 'high';
+    case 110: return c & 0x10 ? 'high-10-intra' : 'high-10';
+    case 122: return c & 0x10 ? 'high-4:2:2-intra' : 'high-4:2:2';
+    case 244: return c & 0x10 ? 'high-4:4:4-intra' : 'high-4:4:4';
+    default: return `profile-${sps.profileIdc}`;
+  }
+}
+
+/** GStreamer's name of an SPS's level: "1b", "3", "3.1". */
+function h264LevelName(sps: SpsInfo): string {
+  if (sps.levelIdc === 9 || (sps.levelIdc === 11 && sps.constraints & 0x10 && (sps.profileIdc === 66 || sps.profileIdc === 77 || sps.profileIdc === 88))) return '1b';
+  return sps.levelIdc % 10 ? `${Math.floor(sps.levelIdc / 10)}.${sps.levelIdc % 10}` : `${sps.levelIdc / 10}`;
+}
+
+/** FLV (its AVC sequence header holds the parameter sets: no avc3): H.264 as it comes, VP8 encoded to H.264 at one size. */
+const FLV_VIDEO: TrackPlan = {
   kind: 'VIDEO', accepts: [...H264, VP8],
   chain: (c, bps) => (c.name.toLowerCase() === 'vp8' ? H264_FROM_VP8(bps) : DEPAY[c.name.toLowerCase()] ?? fail(c)),
   transcodes: (c) => c.name.toLowerCase() === 'vp8',
-  pinsSize: true,
+  pin: (c, rtp) => (c.name.toLowerCase() === 'vp8' ? H264_VIDEO.pin!(c, rtp) : undefined),
 };
 
 /** FLV carries H.264 and AAC: Opus is decoded and encoded to AAC inside the recorder. */
@@ -110,7 +174,16 @@ function fail(c: RtpCodecInfo): never {
 
 const MATROSKA_PADS: Record<Kind, string> = { VIDEO: 'video_%u', AUDIO: 'audio_%u' };
 const WEBM_VIDEO = passThrough('VIDEO', [VP8, VP9]);
-const MKV_VIDEO = passThrough('VIDEO', [VP8, VP9, ...H264]);
+/** Matroska: VP8 and VP9 as they are, H.264 in band with pinned caps (H264_IN_BAND). */
+const MKV_VIDEO: TrackPlan = {
+  kind: 'VIDEO', accepts: [VP8, VP9, ...H264],
+  chain: (c) => (c.name.toLowerCase() === 'h264' ? H264_IN_BAND : DEPAY[c.name.toLowerCase()] ?? fail(c)),
+  transcodes: () => false,
+  pin: (c, rtp) => {
+    const sps = c.name.toLowerCase() === 'h264' ? spsOfRtp(rtp) : undefined;
+    return sps && pinnedH264Caps(sps);
+  },
+};
 const MP4_VIDEO = H264_VIDEO;
 const OPUS_AUDIO = passThrough('AUDIO', [OPUS]);
 // Matroska: the header is written first and fixed at EOS (duration, cues): seekable
@@ -132,7 +205,7 @@ const PLANS: Record<Exclude<ProfileName, 'KURENTO_SPLIT_RECORDER'>, ProfilePlan>
   MP4_VIDEO_ONLY: { name: 'MP4_VIDEO_ONLY', video: MP4_VIDEO, mux: MP4_MUX, pad: MATROSKA_PADS, extension: 'mp4' },
   MP4_AUDIO_ONLY: { name: 'MP4_AUDIO_ONLY', audio: OPUS_AUDIO, mux: MP4_MUX, pad: MATROSKA_PADS, extension: 'mp4' },
   JPEG_VIDEO_ONLY: { name: 'JPEG_VIDEO_ONLY', video: JPEG_TRACK, mux: '', pad: { VIDEO: '', AUDIO: '' }, extension: 'jpg' },
-  FLV: { name: 'FLV', video: MP4_VIDEO, audio: FLV_AUDIO, mux: 'flvmux name=mux streamable=false', pad: { VIDEO: 'video', AUDIO: 'audio' }, extension: 'flv' },
+  FLV: { name: 'FLV', video: FLV_VIDEO, audio: FLV_AUDIO, mux: 'flvmux name=mux streamable=false', pad: { VIDEO: 'video', AUDIO: 'audio' }, extension: 'flv' },
 };
 
 /** The plan of a profile; KURENTO_SPLIT_RECORDER has none (see RecorderEndpoint). */

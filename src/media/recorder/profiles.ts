@@ -87,8 +87,8 @@ const JPEG_TRACK: TrackPlan = {
  * that, in a fragmented file, overwrites the first fragment when the header is
  * rewritten at the end: a file no player opens. Here the picture is scaled (aspect kept
  * with borders) to the size of the recording's first keyframe, which the node sets on
- * the `size` capsfilter as soon as it sees that keyframe (vp8KeyframeSize). A keyframe
- * every 2 s keeps the file seekable. H.264 passed through keeps its sender's sizes.
+ * the capsfilter `pin` before that keyframe enters (vp8Pin). A keyframe every 2 s keeps
+ * the file seekable. H.264 passed through keeps its sender's sizes (H264_IN_BAND).
  */
 const H264_FROM_VP8 = (bitrateBps: number): string =>
   `${DEPAY.vp8} ! vp8dec ! videoconvert ! videoscale add-borders=true ! capsfilter name=pin caps=video/x-raw ! ` +
@@ -97,7 +97,7 @@ const H264_FROM_VP8 = (bitrateBps: number): string =>
 
 /**
  * H.264 passed through into MP4 or Matroska keeps its sender's sizes: the parameter sets
- * go in band (avc3, ISO/IEC 14496-15 §5.3.2: a decoder follows a new SPS), and the caps
+ * go in band (the avc3 sample entry of ISO/IEC 14496-15: a decoder follows a new SPS), and the caps
  * the muxer sees are pinned to the first keyframe's (`capssetter`, pinnedH264Caps) so
  * that a new size is not a new sample entry (MP4, see H264_FROM_VP8) nor a refused caps
  * change (matroskamux: "Could not multiplex stream").
@@ -105,26 +105,31 @@ const H264_FROM_VP8 = (bitrateBps: number): string =>
 const H264_IN_BAND = 'rtph264depay request-keyframe=true wait-for-keyframe=true ! h264parse config-interval=-1 ! ' +
   'video/x-h264,stream-format=avc3,alignment=au ! capssetter name=pin join=true replace=false caps=video/x-h264';
 
+/** The size H264_FROM_VP8 scales to: the first VP8 keyframe's. */
+function vp8Pin(c: RtpCodecInfo, rtp: Buffer): string | undefined {
+  const size = c.name.toLowerCase() === 'vp8' ? vp8KeyframeSize(rtp) : undefined;
+  return size && `video/x-raw,width=${size.width},height=${size.height}`;
+}
+
+/** The caps H264_IN_BAND keeps: the first H.264 keyframe's SPS. */
+function h264Pin(c: RtpCodecInfo, rtp: Buffer): string | undefined {
+  const sps = c.name.toLowerCase() === 'h264' ? spsOfRtp(rtp) : undefined;
+  return sps && pinnedH264Caps(sps);
+}
+
 /** What an H.264 container records: H.264 as it comes (H264_IN_BAND), VP8 encoded to H.264 here (H264_FROM_VP8). */
 const H264_VIDEO: TrackPlan = {
   kind: 'VIDEO', accepts: [...H264, VP8],
   chain: (c, bps) => (c.name.toLowerCase() === 'vp8' ? H264_FROM_VP8(bps) : c.name.toLowerCase() === 'h264' ? H264_IN_BAND : fail(c)),
   transcodes: (c) => c.name.toLowerCase() === 'vp8',
-  pin: (c, rtp) => {
-    if (c.name.toLowerCase() === 'vp8') {
-      const size = vp8KeyframeSize(rtp);
-      return size && `video/x-raw,width=${size.width},height=${size.height}`;
-    }
-    const sps = c.name.toLowerCase() === 'h264' ? spsOfRtp(rtp) : undefined;
-    return sps && pinnedH264Caps(sps);
-  },
+  pin: (c, rtp) => vp8Pin(c, rtp) ?? h264Pin(c, rtp),
 };
 
 /**
  * The caps of avc3 H.264 as h264parse gives them for `sps` (the fields a new SPS would
  * change): size, profile and level, and codec_data, which in avc3 is an
- * AVCDecoderConfigurationRecord without parameter sets (ISO/IEC 14496-15 §5.3.3.1:
- * version 1, profile, compatibility, level, 4-byte lengths, no SPS, no PPS).
+ * AVCDecoderConfigurationRecord without parameter sets (ISO/IEC 14496-15: version 1,
+ * profile, compatibility, level, 4-byte lengths, no SPS, no PPS).
  */
 function pinnedH264Caps(sps: SpsInfo): string {
   const hex = (n: number): string => n.toString(16).padStart(2, '0');
@@ -158,7 +163,7 @@ const FLV_VIDEO: TrackPlan = {
   kind: 'VIDEO', accepts: [...H264, VP8],
   chain: (c, bps) => (c.name.toLowerCase() === 'vp8' ? H264_FROM_VP8(bps) : DEPAY[c.name.toLowerCase()] ?? fail(c)),
   transcodes: (c) => c.name.toLowerCase() === 'vp8',
-  pin: (c, rtp) => (c.name.toLowerCase() === 'vp8' ? H264_VIDEO.pin!(c, rtp) : undefined),
+  pin: vp8Pin,
 };
 
 /** FLV carries H.264 and AAC: Opus is decoded and encoded to AAC inside the recorder. */
@@ -179,10 +184,7 @@ const MKV_VIDEO: TrackPlan = {
   kind: 'VIDEO', accepts: [VP8, VP9, ...H264],
   chain: (c) => (c.name.toLowerCase() === 'h264' ? H264_IN_BAND : DEPAY[c.name.toLowerCase()] ?? fail(c)),
   transcodes: () => false,
-  pin: (c, rtp) => {
-    const sps = c.name.toLowerCase() === 'h264' ? spsOfRtp(rtp) : undefined;
-    return sps && pinnedH264Caps(sps);
-  },
+  pin: h264Pin,
 };
 const MP4_VIDEO = H264_VIDEO;
 const OPUS_AUDIO = passThrough('AUDIO', [OPUS]);

@@ -116,6 +116,18 @@ test('useEncodedMedia: a VP8 upload passes as it is; VP9 and H.264 ones are deco
   ];
   const { P, h, url } = await endpoint({ useEncodedMedia: true });
   const viewer = await viewerOf(P, h);
+  try {
+    await uploadEach(h, url, viewer, uploads);
+  } finally {
+    await value('release', { object: P });
+    await viewer.close();
+  }
+});
+
+/** POSTs each upload to `url` in turn, once `viewer` is connected, checking what it decodes and when EndOfStream comes. */
+async function uploadEach(h: string, url: string, viewer: RemotePeer, uploads: Array<[string, Buffer]>): Promise<void> {
+  // Connected first: frames sent before the viewer's DTLS is up would be lost, not late.
+  await until(async () => (await viewer.received()).state === 'connected', 10_000, 'the viewer connected');
   for (const [i, [codec, body]] of uploads.entries()) {
     const before = await frames(viewer);
     const started = performance.now();
@@ -132,9 +144,7 @@ test('useEncodedMedia: a VP8 upload passes as it is; VP9 and H.264 ones are deco
     assert.ok(took < 2 + 2.5, `${codec} upload: EndOfStream ${took.toFixed(2)} s after the POST of a 2 s file`);
   }
   assert.deepEqual(eventsOf(h, 'Error'), []);
-  await value('release', { object: P });
-  await viewer.close();
-});
+}
 
 test('HttpPostEndpoint to RecorderEndpoint with stopOnEndOfStream: a playable WebM of the upload', async () => {
   const { P, h, url } = await endpoint();

@@ -112,7 +112,7 @@ export class RpcClient {
  * per-endpoint ports have (an ICE-TCP listener, a TURN allocation, sockets per
  * transport) skip with this reason, the rest run as they are.
  */
-export const SINGLE_PORT = process.env.FLUO_WEBRTC_PORT ? 'single-port mode: endpoints share the worker\'s UDP port and make no ICE-TCP listener or TURN allocation of their own' : false;
+export const SINGLE_PORT = process.env.FLUO_WEBRTC_PORT ? 'single-port mode: endpoints share the worker\'s UDP and ICE-TCP ports (only TURN allocations get sockets of their own)' : false;
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

@@ -6,18 +6,30 @@ import { startFluo, RpcClient } from './fluo.ts';
 import { RemotePeers, type RemotePeer } from './RemotePeers.ts';
 
 /**
+ * A `seconds` long clip made with gst-launch into `file`: a moving 320x240@30 picture
+ * (with its time drawn) encoded by `video` (none: no video track) and a stereo 48 kHz
+ * tone encoded by `audio`, muxed by `mux` (named `m`).
+ */
+export function makeClip(file: string, seconds: number, o: { video?: string; audio: string; mux: string }): string {
+  const video = o.video ? `videotestsrc num-buffers=${seconds * 30} pattern=ball ! video/x-raw,width=320,height=240,framerate=30/1,format=I420 ! timeoverlay ! ${o.video} ! queue ! m.video_0 ` : '';
+  const audio = `audiotestsrc num-buffers=${Math.ceil((seconds * 48000) / 1024)} samplesperbuffer=1024 ! audio/x-raw,rate=48000,channels=2 ! audioconvert ! ${o.audio} ! queue ! m.audio_0`;
+  execFileSync('gst-launch-1.0', ['-q', '-e', ...`${video}${audio} ${o.mux} name=m ! filesink location=${file}`.split(' ')]);
+  return file;
+}
+
+/**
  * Test media for the PlayerEndpoint tests, made with gst-launch in a temp folder: a
  * `seconds` long 320x240@30 VP8+Opus WebM and, unless `webmOnly`, an H.264
  * (constrained baseline)+AAC MP4, a keyframe every second.
  */
 export function makeMedia(dir: string, seconds: number, webmOnly = false): { webm: string; mp4: string } {
-  const webm = join(dir, 'clip.webm');
+  const webm = makeClip(join(dir, 'clip.webm'), seconds, { video: 'vp8enc deadline=1 cpu-used=8 keyframe-max-dist=30', audio: 'opusenc', mux: 'webmmux' });
   const mp4 = join(dir, 'clip.mp4');
-  const video = `videotestsrc num-buffers=${seconds * 30} pattern=ball ! video/x-raw,width=320,height=240,framerate=30/1,format=I420 ! timeoverlay`;
-  const audio = `audiotestsrc num-buffers=${Math.ceil((seconds * 48000) / 1024)} samplesperbuffer=1024 ! audio/x-raw,rate=48000,channels=2`;
-  execFileSync('gst-launch-1.0', ['-q', '-e', ...`${video} ! vp8enc deadline=1 cpu-used=8 keyframe-max-dist=30 ! queue ! m.video_0 ${audio} ! audioconvert ! opusenc ! queue ! m.audio_0 webmmux name=m ! filesink location=${webm}`.split(' ')]);
   if (!webmOnly) {
-    execFileSync('gst-launch-1.0', ['-q', '-e', ...`${video} ! x264enc speed-preset=ultrafast key-int-max=30 ! video/x-h264,profile=constrained-baseline ! h264parse ! queue ! m.video_0 ${audio} ! audioconvert ! avenc_aac ! aacparse ! queue ! m.audio_0 mp4mux name=m faststart=true ! filesink location=${mp4}`.split(' ')]);
+    makeClip(mp4, seconds, {
+      video: 'x264enc speed-preset=ultrafast key-int-max=30 ! video/x-h264,profile=constrained-baseline ! h264parse',
+      audio: 'avenc_aac ! aacparse', mux: 'mp4mux faststart=true',
+    });
   }
   return { webm, mp4 };
 }

@@ -7,7 +7,6 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { connect } from 'node:net';
@@ -15,7 +14,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { sleep, workerSockets } from '../helpers/fluo.ts';
 import { until, type RemotePeer } from '../helpers/RemotePeers.ts';
-import { makeMedia, PlayerBed } from '../helpers/playerBed.ts';
+import { makeClip, makeMedia, PlayerBed } from '../helpers/playerBed.ts';
 import { probe } from '../helpers/probe.ts';
 
 const SECONDS = 3;
@@ -97,13 +96,9 @@ test('getUrl, a whole-body POST then a chunked one to a WebRTC viewer: frames, E
   await viewer.close();
 });
 
-/** A `seconds` long upload in `container` (webmmux, matroskamux): 320x240 video encoded by `encoder` (none: audio only), and Opus. */
-function upload(name: string, seconds: number, encoder: string | undefined, container: string): Buffer {
-  const file = join(bed.dir, name);
-  const video = encoder ? `videotestsrc num-buffers=${seconds * 30} pattern=ball ! video/x-raw,width=320,height=240,framerate=30/1,format=I420 ! ${encoder} ! queue ! m.video_0 ` : '';
-  const audio = `audiotestsrc num-buffers=${Math.ceil((seconds * 48000) / 1024)} samplesperbuffer=1024 ! audio/x-raw,rate=48000,channels=2 ! audioconvert ! opusenc ! queue ! m.audio_0`;
-  execFileSync('gst-launch-1.0', ['-q', '-e', ...`${video}${audio} ${container} name=m ! filesink location=${file}`.split(' ')]);
-  return readFileSync(file);
+/** A `seconds` long upload in `mux` (webmmux, matroskamux) with its video encoded by `video` (none: audio only), and Opus. */
+function upload(name: string, seconds: number, video: string | undefined, mux: string): Buffer {
+  return readFileSync(makeClip(join(bed.dir, name), seconds, { video, audio: 'opusenc', mux }));
 }
 
 test('useEncodedMedia: a VP8 upload passes as it is; VP9 and H.264 ones are decoded to VP8 (not dropped): the viewer decodes each to its end; an audio-only upload ends too', async () => {

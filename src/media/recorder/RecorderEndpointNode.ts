@@ -289,8 +289,9 @@ export class RecorderEndpointNode extends MediaNode {
    * ones. Undefined when there is nothing to set.
    */
   #pin(s: Session, pkt: MediaPacket): Promise<void> | undefined {
-    const caps = s.pinned || !s.bin ? undefined : this.#plan.video?.pin?.(pkt.codec, pkt.buf);
-    if (!caps || !s.bin) return undefined;
+    if (s.pinned || !s.bin) return undefined;
+    const caps = this.#plan.video?.pin?.(pkt.codec, pkt.buf);
+    if (!caps) return undefined;
     s.pinned = true;
     return s.bin.setProperty('pin', 'caps', caps).catch(() => undefined);
   }

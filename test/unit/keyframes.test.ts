@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startsKeyframe, payloadOffset, vp8KeyframeSize } from '../../src/media/graph/keyframes.ts';
 import { StreamRewriter } from '../../src/media/rtpEndpoint/StreamRewriter.ts';
+import { profilePlan } from '../../src/media/recorder/profiles.ts';
 
 /** An RTP packet (RFC 3550 §5.1) with `csrcs` CSRCs, an optional one-word extension, and `payload`. */
 function rtp(payload: number[], opts: { csrcs?: number; extension?: boolean; seq?: number; ts?: number; ssrc?: number } = {}): Buffer {
@@ -44,6 +45,18 @@ test('VP8 keyframe size (RFC 6386 §9.1): 14-bit width and height after the star
   assert.equal(vp8KeyframeSize(rtp([0x10, 0x03, ...header.slice(1)])), undefined, 'inter frame');
   assert.equal(vp8KeyframeSize(rtp([0x10, 0x10, 0x02, 0x00, 0x9d, 0x01, 0x2b, 0x80, 0x02, 0xe0, 0x01])), undefined, 'bad start code');
   assert.equal(vp8KeyframeSize(rtp([0x10, ...header.slice(0, 7)])), undefined, 'cut short');
+});
+
+test('a recording pins its picture format from the first VP8 keyframe: H.264 caps for MP4 (avc3, every size kept), the raw size for FLV', () => {
+  const vp8 = { name: 'VP8', clockRate: 90000 };
+  const keyframe = (w: number, h: number): Buffer => rtp([0x10, 0x10, 0x02, 0x00, 0x9d, 0x01, 0x2a, w & 0xff, w >> 8, h & 0xff, h >> 8]);
+  // Constrained baseline (0x42, constraint_set0 and set1) as x264 writes it, at a level that holds 1080p.
+  assert.equal(profilePlan('MP4')!.video!.pin!(vp8, keyframe(320, 240)),
+    'video/x-h264,width=(int)320,height=(int)240,codec_data=(buffer)0142c028ffe000,profile=(string)constrained-baseline,level=(string)4');
+  assert.match(profilePlan('MP4')!.video!.pin!(vp8, keyframe(2560, 1440))!, /codec_data=\(buffer\)0142c033ffe000,.*level=\(string\)5\.1/);
+  assert.equal(profilePlan('MP4')!.video!.pin!(vp8, rtp([0x10, 0x03])), undefined, 'not a keyframe: nothing pinned yet');
+  assert.equal(profilePlan('FLV')!.video!.pin!(vp8, keyframe(640, 480)), 'video/x-raw,width=640,height=480');
+  assert.match(profilePlan('MP4')!.video!.chain(vp8, 500_000), /x264enc .* ! h264parse config-interval=-1 ! video\/x-h264,stream-format=avc3.* ! capssetter name=pin/);
 });
 
 test('VP9 and H.264 keyframes; audio always starts', () => {

@@ -80,32 +80,45 @@ const JPEG_TRACK: TrackPlan = {
 };
 
 /**
- * H.264 containers (MP4, FLV) take VP8 decoded and encoded to H.264 inside the recorder,
- * at one picture size for the whole file. A sender changes its resolution as its
- * bandwidth and CPU allow (browsers do, often in a call's first seconds); an MP4 sample
- * entry holds one size, and GStreamer's mp4mux answers a change with a second entry
- * that, in a fragmented file, overwrites the first fragment when the header is
- * rewritten at the end: a file no player opens. Here the picture is scaled (aspect kept
- * with borders) to the size of the recording's first keyframe, which the node sets on
- * the capsfilter `pin` before that keyframe enters (vp8Pin). A keyframe every 2 s keeps
- * the file seekable. H.264 passed through keeps its sender's sizes (H264_IN_BAND).
+ * VP8 into an H.264 container is decoded and encoded to H.264 inside the recorder. A
+ * sender changes its resolution as its bandwidth and CPU allow (browsers do, often in a
+ * call's first seconds, starting small at a low bandwidth estimate). An MP4 sample entry
+ * holds one size, and GStreamer's mp4mux answers a change with a second entry that, in a
+ * fragmented file, overwrites the first fragment when the header is rewritten at the
+ * end: a file no player opens. So MP4 takes the encoder's H.264 as H264_IN_BAND takes a
+ * sender's: parameter sets in band (avc3), the caps the muxer sees pinned to the first
+ * keyframe's (h264FromVp8Pin), and every picture at the size it was sent. A keyframe
+ * every 2 s keeps the file seekable.
  */
-const H264_FROM_VP8 = (bitrateBps: number): string =>
-  `${DEPAY.vp8} ! vp8dec ! videoconvert ! videoscale add-borders=true ! capsfilter name=pin caps=video/x-raw ! ` +
+const ENCODE_H264 = (bitrateBps: number): string =>
   `x264enc name=enc tune=zerolatency speed-preset=ultrafast threads=1 key-int-max=60 aud=false bitrate=${Math.max(1, Math.round(bitrateBps / 1000))} ! ` +
-  'video/x-h264,profile=main ! h264parse';
+  // ultrafast uses no CABAC, B-frames or 8x8 transforms: x264 writes constrained baseline.
+  'video/x-h264,profile=constrained-baseline';
+const H264_FROM_VP8_IN_BAND = (bitrateBps: number): string =>
+  `${DEPAY.vp8} ! vp8dec ! videoconvert ! ${ENCODE_H264(bitrateBps)} ! h264parse config-interval=-1 ! ` +
+  'video/x-h264,stream-format=avc3,alignment=au ! capssetter name=pin join=true replace=false caps=video/x-h264';
+
+/**
+ * FLV's AVC sequence header holds the parameter sets (no avc3): VP8 encoded to H.264 at
+ * one picture size for the whole file, scaled (aspect kept with borders) to the size of
+ * the recording's first keyframe, which the node sets on the capsfilter `pin` before
+ * that keyframe enters (vp8Pin).
+ */
+const H264_FROM_VP8_ONE_SIZE = (bitrateBps: number): string =>
+  `${DEPAY.vp8} ! vp8dec ! videoconvert ! videoscale add-borders=true ! capsfilter name=pin caps=video/x-raw ! ` +
+  `${ENCODE_H264(bitrateBps)} ! h264parse`;
 
 /**
  * H.264 passed through into MP4 or Matroska keeps its sender's sizes: the parameter sets
  * go in band (the avc3 sample entry of ISO/IEC 14496-15: a decoder follows a new SPS), and the caps
  * the muxer sees are pinned to the first keyframe's (`capssetter`, pinnedH264Caps) so
- * that a new size is not a new sample entry (MP4, see H264_FROM_VP8) nor a refused caps
+ * that a new size is not a new sample entry (MP4, see H264_FROM_VP8_IN_BAND) nor a refused caps
  * change (matroskamux: "Could not multiplex stream").
  */
 const H264_IN_BAND = 'rtph264depay request-keyframe=true wait-for-keyframe=true ! h264parse config-interval=-1 ! ' +
   'video/x-h264,stream-format=avc3,alignment=au ! capssetter name=pin join=true replace=false caps=video/x-h264';
 
-/** The size H264_FROM_VP8 scales to: the first VP8 keyframe's. */
+/** The size H264_FROM_VP8_ONE_SIZE scales to: the first VP8 keyframe's. */
 function vp8Pin(c: RtpCodecInfo, rtp: Buffer): string | undefined {
   const size = c.name.toLowerCase() === 'vp8' ? vp8KeyframeSize(rtp) : undefined;
   return size && `video/x-raw,width=${size.width},height=${size.height}`;
@@ -117,12 +130,25 @@ function h264Pin(c: RtpCodecInfo, rtp: Buffer): string | undefined {
   return sps && pinnedH264Caps(sps);
 }
 
-/** What an H.264 container records: H.264 as it comes (H264_IN_BAND), VP8 encoded to H.264 here (H264_FROM_VP8). */
+/**
+ * The caps H264_FROM_VP8_IN_BAND keeps: the first VP8 keyframe's size, and what x264
+ * writes (constrained baseline, constraint_set0 and set1). The level is declared for up
+ * to 1080p (4), or 5.1 above: x264 picks each SPS's level from its size, and the
+ * sample entry's must cover every later size, not only the first.
+ */
+function h264FromVp8Pin(c: RtpCodecInfo, rtp: Buffer): string | undefined {
+  const size = c.name.toLowerCase() === 'vp8' ? vp8KeyframeSize(rtp) : undefined;
+  if (!size) return undefined;
+  const macroblocks = Math.ceil(size.width / 16) * Math.ceil(size.height / 16);
+  return pinnedH264Caps({ profileIdc: 66, constraints: 0xc0, levelIdc: macroblocks <= 8192 ? 40 : 51, ...size });
+}
+
+/** MP4's video: H.264 as it comes (H264_IN_BAND), VP8 encoded to H.264 here (H264_FROM_VP8_IN_BAND). */
 const H264_VIDEO: TrackPlan = {
   kind: 'VIDEO', accepts: [...H264, VP8],
-  chain: (c, bps) => (c.name.toLowerCase() === 'vp8' ? H264_FROM_VP8(bps) : c.name.toLowerCase() === 'h264' ? H264_IN_BAND : fail(c)),
+  chain: (c, bps) => (c.name.toLowerCase() === 'vp8' ? H264_FROM_VP8_IN_BAND(bps) : c.name.toLowerCase() === 'h264' ? H264_IN_BAND : fail(c)),
   transcodes: (c) => c.name.toLowerCase() === 'vp8',
-  pin: (c, rtp) => vp8Pin(c, rtp) ?? h264Pin(c, rtp),
+  pin: (c, rtp) => h264FromVp8Pin(c, rtp) ?? h264Pin(c, rtp),
 };
 
 /**
@@ -161,7 +187,7 @@ function h264LevelName(sps: SpsInfo): string {
 /** FLV (its AVC sequence header holds the parameter sets: no avc3): H.264 as it comes, VP8 encoded to H.264 at one size. */
 const FLV_VIDEO: TrackPlan = {
   kind: 'VIDEO', accepts: [...H264, VP8],
-  chain: (c, bps) => (c.name.toLowerCase() === 'vp8' ? H264_FROM_VP8(bps) : DEPAY[c.name.toLowerCase()] ?? fail(c)),
+  chain: (c, bps) => (c.name.toLowerCase() === 'vp8' ? H264_FROM_VP8_ONE_SIZE(bps) : DEPAY[c.name.toLowerCase()] ?? fail(c)),
   transcodes: (c) => c.name.toLowerCase() === 'vp8',
   pin: vp8Pin,
 };

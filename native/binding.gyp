@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "fluo_fastpath",
-      "sources": ["fastpath.c"],
+      "sources": ["fastpath.c", "datagram_in.c"],
       "cflags": ["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"]
     }
   ]

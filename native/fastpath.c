@@ -5,7 +5,8 @@
  * HMAC object per packet, and putting the packet on the UDP socket without libuv's
  * request objects and werift's promise chain. Everything else (which packets, their
  * headers, rollover counters, NACK history) stays in TypeScript; the results are
- * byte-for-byte those of SrtpEncryptor (test/unit/native-fastpath.test.ts).
+ * byte-for-byte those of SrtpEncryptor (test/unit/native-fastpath.test.ts). Receiving
+ * (recvmmsg(2) for the worker's plain UDP sockets) is datagram_in.c's, registered here.
  *
  * Node exports its OpenSSL, so the addon links against the same library node:crypto uses.
  */
@@ -21,6 +22,7 @@
 #include <node_api.h>
 #include <openssl/evp.h>
 #include <openssl/sha.h>
+#include "datagram_in.h"
 
 /* DTLS-SRTP profile ids (RFC 5764 §4.1.2, RFC 7714 §14.2). */
 #define PROFILE_AES128_CM_HMAC_SHA1_80 1
@@ -397,6 +399,8 @@ NAPI_MODULE_INIT() {
       {"sendTo", NULL, send_to, NULL, NULL, NULL, napi_default, NULL},
       {"sendProtected", NULL, send_protected, NULL, NULL, NULL, napi_default, NULL},
       {"sendProtectedBatch", NULL, send_protected_batch, NULL, NULL, NULL, napi_default, NULL},
+      {"recvStart", NULL, datagram_recv_start, NULL, NULL, NULL, napi_default, NULL},
+      {"recvStop", NULL, datagram_recv_stop, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

@@ -1,5 +1,6 @@
 import dgram from 'node:dgram';
 import { DatagramOut } from '../native/DatagramOut.ts';
+import { DatagramIn } from '../native/DatagramIn.ts';
 import { ENGINE_SSRC } from '../transcode/formats.ts';
 
 /**
@@ -14,6 +15,7 @@ import { ENGINE_SSRC } from '../transcode/formats.ts';
 export class RtpBridge {
   readonly #socket: dgram.Socket;
   readonly #out: DatagramOut;
+  readonly #in: DatagramIn;
   readonly port: number;
   #engineIn = 0;
   #engineOut = 0;
@@ -26,8 +28,8 @@ export class RtpBridge {
     this.#socket = socket;
     this.#out = new DatagramOut(socket);
     this.port = socket.address().port;
-    socket.on('message', (buf, rinfo) => {
-      if (rinfo.port !== this.#engineOut || rinfo.address !== '127.0.0.1' || buf.length < 12) {
+    this.#in = new DatagramIn(socket, (buf, address, port) => {
+      if (port !== this.#engineOut || address !== '127.0.0.1' || buf.length < 12) {
         this.strangers++;
         return;
       }
@@ -66,6 +68,7 @@ export class RtpBridge {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#in.close();
     this.#socket.close();
   }
 }

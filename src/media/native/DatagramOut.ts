@@ -11,7 +11,7 @@ const RETRY_AFTER = 1000;
  * address up, allocates a send request and calls back. Measured here with a bare relay
  * (a 1 Mbps VP8 stream in, out again, 2026-12-07): 0.75-0.95% of a core through
  * `socket.send`, 0.35% through sendto on the socket's descriptor, where gst-launch's
- * udpsrc ! udpsink takes 0.2%. Receiving stays Node's (the socket's 'message' events).
+ * udpsrc ! udpsink takes 0.2%. Receiving is DatagramIn's (recvmmsg(2) through the addon).
  * Without the addon, for a host name, or when sendto fails, the datagram goes through
  * `socket.send`, so nothing is lost to the fast path: a full send buffer (EAGAIN), which
  * libuv queues until the socket is writable as Node always did, and any other error,

@@ -32,7 +32,18 @@ export interface FastPath {
    * written into it. Absent from addons built before it.
    */
   sendProtectedBatch?(contexts: NativeSrtpContext[], entries: Buffer, count: number, source: Buffer): number;
+  /**
+   * Reads a UDP socket's datagrams natively (native/datagram_in.c): a batch at a time
+   * into `slab`, described in `meta`, then `callback(count)`. DatagramIn.ts gives the
+   * layout. Absent from addons built before it.
+   */
+  recvStart?(fd: number, slab: Buffer, meta: Buffer, callback: (count: number) => void): NativeReader;
+  /** Stops a reader and closes its descriptor (idempotent). */
+  recvStop?(reader: NativeReader): void;
 }
+
+/** A native reader of one socket (recvStart); opaque to TypeScript. */
+export type NativeReader = { readonly __nativeReader: unique symbol };
 
 /**
  * The addon when it was built and is allowed: FLUO_NATIVE=0 turns it off (to compare
@@ -98,21 +109,42 @@ function expandIPv6(host: string): number[] | undefined {
   return words.length === 8 && words.every((w) => w >= 0 && w <= 0xffff) ? words : undefined;
 }
 
+/** What Fluo uses of a bound dgram socket's libuv handle (Node's UDPWrap). */
+export interface UdpHandle {
+  readonly fd: number;
+  /** Stops libuv reading the socket for Node ('message' events end); 0 or a libuv error. */
+  recvStop(): number;
+}
+
 /**
- * A reader of a dgram socket's file descriptor, or undefined for a socket that is not
- * open. Node keeps the handle behind a symbol (the `_handle` accessor is deprecated,
- * DEP0112). The reader answers undefined once the socket is closed (Node drops the
- * handle), so a closed socket's number, which the kernel may give to another file, is
- * never written to. Reading it does not change the socket: libuv keeps sending and
- * receiving on it as before.
+ * A bound dgram socket's handle and a check that it is still the socket's, or undefined
+ * for a socket that is not open. Node keeps the handle behind a symbol (the `_handle`
+ * accessor is deprecated, DEP0112); once the socket is closed Node drops it.
  */
-export function socketFd(socket: dgram.Socket): (() => number | undefined) | undefined {
+function udpHandle(socket: dgram.Socket): { handle: UdpHandle; open: () => boolean } | undefined {
   const key = Object.getOwnPropertySymbols(socket).find((s) => s.description === 'state symbol');
-  const state = key ? (socket as unknown as Record<symbol, { handle?: { fd?: unknown } | null } | undefined>)[key] : undefined;
+  const state = key ? (socket as unknown as Record<symbol, { handle?: Partial<UdpHandle> | null } | undefined>)[key] : undefined;
   const handle = state?.handle;
-  const fd = handle?.fd;
-  if (!state || typeof fd !== 'number' || fd < 0) return undefined;
+  if (!state || !handle || typeof handle.fd !== 'number' || handle.fd < 0 || typeof handle.recvStop !== 'function') return undefined;
   // The handle object identifies the open socket: comparing it costs nothing per packet,
   // where reading `fd` again would ask libuv every time.
-  return () => (state.handle === handle ? fd : undefined);
+  return { handle: handle as UdpHandle, open: () => state.handle === handle };
+}
+
+/**
+ * A reader of a dgram socket's file descriptor, or undefined for a socket that is not
+ * open. The reader answers undefined once the socket is closed, so a closed socket's
+ * number, which the kernel may give to another file, is never written to. Reading it
+ * does not change the socket: libuv keeps sending and receiving on it as before.
+ */
+export function socketFd(socket: dgram.Socket): (() => number | undefined) | undefined {
+  const h = udpHandle(socket);
+  if (!h) return undefined;
+  const { fd } = h.handle;
+  return () => (h.open() ? fd : undefined);
+}
+
+/** The open socket's handle (for DatagramIn, which takes its reading over), or undefined. */
+export function openUdpHandle(socket: dgram.Socket): UdpHandle | undefined {
+  return udpHandle(socket)?.handle;
 }

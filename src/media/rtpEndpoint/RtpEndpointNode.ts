@@ -14,6 +14,7 @@ import { asksKeyframe, isRtcp, pli, senderReport } from './rtcp.ts';
 import type { NodeOpHandlers, OfferOptions, RtpEndpointOptions, Wire } from '../../shared/workerProtocol.ts';
 import { mediaCounters } from '../worker/mediaCounters.ts';
 import { DatagramOut } from '../native/DatagramOut.ts';
+import { DatagramIn } from '../native/DatagramIn.ts';
 import { SendRate } from '../rtp/SendRate.ts';
 
 type Kind = 'AUDIO' | 'VIDEO';
@@ -34,6 +35,9 @@ interface Stream {
   /** Sends on `rtp` and `rtcp` (the native fast path's sendto when built). */
   rtpOut: DatagramOut;
   rtcpOut: DatagramOut | undefined;
+  /** Reads `rtp` and `rtcp` (the native fast path's recvmmsg when built). */
+  rtpIn: DatagramIn | undefined;
+  rtcpIn: DatagramIn | undefined;
   port: number;
   local: LocalMedia;
   remote?: { address: string; port: number; rtcpPort: number };
@@ -132,10 +136,10 @@ export class RtpEndpointNode extends SdpEndpointNode {
       kind: kind === 'AUDIO' ? 'audio' : 'video', port, proto, codecs, direction, rtcpMux: false, passive: remote?.comedia === true,
       ...(proto === 'RTP/SAVP' ? { crypto: { tag: remote?.crypto.find((c) => c.suite === SUITE)?.tag ?? 1, suite: SUITE, keyBase64: this.#localKey.toString('base64') } } : {}),
     };
-    const s: Stream = { kind, rtp, rtcp, rtpOut: new DatagramOut(rtp), rtcpOut: new DatagramOut(rtcp), port, local, latched: false, comedia: remote?.comedia ?? false, byPt: new Map(), ptOf: new WeakMap(), received: 0, bytes: 0, dropped: 0, pliSent: 0, pliReceived: 0, sendRate: new SendRate() };
+    const s: Stream = { kind, rtp, rtcp, rtpOut: new DatagramOut(rtp), rtcpOut: new DatagramOut(rtcp), port, local, latched: false, comedia: remote?.comedia ?? false, byPt: new Map(), ptOf: new WeakMap(), received: 0, bytes: 0, dropped: 0, pliSent: 0, pliReceived: 0, sendRate: new SendRate(), rtpIn: undefined, rtcpIn: undefined };
     for (const c of codecs) s.byPt.set(c.pt, { name: c.name, clockRate: c.clockRate, channels: c.channels, fmtp: c.fmtp });
-    rtp.on('message', (buf, rinfo) => this.#onPacket(s, buf, rinfo, false));
-    rtcp.on('message', (buf, rinfo) => this.#onPacket(s, buf, rinfo, true));
+    s.rtpIn = new DatagramIn(rtp, (buf, address, port) => this.#onPacket(s, buf, address, port, false));
+    s.rtcpIn = new DatagramIn(rtcp, (buf, address, port) => this.#onPacket(s, buf, address, port, true));
     rtp.on('error', () => undefined);
     rtcp.on('error', () => undefined);
     this.#streams.push(s);
@@ -161,13 +165,13 @@ export class RtpEndpointNode extends SdpEndpointNode {
     }
   }
 
-  #onPacket(s: Stream, raw: Buffer, rinfo: dgram.RemoteInfo, onRtcpPort: boolean): void {
+  #onPacket(s: Stream, raw: Buffer, address: string, port: number, onRtcpPort: boolean): void {
     if (this.closed || raw.length < 12 || raw[0]! >> 6 !== 2) { s.dropped++; return; }
     // Only the peer's address may send: the announced one, or under COMEDIA the one
     // latched to (before the latch anyone may be the peer).
-    if (s.remote && (!s.comedia || s.latched) && rinfo.address !== s.remote.address) { s.dropped++; return; }
+    if (s.remote && (!s.comedia || s.latched) && address !== s.remote.address) { s.dropped++; return; }
     if (s.comedia && !s.latched && !onRtcpPort && !isRtcp(raw)) {
-      s.remote = { address: rinfo.address, port: rinfo.port, rtcpPort: rinfo.port + 1 };
+      s.remote = { address, port, rtcpPort: port + 1 };
       s.latched = true;
     }
     if (onRtcpPort || isRtcp(raw)) {
@@ -356,6 +360,8 @@ export class RtpEndpointNode extends SdpEndpointNode {
     this.#timer = undefined;
     this.#flow.close();
     for (const s of this.#streams) {
+      s.rtpIn?.close();
+      s.rtcpIn?.close();
       s.rtp.close();
       s.rtcp?.close();
     }

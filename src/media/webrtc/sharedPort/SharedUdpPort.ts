@@ -4,6 +4,7 @@ import type { RTCPeerConnection } from 'werift';
 import { forEachIceProtocol } from '../iceProtocols.ts';
 import { mediaCounters } from '../../worker/mediaCounters.ts';
 import { stunHeader, stunUsername, isBinding } from './stunHeader.ts';
+import { DatagramIn } from '../../native/DatagramIn.ts';
 import { VirtualUdpTransport, type Address } from './VirtualUdpTransport.ts';
 
 /** STUN transactions remembered for their responses at most (oldest forgotten first). */
@@ -11,7 +12,8 @@ const MAX_TRANSACTIONS = 10_000;
 /** A stranger's request for an unknown ufrag rescans the endpoints at most this often (ms). */
 const RESCAN_MS = 100;
 
-interface FamilySocket { socket: dgram.Socket; transports: Set<VirtualUdpTransport> }
+/** A family's shared socket, read by `input` (closed first: it holds a duplicate of the socket's descriptor). */
+interface FamilySocket { socket: dgram.Socket; input: DatagramIn; transports: Set<VirtualUdpTransport> }
 
 /**
  * One UDP port per media worker for all its WebRtcEndpoints (issue 14 item 1), as
@@ -91,8 +93,8 @@ export class SharedUdpPort {
       socket.bind(this.port, () => {
         socket.removeAllListeners('error');
         socket.on('error', () => undefined);
-        socket.on('message', (data, rinfo) => this.#received(data, [rinfo.address, rinfo.port], family));
-        const f: FamilySocket = { socket, transports: new Set() };
+        const input = new DatagramIn(socket, (data, address, port) => this.#received(data, [address, port], family));
+        const f: FamilySocket = { socket, input, transports: new Set() };
         this.#families.set(family, f);
         this.#opening.delete(family);
         resolve(f);
@@ -210,12 +212,16 @@ export class SharedUdpPort {
     f.transports.delete(t);
     if (f.transports.size === 0) {
       this.#families.delete(t.family);
+      f.input.close();
       f.socket.close();
     }
   }
 
   close(): void {
-    for (const f of this.#families.values()) f.socket.close();
+    for (const f of this.#families.values()) {
+      f.input.close();
+      f.socket.close();
+    }
     this.#families.clear();
     this.#byRemote.clear();
     this.#byTransaction.clear();

@@ -9,8 +9,8 @@
  *
  * The reader polls a duplicate of the socket's descriptor (libuv allows one watcher per
  * descriptor number, and the socket's own stays Node's, for sending); Node's reading is
- * stopped by the caller. Closing the reader closes the duplicate, so the port is free
- * once both it and the socket are closed. The reader is closed by `recvStop`, by the
+ * stopped by the caller. Closing the reader closes the duplicate at once, so the port is
+ * free once both it and the socket are closed. The reader is closed by `recvStop`, by the
  * environment's teardown (an async cleanup hook: a worker that exits leaves no handle
  * open on its loop), or when its handle is collected.
  */
@@ -54,7 +54,6 @@ typedef struct {
 
 static void on_close(uv_handle_t *h) {
   Reader *r = h->data;
-  close(r->fd);
   napi_delete_reference(r->env, r->callback);
   napi_delete_reference(r->env, r->slab_ref);
   napi_delete_reference(r->env, r->meta_ref);
@@ -68,8 +67,12 @@ static void on_close(uv_handle_t *h) {
 static void begin_close(Reader *r) {
   if (!r->running) return;
   r->running = 0;
-  uv_poll_stop(&r->poll);
+  /* uv_close stops the poll at once, which takes the descriptor out of epoll
+   * (uv__platform_invalidate_fd), so it is closed now, not in the close callback: the
+   * port is free as soon as the socket's own descriptor is closed too, as with a socket
+   * Node reads itself. */
   uv_close((uv_handle_t *)&r->poll, on_close);
+  close(r->fd);
 }
 
 static void cleanup_hook(napi_async_cleanup_hook_handle handle, void *data) {

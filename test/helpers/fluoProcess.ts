@@ -29,7 +29,7 @@ export interface FluoProcess {
  */
 export async function startFluoProcess(): Promise<FluoProcess> {
   const port = await freeTcpPort();
-  const child = spawn(process.execPath, ['--max-semi-space-size=32', 'src/fluo.mjs', '--port', String(port)], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), '--max-semi-space-size=32', 'src/fluo.mjs', '--port', String(port)], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
   const url = `ws://127.0.0.1:${port}/kurento`;
   let client: RpcClient | undefined;
   try {

@@ -9,22 +9,29 @@
  * PNG as the spec says (W3C PNG, §5 datastream, §11.2 IHDR/IDAT/IEND): 8-bit RGBA
  * (colour type 6), filter type 0 on every row, one zlib stream.
  */
+import os from 'node:os';
 import { deflateSync, crc32 } from 'node:zlib';
 
 export type Rgba = readonly [number, number, number, number];
 
 const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+const LITTLE = os.endianness() === 'LE';
+/** A pixel's alpha byte within its 32-bit word (the fourth byte: the high one on a little-endian machine). */
+const ALPHA = LITTLE ? 0xff000000 : 0xff;
 
 export class MarksCanvas {
   readonly width: number;
   readonly height: number;
   readonly pixels: Uint8Array;
+  /** The same pixels a word each, to fill and scan a pixel at a time. */
+  readonly #words: Uint32Array;
 
   constructor(width: number, height: number) {
     if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) throw new RangeError(`bad overlay size ${width}x${height}`);
     this.width = width;
     this.height = height;
     this.pixels = new Uint8Array(width * height * 4);
+    this.#words = new Uint32Array(this.pixels.buffer, 0, width * height);
   }
 
   /** Fills the rectangle (clipped to the picture; fractional edges rounded). */
@@ -33,9 +40,9 @@ export class MarksCanvas {
     const y0 = Math.max(0, Math.round(y));
     const x1 = Math.min(this.width, Math.round(x + w));
     const y1 = Math.min(this.height, Math.round(y + h));
-    for (let j = y0; j < y1; j++) {
-      for (let i = x0; i < x1; i++) this.pixels.set(c, (j * this.width + i) * 4);
-    }
+    if (x1 <= x0) return;
+    const word = LITTLE ? ((c[3] << 24) | (c[2] << 16) | (c[1] << 8) | c[0]) >>> 0 : ((c[0] << 24) | (c[1] << 16) | (c[2] << 8) | c[3]) >>> 0;
+    for (let j = y0; j < y1; j++) this.#words.fill(word, j * this.width + x0, j * this.width + x1);
   }
 
   /** The outline of a rectangle, `thickness` pixels inside its edges. */
@@ -60,14 +67,19 @@ export class MarksCanvas {
   /** The smallest rectangle holding every pixel that is not fully transparent, or null. */
   bounds(): { x: number; y: number; width: number; height: number } | null {
     let x0 = this.width, y0 = this.height, x1 = -1, y1 = -1;
+    const words = this.#words;
+    const width = this.width;
     for (let y = 0; y < this.height; y++) {
-      for (let x = 0, a = y * this.width * 4 + 3; x < this.width; x++, a += 4) {
-        if (this.pixels[a] === 0) continue;
-        if (x < x0) x0 = x;
-        if (x > x1) x1 = x;
-        if (y < y0) y0 = y;
-        y1 = y;
-      }
+      const row = y * width;
+      let first = 0;
+      while (first < width && (words[row + first]! & ALPHA) === 0) first++;
+      if (first === width) continue;
+      let last = width - 1;
+      while ((words[row + last]! & ALPHA) === 0) last--;
+      if (first < x0) x0 = first;
+      if (last > x1) x1 = last;
+      if (y < y0) y0 = y;
+      y1 = y;
     }
     return x1 < 0 ? null : { x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 };
   }
@@ -93,7 +105,9 @@ export class MarksCanvas {
     ihdr.writeUInt32BE(this.width, 0);
     ihdr.writeUInt32BE(this.height, 4);
     ihdr.set([8, 6, 0, 0, 0], 8);
-    return Buffer.concat([SIGNATURE, chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+    // Level 1: a tenth of the default level's time on a 640x480 crowd paint (0.7 against
+    // 7 ms here), for a file of some 10 KB instead of 3 that the engine reads once.
+    return Buffer.concat([SIGNATURE, chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw, { level: 1 })), chunk('IEND', Buffer.alloc(0))]);
   }
 }
 

@@ -16,6 +16,7 @@ import { cropForOcr } from './ocrCrop.ts';
 import { PlateConfirmer, type PlateConfirmerOptions } from './PlateConfirmer.ts';
 import { PlateLocator, type PlateCandidate } from './PlateLocator.ts';
 import { normalisePlate } from './plateText.ts';
+import { RememberingOcr } from './RememberingOcr.ts';
 import { TesseractOcr, type OcrEngine } from './TesseractOcr.ts';
 
 const log = Logger.get('PlateDetectorFilter');
@@ -73,7 +74,7 @@ export class PlateReader {
 
   constructor(opts: PlateReaderOptions = {}) {
     this.locator = new PlateLocator({ plateWidthPercentage: opts.plateWidthPercentage });
-    this.#ocr = opts.ocr ?? new TesseractOcr();
+    this.#ocr = opts.ocr ?? new RememberingOcr(new TesseractOcr());
     this.#confirmer = new PlateConfirmer(opts);
     this.#maxOcr = opts.maxOcrPerFrame ?? 2;
   }

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <netinet/in.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <node_api.h>
 #include <uv.h>
@@ -35,6 +36,9 @@
 #define META_WORDS 8
 /* Batches per wakeup before the loop's other handles get their turn. */
 #define ROUNDS 4
+
+/* Marks the handles recvStart gives out, so recvStop takes nothing else for a reader. */
+static const napi_type_tag READER_TAG = {0x8f1d2c3b4a596877ULL, 0x1e2d3c4b5a697887ULL};
 
 typedef struct {
   uv_poll_t poll;
@@ -67,11 +71,14 @@ static void on_close(uv_handle_t *h) {
 static void begin_close(Reader *r) {
   if (!r->running) return;
   r->running = 0;
-  /* uv_close stops the poll at once, which takes the descriptor out of epoll
-   * (uv__platform_invalidate_fd), so it is closed now, not in the close callback: the
-   * port is free as soon as the socket's own descriptor is closed too, as with a socket
-   * Node reads itself. */
+  /* The descriptor is closed now, not in the close callback: the port is free as soon as
+   * the socket's own descriptor is closed too, as with a socket Node reads itself. uv_close
+   * stops the poll, but a libuv built with io_uring may queue that epoll removal, which
+   * would then find the descriptor closed and leave the duplicate's entry in epoll (libuv
+   * issue 4323): it is removed here, before the close (ENOENT when libuv already did). */
   uv_close((uv_handle_t *)&r->poll, on_close);
+  struct epoll_event unused = {0};
+  epoll_ctl(uv_backend_fd(r->poll.loop), EPOLL_CTL_DEL, r->fd, &unused);
   close(r->fd);
 }
 
@@ -88,7 +95,15 @@ static void finalize(napi_env env, void *data, void *hint) {
 
 static void on_readable(uv_poll_t *h, int status, int events) {
   Reader *r = h->data;
-  if (!r->running || status < 0) return;
+  if (!r->running) return;
+  if (status < 0) {
+    /* libuv stopped the poll on a socket error (POLLERR): clear it and go on reading. */
+    int error;
+    socklen_t len = sizeof error;
+    getsockopt(r->fd, SOL_SOCKET, SO_ERROR, &error, &len);
+    uv_poll_start(&r->poll, UV_READABLE, on_readable);
+    return;
+  }
   napi_env env = r->env;
   napi_handle_scope scope;
   if (napi_open_handle_scope(env, &scope) != napi_ok) return;
@@ -184,20 +199,25 @@ napi_value datagram_recv_start(napi_env env, napi_callback_info info) {
     return fail(env, "recvStart: poll init failed");
   }
   r->poll.data = r;
-  napi_value name;
-  napi_create_string_utf8(env, "fluo.DatagramIn", NAPI_AUTO_LENGTH, &name);
-  napi_async_init(env, NULL, name, &r->async);
-  napi_create_reference(env, argv[3], 1, &r->callback);
-  napi_create_reference(env, argv[1], 1, &r->slab_ref);
-  napi_create_reference(env, argv[2], 1, &r->meta_ref);
-  napi_add_async_cleanup_hook(env, cleanup_hook, r, &r->cleanup);
   r->running = 1;
-  uv_poll_start(&r->poll, UV_READABLE, on_readable);
-  napi_value out;
-  if (napi_create_external(env, r, finalize, NULL, &out) != napi_ok) {
-    begin_close(r);
+  napi_value name, out;
+  if (napi_create_string_utf8(env, "fluo.DatagramIn", NAPI_AUTO_LENGTH, &name) != napi_ok ||
+      napi_async_init(env, NULL, name, &r->async) != napi_ok ||
+      napi_create_reference(env, argv[3], 1, &r->callback) != napi_ok ||
+      napi_create_reference(env, argv[1], 1, &r->slab_ref) != napi_ok ||
+      napi_create_reference(env, argv[2], 1, &r->meta_ref) != napi_ok ||
+      napi_add_async_cleanup_hook(env, cleanup_hook, r, &r->cleanup) != napi_ok ||
+      uv_poll_start(&r->poll, UV_READABLE, on_readable) != 0 ||
+      napi_create_external(env, r, finalize, NULL, &out) != napi_ok) {
+    /* No handle went out, so no finalizer frees it: the close callback does (what was not
+     * made is NULL, which the napi calls there refuse harmlessly). */
     r->finalized = 1;
-    return fail(env, "recvStart: no handle");
+    begin_close(r);
+    return fail(env, "recvStart: could not start reading");
+  }
+  if (napi_type_tag_object(env, out, &READER_TAG) != napi_ok) {
+    begin_close(r);
+    return fail(env, "recvStart: could not tag the handle");
   }
   return out;
 }
@@ -208,7 +228,10 @@ napi_value datagram_recv_stop(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   Reader *r;
-  if (argc < 1 || napi_get_value_external(env, argv[0], (void **)&r) != napi_ok) return fail(env, "recvStop(handle)");
+  bool tagged = false;
+  if (argc < 1 || napi_check_object_type_tag(env, argv[0], &READER_TAG, &tagged) != napi_ok || !tagged ||
+      napi_get_value_external(env, argv[0], (void **)&r) != napi_ok)
+    return fail(env, "recvStop(handle from recvStart)");
   begin_close(r);
   return NULL;
 }

@@ -106,3 +106,30 @@ test('DatagramIn leaves nothing behind: closed before or after its socket, or in
   await worker.terminate();
   await until(async () => portFree(m.port), 3000, 'the worker\'s port free after it ended');
 });
+
+test('DatagramIn closed from its own handler mid-batch hands over nothing more; a throwing handler raises its error where a throwing listener\'s goes; recvStop takes only a reader', { skip }, async () => {
+  const [tx, rx] = [await bound(), await bound()];
+  rx.setRecvBufferSize(1 << 20);
+  const got: number[] = [];
+  const input: DatagramIn = new DatagramIn(rx, (packet) => {
+    got.push(packet[0]!);
+    if (packet[0] === 3) input.close();
+  });
+  // Queued before the reader wakes, so they come in one batch.
+  for (let i = 0; i < 10; i++) tx.send(Buffer.of(i), rx.address().port, '127.0.0.1');
+  await until(async () => got.length >= 4, 3000, 'the first datagrams');
+  await new Promise((r) => setTimeout(r, 100));
+  assert.deepEqual(got, [0, 1, 2, 3]);
+  rx.close();
+  assert.throws(() => native!.recvStop!({} as never), /recvStop/);
+
+  // In a worker, whose uncaught errors surface as its 'error' event.
+  const worker = new Worker(new URL('../helpers/datagramInWorker.mjs', import.meta.url), { workerData: { throwOn: 2 } });
+  const [m] = (await once(worker, 'message')) as [{ port: number }];
+  const failed = once(worker, 'error');
+  for (let i = 0; i < 5; i++) tx.send(Buffer.of(i), m.port, '127.0.0.1');
+  const [error] = (await failed) as [Error];
+  assert.match(error.message, /datagram 2/);
+  tx.close();
+  await worker.terminate();
+});

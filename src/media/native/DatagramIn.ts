@@ -22,6 +22,12 @@ let shared: { slab: Buffer; meta: Uint32Array; metaBytes: Buffer } | undefined;
  * socket stays Node's for sending. `close()` before closing the socket: the reader
  * holds a duplicate of its descriptor, so the port is not free until it is closed (a
  * socket closed first closes the reader on its 'close' event).
+ *
+ * Where the native reader differs from Node's events: a batch's datagrams all reach the
+ * handler, and only the first error one of them throws is raised (after the batch);
+ * datagrams over 9216 bytes are dropped and counted (`truncated`: RTP stays under the
+ * MTU); the reader keeps the loop alive as a ref'd socket does (`socket.unref()` does not
+ * reach it).
  */
 export class DatagramIn {
   readonly #handler: DatagramHandler;
@@ -46,7 +52,11 @@ export class DatagramIn {
       } catch {
         this.#reader = undefined;
       }
-      if (this.#reader && handle.recvStop() !== 0) this.close();
+      if (this.#reader && handle.recvStop() !== 0) {
+        // Node keeps reading: its events stay the path, the native reader goes.
+        native!.recvStop!(this.#reader);
+        this.#reader = undefined;
+      }
     }
     if (!this.#reader) socket.on('message', (msg, rinfo) => { if (!this.#closed) handler(msg, rinfo.address, rinfo.port); });
     socket.once('close', () => this.close());

@@ -131,6 +131,12 @@ export class RtpEndpointNode extends SdpEndpointNode {
 
   async #addStream(kind: Kind, codecs: SdpCodec[], direction: Direction, remote?: SdpMedia): Promise<Stream> {
     const { rtp, rtcp, port } = await this.#bindPair();
+    if (this.closed) {
+      // Released while the ports were being bound: nothing may outlive the release.
+      rtp.close();
+      rtcp.close();
+      throw new KurentoError('MEDIA_OBJECT_NOT_FOUND', 'The RtpEndpoint was released during the negotiation');
+    }
     const proto = this.#sdes.requested || (remote?.crypto.length ?? 0) > 0 ? 'RTP/SAVP' : 'RTP/AVP';
     const local: LocalMedia = {
       kind: kind === 'AUDIO' ? 'audio' : 'video', port, proto, codecs, direction, rtcpMux: false, passive: remote?.comedia === true,

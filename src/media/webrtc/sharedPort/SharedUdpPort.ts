@@ -36,6 +36,8 @@ export class SharedUdpPort {
   readonly port: number;
   readonly #families = new Map<'udp4' | 'udp6', FamilySocket>();
   readonly #opening = new Map<'udp4' | 'udp6', Promise<FamilySocket>>();
+  /** Closed for good (close()): a bind that completes after it closes its socket. */
+  #closed = false;
   readonly #byRemote = new Map<string, VirtualUdpTransport>();
   readonly #byTransaction = new Map<string, VirtualUdpTransport>();
   readonly #byUfrag = new Map<string, VirtualUdpTransport[]>();
@@ -91,12 +93,18 @@ export class SharedUdpPort {
         reject(err);
       });
       socket.bind(this.port, () => {
+        this.#opening.delete(family);
+        if (this.#closed) {
+          // Closed while binding: the socket goes too.
+          socket.close();
+          reject(new Error('the shared UDP port is closed'));
+          return;
+        }
         socket.removeAllListeners('error');
         socket.on('error', () => undefined);
         const input = new DatagramIn(socket, (data, address, port) => this.#received(data, [address, port], family));
         const f: FamilySocket = { socket, input, transports: new Set() };
         this.#families.set(family, f);
-        this.#opening.delete(family);
         resolve(f);
       });
     });
@@ -218,6 +226,7 @@ export class SharedUdpPort {
   }
 
   close(): void {
+    this.#closed = true;
     for (const f of this.#families.values()) {
       f.input.close();
       f.socket.close();

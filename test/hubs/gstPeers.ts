@@ -28,11 +28,15 @@ export async function colourSource(api: ObjectApi, launches: GstLaunches, pipeli
 /** Decoded audio of an element (mono, 16 kHz, S16LE), arriving while the test runs. */
 export class ToneGrabber {
   #pcm: Buffer[] = [];
+  /** Bytes in the kept window. */
   #bytes = 0;
+  /** Bytes received in all. */
+  #received = 0;
   constructor(readonly child: ChildProcess) {
     child.stdout!.on('data', (d: Buffer) => {
       this.#pcm.push(d);
       this.#bytes += d.length;
+      this.#received += d.length;
       // Keep about the last 4 s.
       while (this.#bytes - this.#pcm[0]!.length > RATE * 2 * 4) this.#bytes -= this.#pcm.shift()!.length;
     });
@@ -48,9 +52,13 @@ export class ToneGrabber {
     return out;
   }
 
-  /** Samples received so far (as bytes / 2, capped at the kept window). */
+  /**
+   * Samples received so far, in all. (It was the kept window's count, which stops
+   * growing at 4 s: a wait for "1.5 s more" begun after that never ended, and the Mixer
+   * test failed whenever its first picture took long enough to fill the window.)
+   */
   get samples(): number {
-    return this.#bytes >> 1;
+    return this.#received >> 1;
   }
 
   stop(): void {

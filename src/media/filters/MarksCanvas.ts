@@ -9,15 +9,21 @@
  * PNG as the spec says (W3C PNG, §5 datastream, §11.2 IHDR/IDAT/IEND): 8-bit RGBA
  * (colour type 6), filter type 0 on every row, one zlib stream.
  */
-import os from 'node:os';
 import { deflateSync, crc32 } from 'node:zlib';
 
 export type Rgba = readonly [number, number, number, number];
 
 const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-const LITTLE = os.endianness() === 'LE';
-/** A pixel's alpha byte within its 32-bit word (the fourth byte: the high one on a little-endian machine). */
-const ALPHA = LITTLE ? 0xff000000 : 0xff;
+/** One pixel's RGBA bytes, and the same bytes as the 32-bit word the pixel array holds (in this machine's byte order). */
+const PIXEL = new Uint8Array(4);
+const PIXEL_WORD = new Uint32Array(PIXEL.buffer);
+/** The word of a pixel's RGBA bytes. */
+function pixelWord(c: Rgba): number {
+  PIXEL.set(c);
+  return PIXEL_WORD[0]!;
+}
+/** A pixel's alpha byte within its word. */
+const ALPHA = pixelWord([0, 0, 0, 255]);
 
 export class MarksCanvas {
   readonly width: number;
@@ -41,7 +47,7 @@ export class MarksCanvas {
     const x1 = Math.min(this.width, Math.round(x + w));
     const y1 = Math.min(this.height, Math.round(y + h));
     if (x1 <= x0) return;
-    const word = LITTLE ? ((c[3] << 24) | (c[2] << 16) | (c[1] << 8) | c[0]) >>> 0 : ((c[0] << 24) | (c[1] << 16) | (c[2] << 8) | c[3]) >>> 0;
+    const word = pixelWord(c);
     for (let j = y0; j < y1; j++) this.#words.fill(word, j * this.width + x0, j * this.width + x1);
   }
 

@@ -1,13 +1,10 @@
 import type dgram from 'node:dgram';
-import os from 'node:os';
 import { fastPath, openUdpHandle, type FastPath, type NativeReader } from './fastpath.ts';
 
 /** The slab layout native/datagram_in.c writes (SLOTS, SLOT, META_WORDS there). */
 const SLOTS = 32;
 const SLOT = 9216;
 const META_WORDS = 8;
-/** The address word holds the bytes in network order: the first octet is the low byte on a little-endian machine. */
-const LITTLE = os.endianness() === 'LE';
 
 /** One datagram: a Buffer of its own (the handler may keep it), and where it came from. */
 export type DatagramHandler = (packet: Buffer, address: string, port: number) => void;
@@ -34,7 +31,7 @@ export class DatagramIn {
   readonly #native: FastPath | undefined;
   #reader: NativeReader | undefined;
   #closed = false;
-  /** The last sender's address, as a string (an IPv4 word in network order -> dotted). */
+  /** The last sender's address word (its four bytes in network order), and as a string. */
   #lastWord = -1;
   #lastAddress = '';
   /** Datagrams dropped for not fitting a slot (9216 bytes). */
@@ -69,7 +66,7 @@ export class DatagramIn {
 
   /** A batch of `n` datagrams in the slab: each copied out and handed over, in order. */
   #batch(n: number): void {
-    const { slab, meta } = shared!;
+    const { slab, meta, metaBytes } = shared!;
     let error: unknown;
     for (let i = 0; i < n && !this.#closed; i++) {
       const m = i * META_WORDS;
@@ -81,7 +78,7 @@ export class DatagramIn {
       const packet = Buffer.allocUnsafe(length);
       slab.copy(packet, 0, i * SLOT, i * SLOT + length);
       try {
-        this.#handler(packet, this.#address(meta[m + 4]!), meta[m + 1]!);
+        this.#handler(packet, this.#address(meta[m + 4]!, metaBytes, (m + 4) * 4), meta[m + 1]!);
       } catch (err) {
         // The next datagrams still go to the handler; the first error then goes where a
         // throwing 'message' listener's would (the addon passes it to the uncaught path).
@@ -91,11 +88,11 @@ export class DatagramIn {
     if (error !== undefined) throw error;
   }
 
-  #address(word: number): string {
+  /** The dotted address whose four bytes are at `bytes[at]` (`word`: the same bytes as one number, to compare). */
+  #address(word: number, bytes: Buffer, at: number): string {
     if (word !== this.#lastWord) {
       this.#lastWord = word;
-      const w = LITTLE ? word : ((word & 0xff) << 24 | (word & 0xff00) << 8 | (word >>> 8) & 0xff00 | word >>> 24) >>> 0;
-      this.#lastAddress = `${w & 0xff}.${(w >>> 8) & 0xff}.${(w >>> 16) & 0xff}.${w >>> 24}`;
+      this.#lastAddress = `${bytes[at]}.${bytes[at + 1]}.${bytes[at + 2]}.${bytes[at + 3]}`;
     }
     return this.#lastAddress;
   }

@@ -80,6 +80,14 @@ const JPEG_TRACK: TrackPlan = {
 };
 
 /**
+ * H.264 with its parameter sets in band (avc3) under the caps `pin`, which the node sets
+ * from the recording's first keyframe: what MP4 and MKV take H.264 through (see
+ * H264_IN_BAND and H264_FROM_VP8_IN_BAND).
+ */
+const AVC3_PINNED = 'h264parse config-interval=-1 ! video/x-h264,stream-format=avc3,alignment=au ! ' +
+  'capssetter name=pin join=true replace=false caps=video/x-h264';
+
+/**
  * VP8 into an H.264 container is decoded and encoded to H.264 inside the recorder. A
  * sender changes its resolution as its bandwidth and CPU allow (browsers do, often in a
  * call's first seconds, starting small at a low bandwidth estimate). An MP4 sample entry
@@ -95,8 +103,7 @@ const ENCODE_H264 = (bitrateBps: number): string =>
   // ultrafast uses no CABAC, B-frames or 8x8 transforms: x264 writes constrained baseline.
   'video/x-h264,profile=constrained-baseline';
 const H264_FROM_VP8_IN_BAND = (bitrateBps: number): string =>
-  `${DEPAY.vp8} ! vp8dec ! videoconvert ! ${ENCODE_H264(bitrateBps)} ! h264parse config-interval=-1 ! ` +
-  'video/x-h264,stream-format=avc3,alignment=au ! capssetter name=pin join=true replace=false caps=video/x-h264';
+  `${DEPAY.vp8} ! vp8dec ! videoconvert ! ${ENCODE_H264(bitrateBps)} ! ${AVC3_PINNED}`;
 
 /**
  * FLV's AVC sequence header holds the parameter sets (no avc3): VP8 encoded to H.264 at
@@ -115,13 +122,17 @@ const H264_FROM_VP8_ONE_SIZE = (bitrateBps: number): string =>
  * that a new size is not a new sample entry (MP4, see H264_FROM_VP8_IN_BAND) nor a refused caps
  * change (matroskamux: "Could not multiplex stream").
  */
-const H264_IN_BAND = 'rtph264depay request-keyframe=true wait-for-keyframe=true ! h264parse config-interval=-1 ! ' +
-  'video/x-h264,stream-format=avc3,alignment=au ! capssetter name=pin join=true replace=false caps=video/x-h264';
+const H264_IN_BAND = `rtph264depay request-keyframe=true wait-for-keyframe=true ! ${AVC3_PINNED}`;
 
 /** The size H264_FROM_VP8_ONE_SIZE scales to: the first VP8 keyframe's. */
 function vp8Pin(c: RtpCodecInfo, rtp: Buffer): string | undefined {
-  const size = c.name.toLowerCase() === 'vp8' ? vp8KeyframeSize(rtp) : undefined;
+  const size = vp8Size(c, rtp);
   return size && `video/x-raw,width=${size.width},height=${size.height}`;
+}
+
+/** The picture size of a VP8 keyframe's first packet; undefined for other codecs and packets. */
+function vp8Size(c: RtpCodecInfo, rtp: Buffer): { width: number; height: number } | undefined {
+  return c.name.toLowerCase() === 'vp8' ? vp8KeyframeSize(rtp) : undefined;
 }
 
 /** The caps H264_IN_BAND keeps: the first H.264 keyframe's SPS. */
@@ -137,7 +148,7 @@ function h264Pin(c: RtpCodecInfo, rtp: Buffer): string | undefined {
  * sample entry's must cover every later size, not only the first.
  */
 function h264FromVp8Pin(c: RtpCodecInfo, rtp: Buffer): string | undefined {
-  const size = c.name.toLowerCase() === 'vp8' ? vp8KeyframeSize(rtp) : undefined;
+  const size = vp8Size(c, rtp);
   if (!size) return undefined;
   const macroblocks = Math.ceil(size.width / 16) * Math.ceil(size.height / 16);
   return pinnedH264Caps({ profileIdc: 66, constraints: 0xc0, levelIdc: macroblocks <= 8192 ? 40 : 51, ...size });

@@ -1,8 +1,10 @@
 /**
- * Batched sends against one send per copy, the native calls alone (no werift, no graph):
- * one 1,200-byte source packet protected with each of N subscribers' SRTP contexts and
- * sent to N loopback sockets, by N sendProtected calls (sendmsg each) or by one
- * sendProtectedBatch call (sendmmsg), in the same run, alternating rounds.
+ * Batched sends against one send per copy, without werift or the graph: one 1,200-byte
+ * source packet forwarded to N subscriber streams (RtpSendStream, each with its SRTP
+ * keys) on N loopback sockets, either each copy rewritten in TypeScript
+ * (RtpSendStream.prepare) and sent by one sendProtected call (sendmsg each), or every
+ * copy named in a batch and rewritten, protected and sent natively from the streams'
+ * records by one forwardBatch call (sendmmsg), in the same run, alternating rounds.
  *   node --import tsx bench/sendBatch.ts [--subscribers 200] [--rounds 2000]
  * Prints wall time and this process's CPU (user, kernel) per copy, and /proc/stat's
  * softirq time per copy (loopback delivery to the receiving sockets runs there).
@@ -13,12 +15,13 @@ import os from 'node:os';
 import { once } from 'node:events';
 import { fastPath, socketFd, udpAddress } from '../src/media/native/fastpath.ts';
 import { SendBatch } from '../src/media/rtp/SendBatch.ts';
+import { RtpSendStream } from '../src/media/rtp/RtpSendStream.ts';
 import { SrtpEncryptor, SRTP_AES128_CM_HMAC_SHA1_80 } from '../src/media/rtp/SrtpEncryptor.ts';
 
 const arg = (name: string, dflt: string): string => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1]! : dflt; };
 const subscribers = Number(arg('subscribers', '200'));
 const rounds = Number(arg('rounds', '2000'));
-if (!fastPath?.sendProtectedBatch) throw new Error('the native fast path with sendProtectedBatch is not built (npm run build:native)');
+if (!fastPath?.forwardBatch) throw new Error('the native fast path with forwardBatch is not built (npm run build:native)');
 
 function softirqSeconds(): number {
   const f = /^cpu (.*)$/m.exec(fs.readFileSync('/proc/stat', 'utf8'))![1]!.trim().split(/\s+/).map(Number);
@@ -38,35 +41,39 @@ async function main(): Promise<void> {
     await once(s, 'listening');
     return s;
   }));
-  const subs = rx.map((r, i) => ({
-    srtp: new SrtpEncryptor(SRTP_AES128_CM_HMAC_SHA1_80, Buffer.alloc(16, i + 1), Buffer.alloc(14, i)),
-    to: udpAddress('127.0.0.1', r.address().port)!,
-    header: Buffer.alloc(12),
-  }));
+  const subs = rx.map((r, i) => {
+    const srtp = new SrtpEncryptor(SRTP_AES128_CM_HMAC_SHA1_80, Buffer.alloc(16, i + 1), Buffer.alloc(14, i));
+    const stream = new RtpSendStream({ ssrc: 0x1000 + i, clockRate: 90000, historySize: 512, midExtensionId: 4, mid: '1' });
+    const to = udpAddress('127.0.0.1', r.address().port)!;
+    stream.keys(srtp);
+    stream.route(fd, to);
+    return { srtp, stream, to };
+  });
   const source = Buffer.alloc(1212, 7);
-  const batch = new SendBatch(fastPath!.sendProtectedBatch!.bind(fastPath));
-  const owner = { batchSent(): void {} };
+  source[0] = 0x80;
+  source[1] = 100;
+  const batch = new SendBatch(fastPath!.forwardBatch!.bind(fastPath));
+  const owner = { batchFailed(): void {} };
   const tag = {};
   let seq = 0;
-  const stamp = (h: Buffer, i: number): void => {
-    h[0] = 0x80; h[1] = 96; h.writeUInt16BE(seq & 0xffff, 2); h.writeUInt32BE(seq * 3000, 4); h.writeUInt32BE(0x1000 + i, 8);
+  const next = (): void => {
+    seq++;
+    source.writeUInt16BE(seq & 0xffff, 2);
+    source.writeUInt32BE((seq * 3000) >>> 0, 4);
   };
   const oneByOne = (): void => {
-    seq++;
+    next();
+    const now = performance.now();
     for (let i = 0; i < subs.length; i++) {
       const s = subs[i]!;
-      stamp(s.header, i);
-      s.srtp.sendProtected(s.header, 12, source, 12, 1200, fd, s.to);
+      const h = s.stream.prepare(source, 96, now);
+      s.srtp.sendProtected(s.stream.header, h, source, 12, 1200, fd, s.to, s.stream.roc);
     }
   };
   const batched = (): void => {
-    seq++;
+    next();
     batch.hold();
-    for (let i = 0; i < subs.length; i++) {
-      const s = subs[i]!;
-      stamp(s.header, i);
-      s.srtp.queueProtected(batch, owner, tag, s.header, 12, source, 12, 1200, fd, s.to);
-    }
+    for (let i = 0; i < subs.length; i++) subs[i]!.stream.queue(batch, owner, tag, source, 96);
     batch.release();
   };
   const totals = { one: { wall: 0, user: 0, sys: 0, soft: 0 }, batch: { wall: 0, user: 0, sys: 0, soft: 0 } };
@@ -88,12 +95,13 @@ async function main(): Promise<void> {
   }
   const copies = (rounds / 2) * subscribers;
   const per = (ms: number): string => ((ms * 1000) / copies).toFixed(2);
-  console.log(`# batched sends against one call per copy: ${os.cpus().length} cores (${os.cpus()[0]?.model}), node ${process.version}; ${subscribers} subscribers on loopback, 1,200-byte payload, AES-CM-128/HMAC-SHA1-80, ${copies} copies each way, alternating rounds of 50 packets`);
+  console.log(`# batched sends against one call per copy: ${os.cpus().length} cores (${os.cpus()[0]?.model}), node ${process.version}; ${subscribers} subscribers on loopback, 1,200-byte payload, a mid extension and a NACK history per stream, AES-CM-128/HMAC-SHA1-80, ${copies} copies each way, alternating rounds of 50 packets`);
   console.log('way             µs/copy wall   µs/copy user   µs/copy kernel   µs/copy softirq (machine)');
   for (const [name, t] of [['one by one', totals.one], ['batched', totals.batch]] as const) {
     console.log(`${name.padEnd(14)}  ${per(t.wall).padStart(13)}  ${per(t.user).padStart(13)}  ${per(t.sys).padStart(15)}  ${per(t.soft).padStart(26)}`);
   }
   console.log(`batched / one by one (user + kernel): ${((totals.batch.user + totals.batch.sys) / (totals.one.user + totals.one.sys)).toFixed(2)}`);
+  for (const s of subs) s.stream.release();
   for (const s of [tx, ...rx]) s.close();
 }
 

@@ -3,10 +3,11 @@
  * Two jobs the JavaScript path pays most for per forwarded packet (docs/architecture.md,
  * "Where the CPU goes"): SRTP protection with keys set once instead of a new cipher and
  * HMAC object per packet, and putting the packet on the UDP socket without libuv's
- * request objects and werift's promise chain. Everything else (which packets, their
- * headers, rollover counters, NACK history) stays in TypeScript; the results are
- * byte-for-byte those of SrtpEncryptor (test/unit/native-fastpath.test.ts). Receiving
- * (recvmmsg(2) for the worker's plain UDP sockets) is datagram_in.c's, registered here.
+ * request objects and werift's promise chain. Which packets go where stays in
+ * TypeScript; the results are byte-for-byte those of SrtpEncryptor
+ * (test/unit/native-fastpath.test.ts). Receiving
+ * (recvmmsg(2) for the worker's plain UDP sockets) is datagram_in.c's, and a fan-out's
+ * copies (per-sink records, sendmmsg(2)) forward_batch.c's, both registered here.
  *
  * Node exports its OpenSSL, so the addon links against the same library node:crypto uses.
  */
@@ -23,19 +24,13 @@
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 #include "datagram_in.h"
+#include "forward_batch.h"
+#include "fastpath.h"
 
 /* DTLS-SRTP profile ids (RFC 5764 §4.1.2, RFC 7714 §14.2). */
 #define PROFILE_AES128_CM_HMAC_SHA1_80 1
 #define PROFILE_AEAD_AES_128_GCM 7
 
-typedef struct {
-  int profile;
-  EVP_CIPHER_CTX *cipher;
-  uint8_t salt[14];
-  /* HMAC-SHA1 (RFC 2104) with the key's inner and outer pads hashed once. */
-  SHA_CTX inner;
-  SHA_CTX outer;
-} SrtpContext;
 
 static void context_free(napi_env env, void *data, void *hint) {
   (void)env;
@@ -46,12 +41,12 @@ static void context_free(napi_env env, void *data, void *hint) {
   free(c);
 }
 
-static napi_value throw_error(napi_env env, const char *msg) {
+napi_value throw_error(napi_env env, const char *msg) {
   napi_throw_error(env, NULL, msg);
   return NULL;
 }
 
-static int get_buffer(napi_env env, napi_value v, uint8_t **data, size_t *len) {
+int get_buffer(napi_env env, napi_value v, uint8_t **data, size_t *len) {
   bool is;
   if (napi_is_buffer(env, v, &is) != napi_ok || !is) return 0;
   return napi_get_buffer_info(env, v, (void **)data, len) == napi_ok;
@@ -102,15 +97,13 @@ static napi_value srtp_context(napi_env env, napi_callback_info info) {
   return out;
 }
 
-static inline uint32_t be32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
-static inline void put32(uint8_t *p, uint32_t v) { p[0] = v >> 24; p[1] = v >> 16; p[2] = v >> 8; p[3] = v; }
 
 /*
  * Encrypts the payload of `p` (header, then payload, then room for the tag) in place
  * and writes the tag. The header must hold the final SSRC and sequence number.
  * Returns the SRTP packet's length, or -1.
  */
-static int32_t protect_in_place(SrtpContext *c, uint8_t *p, size_t room, uint32_t header, uint32_t payload, uint32_t roc) {
+int32_t protect_in_place(SrtpContext *c, uint8_t *p, size_t room, uint32_t header, uint32_t payload, uint32_t roc) {
   int gcm = c->profile == PROFILE_AEAD_AES_128_GCM;
   size_t tag = gcm ? 16 : 10;
   size_t body = (size_t)header + payload;
@@ -179,14 +172,14 @@ static napi_value protect(napi_env env, napi_callback_info info) {
 }
 
 /* sendto(2) on libuv's non-blocking socket, retried on EINTR: 0 or -errno. */
-static int32_t send_datagram(int fd, const uint8_t *p, size_t length, const uint8_t *addr, size_t addr_len) {
+int32_t send_datagram(int fd, const uint8_t *p, size_t length, const uint8_t *addr, size_t addr_len) {
   ssize_t r;
   do r = sendto(fd, p, length, MSG_DONTWAIT, (const struct sockaddr *)addr, (socklen_t)addr_len);
   while (r < 0 && errno == EINTR);
   return r < 0 ? -errno : 0;
 }
 
-static int valid_sockaddr(size_t len) { return len == sizeof(struct sockaddr_in) || len == sizeof(struct sockaddr_in6); }
+int valid_sockaddr(size_t len) { return len == sizeof(struct sockaddr_in) || len == sizeof(struct sockaddr_in6); }
 
 /*
  * sendTo(fd, packet, length, sockaddr) -> 0 or -errno. `sockaddr` is a struct
@@ -211,8 +204,6 @@ static napi_value send_to(napi_env env, napi_callback_info info) {
   return out;
 }
 
-/* Largest SRTP packet sendProtected builds: a UDP datagram's payload. */
-#define MAX_PACKET 65507
 
 /*
  * sendProtected(context, header, headerLength, source, payloadOffset, payloadLength,
@@ -254,151 +245,14 @@ static napi_value send_protected(napi_env env, napi_callback_info info) {
   return out;
 }
 
-/*
- * Batched sends (issue 14 item 2): one source packet's copies to every subscriber of a
- * worker in one call. TypeScript writes one entry per copy into a buffer it owns (the
- * layout below, host byte order, mirrored in src/media/rtp/SendBatch.ts): the copy's
- * rewritten header, its ROC, socket and destination. Here each copy is built and
- * protected in its own slot, then the copies go out with sendmmsg(2), one call per run
- * of entries on the same socket (all of them in single-port mode). Each entry gets its
- * result: the bytes sent, 0 when SRTP refused the packet, or -errno (-EMSGSIZE: too big
- * for a slot; TypeScript sends those one by one). Copies are built and sent in chunks of
- * BATCH_CHUNK slots, so the slots stay in the CPU's cache between protect and send (a
- * slot per copy of a 256-copy batch is 400 KB, most of a core's L2).
- */
-#define BATCH_ENTRY 128
-#define BATCH_HEADER_AT 56
-#define BATCH_HEADER_MAX (BATCH_ENTRY - BATCH_HEADER_AT)
-#define BATCH_MAX 256
-#define BATCH_SLOT 1600
-#define BATCH_CHUNK 32
-
-typedef struct {
-  uint8_t slots[BATCH_CHUNK][BATCH_SLOT];
-  struct mmsghdr msgs[BATCH_CHUNK];
-  struct iovec iov[BATCH_CHUNK];
-  int fd[BATCH_CHUNK];
-  int index[BATCH_CHUNK];
-} BatchScratch;
-
-/* One per Node environment (the server's thread and each media worker), freed with it. */
-static void batch_free(napi_env env, void *data, void *hint) {
-  (void)env;
-  (void)hint;
-  free(data);
-}
-
-static BatchScratch *batch_scratch(napi_env env) {
-  void *data = NULL;
-  if (napi_get_instance_data(env, &data) == napi_ok && data) return data;
-  BatchScratch *b = calloc(1, sizeof *b);
-  if (!b || napi_set_instance_data(env, b, batch_free, NULL) != napi_ok) {
-    free(b);
-    return NULL;
-  }
-  return b;
-}
-
-static inline uint32_t entry_u32(const uint8_t *e, size_t at) {
-  uint32_t v;
-  memcpy(&v, e + at, 4);
-  return v;
-}
-
-static inline void entry_result(uint8_t *e, int32_t v) { memcpy(e + 24, &v, 4); }
-
-/* Sends the `ready` protected slots: runs of the same socket, each in as few sendmmsg(2) calls as the kernel takes. */
-static void send_ready(BatchScratch *b, uint8_t *entries, int ready) {
-  int j = 0;
-  while (j < ready) {
-    int run = j;
-    while (run < ready && b->fd[run] == b->fd[j]) run++;
-    while (j < run) {
-      int r;
-      do r = sendmmsg(b->fd[j], &b->msgs[j], (unsigned)(run - j), MSG_DONTWAIT);
-      while (r < 0 && errno == EINTR);
-      if (r <= 0) {
-        /* The first message of the rest failed: its error is its result; go on after it. */
-        entry_result(entries + (size_t)b->index[j] * BATCH_ENTRY, r < 0 ? -errno : -EIO);
-        j++;
-        continue;
-      }
-      for (int k = j; k < j + r; k++) entry_result(entries + (size_t)b->index[k] * BATCH_ENTRY, (int32_t)b->msgs[k].msg_len);
-      j += r;
-    }
-  }
-}
-
-/* sendProtectedBatch(contexts, entries, count, source) -> entries done (count), or throws. */
-static napi_value send_protected_batch(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  uint8_t *entries, *src;
-  size_t entries_len, src_len;
-  uint32_t count;
-  bool is_array = false;
-  if (argc < 4 || napi_is_array(env, argv[0], &is_array) != napi_ok || !is_array || !get_buffer(env, argv[1], &entries, &entries_len) ||
-      napi_get_value_uint32(env, argv[2], &count) != napi_ok || !get_buffer(env, argv[3], &src, &src_len) ||
-      count > BATCH_MAX || (size_t)count * BATCH_ENTRY > entries_len)
-    return throw_error(env, "sendProtectedBatch(contexts, entries, count, source)");
-  BatchScratch *b = batch_scratch(env);
-  if (!b) return throw_error(env, "out of memory");
-  int ready = 0;
-  for (uint32_t i = 0; i < count; i++) {
-    uint8_t *e = entries + (size_t)i * BATCH_ENTRY;
-    uint32_t header = entry_u32(e, 0), roc = entry_u32(e, 4), addr_len = entry_u32(e, 12);
-    uint32_t offset = entry_u32(e, 16), payload = entry_u32(e, 20);
-    int32_t fd;
-    memcpy(&fd, e + 8, 4);
-    napi_value ctx_value;
-    SrtpContext *c = NULL;
-    if (napi_get_element(env, argv[0], i, &ctx_value) != napi_ok || napi_get_value_external(env, ctx_value, (void **)&c) != napi_ok || !c) {
-      entry_result(e, -EINVAL);
-      continue;
-    }
-    if (header > BATCH_HEADER_MAX || (size_t)offset + payload > src_len || !valid_sockaddr(addr_len) || fd < 0) {
-      entry_result(e, -EINVAL);
-      continue;
-    }
-    if ((size_t)header + payload + 16 > BATCH_SLOT) {
-      entry_result(e, -EMSGSIZE);
-      continue;
-    }
-    uint8_t *p = b->slots[ready];
-    memcpy(p, e + BATCH_HEADER_AT, header);
-    memcpy(p + header, src + offset, payload);
-    int32_t n = protect_in_place(c, p, BATCH_SLOT, header, payload, roc);
-    if (n < 0) {
-      entry_result(e, 0);
-      continue;
-    }
-    b->iov[ready] = (struct iovec){.iov_base = p, .iov_len = (size_t)n};
-    memset(&b->msgs[ready], 0, sizeof b->msgs[ready]);
-    b->msgs[ready].msg_hdr.msg_name = e + 28;
-    b->msgs[ready].msg_hdr.msg_namelen = (socklen_t)addr_len;
-    b->msgs[ready].msg_hdr.msg_iov = &b->iov[ready];
-    b->msgs[ready].msg_hdr.msg_iovlen = 1;
-    b->fd[ready] = fd;
-    b->index[ready] = (int)i;
-    if (++ready == BATCH_CHUNK) {
-      send_ready(b, entries, ready);
-      ready = 0;
-    }
-  }
-  send_ready(b, entries, ready);
-  napi_value out;
-  napi_create_uint32(env, count, &out);
-  return out;
-}
-
 NAPI_MODULE_INIT() {
   napi_property_descriptor props[] = {
       {"srtpContext", NULL, srtp_context, NULL, NULL, NULL, napi_default, NULL},
       {"protect", NULL, protect, NULL, NULL, NULL, napi_default, NULL},
       {"sendTo", NULL, send_to, NULL, NULL, NULL, napi_default, NULL},
       {"sendProtected", NULL, send_protected, NULL, NULL, NULL, napi_default, NULL},
-      {"sendProtectedBatch", NULL, send_protected_batch, NULL, NULL, NULL, napi_default, NULL},
+      {"sinkContext", NULL, forward_sink_context, NULL, NULL, NULL, napi_default, NULL},
+      {"forwardBatch", NULL, forward_batch, NULL, NULL, NULL, napi_default, NULL},
       {"recvStart", NULL, datagram_recv_start, NULL, NULL, NULL, napi_default, NULL},
       {"recvStop", NULL, datagram_recv_stop, NULL, NULL, NULL, napi_default, NULL},
   };

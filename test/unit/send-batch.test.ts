@@ -1,36 +1,44 @@
 /**
- * Batched sends (src/media/rtp/SendBatch.ts, native sendProtectedBatch): one source
- * packet's copies, each with its own header, keys and destination, protected and sent
- * with sendmmsg(2) arrive byte for byte as the TypeScript SRTP path makes them, on two
- * sockets (two runs of one fd), for both SRTP profiles; batches flush on a new source
- * and when full; a copy that cannot go in a batch is reported to its owner, the others
- * still go; bad arguments are refused without a crash.
+ * Batched sends (src/media/rtp/SendBatch.ts, native forwardBatch): one source packet's
+ * copies, each built natively from its stream's record (SendRecord: header rewrite,
+ * rollover counter, NACK ring, counters), protected and sent with sendmmsg(2), arrive
+ * byte for byte as the TypeScript path (RtpSendStream.prepare, SrtpEncryptor without
+ * the addon) makes them, for both SRTP profiles, from two sockets; NACKs after batched
+ * sends resend the same bytes; a stream whose packets go now in a batch, now alone, is
+ * one stream across a sequence-number wrap; batches flush on a new source and when
+ * full; failed copies are their owner's to send; bad arguments never crash.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { once } from 'node:events';
+import { SrtpSession, RtpPacket } from 'werift';
 import { fastPath, udpAddress, socketFd } from '../../src/media/native/fastpath.ts';
-import { SendBatch, type BatchOwner } from '../../src/media/rtp/SendBatch.ts';
+import { SendBatch, NOT_PREPARED, type BatchOwner } from '../../src/media/rtp/SendBatch.ts';
+import { RtpSendStream } from '../../src/media/rtp/RtpSendStream.ts';
+import { sendRecords, sendRings } from '../../src/media/rtp/SendRecords.ts';
 import { mediaCounters } from '../../src/media/worker/mediaCounters.ts';
-
-/** Native calls and copies any batch of this thread made since `from` (the worker's counters). */
-function since(from: { sendBatches: number; sendBatchPackets: number }): { flushes: number; copies: number } {
-  return { flushes: mediaCounters.sendBatches - from.sendBatches, copies: mediaCounters.sendBatchPackets - from.sendBatchPackets };
-}
 import { SrtpEncryptor, SRTP_AES128_CM_HMAC_SHA1_80, SRTP_AEAD_AES_128_GCM, srtpKeyLengths, type SrtpProfileId } from '../../src/media/rtp/SrtpEncryptor.ts';
 
-const native = fastPath?.sendProtectedBatch ? fastPath : undefined;
+const native = fastPath?.forwardBatch && fastPath.sinkContext ? fastPath : undefined;
 const skip = !native && 'addon without batched sends';
+const newBatch = (): SendBatch => new SendBatch(native!.forwardBatch!.bind(native));
 
-function rtpHeader(seq: number, ssrc: number, pt = 96): Buffer {
-  const h = Buffer.alloc(12);
-  h[0] = 0x80;
-  h[1] = pt;
-  h.writeUInt16BE(seq, 2);
-  h.writeUInt32BE(seq * 3000, 4);
+/** A source packet: SSRC `ssrc`, a CSRC, an extension of its own (replaced by ours), optional padding. */
+function source(seq: number, ssrc = 0xabc, payload = 'the payload of one source packet, shared by every copy', padding = 0): Buffer {
+  const p = Buffer.from(payload);
+  const h = Buffer.alloc(12 + 4 + 8);
+  h[0] = 0x80 | 0x10 | 1 | (padding ? 0x20 : 0);
+  h[1] = 0x80 | 100;
+  h.writeUInt16BE(seq & 0xffff, 2);
+  h.writeUInt32BE((seq * 3000) >>> 0, 4);
   h.writeUInt32BE(ssrc, 8);
-  return h;
+  h.writeUInt32BE(0x5151, 12);
+  h.writeUInt16BE(0xbede, 16);
+  h.writeUInt16BE(1, 18);
+  h[20] = 0x91;
+  const pad = padding ? Buffer.concat([Buffer.alloc(padding - 1), Buffer.from([padding])]) : Buffer.alloc(0);
+  return Buffer.concat([h, p, pad]);
 }
 
 async function bound(): Promise<dgram.Socket> {
@@ -40,113 +48,197 @@ async function bound(): Promise<dgram.Socket> {
   return s;
 }
 
-class Results implements BatchOwner {
-  readonly got: Array<{ tag: object; result: number; header: Buffer }> = [];
-  batchSent(tag: object, result: number, header: Buffer): void {
-    this.got.push({ tag, result, header: Buffer.from(header) });
+class Owner implements BatchOwner {
+  readonly failed: Array<{ tag: object; result: number; seq: number }> = [];
+  batchFailed(tag: object, result: number, seq: number): void {
+    this.failed.push({ tag, result, seq });
   }
 }
 
+const options = (i: number) => ({ ssrc: 0x1000 + i, clockRate: 90000, historySize: 16, ...(i % 2 ? { midExtensionId: 4, mid: String(i) } : {}) });
+
 for (const profile of [SRTP_AES128_CM_HMAC_SHA1_80, SRTP_AEAD_AES_128_GCM] as SrtpProfileId[]) {
-  test(`a batch's copies arrive as the TypeScript path protects them (profile ${profile}), from two sockets`, { skip }, async () => {
+  test(`batched copies arrive as the TypeScript path makes them, and NACKs resend them (profile ${profile}), from two sockets`, { skip }, async () => {
     const txA = await bound();
     const txB = await bound();
     const receivers = await Promise.all(Array.from({ length: 12 }, () => bound()));
-    const got = new Map<number, Buffer>();
-    let all: () => void = () => undefined;
-    const arrived = new Promise<void>((r) => { all = r; });
-    receivers.forEach((r, i) => r.on('message', (m) => { got.set(i, m); if (got.size === receivers.length) all(); }));
+    const got = receivers.map(() => [] as Buffer[]);
+    receivers.forEach((r, i) => r.on('message', (m: Buffer) => got[i]!.push(m)));
+    const len = srtpKeyLengths(profile);
+    const streams = receivers.map((r, i) => {
+      const key = Buffer.alloc(len.key, i + 1);
+      const salt = Buffer.alloc(len.salt, 0x40 + i);
+      const s = new RtpSendStream(options(i));
+      const enc = new SrtpEncryptor(profile, key, salt);
+      s.keys(enc);
+      s.route(socketFd(i < 6 ? txA : txB)!()!, udpAddress('127.0.0.1', r.address().port)!);
+      return { s, enc, twin: new RtpSendStream(options(i)), twinEnc: new SrtpEncryptor(profile, key, salt, undefined) };
+    });
     try {
-      const batch = new SendBatch(native!.sendProtectedBatch!.bind(native));
+      const batch = newBatch();
+      const owner = new Owner();
       const start = { ...mediaCounters };
-      const owner = new Results();
-      const len = srtpKeyLengths(profile);
-      const source = Buffer.concat([rtpHeader(7, 1), Buffer.from('the payload of one source packet, shared by every copy')]);
-      const expected: Buffer[] = [];
-      batch.hold();
-      receivers.forEach((r, i) => {
-        const key = Buffer.alloc(len.key, i + 1);
-        const salt = Buffer.alloc(len.salt, 0x40 + i);
-        const header = rtpHeader(1000 + i, 0x1000 + i, 100 + (i % 3));
-        const fd = socketFd(i < 6 ? txA : txB)!()!;
-        const queued = new SrtpEncryptor(profile, key, salt).queueProtected(batch, owner, { i }, header, 12, source, 12, source.length - 12, fd, udpAddress('127.0.0.1', r.address().port)!);
-        assert.equal(queued, true);
-        expected.push(new SrtpEncryptor(profile, key, salt, undefined).protect(header, source.subarray(12))!);
+      const expected = streams.map(() => [] as Buffer[]);
+      for (const [n, src] of [source(7), source(8, 0xabc, 'a padded one', 4), source(9)].entries()) {
+        batch.hold();
+        streams.forEach(({ s, twin, twinEnc }, i) => {
+          assert.equal(s.queue(batch, owner, { i }, src, 96 + (i % 3)), true);
+          expected[i]!.push(twin.protect(src, 96 + (i % 3), twinEnc)!);
+        });
+        if (n === 0) assert.equal(got.flat().length, 0, 'nothing leaves before the batch is released');
+        batch.release();
+      }
+      assert.equal(mediaCounters.sendBatches - start.sendBatches, 3);
+      assert.equal(mediaCounters.sendBatchPackets - start.sendBatchPackets, 36);
+      assert.deepEqual(owner.failed, []);
+      while (got.some((g) => g.length < 3)) await once(receivers[got.findIndex((g) => g.length < 3)]!, 'message');
+      streams.forEach(({ s, twin }, i) => {
+        assert.deepEqual(got[i], expected[i], `stream ${i}`);
+        assert.deepEqual(s.stats, twin.stats, 'the same counters');
+        assert.equal(s.nativeSent.packets, 3);
+        assert.equal(s.nativeSent.bytes, expected[i]!.reduce((a, b) => a + b.length, 0));
       });
-      assert.equal(got.size, 0, 'nothing leaves before the batch is released');
-      batch.release();
-      assert.equal(since(start).flushes, 1);
-      assert.equal(since(start).copies, 12);
-      assert.deepEqual(owner.got.map((g) => g.result), expected.map((e) => e.length));
-      await arrived;
-      receivers.forEach((_, i) => assert.deepEqual(got.get(i), expected[i], `copy ${i}`));
+      // NACKs for what the batch sent: the ring gives back each packet's header and index.
+      const { s, enc, twin, twinEnc } = streams[5]!;
+      const seqs = expected[5]!.map((b) => b.readUInt16BE(2));
+      assert.deepEqual(s.retransmissions(seqs, enc), twin.retransmissions(seqs, twinEnc));
+      assert.deepEqual(s.retransmissions(seqs, enc), expected[5], 'the same bytes as first sent');
     } finally {
-      for (const s of [txA, txB, ...receivers]) s.close();
+      for (const st of streams) st.s.release();
+      for (const sock of [txA, txB, ...receivers]) sock.close();
     }
   });
 }
 
-test('a new source packet or a full batch flushes; a copy too big or on a closed socket is its owner\'s to send, the others go', { skip }, async () => {
+test('one stream, batched and alone in turn, through a source switch and a sequence-number wrap, decrypts in order', { skip }, async () => {
   const tx = await bound();
   const rx = await bound();
-  // The 300-copy burst overflows a loopback socket's default receive buffer, so what
-  // arrives is checked on a second, quiet receiver: the copies after the failures.
+  const key = Buffer.alloc(16, 7);
+  const salt = Buffer.alloc(14, 9);
+  const s = new RtpSendStream({ ssrc: 4242, clockRate: 90000, historySize: 16, midExtensionId: 2, mid: '0' });
+  const enc = new SrtpEncryptor(SRTP_AES128_CM_HMAC_SHA1_80, key, salt);
+  s.keys(enc);
+  s.route(socketFd(tx)!()!, udpAddress('127.0.0.1', rx.address().port)!);
+  const got: Buffer[] = [];
+  rx.on('message', (m: Buffer) => got.push(m));
+  try {
+    const batch = newBatch();
+    const owner = new Owner();
+    // Source A near the end of its sequence space, then source B: the output wraps 65535 -> 0 and continues across the switch.
+    const srcs = [source(65533, 1), source(65534, 1), source(65535, 1), source(0, 1), source(500, 2), source(501, 2)];
+    const alone: Buffer[] = [];
+    srcs.forEach((src, i) => {
+      if (i % 2 === 0) {
+        batch.hold();
+        s.queue(batch, owner, {}, src, 96);
+        batch.release();
+      } else {
+        alone.push(s.protect(src, 96, enc)!);
+      }
+    });
+    while (got.length < 3) await once(rx, 'message');
+    const peer = new SrtpSession({ profile: SRTP_AES128_CM_HMAC_SHA1_80, keys: { localMasterKey: key, localMasterSalt: salt, remoteMasterKey: key, remoteMasterSalt: salt } });
+    const inOrder = [got[0]!, alone[0]!, got[1]!, alone[1]!, got[2]!, alone[2]!];
+    const packets = inOrder.map((b) => RtpPacket.deSerialize(peer.decrypt(b)));
+    const first = packets[0]!.header.sequenceNumber;
+    assert.deepEqual(packets.map((p) => p.header.sequenceNumber), [0, 1, 2, 3, 4, 5].map((d) => (first + d) & 0xffff));
+    assert.ok(packets.every((p) => p.header.ssrc === 4242 && p.header.payloadType === 96));
+    assert.deepEqual(packets.map((p) => p.payload.toString()), srcs.map(() => 'the payload of one source packet, shared by every copy'));
+    const ts = packets.map((p) => p.header.timestamp);
+    assert.equal(ts[1]! - ts[0]!, 3000, 'timestamps kept within a source');
+    assert.ok(((ts[4]! - ts[3]!) >>> 0) >= 1 && ((ts[4]! - ts[3]!) >>> 0) < 90000, 'a switch continues by the time elapsed');
+    assert.equal(s.stats.packetsSent, 6);
+  } finally {
+    s.release();
+    tx.close();
+    rx.close();
+  }
+});
+
+test('a new source packet or a full batch flushes; failed copies go to their owner with what the record knows, the others go', { skip }, async () => {
+  const tx = await bound();
+  const rx = await bound();
   const rx2 = await bound();
   const last: number[] = [];
-  rx2.on('message', (m: Buffer) => { last.push(m.readUInt16BE(2)); });
+  const used = sendRecords.used;
+  const make = (port: number, fd = socketFd(tx)!()!, keyed = true): RtpSendStream => {
+    const s = new RtpSendStream({ ssrc: 77, clockRate: 90000, historySize: 16 });
+    if (keyed) s.keys(new SrtpEncryptor(SRTP_AES128_CM_HMAC_SHA1_80, Buffer.alloc(16, 1), Buffer.alloc(14, 2)));
+    s.route(fd, udpAddress('127.0.0.1', port)!);
+    return s;
+  };
+  // 300 streams to one quiet port would overflow its receive buffer: the burst goes to rx, the checked copies to rx2.
+  const many = Array.from({ length: 300 }, () => make(rx.address().port));
+  const good = [make(rx2.address().port), make(rx2.address().port)];
+  const closed = make(rx2.address().port, 100_000);
+  const unkeyed = make(rx2.address().port, socketFd(tx)!()!, false);
+  rx2.on('message', (m: Buffer) => last.push(m.length));
   try {
-    const batch = new SendBatch(native!.sendProtectedBatch!.bind(native));
+    const batch = newBatch();
+    const owner = new Owner();
     const start = { ...mediaCounters };
-    const owner = new Results();
-    const to = udpAddress('127.0.0.1', rx.address().port)!;
-    const fd = socketFd(tx)!()!;
-    const srtp = new SrtpEncryptor(SRTP_AES128_CM_HMAC_SHA1_80, Buffer.alloc(16, 1), Buffer.alloc(14, 2));
-    const one = Buffer.concat([rtpHeader(1, 9), Buffer.alloc(100, 1)]);
-    const two = Buffer.concat([rtpHeader(2, 9), Buffer.alloc(100, 2)]);
     batch.hold();
-    srtp.queueProtected(batch, owner, {}, rtpHeader(1, 5), 12, one, 12, 100, fd, to);
-    srtp.queueProtected(batch, owner, {}, rtpHeader(2, 5), 12, two, 12, 100, fd, to);
-    assert.equal(since(start).flushes, 1, 'the second source flushed the first one\'s copies');
-    for (let i = 0; i < 300; i++) srtp.queueProtected(batch, owner, {}, rtpHeader(10 + i, 6 + i), 12, two, 12, 100, fd, to);
-    assert.equal(since(start).flushes, 2, 'full at 256 copies');
-    // Too big for a batch slot, and a socket that is not open: reported, the rest sent.
-    const big = Buffer.concat([rtpHeader(3, 9), Buffer.alloc(1700)]);
+    many[0]!.queue(batch, owner, {}, source(1), 96);
+    many[1]!.queue(batch, owner, {}, source(2), 96);
+    assert.equal(mediaCounters.sendBatches - start.sendBatches, 1, 'the second source flushed the first one\'s copies');
+    const two = source(3);
+    for (const s of many) s.queue(batch, owner, {}, two, 96);
+    assert.equal(mediaCounters.sendBatches - start.sendBatches, 3, 'a new source, then full at 256 copies');
     batch.release();
     batch.hold();
-    srtp.queueProtected(batch, owner, { big: true }, rtpHeader(400, 7), 12, big, 12, 1700, fd, to);
+    good[0]!.queue(batch, owner, {}, source(4, 1, 'x'.repeat(1700)), 96);
     batch.release();
     batch.hold();
-    const to2 = udpAddress('127.0.0.1', rx2.address().port)!;
-    srtp.queueProtected(batch, owner, {}, rtpHeader(402, 7), 12, two, 12, 100, fd, to2);
-    srtp.queueProtected(batch, owner, { closed: true }, rtpHeader(401, 7), 12, two, 12, 100, 100_000, to2);
-    srtp.queueProtected(batch, owner, {}, rtpHeader(403, 7), 12, two, 12, 100, fd, to2);
-    assert.equal(batch.add(owner, {}, {} as never, Buffer.alloc(100), 100, 0, fd, to2, two, 12, 100), false, 'a header longer than a slot\'s is sent alone');
+    const small = source(5);
+    good[1]!.queue(batch, owner, { n: 1 }, small, 96);
+    closed.queue(batch, owner, { closed: true }, small, 96);
+    unkeyed.queue(batch, owner, { unkeyed: true }, small, 96);
+    good[0]!.queue(batch, owner, { n: 2 }, small, 96);
     batch.release();
-    const results = owner.got.map((g) => g.result);
-    assert.equal(results.length, 2 + 300 + 1 + 3);
-    assert.equal(owner.got.find((g) => (g.tag as { big?: boolean }).big)!.result, -90, 'EMSGSIZE');
-    assert.equal(owner.got.find((g) => (g.tag as { closed?: boolean }).closed)!.result, -9, 'EBADF');
-    const sent = results.filter((r) => r > 0).length;
-    assert.equal(sent, 2 + 300 + 2);
+    const tags = owner.failed.map((f) => Object.keys(f.tag)[0]);
+    assert.deepEqual(owner.failed.map((f) => f.result), [-90, -9, -22], 'EMSGSIZE, EBADF, EINVAL');
+    assert.deepEqual(tags, [undefined, 'closed', 'unkeyed']);
+    assert.notEqual(owner.failed[0]!.seq, NOT_PREPARED, 'the big copy advanced its record: it can be rebuilt');
+    assert.equal(owner.failed[2]!.seq, NOT_PREPARED, 'no keys: the record was not touched');
+    assert.equal(unkeyed.stats.packetsSent, 0);
     while (last.length < 2) await once(rx2, 'message');
-    assert.deepEqual(last, [402, 403], 'the copies on either side of the failed one arrived, in order');
+    assert.equal(last.length, 2, 'the copies on either side of the failed ones arrived');
+    assert.equal(good[0]!.stats.packetsSent, 2);
   } finally {
+    for (const s of [...many, ...good, closed, unkeyed]) s.release();
     tx.close();
     rx.close();
     rx2.close();
   }
+  assert.equal(sendRecords.used, used, 'released records give their slots back');
 });
 
 test('the native batch call refuses bad arguments with an error or per-entry errno, never a crash', { skip }, () => {
-  const send = native!.sendProtectedBatch!.bind(native);
-  assert.throws(() => send('x' as never, Buffer.alloc(128), 1, Buffer.alloc(10)), /sendProtectedBatch/);
-  assert.throws(() => send([], Buffer.alloc(64), 1, Buffer.alloc(10)), /sendProtectedBatch/, 'entries shorter than count');
-  assert.throws(() => send([], Buffer.alloc(128 * 300), 300, Buffer.alloc(10)), /sendProtectedBatch/, 'more than 256');
-  const entries = Buffer.alloc(128);
-  entries.writeUInt32LE(12, 0);
-  entries.writeUInt32LE(16, 12);
-  entries.writeUInt32LE(0, 16);
-  entries.writeUInt32LE(5000, 20); // payload past the source
-  assert.equal(send([{} as never], entries, 1, Buffer.alloc(10)), 1);
-  assert.equal(entries.readInt32LE(24), -22);
+  const send = native!.forwardBatch!.bind(native);
+  const sink = native!.sinkContext!.bind(native);
+  const entries = Buffer.from(new ArrayBuffer(16 * 300));
+  const src = source(1);
+  assert.throws(() => send('x' as never, sendRings.buffer, entries, 1, src, 0), /forwardBatch/);
+  assert.throws(() => send(sendRecords.buffer, sendRings.buffer, entries.subarray(0, 8), 1, src, 0), /forwardBatch/, 'entries shorter than count');
+  assert.throws(() => send(sendRecords.buffer, sendRings.buffer, entries, 300, src, 0), /forwardBatch/, 'more than 256');
+  assert.throws(() => send(Buffer.alloc(200).subarray(1), sendRings.buffer, entries, 1, src, 0), /forwardBatch/, 'a misaligned table');
+  assert.throws(() => sink(-1, null), /sinkContext/);
+  assert.throws(() => sink(1, {} as never), /sinkContext/);
+  // A slot past the table, and a source that is not RTP: per-entry results, nothing touched.
+  const s = new RtpSendStream({ ssrc: 5, clockRate: 90000, historySize: 0 });
+  s.keys(new SrtpEncryptor(SRTP_AES128_CM_HMAC_SHA1_80, Buffer.alloc(16, 1), Buffer.alloc(14, 2)));
+  try {
+    entries.writeUInt32LE(1 << 19, 0);
+    sink(1 << 19, new SrtpEncryptor(SRTP_AES128_CM_HMAC_SHA1_80, Buffer.alloc(16, 1), Buffer.alloc(14, 2)).nativeContext!);
+    assert.equal(send(sendRecords.buffer, sendRings.buffer, entries, 1, src, 0), 1);
+    assert.equal(entries.readInt32LE(8), -22);
+    assert.equal(entries.readUInt32LE(12), NOT_PREPARED);
+    sink(1 << 19, null);
+    entries.writeUInt32LE(s.slot, 0);
+    assert.equal(send(sendRecords.buffer, sendRings.buffer, entries, 1, Buffer.from([0x40, 1, 2]), 0), 1);
+    assert.equal(entries.readInt32LE(8), 0);
+    assert.equal(s.stats.packetsSent, 0);
+  } finally {
+    s.release();
+  }
 });

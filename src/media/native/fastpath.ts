@@ -26,12 +26,18 @@ export interface FastPath {
     roc: number, fd: number, sockaddr: Buffer,
   ): number;
   /**
-   * Protects and sends `count` copies of `source`'s payload, each described by an entry
-   * of `entries` (SendBatch.ts gives the layout) with its context in `contexts`, in as
-   * few sendmmsg(2) calls as there are runs of one socket. Each entry's result is
-   * written into it. Absent from addons built before it.
+   * The SRTP context the copies of record `slot` (SendRecords.ts) are protected with,
+   * or null; held until replaced. Absent from addons built before it.
    */
-  sendProtectedBatch?(contexts: NativeSrtpContext[], entries: Buffer, count: number, source: Buffer): number;
+  sinkContext?(slot: number, context: NativeSrtpContext | null): void;
+  /**
+   * One source packet's copies, one per entry of `entries` (a record slot and the
+   * stream's history index each; SendBatch.ts gives the layout): each copy's header
+   * written from its record, the record advanced, the copy protected, and all sent in
+   * as few sendmmsg(2) calls as there are runs of one socket. Each entry gets its result
+   * and outgoing sequence number. `now`: wall-clock ms. Absent from addons built before it.
+   */
+  forwardBatch?(records: Buffer, rings: Buffer, entries: Buffer, count: number, source: Buffer, now: number): number;
   /**
    * Reads a UDP socket's datagrams natively (native/datagram_in.c): a batch at a time
    * into `slab`, described in `meta`, then `callback(count)`. DatagramIn.ts gives the
@@ -121,14 +127,30 @@ export interface UdpHandle {
  * for a socket that is not open. Node keeps the handle behind a symbol (the `_handle`
  * accessor is deprecated, DEP0112); once the socket is closed Node drops it.
  */
-function udpHandle(socket: dgram.Socket): { handle: UdpHandle; open: () => boolean } | undefined {
+function udpHandle(socket: dgram.Socket): SocketRef | undefined {
   const key = Object.getOwnPropertySymbols(socket).find((s) => s.description === 'state symbol');
   const state = key ? (socket as unknown as Record<symbol, { handle?: Partial<UdpHandle> | null } | undefined>)[key] : undefined;
   const handle = state?.handle;
   if (!state || !handle || typeof handle.fd !== 'number' || handle.fd < 0 || typeof handle.recvStop !== 'function') return undefined;
-  // The handle object identifies the open socket: comparing it costs nothing per packet,
-  // where reading `fd` again would ask libuv every time.
-  return { handle: handle as UdpHandle, open: () => state.handle === handle };
+  return { fd: handle.fd, handle: handle as UdpHandle, state: state as SocketRef['state'] };
+}
+
+/**
+ * An open dgram socket's descriptor with what tells whether it is still open: Node
+ * drops the socket's handle from `state` when the socket closes (and libuv closes the
+ * descriptor at once, so its number may go to the next file opened). The handle object
+ * identifies the open socket: comparing it (`state.handle === handle`) costs one load
+ * per packet, where reading `fd` again would ask libuv every time.
+ */
+export interface SocketRef {
+  readonly fd: number;
+  readonly handle: UdpHandle;
+  readonly state: { readonly handle?: unknown };
+}
+
+/** The socket's descriptor and liveness check (SocketRef), or undefined for a socket that is not open. */
+export function socketRef(socket: dgram.Socket): SocketRef | undefined {
+  return udpHandle(socket);
 }
 
 /**
@@ -140,8 +162,8 @@ function udpHandle(socket: dgram.Socket): { handle: UdpHandle; open: () => boole
 export function socketFd(socket: dgram.Socket): (() => number | undefined) | undefined {
   const h = udpHandle(socket);
   if (!h) return undefined;
-  const { fd } = h.handle;
-  return () => (h.open() ? fd : undefined);
+  const { fd, handle, state } = h;
+  return () => (state.handle === handle ? fd : undefined);
 }
 
 /** The open socket's handle (for DatagramIn, which takes its reading over), or undefined. */

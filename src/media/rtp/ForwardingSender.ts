@@ -8,7 +8,7 @@ import { SrtpEncryptor, SRTP_AES128_CM_HMAC_SHA1_80, SRTP_AEAD_AES_128_GCM, srtp
 import { RtpSendStream, type RtpSendStreamStats } from './RtpSendStream.ts';
 import { SelectedPairRoute, type ConnectionLike } from '../webrtc/SelectedPairRoute.ts';
 import { mediaCounters } from '../worker/mediaCounters.ts';
-import { sendBatch, type BatchOwner } from './SendBatch.ts';
+import { sendBatch, NOT_PREPARED, type BatchOwner } from './SendBatch.ts';
 
 /** NACK history of a video stream: about 3 s of 1.5 Mbps VP8 (RFC 4585 §6.2.1). */
 const VIDEO_HISTORY = 512;
@@ -55,6 +55,12 @@ interface Bound extends SendLane {
   /** The route the last checked packet went on, and until when its checks stand (performance.now()). */
   checked: SelectedPairRoute | undefined;
   checkedUntil: number;
+  /** The route whose socket and address, and the encryptor whose keys, the stream's record holds (for batched copies). */
+  routed: SelectedPairRoute | undefined;
+  keyed: SrtpEncryptor | undefined;
+  /** The natively sent copies already added to the transport's counters (foldCounts). */
+  foldedPackets: number;
+  foldedBytes: number;
 }
 
 /** What the peer's feedback about our streams asks of the node. */
@@ -146,8 +152,12 @@ export class ForwardingSender implements BatchOwner {
   send(lane: SendLane, payloadType: number, src: Buffer, now: number): boolean {
     if (this.#closed) return false;
     const b = lane as Bound;
-    if (b.checked !== undefined && now < b.checkedUntil) {
-      const sent = this.#sendChecked(b, b.checked, payloadType, src, now);
+    const standing = b.checked;
+    if (standing !== undefined && now < b.checkedUntil) {
+      // In a fan-out, a stream whose checks stand only names its record (SendBatch); the
+      // socket is still checked per copy (a closed descriptor's number may be reused).
+      if (sendBatch?.holding && b.routed === standing && standing.live && b.stream.queue(sendBatch, this, b, src, payloadType)) return true;
+      const sent = this.#sendChecked(b, standing, payloadType, src, now);
       if (sent !== undefined) return sent;
     }
     const tr = b.transceiver;
@@ -161,23 +171,34 @@ export class ForwardingSender implements BatchOwner {
     const srtp = b.srtp;
     if (!srtp) return false;
     const stream = b.stream;
-    const headerLength = stream.prepare(src, payloadType, now);
-    if (!headerLength) return false;
-    const route = this.#route(dtls);
-    if (sendBatch?.holding) {
-      // In a fan-out: queued, and sent with the other copies when it ends (batchSent).
-      const queued = route.queueProtected(sendBatch, this, b, srtp, stream.header, headerLength, src, stream.payloadOffset, stream.payloadLength);
-      if (queued === 1) this.#checked(b, route, now);
-      if (queued >= 0) return queued === 1;
+    if (b.keyed !== srtp) {
+      stream.keys(srtp);
+      b.keyed = srtp;
     }
-    const sent = route.sendProtected(srtp, stream.header, headerLength, src, stream.payloadOffset, stream.payloadLength);
+    const route = this.#route(dtls);
+    if (sendBatch?.holding && srtp.nativeContext && route.consented) {
+      const target = route.target;
+      if (target) {
+        if (b.routed !== route) {
+          stream.route(target.fd, target.to);
+          b.routed = route;
+        }
+        if (stream.queue(sendBatch, this, b, src, payloadType)) {
+          this.#checked(b, route, now);
+          return true;
+        }
+      }
+    }
+    const headerLength = stream.prepare(src, payloadType, now);
+    if (!headerLength || stream.roc < 0) return false;
+    const sent = route.sendProtected(srtp, stream.header, headerLength, src, stream.payloadOffset, stream.payloadLength, stream.roc);
     if (sent > 0) {
       this.#checked(b, route, now);
       ForwardingSender.#counted(dtls, sent);
       return true;
     }
     if (sent < 0) {
-      const out = srtp.protect(stream.header.subarray(0, headerLength), src.subarray(stream.payloadOffset));
+      const out = srtp.protectWithRoc(stream.header.subarray(0, headerLength), src.subarray(stream.payloadOffset), stream.roc);
       return out ? this.#put(dtls, out) : false;
     }
     return false;
@@ -190,31 +211,26 @@ export class ForwardingSender implements BatchOwner {
   }
 
   /**
-   * A packet of a stream whose checks stand: rewritten, protected with the keys they
-   * found and sent on their route, natively (batched in a fan-out). Undefined when the
-   * route cannot take it natively now (its socket closed, or a failed send): the caller
-   * checks everything again.
+   * A packet of a stream whose checks stand, sent alone: rewritten, protected with the
+   * keys they found and sent on their route natively. Undefined when the route cannot
+   * take it natively now (its socket closed, or a failed send): the caller checks
+   * everything again.
    */
   #sendChecked(b: Bound, route: SelectedPairRoute, payloadType: number, src: Buffer, now: number): boolean | undefined {
     const srtp = b.srtp!;
     const stream = b.stream;
     const headerLength = stream.prepare(src, payloadType, now);
-    if (!headerLength) return false;
-    if (sendBatch?.holding) {
-      const queued = route.queueConsented(sendBatch, this, b, srtp, stream.header, headerLength, src, stream.payloadOffset, stream.payloadLength);
-      if (queued >= 0) return queued === 1;
-    } else {
-      const sent = route.sendConsented(srtp, stream.header, headerLength, src, stream.payloadOffset, stream.payloadLength);
-      if (sent > 0) {
-        ForwardingSender.#counted(b.dtls!, sent);
-        return true;
-      }
-      if (sent === 0) return false;
+    if (!headerLength || stream.roc < 0) return false;
+    const sent = route.sendConsented(srtp, stream.header, headerLength, src, stream.payloadOffset, stream.payloadLength, stream.roc);
+    if (sent > 0) {
+      ForwardingSender.#counted(b.dtls!, sent);
+      return true;
     }
+    if (sent === 0) return false;
     // The route failed this one: the packet was prepared (counted, in the history), so it
     // goes the TypeScript way now, and the next packets are checked again.
     b.checked = undefined;
-    const out = srtp.protect(stream.header.subarray(0, headerLength), src.subarray(stream.payloadOffset));
+    const out = srtp.protectWithRoc(stream.header.subarray(0, headerLength), src.subarray(stream.payloadOffset), stream.roc);
     return out ? this.#put(b.dtls!, out) : false;
   }
 
@@ -223,20 +239,42 @@ export class ForwardingSender implements BatchOwner {
     for (const b of this.#bound.values()) b.checked = undefined;
   }
 
-  /** A copy queued by `send` went out in its batch (SendBatch): counted, or sent alone when the batch could not. */
-  batchSent(tag: object, result: number, header: Buffer, source: Buffer, payloadOffset: number, payloadLength: number): void {
+  /**
+   * A copy queued by `send` did not go out in its batch (SendBatch): a full socket
+   * buffer drops it (counted by the route); otherwise it goes the TypeScript way,
+   * rebuilt from the stream's record (or sent from scratch when the record was not
+   * advanced), and the next packets are checked again.
+   */
+  batchFailed(tag: object, result: number, seq: number, source: Buffer): void {
     const b = tag as Bound;
     const dtls = b.dtls;
-    if (!dtls || result === 0) return;
-    if (result > 0) {
-      ForwardingSender.#counted(dtls, result);
+    if (this.#closed || !dtls) return;
+    if (seq === NOT_PREPARED) {
+      b.checked = undefined;
+      this.send(b, b.stream.payloadType, source, performance.now());
       return;
     }
-    // A full socket buffer drops it (counted by the route); other failures take the TypeScript path.
-    if (this.#closed || this.#route(dtls).settle(result)) return;
+    if (this.#route(dtls).settle(result)) return;
     b.checked = undefined;
-    const out = b.srtp?.protect(header, source.subarray(payloadOffset, payloadOffset + payloadLength));
+    const out = b.srtp && b.stream.rebuild(seq, source, b.srtp);
     if (out) this.#put(dtls, out);
+  }
+
+  /**
+   * Adds the copies the native batch sent since the last call to their transports'
+   * counters (werift's getStats reads them): the batch counts them in each stream's
+   * record, not per copy here.
+   */
+  foldCounts(): void {
+    for (const b of this.#bound.values()) {
+      const { packets, bytes } = b.stream.nativeSent;
+      if (b.dtls) {
+        b.dtls.packetsSent += (packets - b.foldedPackets) >>> 0;
+        b.dtls.bytesSent += bytes - b.foldedBytes;
+      }
+      b.foldedPackets = packets;
+      b.foldedBytes = bytes;
+    }
   }
 
   /** A packet of `bytes` left on `dtls` by the native path: its transport's and the worker's counts. */
@@ -257,6 +295,7 @@ export class ForwardingSender implements BatchOwner {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
     for (const u of this.#unsubscribe.splice(0)) u();
+    for (const b of this.#bound.values()) b.stream.release();
     this.#bound.clear();
   }
 
@@ -296,7 +335,10 @@ export class ForwardingSender implements BatchOwner {
       ssrc: sender.ssrc, clockRate, midExtensionId: midExt?.id, mid: tr.mid ?? undefined, historySize: nack ? VIDEO_HISTORY : 0,
       rtx: rtxPt !== undefined ? { payloadType: rtxPt, ssrc: sender.rtxSsrc } : undefined,
     });
-    const b: Bound = { transceiver: tr, stream, dtls: undefined, session: undefined, srtp: undefined, checked: undefined, checkedUntil: 0 };
+    const b: Bound = {
+      transceiver: tr, stream, dtls: undefined, session: undefined, srtp: undefined, checked: undefined, checkedUntil: 0,
+      routed: undefined, keyed: undefined, foldedPackets: 0, foldedBytes: 0,
+    };
     this.#bound.set(sender, b);
     this.watch();
     this.#scheduleReports();

@@ -1,9 +1,10 @@
 import { RtcpSrPacket, RtcpSenderInfo } from 'werift';
-import { StreamRewriter } from '../rtpEndpoint/StreamRewriter.ts';
 import { ntpFromMs } from '../rtpEndpoint/rtcp.ts';
 import type { SrtpEncryptor } from './SrtpEncryptor.ts';
 import { mediaCounters } from '../worker/mediaCounters.ts';
 import { SendRate } from './SendRate.ts';
+import { SendRecord } from './SendRecord.ts';
+import type { BatchOwner, SendBatch } from './SendBatch.ts';
 
 /**
  * Where the payload of an RTP packet starts (after CSRCs and the extension block,
@@ -45,6 +46,12 @@ export interface RtpSendStreamOptions {
   readonly now?: () => number;
 }
 
+/** RTX as negotiated for a stream (RFC 4588): its payload type and SSRC. */
+interface Rtx {
+  readonly payloadType: number;
+  readonly ssrc: number;
+}
+
 /** Retransmissions one stream may send per second for NACKs: about 3x a 1.5 Mbps video stream's packets, so a NACK flood cannot make Fluo amplify it. */
 const RETRANSMIT_PER_S = 500;
 
@@ -82,10 +89,15 @@ export interface RtpSendStreamStats extends SendFeedbackCounters {
  * untouched. The caller protects header + payload with SRTP: into a new buffer
  * (`protect`), or through the native fast path without one (ForwardingSender).
  *
+ * The stream's state (rewriter, rollover counter, counters, NACK ring) is its
+ * SendRecord, which the native fast path advances too when the stream's copies go in a
+ * batch (`queue`, SendBatch): both paths continue one stream.
+ *
  * The NACK history keeps the *source* packets (shared by every sink of the source, so
- * no copy per peer) with the sequence number, timestamp and payload type each was sent
- * with: a retransmission rebuilds the same header, and SRTP with the same index gives
- * the same bytes. The counters feed the sender reports and stats.
+ * no copy per peer) by a running index; the record's ring gives, per sequence number
+ * sent, that index with the timestamp, payload type and ROC it was sent with: a
+ * retransmission rebuilds the same header, and SRTP with the same index gives the same
+ * bytes. The counters feed the sender reports and stats.
  */
 export class RtpSendStream {
   readonly ssrc: number;
@@ -95,22 +107,20 @@ export class RtpSendStream {
   /** Where the payload of the packet `prepare` took starts in its source, and its length (padding included). */
   payloadOffset = 0;
   payloadLength = 0;
-  readonly #rewriter: StreamRewriter;
+  /** The SRTP rollover counter of the packet `prepare` took, or -1 when SRTP refuses its index. */
+  roc = 0;
+  readonly #record: SendRecord;
   readonly #now: () => number;
   /** Whether `#now` is monotonicWallMs, so a caller's performance.now() reading can stand for it. */
   readonly #wallClock: boolean;
   readonly #extension: Buffer | undefined;
+  /** Source packets by history index (`#k` modulo the size), and the index each slot holds, plus one (0: empty). */
   readonly #history: Array<Buffer | undefined>;
-  readonly #historySeq: Int32Array;
-  readonly #historyTimestamp: Uint32Array;
-  readonly #historyPayloadType: Uint8Array;
-  readonly #rtx: { readonly payloadType: number; readonly ssrc: number } | undefined;
+  readonly #historyIndex: Uint32Array;
+  #k = 0;
+  readonly #rtx: Rtx | undefined;
   #rtxSeq = Math.floor(Math.random() * 0x10000);
-  #packets = 0;
-  #octets = 0;
   #retransmitted = 0;
-  #lastTimestamp = 0;
-  #lastSentAt = -Infinity;
   #lastSrCompactNtp: number | undefined;
   #rtt: number | undefined;
   #budget = RETRANSMIT_PER_S;
@@ -123,21 +133,30 @@ export class RtpSendStream {
     this.clockRate = o.clockRate;
     this.#now = o.now ?? monotonicWallMs;
     this.#wallClock = o.now === undefined;
-    this.#rewriter = new StreamRewriter(this.ssrc, o.clockRate, this.#now);
     this.#extension = o.midExtensionId && o.mid ? midExtension(o.midExtensionId, o.mid) : undefined;
+    this.#record = new SendRecord(this.ssrc, o.clockRate, this.#extension, o.historySize);
     this.#history = new Array<Buffer | undefined>(o.historySize);
-    this.#historySeq = new Int32Array(o.historySize).fill(-1);
-    this.#historyTimestamp = new Uint32Array(o.historySize);
-    this.#historyPayloadType = new Uint8Array(o.historySize);
+    this.#historyIndex = new Uint32Array(o.historySize);
     this.#rtx = o.rtx && o.historySize ? { payloadType: o.rtx.payloadType, ssrc: o.rtx.ssrc >>> 0 } : undefined;
+  }
+
+  /** The payload type the stream's copies last carried. */
+  get payloadType(): number {
+    return this.#record.payloadType;
+  }
+
+  /** The worker table slot of this stream's record (SendBatch entries name it). */
+  get slot(): number {
+    return this.#record.slot;
   }
 
   /**
    * Takes `src` (a whole plain RTP packet from the pipeline, left untouched) as this
    * stream's next packet with `payloadType`: writes its header into `header`, sets
-   * `payloadOffset`/`payloadLength`, records it for NACKs and counts it. Returns the
-   * header's length, or 0 for a packet that is not RTP. `at`: performance.now(), when
-   * the caller just read it (a fan-out reads the clock once per copy, not three times).
+   * `payloadOffset`/`payloadLength` and `roc`, records it for NACKs and counts it.
+   * Returns the header's length, or 0 for a packet that is not RTP. `at`:
+   * performance.now(), when the caller just read it (a fan-out reads the clock once per
+   * copy, not three times). native/forward_batch.c does the same for batched copies.
    */
   prepare(src: Buffer, payloadType: number, at?: number): number {
     const payloadOffset = payloadOffsetOf(src);
@@ -148,33 +167,76 @@ export class RtpSendStream {
     const now = at !== undefined && this.#wallClock ? TIME_ORIGIN + at : this.#now();
     const h = this.header;
     const headerLength = this.#writeHeader(h, src);
-    this.#rewriter.rewrite(h, payloadType, now);
-    const seq = h.readUInt16BE(2);
-    const timestamp = h.readUInt32BE(4);
-    const n = this.#history.length;
-    if (n) {
-      const slot = seq % n;
-      this.#history[slot] = src;
-      this.#historySeq[slot] = seq;
-      this.#historyTimestamp[slot] = timestamp;
-      this.#historyPayloadType[slot] = payloadType;
-    }
+    const record = this.#record;
+    record.rewrite(((src[8]! << 24) | (src[9]! << 16) | (src[10]! << 8) | src[11]!) >>> 0, (src[2]! << 8) | src[3]!, ((src[4]! << 24) | (src[5]! << 16) | (src[6]! << 8) | src[7]!) >>> 0, now);
+    const seq = record.seq;
+    const timestamp = record.timestamp;
+    h[1] = (src[1]! & 0x80) | (payloadType & 0x7f);
+    h[2] = seq >>> 8;
+    h[3] = seq & 0xff;
+    h[4] = timestamp >>> 24;
+    h[5] = (timestamp >>> 16) & 0xff;
+    h[6] = (timestamp >>> 8) & 0xff;
+    h[7] = timestamp & 0xff;
+    const ssrc = this.ssrc;
+    h[8] = ssrc >>> 24;
+    h[9] = (ssrc >>> 16) & 0xff;
+    h[10] = (ssrc >>> 8) & 0xff;
+    h[11] = ssrc & 0xff;
+    const roc = record.rollover(seq);
     // The payload goes as it is, padding included (RFC 3550 §5.1: P says the last
     // octet counts the padding); SRTP encrypts padding with the payload (RFC 3711 §3.1).
     this.payloadOffset = payloadOffset;
     this.payloadLength = src.length - payloadOffset;
-    this.#packets = (this.#packets + 1) >>> 0;
-    this.#octets = (this.#octets + this.payloadLength - padding) >>> 0;
-    this.#lastTimestamp = timestamp;
-    this.#lastSentAt = now;
+    this.roc = roc;
+    record.payloadType = payloadType;
+    record.taken(this.#remember(src), payloadType, roc, this.payloadLength - padding, now);
     return headerLength;
+  }
+
+  /**
+   * Queues `src` in `batch` for this stream with `payloadType`: the native side
+   * rewrites, counts and protects it on the record at the flush. False when the batch
+   * cannot take it (the caller sends it alone, through `prepare`).
+   */
+  queue(batch: SendBatch, owner: BatchOwner, tag: object, src: Buffer, payloadType: number): boolean {
+    const record = this.#record;
+    record.payloadType = payloadType;
+    // The index after `add`, which may flush an earlier batch (whose failures can take a packet of this stream first).
+    const entry = batch.add(owner, tag, record.slot, src);
+    if (entry < 0) return false;
+    batch.index(entry, this.#remember(src));
+    return true;
+  }
+
+  /** Keeps `src` under the next history index; the index. */
+  #remember(src: Buffer): number {
+    const k = this.#k;
+    this.#k = (k + 1) >>> 0;
+    const n = this.#history.length;
+    if (n) {
+      const slot = k % n;
+      this.#history[slot] = src;
+      this.#historyIndex[slot] = (k + 1) >>> 0;
+    }
+    return k;
+  }
+
+  /** New SRTP keys for this stream (their native half, if any): the rollover counter starts again. */
+  keys(srtp: SrtpEncryptor | undefined): void {
+    this.#record.keys(srtp?.nativeContext);
+  }
+
+  /** The selected pair's socket and address, for the native path. */
+  route(fd: number, sockaddr: Buffer): void {
+    this.#record.route(fd, sockaddr);
   }
 
   /** `prepare`, then SRTP protection into a new buffer: the SRTP packet to send, or undefined. */
   protect(src: Buffer, payloadType: number, srtp: SrtpEncryptor): Buffer | undefined {
     const headerLength = this.prepare(src, payloadType);
-    if (!headerLength) return undefined;
-    return srtp.protect(this.header.subarray(0, headerLength), src.subarray(this.payloadOffset));
+    if (!headerLength || this.roc < 0) return undefined;
+    return srtp.protectWithRoc(this.header.subarray(0, headerLength), src.subarray(this.payloadOffset), this.roc);
   }
 
   /**
@@ -199,6 +261,14 @@ export class RtpSendStream {
     return fixed + ext.length;
   }
 
+  /** The source packet the ring's last `lookup` found, if the history still holds it. */
+  #found(): Buffer | undefined {
+    const n = this.#history.length;
+    const k = this.#record.foundIndex;
+    const slot = k % n;
+    return this.#historyIndex[slot] === ((k + 1) >>> 0) ? this.#history[slot] : undefined;
+  }
+
   /**
    * The packets a Generic NACK (RFC 4585 §6.2.1) reports lost that are still in the
    * history, protected anew. Without RTX, as they were first sent: same header, same
@@ -209,22 +279,22 @@ export class RtpSendStream {
    */
   retransmissions(lost: readonly number[], srtp: SrtpEncryptor | undefined): Buffer[] {
     const out: Buffer[] = [];
-    const n = this.#history.length;
-    if (!n || !srtp) return out;
+    if (!this.#history.length || !srtp) return out;
     // Token bucket refilled continuously up to one second's budget.
     const now = this.#now();
     this.#budget = Math.min(RETRANSMIT_PER_S, this.#budget + ((now - this.#budgetAt) / 1000) * RETRANSMIT_PER_S);
     this.#budgetAt = now;
+    const record = this.#record;
     for (const seq of lost) {
-      const slot = seq % n;
-      const src = this.#history[slot];
-      if (!src || this.#historySeq[slot] !== seq) continue;
+      if (!record.lookup(seq)) continue;
+      const src = this.#found();
+      if (!src) continue;
       if (this.#budget < 1) {
         this.feedback.retransmissionsRefused++;
         continue;
       }
       this.#budget--;
-      const sent = this.#resend(src, seq, this.#historyTimestamp[slot]!, this.#historyPayloadType[slot]!, srtp);
+      const sent = this.#resend(src, seq, record.foundTimestamp, record.foundPayloadType, record.foundRoc, srtp, this.#rtx);
       if (!sent) continue;
       out.push(sent);
       this.#retransmitted++;
@@ -233,22 +303,43 @@ export class RtpSendStream {
     return out;
   }
 
+  /**
+   * A copy the native path advanced the record for but could not send (SendBatch:
+   * `batchFailed`), built as it would have been: the SRTP packet, or undefined when the
+   * ring no longer holds it or SRTP refused its index.
+   */
+  rebuild(seq: number, src: Buffer, srtp: SrtpEncryptor): Buffer | undefined {
+    const record = this.#record;
+    if (!record.lookup(seq)) return undefined;
+    return this.#resend(src, seq, record.foundTimestamp, record.foundPayloadType, record.foundRoc, srtp, undefined);
+  }
+
   /** One history packet rebuilt with the header it was sent with, as itself or as RTX. */
-  #resend(src: Buffer, seq: number, timestamp: number, payloadType: number, srtp: SrtpEncryptor): Buffer | undefined {
-    const rtx = this.#rtx;
+  #resend(src: Buffer, seq: number, timestamp: number, payloadType: number, roc: number, srtp: SrtpEncryptor, rtx: Rtx | undefined): Buffer | undefined {
     const offset = payloadOffsetOf(src);
+    if (offset < 0) return undefined;
     const p = Buffer.allocUnsafe(MAX_HEADER + 2);
     const headerLength = this.#writeHeader(p, src);
     p[1] = (src[1]! & 0x80) | (rtx ? rtx.payloadType : payloadType);
     p.writeUInt16BE(rtx ? this.#rtxSeq : seq, 2);
     p.writeUInt32BE(timestamp, 4);
     p.writeUInt32BE(rtx ? rtx.ssrc : this.ssrc, 8);
-    if (!rtx) return srtp.protect(p.subarray(0, headerLength), src.subarray(offset));
+    if (!rtx) return srtp.protectWithRoc(p.subarray(0, headerLength), src.subarray(offset), roc);
     this.#rtxSeq = (this.#rtxSeq + 1) & 0xffff;
     // RFC 4588 §4: the OSN leads the RTX payload. The original padding stays at the end
     // with the P bit set in the header, as in the original packet.
     p.writeUInt16BE(seq, headerLength);
     return srtp.protect(p.subarray(0, headerLength), Buffer.concat([p.subarray(headerLength, headerLength + 2), src.subarray(offset)]));
+  }
+
+  /** Copies the native path sent for this stream, and their bytes. */
+  get nativeSent(): { packets: number; bytes: number } {
+    return { packets: this.#record.sentPackets, bytes: this.#record.sentBytes };
+  }
+
+  /** Frees the stream's record (its slot in the worker's table). Idempotent. */
+  release(): void {
+    this.#record.release();
   }
 
   /**
@@ -261,14 +352,16 @@ export class RtpSendStream {
     const now = this.#now();
     // The send rate's samples ride on the report timer, active or not (a stream that
     // stopped reads 0 once its window passed).
-    this.#rate.sample(this.#octets, now);
-    if (now - this.#lastSentAt > activeWithinMs) return undefined;
-    const rtpTimestamp = (this.#lastTimestamp + Math.round(((now - this.#lastSentAt) / 1000) * this.clockRate)) >>> 0;
+    const r = this.#record;
+    this.#rate.sample(r.octets, now);
+    const lastSentAt = r.lastSentAt;
+    if (now - lastSentAt > activeWithinMs) return undefined;
+    const rtpTimestamp = (r.lastTimestamp + Math.round(((now - lastSentAt) / 1000) * this.clockRate)) >>> 0;
     const ntp = ntpFromMs(now);
     this.#lastSrCompactNtp = Number((ntp >> 16n) & 0xffffffffn);
     return new RtcpSrPacket({
       ssrc: this.ssrc,
-      senderInfo: new RtcpSenderInfo({ ntpTimestamp: ntp, rtpTimestamp, packetCount: this.#packets, octetCount: this.#octets }),
+      senderInfo: new RtcpSenderInfo({ ntpTimestamp: ntp, rtpTimestamp, packetCount: r.packets, octetCount: r.octets }),
     });
   }
 
@@ -286,8 +379,8 @@ export class RtpSendStream {
 
   get stats(): RtpSendStreamStats {
     return {
-      packetsSent: this.#packets, bytesSent: this.#octets, retransmittedPacketsSent: this.#retransmitted,
-      roundTripTime: this.#rtt, targetBitrate: this.#rate.bps(this.#octets, this.#now()), ...this.feedback,
+      packetsSent: this.#record.packets, bytesSent: this.#record.octets, retransmittedPacketsSent: this.#retransmitted,
+      roundTripTime: this.#rtt, targetBitrate: this.#rate.bps(this.#record.octets, this.#now()), ...this.feedback,
     };
   }
 }

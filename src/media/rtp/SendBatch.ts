@@ -1,41 +1,40 @@
-import { fastPath, type FastPath, type NativeSrtpContext } from '../native/fastpath.ts';
+import { fastPath, type FastPath } from '../native/fastpath.ts';
 import { mediaCounters } from '../worker/mediaCounters.ts';
+import { sendRecords, sendRings } from './SendRecords.ts';
 
-/** The entry layout native/fastpath.c reads (sendProtectedBatch), in bytes. */
-const ENTRY = 128;
-const SOCKADDR_AT = 28;
-const HEADER_AT = 56;
-const HEADER_MAX = ENTRY - HEADER_AT;
-const NO_HEADER = Buffer.alloc(0);
-/** Entries per native call (fastpath.c BATCH_MAX). */
+/** The entry layout native/forward_batch.c reads: slot, history index, result, outgoing sequence number (u32 each). */
+const ENTRY_WORDS = 4;
+/** An entry's sequence-number word when the native side did not touch the record. */
+export const NOT_PREPARED = 0xffffffff;
+/** Entries per native call (forward_batch.c BATCH_MAX). */
 export const BATCH_CAPACITY = 256;
+const EINVAL = -22;
+const TIME_ORIGIN = performance.timeOrigin;
 
-/** Who queued an entry: told its result once the batch went out. */
+/** Who queued an entry: told its result when it failed. */
 export interface BatchOwner {
   /**
-   * `result`: the bytes sent, 0 when SRTP refused the packet, or -errno; on an error,
-   * `header` and the source's payload are there for a caller that must send the copy
-   * another way (otherwise `header` is empty).
+   * A queued copy did not go out: `result` is minus the errno. `seq`: its outgoing
+   * sequence number when its record was advanced (the caller rebuilds the copy from the
+   * record's ring), or NOT_PREPARED when it was not (the caller sends it from scratch).
    */
-  batchSent(tag: object, result: number, header: Buffer, source: Buffer, payloadOffset: number, payloadLength: number): void;
+  batchFailed(tag: object, result: number, seq: number, source: Buffer): void;
 }
 
 /**
  * Batched sends (issue 14 item 2): while a source packet fans out to its sinks
- * (MediaNode.forward holds the batch), each WebRtcEndpoint's copy is queued here (its
- * rewritten header, ROC, socket and destination) instead of going out alone; when the
- * fan-out ends, one native call protects every copy and sends them with sendmmsg(2),
- * one system call per run of copies on one socket: in single-port mode, one for the
- * whole fan-out. ICE consent and the route are still checked per copy when it is
- * queued (SelectedPairRoute.queueProtected).
+ * (MediaNode.forward holds the batch), each WebRtcEndpoint stream whose checks stand
+ * (ForwardingSender: route, consent, keys) queues its record's slot here instead of
+ * sending; when the fan-out ends, one native call writes every copy's header from its
+ * record (SendRecord), protects the copies and sends them with sendmmsg(2), one system
+ * call per run of copies on one socket: in single-port mode, one for the whole fan-out.
+ * Per copy, TypeScript writes two numbers.
  */
 export class SendBatch {
-  readonly #send: NonNullable<FastPath['sendProtectedBatch']>;
-  readonly #entries = Buffer.alloc(BATCH_CAPACITY * ENTRY);
-  readonly #u32 = new Uint32Array(this.#entries.buffer, this.#entries.byteOffset, (BATCH_CAPACITY * ENTRY) / 4);
-  readonly #i32 = new Int32Array(this.#entries.buffer, this.#entries.byteOffset, (BATCH_CAPACITY * ENTRY) / 4);
-  readonly #u8 = new Uint8Array(this.#entries.buffer, this.#entries.byteOffset, BATCH_CAPACITY * ENTRY);
-  readonly #contexts: NativeSrtpContext[] = [];
+  readonly #send: NonNullable<FastPath['forwardBatch']>;
+  readonly #entries = Buffer.from(new ArrayBuffer(BATCH_CAPACITY * ENTRY_WORDS * 4));
+  readonly #u32 = new Uint32Array(this.#entries.buffer);
+  readonly #i32 = new Int32Array(this.#entries.buffer);
   readonly #owners: Array<BatchOwner | undefined> = [];
   readonly #tags: Array<object | undefined> = [];
   #count = 0;
@@ -43,7 +42,7 @@ export class SendBatch {
   #depth = 0;
   #flushing = false;
 
-  constructor(send: NonNullable<FastPath['sendProtectedBatch']>) {
+  constructor(send: NonNullable<FastPath['forwardBatch']>) {
     this.#send = send;
   }
 
@@ -61,33 +60,30 @@ export class SendBatch {
     return this.#depth > 0 && !this.#flushing;
   }
 
-  /** Queues one copy; false when it cannot be (the caller sends it alone). */
-  add(owner: BatchOwner, tag: object, context: NativeSrtpContext, header: Buffer, headerLength: number, roc: number, fd: number, sockaddr: Buffer, source: Buffer, payloadOffset: number, payloadLength: number): boolean {
-    if (this.#flushing || headerLength > HEADER_MAX || sockaddr.length > HEADER_AT - SOCKADDR_AT) return false;
-    // A batch carries one source packet's payload.
+  /**
+   * Queues `source` for the stream of record `slot`: the entry's number, for `index`,
+   * or -1 when it cannot be queued (the caller sends it alone).
+   */
+  add(owner: BatchOwner, tag: object, slot: number, source: Buffer): number {
+    if (this.#flushing) return -1;
+    // A batch carries one source packet.
     if (this.#count && (this.#source !== source || this.#count === BATCH_CAPACITY)) this.flush();
     const i = this.#count++;
-    const w = (i * ENTRY) / 4;
-    this.#u32[w] = headerLength;
-    this.#u32[w + 1] = roc;
-    this.#i32[w + 2] = fd;
-    this.#u32[w + 3] = sockaddr.length;
-    this.#u32[w + 4] = payloadOffset;
-    this.#u32[w + 5] = payloadLength;
-    this.#i32[w + 6] = 0;
-    // Byte loops: for these few bytes cheaper than Buffer#copy's call into C++.
-    const u8 = this.#u8;
-    const at = i * ENTRY;
-    for (let k = 0; k < sockaddr.length; k++) u8[at + SOCKADDR_AT + k] = sockaddr[k]!;
-    for (let k = 0; k < headerLength; k++) u8[at + HEADER_AT + k] = header[k]!;
-    this.#contexts[i] = context;
+    const w = i * ENTRY_WORDS;
+    this.#u32[w] = slot;
+    this.#u32[w + 1] = 0;
     this.#owners[i] = owner;
     this.#tags[i] = tag;
     this.#source = source;
-    return true;
+    return i;
   }
 
-  /** Sends what is queued and tells each owner its copy's result. */
+  /** The stream's history index for entry `i` (its NACK ring keeps it beside the sequence number). */
+  index(i: number, k: number): void {
+    this.#u32[i * ENTRY_WORDS + 1] = k;
+  }
+
+  /** Sends what is queued; owners hear of the copies that failed. */
   flush(): void {
     const n = this.#count;
     const source = this.#source;
@@ -97,23 +93,34 @@ export class SendBatch {
     this.#flushing = true;
     try {
       try {
-        this.#send(this.#contexts, this.#entries, n, source);
+        this.#send(sendRecords.buffer, sendRings.buffer, this.#entries, n, source, TIME_ORIGIN + performance.now());
       } catch {
-        for (let i = 0; i < n; i++) this.#i32[(i * ENTRY) / 4 + 6] = -22; // EINVAL: each owner sends its copy alone
+        for (let i = 0; i < n; i++) {
+          this.#i32[i * ENTRY_WORDS + 2] = EINVAL;
+          this.#u32[i * ENTRY_WORDS + 3] = NOT_PREPARED;
+        }
       }
-      mediaCounters.sendBatches++;
-      mediaCounters.sendBatchPackets += n;
+      let packets = 0;
+      let bytes = 0;
       for (let i = 0; i < n; i++) {
-        const w = (i * ENTRY) / 4;
+        const w = i * ENTRY_WORDS;
         const owner = this.#owners[i]!;
         const tag = this.#tags[i]!;
         // No references kept past the flush: an endpoint released meanwhile is not held.
         this.#owners[i] = undefined;
         this.#tags[i] = undefined;
-        const result = this.#i32[w + 6]!;
-        // The header only for a copy that failed (its owner sends it another way): no allocation per copy.
-        owner.batchSent(tag, result, result < 0 ? this.#entries.subarray(i * ENTRY + HEADER_AT, i * ENTRY + HEADER_AT + this.#u32[w]!) : NO_HEADER, source, this.#u32[w + 4]!, this.#u32[w + 5]!);
+        const result = this.#i32[w + 2]!;
+        if (result > 0) {
+          packets++;
+          bytes += result;
+        } else if (result < 0) {
+          owner.batchFailed(tag, result, this.#u32[w + 3]!, source);
+        }
       }
+      mediaCounters.sendBatches++;
+      mediaCounters.sendBatchPackets += packets;
+      mediaCounters.webrtcPacketsSent += packets;
+      mediaCounters.webrtcBytesSent += bytes;
     } finally {
       this.#flushing = false;
     }
@@ -125,4 +132,4 @@ export class SendBatch {
  * path has batched sends; FLUO_BATCH=0 turns them off (to compare).
  */
 export const sendBatch: SendBatch | undefined =
-  fastPath?.sendProtectedBatch && process.env.FLUO_BATCH !== '0' ? new SendBatch(fastPath.sendProtectedBatch.bind(fastPath)) : undefined;
+  fastPath?.forwardBatch && process.env.FLUO_BATCH !== '0' ? new SendBatch(fastPath.forwardBatch.bind(fastPath)) : undefined;

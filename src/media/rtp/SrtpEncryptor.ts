@@ -1,6 +1,5 @@
 import crypto from 'node:crypto';
 import { fastPath, type FastPath, type NativeSrtpContext } from '../native/fastpath.ts';
-import type { BatchOwner, SendBatch } from './SendBatch.ts';
 
 /** DTLS-SRTP protection profile ids (RFC 5764 §4.1.2, RFC 7714 §14.2). */
 export const SRTP_AES128_CM_HMAC_SHA1_80 = 0x0001;
@@ -73,10 +72,22 @@ export class SrtpEncryptor {
    * apart from one already used (a packet older than the first one sent on this SSRC).
    */
   protect(header: Buffer, payload: Buffer): Buffer | undefined {
+    const roc = this.#rolloverCounter(header.readUInt32BE(8), header.readUInt16BE(2));
+    return roc < 0 ? undefined : this.protectWithRoc(header, payload, roc);
+  }
+
+  /** The native half of these keys (for the native fast path's per-sink records), if built. */
+  get nativeContext(): NativeSrtpContext | undefined {
+    return this.#native?.context;
+  }
+
+  /**
+   * `protect` with the rollover counter given: for a stream that keeps its own (its
+   * SendRecord, shared with the native fast path) instead of this object's per-SSRC state.
+   */
+  protectWithRoc(header: Buffer, payload: Buffer, roc: number): Buffer | undefined {
     const ssrc = header.readUInt32BE(8);
     const seq = header.readUInt16BE(2);
-    const roc = this.#rolloverCounter(ssrc, seq);
-    if (roc < 0) return undefined;
     const body = header.length + payload.length;
     const out = Buffer.allocUnsafe(body + this.tagLength);
     header.copy(out, 0);
@@ -116,31 +127,14 @@ export class SrtpEncryptor {
   }
 
   /**
-   * Protects header + `source`'s payload and sends the packet on `fd` to `sockaddr`, in
-   * one native call with no buffer allocated (fastpath.c sendProtected). The bytes sent,
-   * 0 when the packet's index is refused (see `protect`), minus the errno of a failed
-   * send, or undefined without the native fast path.
+   * Protects header + `source`'s payload with rollover counter `roc` and sends the
+   * packet on `fd` to `sockaddr`, in one native call with no buffer allocated
+   * (fastpath.c sendProtected). The bytes sent, minus the errno of a failed send, or
+   * undefined without the native fast path.
    */
-  sendProtected(header: Buffer, headerLength: number, source: Buffer, payloadOffset: number, payloadLength: number, fd: number, sockaddr: Buffer): number | undefined {
+  sendProtected(header: Buffer, headerLength: number, source: Buffer, payloadOffset: number, payloadLength: number, fd: number, sockaddr: Buffer, roc: number): number | undefined {
     const n = this.#native;
-    if (!n) return undefined;
-    const roc = this.#rolloverCounter(header.readUInt32BE(8), header.readUInt16BE(2));
-    if (roc < 0) return 0;
-    return n.path.sendProtected(n.context, header, headerLength, source, payloadOffset, payloadLength, roc, fd, sockaddr);
-  }
-
-  /**
-   * Queues header + `source`'s payload in `batch` (SendBatch), to be protected and sent
-   * with the rest of the fan-out: true when queued or refused (an index SRTP refuses:
-   * nothing to send), false when it cannot be queued (no native path, or the batch
-   * refused it).
-   */
-  queueProtected(batch: SendBatch, owner: BatchOwner, tag: object, header: Buffer, headerLength: number, source: Buffer, payloadOffset: number, payloadLength: number, fd: number, sockaddr: Buffer): boolean {
-    const n = this.#native;
-    if (!n) return false;
-    const roc = this.#rolloverCounter(header.readUInt32BE(8), header.readUInt16BE(2));
-    if (roc < 0) return true;
-    return batch.add(owner, tag, n.context, header, headerLength, roc, fd, sockaddr, source, payloadOffset, payloadLength);
+    return n ? n.path.sendProtected(n.context, header, headerLength, source, payloadOffset, payloadLength, roc, fd, sockaddr) : undefined;
   }
 
   /**

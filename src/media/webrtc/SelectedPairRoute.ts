@@ -1,7 +1,6 @@
 import type dgram from 'node:dgram';
-import { bufferFull, fastPath, socketFd, udpAddress, type FastPath } from '../native/fastpath.ts';
+import { bufferFull, fastPath, socketRef, udpAddress, type FastPath, type SocketRef } from '../native/fastpath.ts';
 import type { SrtpEncryptor } from '../rtp/SrtpEncryptor.ts';
-import type { BatchOwner, SendBatch } from '../rtp/SendBatch.ts';
 
 /** The parts of werift-ice's Connection and CandidatePair the route reads (private in werift's types). */
 interface PairLike {
@@ -27,7 +26,7 @@ export interface ConnectionLike {
 export class SelectedPairRoute {
   readonly #pair: PairLike | undefined;
   readonly #connection: ConnectionLike;
-  readonly #fd: (() => number | undefined) | undefined;
+  readonly #socket: SocketRef | undefined;
   readonly #to: Buffer | undefined;
   /** The pair's transport (fixed for a pair), kept so each packet reads one object, not three. */
   readonly #transport: { readonly closed?: boolean } | undefined;
@@ -44,8 +43,8 @@ export class SelectedPairRoute {
     // which hands the packet over in the worker (VirtualUdpTransport.send).
     const self = pair !== undefined && t?.isOwnAddress?.([pair.remoteAddr[0], pair.remoteAddr[1]]) === true;
     const socket = native && !self && pair?.protocol.type === 'stun' && t?.type === 'udp' && !t.closed ? t.socket : undefined;
-    this.#fd = socket && pair ? socketFd(socket) : undefined;
-    this.#to = this.#fd && pair ? udpAddress(pair.remoteAddr[0], pair.remoteAddr[1]) : undefined;
+    this.#socket = socket && pair ? socketRef(socket) : undefined;
+    this.#to = this.#socket && pair ? udpAddress(pair.remoteAddr[0], pair.remoteAddr[1]) : undefined;
     this.#transport = t;
   }
 
@@ -76,36 +75,33 @@ export class SelectedPairRoute {
    * an index SRTP refuses); -1 when this route cannot send it and the caller should
    * protect it in TypeScript and use werift's path.
    */
-  sendProtected(srtp: SrtpEncryptor, header: Buffer, headerLength: number, source: Buffer, payloadOffset: number, payloadLength: number): number {
-    return this.consented ? this.sendConsented(srtp, header, headerLength, source, payloadOffset, payloadLength) : 0;
+  sendProtected(srtp: SrtpEncryptor, header: Buffer, headerLength: number, source: Buffer, payloadOffset: number, payloadLength: number, roc: number): number {
+    return this.consented ? this.sendConsented(srtp, header, headerLength, source, payloadOffset, payloadLength, roc) : 0;
   }
 
-  /** `sendProtected` for a caller that checked consent itself a moment ago (see `queueConsented`). */
-  sendConsented(srtp: SrtpEncryptor, header: Buffer, headerLength: number, source: Buffer, payloadOffset: number, payloadLength: number): number {
+  /** `sendProtected` for a caller that checked consent itself a moment ago (ForwardingSender's checked streams). */
+  sendConsented(srtp: SrtpEncryptor, header: Buffer, headerLength: number, source: Buffer, payloadOffset: number, payloadLength: number, roc: number): number {
     const fd = this.#liveFd();
     if (fd === undefined) return -1;
-    const r = srtp.sendProtected(header, headerLength, source, payloadOffset, payloadLength, fd, this.#to!);
+    const r = srtp.sendProtected(header, headerLength, source, payloadOffset, payloadLength, fd, this.#to!, roc);
     if (r === undefined) return -1;
     return r >= 0 ? r : this.#settled(r) ? 0 : -1;
   }
 
   /**
-   * Queues the packet in the worker's send batch instead (SendBatch): 1 when queued (the
-   * owner hears the result at the flush), 0 when nothing is to be sent (no consent), -1
-   * when this route cannot batch it and the caller should send it now.
+   * The socket descriptor and destination a native sender (SendRecord) may use now,
+   * or undefined when this route cannot send natively. Valid only until the socket
+   * closes: callers ask `live` again before each use.
    */
-  queueProtected(batch: SendBatch, owner: BatchOwner, tag: object, srtp: SrtpEncryptor, header: Buffer, headerLength: number, source: Buffer, payloadOffset: number, payloadLength: number): number {
-    return this.consented ? this.queueConsented(batch, owner, tag, srtp, header, headerLength, source, payloadOffset, payloadLength) : 0;
+  get target(): { readonly fd: number; readonly to: Buffer } | undefined {
+    const fd = this.#liveFd();
+    return fd === undefined ? undefined : { fd, to: this.#to! };
   }
 
-  /**
-   * `queueProtected` for a caller that checked consent itself a moment ago
-   * (ForwardingSender's checked streams): the socket is still checked, per packet.
-   */
-  queueConsented(batch: SendBatch, owner: BatchOwner, tag: object, srtp: SrtpEncryptor, header: Buffer, headerLength: number, source: Buffer, payloadOffset: number, payloadLength: number): number {
-    const fd = this.#liveFd();
-    if (fd === undefined) return -1;
-    return srtp.queueProtected(batch, owner, tag, header, headerLength, source, payloadOffset, payloadLength, fd, this.#to!) ? 1 : -1;
+  /** Whether the socket `target` gave is still open (checked per copy: a closed descriptor's number may belong to another file). */
+  get live(): boolean {
+    const s = this.#socket;
+    return s !== undefined && s.state.handle === s.handle && this.#to !== undefined && this.#transport?.closed !== true;
   }
 
   /** Whether a send's result leaves nothing to do (see #settled): for copies sent in a batch. */
@@ -125,8 +121,7 @@ export class SelectedPairRoute {
 
   /** The socket's descriptor while this route can send on it (socket open, transport not closed). */
   #liveFd(): number | undefined {
-    const fd = this.#fd?.();
-    return fd === undefined || !this.#to || this.#transport?.closed ? undefined : fd;
+    return this.live ? this.#socket!.fd : undefined;
   }
 
   /** Whether a sendto(2) result leaves nothing to do: sent, or dropped by a full buffer (counted). */

@@ -387,6 +387,7 @@ export class WebRtcEndpointNode extends SdpEndpointNode {
   // ---- operations from the control plane -----------------------------------------
 
   protected stats(mediaType: string | null): Promise<Wire> {
+    this.#out.foldCounts();
     return webrtcStats(this.#pc, this.id, mediaType, {
       outbound: (ssrc) => this.#out.outbound(ssrc), dropped: this.#guard.counters, sendBufferDrops: this.#out.sendBufferDrops,
       rembSent: (ssrc) => (ssrc === this.#rembSent?.ssrc ? this.#rembSent.bps : undefined),

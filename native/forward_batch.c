@@ -74,8 +74,12 @@ _Static_assert(offsetof(SendRecord, sent_bytes) == 160, "layout");
 #define RING_ENTRY 16
 #define RING_VALID 0x80000000u
 
-/* A batch entry: record slot, the stream's history index, result, outgoing sequence number. */
-#define ENTRY 16
+/*
+ * A batch entry (u32 each): record slot, the stream's history index (in); result,
+ * outgoing sequence number, timestamp, ROC and payload type (out: what a caller needs to
+ * build a copy that failed to send the TypeScript way); one spare word.
+ */
+#define ENTRY 32
 #define NOT_PREPARED 0xffffffffu
 #define BATCH_MAX 256
 #define BATCH_SLOT 1600
@@ -257,8 +261,9 @@ static void send_ready(ForwardState *b, int ready) {
  * `source` is one plain RTP packet; each entry names a record (and the stream's history
  * index, which its NACK ring keeps beside the sequence number). Each entry's result: the
  * bytes sent, 0 when nothing is to be sent (not RTP, or an index SRTP refuses), or
- * -errno; and the outgoing sequence number, or NOT_PREPARED when the record was not
- * touched (no SRTP context for it). `now`: wall-clock ms (the rewriter's clock).
+ * -errno; and the copy's sequence number, timestamp, ROC and payload type, or
+ * NOT_PREPARED as its sequence number when the record was not touched (no SRTP context,
+ * no socket, too big for a slot). `now`: wall-clock ms (the rewriter's clock).
  */
 napi_value forward_batch(napi_env env, napi_callback_info info) {
   size_t argc = 6;
@@ -311,12 +316,26 @@ napi_value forward_batch(napi_env env, napi_callback_info info) {
       continue;
     }
     SendRecord *r = (SendRecord *)(records + (size_t)slot * RECORD_SIZE);
+    size_t ext = r->ext_len <= sizeof r->ext ? r->ext_len : 0;
+    size_t header = fixed + ext;
+    /* What the native path cannot send is refused before the record moves: the caller sends it from scratch. */
+    if (header + payload + 16 > BATCH_SLOT) {
+      set_u32(e, 8, (uint32_t)-EMSGSIZE);
+      continue;
+    }
+    if (r->fd < 0 || !valid_sockaddr(r->addr_len)) {
+      set_u32(e, 8, (uint32_t)-EINVAL);
+      continue;
+    }
     uint32_t pt = r->payload_type & 0x7f;
     uint16_t seq;
     uint32_t ts;
     rewrite(r, src_ssrc, src_seq, src_ts, now, &seq, &ts);
     int64_t roc = rollover(r, seq);
     set_u32(e, 12, seq);
+    set_u32(e, 16, ts);
+    set_u32(e, 20, (uint32_t)roc);
+    set_u32(e, 24, pt);
     /* The NACK ring: this sequence number's history index, timestamp, payload type and ROC. */
     if (r->history_size && ((size_t)r->history_at + r->history_size) * RING_ENTRY <= rings_len) {
       uint8_t *ring = rings + ((size_t)r->history_at + seq % r->history_size) * RING_ENTRY;
@@ -331,16 +350,6 @@ napi_value forward_batch(napi_env env, napi_callback_info info) {
     r->last_sent_at = now;
     if (roc < 0) {
       set_u32(e, 8, 0);
-      continue;
-    }
-    size_t ext = r->ext_len <= sizeof r->ext ? r->ext_len : 0;
-    size_t header = fixed + ext;
-    if (header + payload + 16 > BATCH_SLOT) {
-      set_u32(e, 8, (uint32_t)-EMSGSIZE);
-      continue;
-    }
-    if (r->fd < 0 || !valid_sockaddr(r->addr_len)) {
-      set_u32(e, 8, (uint32_t)-EINVAL);
       continue;
     }
     uint8_t *p = b->slots[ready];

@@ -6,7 +6,8 @@
  * the addon) makes them, for both SRTP profiles, from two sockets; NACKs after batched
  * sends resend the same bytes; a stream whose packets go now in a batch, now alone, is
  * one stream across a sequence-number wrap; batches flush on a new source and when
- * full; failed copies are their owner's to send; bad arguments never crash.
+ * full; failed copies are their owner's to send (from scratch when the record was not
+ * advanced, else built again as the batch built them); bad arguments never crash.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,7 +15,7 @@ import dgram from 'node:dgram';
 import { once } from 'node:events';
 import { SrtpSession, RtpPacket } from 'werift';
 import { fastPath, udpAddress, socketFd } from '../../src/media/native/fastpath.ts';
-import { SendBatch, NOT_PREPARED, type BatchOwner } from '../../src/media/rtp/SendBatch.ts';
+import { SendBatch, NOT_PREPARED, type BatchOwner, type FailedCopy } from '../../src/media/rtp/SendBatch.ts';
 import { RtpSendStream } from '../../src/media/rtp/RtpSendStream.ts';
 import { sendRecords, sendRings } from '../../src/media/rtp/SendRecords.ts';
 import { mediaCounters } from '../../src/media/worker/mediaCounters.ts';
@@ -49,9 +50,9 @@ async function bound(): Promise<dgram.Socket> {
 }
 
 class Owner implements BatchOwner {
-  readonly failed: Array<{ tag: object; result: number; seq: number }> = [];
-  batchFailed(tag: object, result: number, seq: number): void {
-    this.failed.push({ tag, result, seq });
+  readonly failed: Array<{ tag: object; result: number; copy: FailedCopy }> = [];
+  batchFailed(tag: object, result: number, copy: FailedCopy): void {
+    this.failed.push({ tag, result, copy });
   }
 }
 
@@ -161,9 +162,12 @@ test('a new source packet or a full batch flushes; failed copies go to their own
   const rx2 = await bound();
   const last: number[] = [];
   const used = sendRecords.used;
+  const key = Buffer.alloc(16, 1);
+  const salt = Buffer.alloc(14, 2);
+  const enc = new SrtpEncryptor(SRTP_AES128_CM_HMAC_SHA1_80, key, salt);
   const make = (port: number, fd = socketFd(tx)!()!, keyed = true): RtpSendStream => {
-    const s = new RtpSendStream({ ssrc: 77, clockRate: 90000, historySize: 16 });
-    if (keyed) s.keys(new SrtpEncryptor(SRTP_AES128_CM_HMAC_SHA1_80, Buffer.alloc(16, 1), Buffer.alloc(14, 2)));
+    const s = new RtpSendStream({ ssrc: 77, clockRate: 90000, historySize: 0 });
+    if (keyed) s.keys(enc);
     s.route(fd, udpAddress('127.0.0.1', port)!);
     return s;
   };
@@ -198,12 +202,20 @@ test('a new source packet or a full batch flushes; failed copies go to their own
     const tags = owner.failed.map((f) => Object.keys(f.tag)[0]);
     assert.deepEqual(owner.failed.map((f) => f.result), [-90, -9, -22], 'EMSGSIZE, EBADF, EINVAL');
     assert.deepEqual(tags, [undefined, 'closed', 'unkeyed']);
-    assert.notEqual(owner.failed[0]!.seq, NOT_PREPARED, 'the big copy advanced its record: it can be rebuilt');
-    assert.equal(owner.failed[2]!.seq, NOT_PREPARED, 'no keys: the record was not touched');
+    assert.equal(owner.failed[0]!.copy.seq, NOT_PREPARED, 'too big for a slot: refused before the record moved');
+    assert.equal(owner.failed[2]!.copy.seq, NOT_PREPARED, 'no keys: the record was not touched');
     assert.equal(unkeyed.stats.packetsSent, 0);
+    // The copy on a closed socket was counted: built again as the batch built it, it decrypts as the stream's first packet.
+    const failed = owner.failed[1]!.copy;
+    assert.notEqual(failed.seq, NOT_PREPARED);
+    assert.equal(closed.stats.packetsSent, 1);
+    const peer = new SrtpSession({ profile: SRTP_AES128_CM_HMAC_SHA1_80, keys: { localMasterKey: key, localMasterSalt: salt, remoteMasterKey: key, remoteMasterSalt: salt } });
+    const again = RtpPacket.deSerialize(peer.decrypt(closed.rebuild(failed, small, enc)!));
+    assert.deepEqual([again.header.sequenceNumber, again.header.timestamp, again.header.payloadType, again.header.ssrc], [failed.seq, failed.timestamp, 96, 77]);
+    assert.equal(again.header.sequenceNumber, 5, 'a first packet keeps its source\'s numbers');
     while (last.length < 2) await once(rx2, 'message');
     assert.equal(last.length, 2, 'the copies on either side of the failed ones arrived');
-    assert.equal(good[0]!.stats.packetsSent, 2);
+    assert.equal(good[0]!.stats.packetsSent, 1, 'the big copy was not counted');
   } finally {
     for (const s of [...many, ...good, closed, unkeyed]) s.release();
     tx.close();
@@ -216,10 +228,10 @@ test('a new source packet or a full batch flushes; failed copies go to their own
 test('the native batch call refuses bad arguments with an error or per-entry errno, never a crash', { skip }, () => {
   const send = native!.forwardBatch!.bind(native);
   const sink = native!.sinkContext!.bind(native);
-  const entries = Buffer.from(new ArrayBuffer(16 * 300));
+  const entries = Buffer.from(new ArrayBuffer(32 * 300));
   const src = source(1);
   assert.throws(() => send('x' as never, sendRings.buffer, entries, 1, src, 0), /forwardBatch/);
-  assert.throws(() => send(sendRecords.buffer, sendRings.buffer, entries.subarray(0, 8), 1, src, 0), /forwardBatch/, 'entries shorter than count');
+  assert.throws(() => send(sendRecords.buffer, sendRings.buffer, entries.subarray(0, 16), 1, src, 0), /forwardBatch/, 'entries shorter than count');
   assert.throws(() => send(sendRecords.buffer, sendRings.buffer, entries, 300, src, 0), /forwardBatch/, 'more than 256');
   assert.throws(() => send(Buffer.alloc(200).subarray(1), sendRings.buffer, entries, 1, src, 0), /forwardBatch/, 'a misaligned table');
   assert.throws(() => sink(-1, null), /sinkContext/);

@@ -8,7 +8,7 @@ import { SrtpEncryptor, SRTP_AES128_CM_HMAC_SHA1_80, SRTP_AEAD_AES_128_GCM, srtp
 import { RtpSendStream, type RtpSendStreamStats } from './RtpSendStream.ts';
 import { SelectedPairRoute, type ConnectionLike } from '../webrtc/SelectedPairRoute.ts';
 import { mediaCounters } from '../worker/mediaCounters.ts';
-import { sendBatch, NOT_PREPARED, type BatchOwner } from './SendBatch.ts';
+import { sendBatch, NOT_PREPARED, type BatchOwner, type FailedCopy } from './SendBatch.ts';
 
 /** NACK history of a video stream: about 3 s of 1.5 Mbps VP8 (RFC 4585 §6.2.1). */
 const VIDEO_HISTORY = 512;
@@ -242,21 +242,21 @@ export class ForwardingSender implements BatchOwner {
   /**
    * A copy queued by `send` did not go out in its batch (SendBatch): a full socket
    * buffer drops it (counted by the route); otherwise it goes the TypeScript way,
-   * rebuilt from the stream's record (or sent from scratch when the record was not
+   * built again as the batch built it (or sent from scratch when the record was not
    * advanced), and the next packets are checked again.
    */
-  batchFailed(tag: object, result: number, seq: number, source: Buffer): void {
+  batchFailed(tag: object, result: number, copy: FailedCopy, source: Buffer): void {
     const b = tag as Bound;
     const dtls = b.dtls;
     if (this.#closed || !dtls) return;
-    if (seq === NOT_PREPARED) {
+    if (copy.seq === NOT_PREPARED) {
       b.checked = undefined;
       this.send(b, b.stream.payloadType, source, performance.now());
       return;
     }
     if (this.#route(dtls).settle(result)) return;
     b.checked = undefined;
-    const out = b.srtp && b.stream.rebuild(seq, source, b.srtp);
+    const out = b.srtp && b.stream.rebuild(copy, source, b.srtp);
     if (out) this.#put(dtls, out);
   }
 

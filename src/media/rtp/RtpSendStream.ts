@@ -4,7 +4,7 @@ import type { SrtpEncryptor } from './SrtpEncryptor.ts';
 import { mediaCounters } from '../worker/mediaCounters.ts';
 import { SendRate } from './SendRate.ts';
 import { SendRecord } from './SendRecord.ts';
-import type { BatchOwner, SendBatch } from './SendBatch.ts';
+import type { BatchOwner, FailedCopy, SendBatch } from './SendBatch.ts';
 
 /**
  * Where the payload of an RTP packet starts (after CSRCs and the extension block,
@@ -304,14 +304,11 @@ export class RtpSendStream {
   }
 
   /**
-   * A copy the native path advanced the record for but could not send (SendBatch:
-   * `batchFailed`), built as it would have been: the SRTP packet, or undefined when the
-   * ring no longer holds it or SRTP refused its index.
+   * A copy the native path counted but could not send (SendBatch: `batchFailed`), built
+   * as the batch built it: the SRTP packet, or undefined.
    */
-  rebuild(seq: number, src: Buffer, srtp: SrtpEncryptor): Buffer | undefined {
-    const record = this.#record;
-    if (!record.lookup(seq)) return undefined;
-    return this.#resend(src, seq, record.foundTimestamp, record.foundPayloadType, record.foundRoc, srtp, undefined);
+  rebuild(copy: FailedCopy, src: Buffer, srtp: SrtpEncryptor): Buffer | undefined {
+    return this.#resend(src, copy.seq, copy.timestamp, copy.payloadType, copy.roc, srtp, undefined);
   }
 
   /** One history packet rebuilt with the header it was sent with, as itself or as RTX. */

@@ -2,8 +2,11 @@ import { fastPath, type FastPath } from '../native/fastpath.ts';
 import { mediaCounters } from '../worker/mediaCounters.ts';
 import { sendRecords, sendRings } from './SendRecords.ts';
 
-/** The entry layout native/forward_batch.c reads: slot, history index, result, outgoing sequence number (u32 each). */
-const ENTRY_WORDS = 4;
+/**
+ * The entry layout native/forward_batch.c reads and writes (u32 each): slot, history
+ * index; result, outgoing sequence number, timestamp, ROC, payload type; one spare.
+ */
+const ENTRY_WORDS = 8;
 /** An entry's sequence-number word when the native side did not touch the record. */
 export const NOT_PREPARED = 0xffffffff;
 /** Entries per native call (forward_batch.c BATCH_MAX). */
@@ -14,11 +17,19 @@ const TIME_ORIGIN = performance.timeOrigin;
 /** Who queued an entry: told its result when it failed. */
 export interface BatchOwner {
   /**
-   * A queued copy did not go out: `result` is minus the errno. `seq`: its outgoing
-   * sequence number when its record was advanced (the caller rebuilds the copy from the
-   * record's ring), or NOT_PREPARED when it was not (the caller sends it from scratch).
+   * A queued copy did not go out: `result` is minus the errno. `copy.seq` is NOT_PREPARED
+   * when its record was not advanced (the caller sends it from scratch); otherwise the
+   * copy was counted, and `copy` says how it was built (to build it again).
    */
-  batchFailed(tag: object, result: number, seq: number, source: Buffer): void;
+  batchFailed(tag: object, result: number, copy: FailedCopy, source: Buffer): void;
+}
+
+/** How a copy that failed to send was built: its sequence number, timestamp, SRTP rollover counter and payload type. */
+export interface FailedCopy {
+  readonly seq: number;
+  readonly timestamp: number;
+  readonly roc: number;
+  readonly payloadType: number;
 }
 
 /**
@@ -114,7 +125,8 @@ export class SendBatch {
           packets++;
           bytes += result;
         } else if (result < 0) {
-          owner.batchFailed(tag, result, this.#u32[w + 3]!, source);
+          const copy = { seq: this.#u32[w + 3]!, timestamp: this.#u32[w + 4]!, roc: this.#u32[w + 5]!, payloadType: this.#u32[w + 6]! };
+          owner.batchFailed(tag, result, copy, source);
         }
       }
       mediaCounters.sendBatches++;

@@ -77,7 +77,7 @@ _Static_assert(offsetof(SendRecord, sent_bytes) == 160, "layout");
 /*
  * A batch entry (u32 each): record slot, the stream's history index (in); result,
  * outgoing sequence number, timestamp, ROC and payload type (out: what a caller needs to
- * build a copy that failed to send the TypeScript way); one spare word.
+ * build a copy that failed to send the TypeScript way); the payload type to send with (in).
  */
 #define ENTRY 32
 #define NOT_PREPARED 0xffffffffu
@@ -327,7 +327,8 @@ napi_value forward_batch(napi_env env, napi_callback_info info) {
       set_u32(e, 8, (uint32_t)-EINVAL);
       continue;
     }
-    uint32_t pt = r->payload_type & 0x7f;
+    uint32_t pt = u32_at(e, 28) & 0x7f;
+    r->payload_type = pt;
     uint16_t seq;
     uint32_t ts;
     rewrite(r, src_ssrc, src_seq, src_ts, now, &seq, &ts);

@@ -91,7 +91,10 @@ test('Composite: a 2x2 grid of four inputs, re-laid when inputs leave; mix-minus
     const mix = tones.last(1000);
     power = SOURCES.map((s) => tonePower(mix, s.freq));
     return power.slice(1).every((p) => p > 1e-3);
-  }, 15_000, 'the three others\' tones in port 0\'s mix');
+  }, 15_000, 'the three others\' tones in port 0\'s mix').catch((err: Error) => {
+    // What was heard, for a failure seen once under a loaded CI run (2026-12-07).
+    throw new Error(`${err.message}: ${tones.samples} samples received, last powers ${power.map((p) => p.toExponential(1)).join(', ') || 'none'}`);
+  });
   console.log(`# port 0's mix, tone powers: ${SOURCES.map((s, i) => `${s.freq} Hz ${power[i]!.toExponential(1)}`).join(', ')}`);
   for (const i of [1, 2, 3]) assert.ok(power[i]! > 100 * power[0]!, `the others' tone ${SOURCES[i]!.freq} Hz is in port 0's mix, 100x over its own`);
 

@@ -4,7 +4,7 @@
  * rollover counter, NACK ring, counters), protected and sent with sendmmsg(2), arrive
  * byte for byte as the TypeScript path (RtpSendStream.prepare, SrtpEncryptor without
  * the addon) makes them, for both SRTP profiles, from two sockets; NACKs after batched
- * sends resend the same bytes; a stream whose packets go now in a batch, now alone, is
+ * sends resend the same bytes, and nothing sent before new keys; a stream whose packets go now in a batch, now alone, is
  * one stream across a sequence-number wrap; batches flush on a new source and when
  * full; failed copies are their owner's to send (from scratch when the record was not
  * advanced, else built again as the batch built them); bad arguments never crash.
@@ -104,6 +104,10 @@ for (const profile of [SRTP_AES128_CM_HMAC_SHA1_80, SRTP_AEAD_AES_128_GCM] as Sr
       const seqs = expected[5]!.map((b) => b.readUInt16BE(2));
       assert.deepEqual(s.retransmissions(seqs, enc), twin.retransmissions(seqs, twinEnc));
       assert.deepEqual(s.retransmissions(seqs, enc), expected[5], 'the same bytes as first sent');
+      // New keys: what was sent with the old ones is not resent (its indexes would come round again under the new keys).
+      const rekeyed = new SrtpEncryptor(profile, Buffer.alloc(len.key, 0x77), Buffer.alloc(len.salt, 0x78));
+      s.keys(rekeyed);
+      assert.deepEqual(s.retransmissions(seqs, rekeyed), []);
     } finally {
       for (const st of streams) st.s.release();
       for (const sock of [txA, txB, ...receivers]) sock.close();

@@ -251,7 +251,7 @@ export class ForwardingSender implements BatchOwner {
     if (this.#closed || !dtls) return;
     if (copy.seq === NOT_PREPARED) {
       b.checked = undefined;
-      this.send(b, b.stream.payloadType, source, performance.now());
+      this.send(b, copy.payloadType, source, performance.now());
       return;
     }
     if (this.#route(dtls).settle(result)) return;

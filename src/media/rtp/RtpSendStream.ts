@@ -140,11 +140,6 @@ export class RtpSendStream {
     this.#rtx = o.rtx && o.historySize ? { payloadType: o.rtx.payloadType, ssrc: o.rtx.ssrc >>> 0 } : undefined;
   }
 
-  /** The payload type the stream's copies last carried. */
-  get payloadType(): number {
-    return this.#record.payloadType;
-  }
-
   /** The worker table slot of this stream's record (SendBatch entries name it). */
   get slot(): number {
     return this.#record.slot;
@@ -200,10 +195,8 @@ export class RtpSendStream {
    * cannot take it (the caller sends it alone, through `prepare`).
    */
   queue(batch: SendBatch, owner: BatchOwner, tag: object, src: Buffer, payloadType: number): boolean {
-    const record = this.#record;
-    record.payloadType = payloadType;
     // The index after `add`, which may flush an earlier batch (whose failures can take a packet of this stream first).
-    const entry = batch.add(owner, tag, record.slot, src);
+    const entry = batch.add(owner, tag, this.#record.slot, src, payloadType);
     if (entry < 0) return false;
     batch.index(entry, this.#remember(src));
     return true;

@@ -4,7 +4,8 @@ import { sendRecords, sendRings } from './SendRecords.ts';
 
 /**
  * The entry layout native/forward_batch.c reads and writes (u32 each): slot, history
- * index; result, outgoing sequence number, timestamp, ROC, payload type; one spare.
+ * index (in); result, outgoing sequence number, timestamp, ROC, payload type (out); the
+ * payload type to send with (in).
  */
 const ENTRY_WORDS = 8;
 /** An entry's sequence-number word when the native side did not touch the record. */
@@ -18,8 +19,9 @@ const TIME_ORIGIN = performance.timeOrigin;
 export interface BatchOwner {
   /**
    * A queued copy did not go out: `result` is minus the errno. `copy.seq` is NOT_PREPARED
-   * when its record was not advanced (the caller sends it from scratch); otherwise the
-   * copy was counted, and `copy` says how it was built (to build it again).
+   * when its record was not advanced (the caller sends it from scratch, with
+   * `copy.payloadType`); otherwise the copy was counted, and `copy` says how it was built
+   * (to build it again).
    */
   batchFailed(tag: object, result: number, copy: FailedCopy, source: Buffer): void;
 }
@@ -72,10 +74,10 @@ export class SendBatch {
   }
 
   /**
-   * Queues `source` for the stream of record `slot`: the entry's number, for `index`,
-   * or -1 when it cannot be queued (the caller sends it alone).
+   * Queues `source` for the stream of record `slot` with `payloadType`: the entry's
+   * number, for `index`, or -1 when it cannot be queued (the caller sends it alone).
    */
-  add(owner: BatchOwner, tag: object, slot: number, source: Buffer): number {
+  add(owner: BatchOwner, tag: object, slot: number, source: Buffer, payloadType: number): number {
     if (this.#flushing) return -1;
     // A batch carries one source packet.
     if (this.#count && (this.#source !== source || this.#count === BATCH_CAPACITY)) this.flush();
@@ -83,6 +85,7 @@ export class SendBatch {
     const w = i * ENTRY_WORDS;
     this.#u32[w] = slot;
     this.#u32[w + 1] = 0;
+    this.#u32[w + 7] = payloadType & 0x7f;
     this.#owners[i] = owner;
     this.#tags[i] = tag;
     this.#source = source;
@@ -125,7 +128,7 @@ export class SendBatch {
           packets++;
           bytes += result;
         } else if (result < 0) {
-          const copy = { seq: this.#u32[w + 3]!, timestamp: this.#u32[w + 4]!, roc: this.#u32[w + 5]!, payloadType: this.#u32[w + 6]! };
+          const copy = { seq: this.#u32[w + 3]!, timestamp: this.#u32[w + 4]!, roc: this.#u32[w + 5]!, payloadType: this.#u32[w + 7]! };
           owner.batchFailed(tag, result, copy, source);
         }
       }

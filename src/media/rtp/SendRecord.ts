@@ -75,7 +75,7 @@ export class SendRecord {
     orphans.register(this, this.#held, this);
   }
 
-  /** The payload type the next copies carry (the peer's, per negotiation). */
+  /** The payload type the last packet the TypeScript path took carried. */
   set payloadType(pt: number) {
     T.u32[this.#w + W.payloadType] = pt & 0x7f;
   }
@@ -200,6 +200,10 @@ export class SendRecord {
    */
   keys(context: NativeSrtpContext | undefined): void {
     T.u32[this.#w] = T.u32[this.#w]! & ~FLAG_HAVE_ROC;
+    // The ring's packets were protected with the old keys and their ROCs: resent with the
+    // new keys at those indexes, they would reuse keystream the new stream will use
+    // again (RFC 3711 §9.1). They are forgotten, so NACKs for them are not answered.
+    if (this.historySize) RINGS.u32.fill(0, this.#ringWord, this.#ringWord + this.historySize * (RING_ENTRY / 4));
     fastPath?.sinkContext?.(this.slot, context ?? null);
   }
 

@@ -27,6 +27,7 @@
 #include <node_api.h>
 #include <uv.h>
 #include "datagram_in.h"
+#include "fastpath.h"
 
 /* Slab layout, shared with DatagramIn.ts: SLOTS datagrams of at most SLOT bytes, and per
  * datagram META_WORDS uint32 of meta: length, port, family (4; 0 for a datagram cut
@@ -155,11 +156,6 @@ static void on_readable(uv_poll_t *h, int status, int events) {
   napi_close_handle_scope(env, scope);
 }
 
-static napi_value fail(napi_env env, const char *msg) {
-  napi_throw_error(env, NULL, msg);
-  return NULL;
-}
-
 /*
  * recvStart(fd, slab, meta, callback) -> handle. `slab` holds SLOTS * SLOT bytes and
  * `meta` SLOTS * META_WORDS uint32 (one pair per thread is enough: a batch is read before
@@ -178,25 +174,25 @@ napi_value datagram_recv_start(napi_env env, napi_callback_info info) {
       napi_is_buffer(env, argv[1], &is_slab) != napi_ok || !is_slab || napi_get_buffer_info(env, argv[1], &slab, &slab_len) != napi_ok ||
       napi_is_buffer(env, argv[2], &is_meta) != napi_ok || !is_meta || napi_get_buffer_info(env, argv[2], &meta, &meta_len) != napi_ok ||
       napi_typeof(env, argv[3], &cb_type) != napi_ok || cb_type != napi_function)
-    return fail(env, "recvStart(fd, slab, meta, callback)");
+    return throw_error(env, "recvStart(fd, slab, meta, callback)");
   if (slab_len < (size_t)SLOTS * SLOT || meta_len < (size_t)SLOTS * META_WORDS * 4 || ((uintptr_t)meta & 3))
-    return fail(env, "recvStart: slab or meta too small");
+    return throw_error(env, "recvStart: slab or meta too small");
   uv_loop_t *loop;
-  if (napi_get_uv_event_loop(env, &loop) != napi_ok) return fail(env, "recvStart: no event loop");
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok) return throw_error(env, "recvStart: no event loop");
   Reader *r = calloc(1, sizeof *r);
-  if (!r) return fail(env, "recvStart: out of memory");
+  if (!r) return throw_error(env, "recvStart: out of memory");
   r->env = env;
   r->slab = slab;
   r->meta = meta;
   r->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
   if (r->fd < 0) {
     free(r);
-    return fail(env, "recvStart: dup failed");
+    return throw_error(env, "recvStart: dup failed");
   }
   if (uv_poll_init(loop, &r->poll, r->fd) != 0) {
     close(r->fd);
     free(r);
-    return fail(env, "recvStart: poll init failed");
+    return throw_error(env, "recvStart: poll init failed");
   }
   r->poll.data = r;
   r->running = 1;
@@ -213,11 +209,11 @@ napi_value datagram_recv_start(napi_env env, napi_callback_info info) {
      * made is NULL, which the napi calls there refuse harmlessly). */
     r->finalized = 1;
     begin_close(r);
-    return fail(env, "recvStart: could not start reading");
+    return throw_error(env, "recvStart: could not start reading");
   }
   if (napi_type_tag_object(env, out, &READER_TAG) != napi_ok) {
     begin_close(r);
-    return fail(env, "recvStart: could not tag the handle");
+    return throw_error(env, "recvStart: could not tag the handle");
   }
   return out;
 }
@@ -231,7 +227,7 @@ napi_value datagram_recv_stop(napi_env env, napi_callback_info info) {
   bool tagged = false;
   if (argc < 1 || napi_check_object_type_tag(env, argv[0], &READER_TAG, &tagged) != napi_ok || !tagged ||
       napi_get_value_external(env, argv[0], (void **)&r) != napi_ok)
-    return fail(env, "recvStop(handle from recvStart)");
+    return throw_error(env, "recvStop(handle from recvStart)");
   begin_close(r);
   return NULL;
 }

@@ -28,7 +28,7 @@
 typedef struct {
   uint32_t flags;
   uint32_t ssrc;
-  uint32_t payload_type;
+  uint32_t payload_type; /* unused: each batch entry carries its payload type */
   uint32_t clock_rate;
   uint32_t src_ssrc;
   uint32_t seq_offset;
@@ -328,7 +328,6 @@ napi_value forward_batch(napi_env env, napi_callback_info info) {
       continue;
     }
     uint32_t pt = u32_at(e, 28) & 0x7f;
-    r->payload_type = pt;
     uint16_t seq;
     uint32_t ts;
     rewrite(r, src_ssrc, src_seq, src_ts, now, &seq, &ts);

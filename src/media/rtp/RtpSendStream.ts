@@ -184,7 +184,6 @@ export class RtpSendStream {
     this.payloadOffset = payloadOffset;
     this.payloadLength = src.length - payloadOffset;
     this.roc = roc;
-    record.payloadType = payloadType;
     record.taken(this.#remember(src), payloadType, roc, this.payloadLength - padding, now);
     return headerLength;
   }

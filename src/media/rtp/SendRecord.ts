@@ -75,15 +75,6 @@ export class SendRecord {
     orphans.register(this, this.#held, this);
   }
 
-  /** The payload type the last packet the TypeScript path took carried. */
-  set payloadType(pt: number) {
-    T.u32[this.#w + W.payloadType] = pt & 0x7f;
-  }
-
-  get payloadType(): number {
-    return T.u32[this.#w + W.payloadType]!;
-  }
-
   /**
    * The RFC 3550 rewrite of a packet from source `srcSsrc` with `seq` and `ts`: sets
    * `seq` and `timestamp`. A new source continues at the last sequence number + 1 and at

@@ -200,6 +200,9 @@ export abstract class FilterNode extends MediaNode {
       const core = await this.ready();
       if (this.#input !== input || this.#rawFrom) return void (await input.close());
       await input.start(this.engine.engine, this.engine.pipeline, `filter-${++bins}-in-${shortId(this.id)}`, core, this.#listener(() => undefined));
+      // The new input's decoder saw nothing before now: a keyframe the source sent for
+      // an earlier request never reached it (MediaNode.readySince).
+      this.readySince = performance.now();
       if (this.media === 'VIDEO') this.input('VIDEO')?.requestKeyframe(this);
     });
   }

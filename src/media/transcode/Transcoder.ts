@@ -99,6 +99,9 @@ export class Transcoder extends MediaNode {
       if (!inPort || !outPort) throw new Error('the engine did not report the transcoder ports');
       this.#bridge.connect(inPort, outPort, ENGINE_PT[this.media]);
       this.#state = 'running';
+      // Packets before this moment were dropped, a keyframe among them: the source must
+      // not count its last request (made for another sink) as serving this one.
+      this.readySince = performance.now();
       // The decoder needs a keyframe to start from.
       if (this.media === 'VIDEO') this.source.requestKeyframe(this);
     } catch (err) {

@@ -4,6 +4,9 @@ import type { EngineEvent } from '../../engine/protocol.ts';
 import type { EngineProcessStats } from '../../shared/workerProtocol.ts';
 import { EngineBin } from './EngineBin.ts';
 import { mediaCounters } from '../worker/mediaCounters.ts';
+import { Logger } from '../../log/Logger.ts';
+
+const log = Logger.get('FluoEngine');
 
 /** Engine settings a media worker receives (kurento.conf.json `mediaServer.engine`). */
 export interface EngineSettings {
@@ -49,6 +52,9 @@ export class MediaEngine {
   #poolNow(): EnginePool {
     this.#pool ??= new EnginePool({
       size: this.#settings.processes, isolate: this.#settings.isolatePipelines, heartbeatTimeoutMs: this.#settings.heartbeatTimeoutMs,
+      // GStreamer's own prints: only what the GST_DEBUG the server was started with lets
+      // through in the engine process (as KMS's log holds GStreamer's lines).
+      onLog: (line) => log.warn(line),
     });
     return this.#pool;
   }
@@ -77,6 +83,12 @@ export class MediaEngine {
     this.#wired.add(engine);
     mediaCounters.engineProcessesStarted++;
     engine.on('event', (e) => {
+      // The bus's warnings and errors, whoever handles them: how an engine problem that
+      // raises no Kurento event (late buffers dropped by a mixer, say) can be seen.
+      if (e.type === 'warning' || e.type === 'error') {
+        const where = [e.pipeline, e.bin, e.element].filter((x) => x !== null).join('/');
+        log.warn(`engine ${engine.pid} ${e.type} in ${where}: ${e.message}${e.debug ? ` (${e.debug})` : ''}`);
+      }
       if (e.bin !== null) this.#listeners.get(`${e.pipeline}/${e.bin}`)?.event(e);
     });
     engine.once('exit', (exit) => {

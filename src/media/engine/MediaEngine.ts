@@ -55,6 +55,8 @@ export class MediaEngine {
       // GStreamer's own prints: only what the GST_DEBUG the server was started with lets
       // through in the engine process (as KMS's log holds GStreamer's lines).
       onLog: (line) => log.warn(line),
+      // Those lines go into Fluo's log, which colours by its own rules.
+      env: { GST_DEBUG_NO_COLOR: '1' },
     });
     return this.#pool;
   }

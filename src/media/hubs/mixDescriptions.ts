@@ -24,16 +24,27 @@ const MIX_LATENCY_NS = 20_000_000;
 const AUDIO_MIX_LATENCY_NS = 60_000_000;
 export const AUDIO_CAPS = 'audio/x-raw,rate=48000,channels=2';
 
+/**
+ * Both mixers are `force-live` (GStreamer 1.22): an aggregator decides whether it is
+ * live from a latency query through all its inputs, and one query that failed (an
+ * input being linked at that moment) left it waiting, without a timeout, for a buffer
+ * on every pad. An input's thread then blocked on that mixer's full pad and fed no
+ * other port's mix: on a loaded machine whole mixes came out silent (seen in
+ * test/hubs/composite.test.ts with two CPU hogs; the stacks showed the mixers'
+ * threads in g_cond_wait and the inputs' in the aggregator's chain).
+ */
+const LIVE = 'force-live=true';
+
 /** The compositor `mix`, fed by a live black source on its `sink_0` (hidden), its picture on tee `t`. */
 export function videoMixerDescription({ width, height, framerate }: MixSettings, suffix = ''): string {
-  return `compositor name=mix${suffix} background=black latency=${MIX_LATENCY_NS} min-upstream-latency=${UPSTREAM_LATENCY_NS} ignore-inactive-pads=true sink_0::alpha=0 ` +
+  return `compositor name=mix${suffix} ${LIVE} background=black latency=${MIX_LATENCY_NS} min-upstream-latency=${UPSTREAM_LATENCY_NS} ignore-inactive-pads=true sink_0::alpha=0 ` +
     `! video/x-raw,width=${width},height=${height},framerate=${framerate}/1 ! tee name=t${suffix} allow-not-linked=true ` +
     `videotestsrc is-live=true pattern=black ! video/x-raw,width=16,height=16,framerate=${framerate}/1 ! mix${suffix}.sink_0`;
 }
 
 /** One port's audiomixer `amix`, kept running by a live silent source, its sound on tee `t`. */
 export function audioMixerDescription(suffix = ''): string {
-  return `audiomixer name=amix${suffix} latency=${AUDIO_MIX_LATENCY_NS} min-upstream-latency=${UPSTREAM_LATENCY_NS} ignore-inactive-pads=true ! ${AUDIO_CAPS} ! tee name=t${suffix} allow-not-linked=true ` +
+  return `audiomixer name=amix${suffix} ${LIVE} latency=${AUDIO_MIX_LATENCY_NS} min-upstream-latency=${UPSTREAM_LATENCY_NS} ignore-inactive-pads=true ! ${AUDIO_CAPS} ! tee name=t${suffix} allow-not-linked=true ` +
     `audiotestsrc is-live=true wave=silence samplesperbuffer=960 ! ${AUDIO_CAPS} ! amix${suffix}.sink_0`;
 }
 

@@ -71,8 +71,8 @@ test('a transcoder that starts within the keyframe interval of another request s
     link('h264-viewer');
     pub.send(1); // the first packet routes the edge: the transcoder starts
     assert.equal(graph.edges().find((e) => e.sink === h264Viewer)?.route?.via, 'transcode');
-    // The transcoder's bin in the engine, then its request (a second at most).
-    await until(() => pub.requests.length > 1, 1_000);
+    // The transcoder's bin in the engine, then its request (the first run starts the engine process).
+    await until(() => pub.requests.length > 1, 10_000);
     const bins = (await engine.stats()).reduce((n, p) => n + p.bins, 0);
     assert.equal(bins, 1, 'the transcoder is in the engine');
     const startMs = (pub.requests[1] ?? Infinity) - asked;

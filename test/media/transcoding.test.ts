@@ -12,6 +12,7 @@ import { startFluo, RpcClient } from '../helpers/fluo.ts';
 import { RemotePeers, until } from '../helpers/RemotePeers.ts';
 import { GstLaunches, freeUdpPort, exitCode } from '../helpers/gstreamer.ts';
 import { engineChildren } from '../helpers/engine.ts';
+import { BLIND_KEYFRAME_INTERVAL_MS } from '../../src/media/transcode/EncoderControl.ts';
 
 const peers = new RemotePeers();
 let fluo: Awaited<ReturnType<typeof startFluo>>;
@@ -120,6 +121,30 @@ test('a VP8 WebRTC publisher through an RtpEndpoint that negotiated only H.264 i
   await c.ok('release', { object: rtp, sessionId: sid });
   await until(async () => (await engineBins()) === 0, 5_000, 'the transcoder goes with its last sink');
   quiet.close();
+  await c.ok('release', { object: P, sessionId: sid });
+  await publisher.close();
+});
+
+test('a plain RTP receiver that negotiated no PLI and listens late still gets a picture: a keyframe every 2 s for it', async () => {
+  const P = await create('MediaPipeline', {});
+  const pubEp = await create('WebRtcEndpoint', { mediaPipeline: P });
+  const rtp = await create('RtpEndpoint', { mediaPipeline: P });
+  const gstPort = await freeUdpPort();
+  // No a=rtcp-fb in the offer: this peer cannot ask for a keyframe (gst-launch's udpsrc sends no RTCP).
+  await invoke(rtp, 'processOffer', { offer: sdp(gstPort, 'recvonly', 'video', ['102 H264/90000']) });
+  await invoke(pubEp, 'connect', { sink: rtp });
+  const publisher = await peers.create();
+  await publisher.connectTo(c, pubEp, sid);
+  // The transcoder's first keyframe goes to a port nobody listens on yet.
+  const engineBins = async () => (await fluo.server.media.engineStats()).reduce((n, p) => n + p.bins, 0);
+  await until(async () => (await engineBins()) > 0, 10_000, 'the transcoder runs');
+  await new Promise((r) => setTimeout(r, 1500));
+  const t0 = performance.now();
+  const decoder = gst(`udpsrc port=${gstPort} caps=application/x-rtp,media=video,clock-rate=90000,encoding-name=H264,payload=102 ! rtpjitterbuffer latency=100 ! rtph264depay ! h264parse ! avdec_h264 ! fakesink num-buffers=10`);
+  assert.equal(await exitCode(decoder, 15_000), 0, 'the late receiver decoded 10 H.264 frames');
+  const ms = performance.now() - t0;
+  console.log(`# a late plain RTP receiver decoded 10 frames ${Math.round(ms)} ms after it started (keyframes every ${BLIND_KEYFRAME_INTERVAL_MS} ms for it)`);
+  assert.ok(ms < BLIND_KEYFRAME_INTERVAL_MS + 3000, `decoded ${Math.round(ms)} ms after it started listening`);
   await c.ok('release', { object: P, sessionId: sid });
   await publisher.close();
 });

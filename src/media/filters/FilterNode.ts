@@ -296,6 +296,7 @@ export abstract class FilterNode extends MediaNode {
       const output = new FilterOutput(this.media, format, () => ({
         owner: this.encoderBitrates,
         sinks: this.outputs[this.media].filter((e) => this.#assigned.get(e) === key).map((e) => e.sink.encoderBitrates),
+        blindSinks: this.outputs[this.media].some((e) => this.#assigned.get(e) === key && !e.sink.asksForKeyframes),
       }));
       this.#outputs.set(key, output);
       this.#serial(() => output.start(this.engine.engine, this.engine.pipeline, `filter-${++bins}-out-${shortId(this.id)}`, core, (buf) => this.#fromOutput(output, buf), this.#listener(() => undefined)));

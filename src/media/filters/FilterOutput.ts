@@ -74,6 +74,7 @@ export class FilterOutput {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#encoder.close();
     this.#bridge?.close();
     // Removing the bin unlinks it from the tee and releases the tee's pad.
     await this.#bin?.remove();

@@ -47,6 +47,14 @@ export class MediaNode {
    * own always can; a WebRtcEndpoint only once its peer is connected.
    */
   readySince = 0;
+  /**
+   * Whether this sink can ask its source for a keyframe when it needs one (a lost
+   * packet, a late start). Endpoints whose peer negotiated no PLI or FIR cannot: an
+   * encoder feeding one makes keyframes on its own (EncoderControl).
+   */
+  get asksForKeyframes(): boolean {
+    return true;
+  }
 
   constructor(id: string, emit: EmitFn, kind: NodeKind = 'PassThrough') {
     this.id = id;

@@ -18,6 +18,8 @@ export interface SdpMedia {
   crypto: Array<{ tag: number; suite: string; keyBase64: string }>;
   /** `a=direction:active` (RFC 4145 / COMEDIA): the peer sends first; latch to it. */
   comedia: boolean;
+  /** `a=rtcp-fb:<pt or *> nack pli` or `ccm fir` (RFC 4585 §4.2, RFC 5104 §7.1): the peer can ask for keyframes. */
+  keyframeFeedback: boolean;
 }
 
 export interface PlainSessionDescription {
@@ -50,7 +52,7 @@ export function parsePlainSdp(text: string): PlainSessionDescription {
       const p = Number(port?.split('/')[0]);
       if (!kind || !Number.isInteger(p) || p < 0 || p > 65535 || !proto) throw new KurentoError('SDP_PARSE_ERROR', `Malformed m-line '${line.slice(0, 80)}'`);
       const pts = fmts.map(Number).filter((n) => Number.isInteger(n) && n >= 0 && n < 128);
-      m = { kind, port: p, proto, pts, codecs: pts.filter((pt) => STATIC[pt]).map((pt) => ({ ...STATIC[pt]! })), direction: 'sendrecv', rtcpMux: false, crypto: [], comedia: false };
+      m = { kind, port: p, proto, pts, codecs: pts.filter((pt) => STATIC[pt]).map((pt) => ({ ...STATIC[pt]! })), direction: 'sendrecv', rtcpMux: false, crypto: [], comedia: false, keyframeFeedback: false };
       out.media.push(m);
     } else if (type === 'c') {
       const addr = /^IN IP[46] (\S+)/.exec(value)?.[1]?.split('/')[0];
@@ -77,6 +79,8 @@ export function parsePlainSdp(text: string): PlainSessionDescription {
       } else if (attr === 'crypto') {
         const r = /^(\d+) (\S+) inline:([A-Za-z0-9+/=]+)/.exec(v);
         if (r) m.crypto.push({ tag: Number(r[1]), suite: r[2]!, keyBase64: r[3]! });
+      } else if (attr === 'rtcp-fb') {
+        if (/^(\d+|\*)\s+(nack\s+pli|ccm\s+fir)\b/.test(v.trim())) m.keyframeFeedback = true;
       } else if (attr === 'direction' && v.trim() === 'active') {
         m.comedia = true;
       }

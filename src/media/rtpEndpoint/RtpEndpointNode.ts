@@ -56,6 +56,8 @@ interface Stream {
   /** Keyframe requests this endpoint sent to the peer, and the peer sent to it. */
   pliSent: number;
   pliReceived: number;
+  /** The peer negotiated PLI or FIR feedback (`a=rtcp-fb`) on this media. */
+  keyframeFeedback?: boolean;
 }
 
 /**
@@ -153,6 +155,7 @@ export class RtpEndpointNode extends SdpEndpointNode {
   }
 
   #setRemote(s: Stream, m: SdpMedia): void {
+    s.keyframeFeedback = m.keyframeFeedback;
     const address = m.address && m.address !== '0.0.0.0' && m.address !== '::' ? m.address : undefined;
     if (address && m.port > 0) s.remote = { address, port: m.port, rtcpPort: m.rtcpMux ? m.port : m.rtcpPort ?? m.port + 1 };
     // COMEDIA: no usable address, or the peer says it is active: latch to who sends first.
@@ -284,6 +287,15 @@ export class RtpEndpointNode extends SdpEndpointNode {
 
   #sending(kind: Kind): Stream | undefined {
     return this.#streams.find((x) => x.kind === kind && (x.local.direction === 'sendrecv' || x.local.direction === 'sendonly'));
+  }
+
+  /**
+   * A peer asks for keyframes if it negotiated PLI or FIR, or sent one anyway. A plain
+   * receiver without RTCP (gst-launch's udpsrc, ffplay on an SDP file) never does.
+   */
+  override get asksForKeyframes(): boolean {
+    const s = this.#sending('VIDEO');
+    return !s || s.keyframeFeedback === true || s.pliReceived > 0;
   }
 
   /** The codecs negotiated for sending `kind` to the peer. */

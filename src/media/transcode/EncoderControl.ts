@@ -26,7 +26,19 @@ export function videoStartBitrate(owner: EncoderBitrates): number {
 export interface EncoderSettings {
   readonly owner?: EncoderBitrates;
   readonly sinks: Iterable<EncoderBitrates>;
+  /**
+   * A sink cannot ask for a keyframe (MediaNode.asksForKeyframes: a plain RTP peer
+   * that negotiated no PLI or FIR feedback, such as gst-launch or ffplay on a port).
+   */
+  readonly blindSinks?: boolean;
 }
+
+/**
+ * While a sink cannot ask for keyframes, the encoder makes one this often (ms): its
+ * encoders make one only on request (key-int-max 3000), so such a peer that missed the
+ * first (its socket not open yet, a lost packet) would wait 100 s for a picture.
+ */
+export const BLIND_KEYFRAME_INTERVAL_MS = 2000;
 
 /**
  * The feedback of an engine encoder (named `enc` in its bin) shared by several sinks,
@@ -45,14 +57,35 @@ export class EncoderControl {
   readonly #settings: () => EncoderSettings;
   #bitrate: number;
   #lastKeyframe = -Infinity;
-  /** The encoder's bin, once added. */
-  bin: EngineBin | undefined;
+  #bin: EngineBin | undefined;
+  #blindTimer: NodeJS.Timeout | undefined;
 
   constructor(kind: Kind, format: RtpCodecInfo, settings: () => EncoderSettings = () => ({ sinks: [] })) {
     this.#kind = kind;
     this.#format = format;
     this.#settings = settings;
     this.#bitrate = START_BITRATE[kind];
+  }
+
+  /** The encoder's bin, once added: from then on, keyframes for blind sinks (BLIND_KEYFRAME_INTERVAL_MS). */
+  get bin(): EngineBin | undefined {
+    return this.#bin;
+  }
+
+  set bin(bin: EngineBin | undefined) {
+    this.#bin = bin;
+    if (this.#kind !== 'VIDEO' || !bin || this.#blindTimer) return;
+    this.#blindTimer = setInterval(() => {
+      if (this.#settings().blindSinks) this.keyframe();
+    }, BLIND_KEYFRAME_INTERVAL_MS);
+    this.#blindTimer.unref();
+  }
+
+  /** The encoder is gone: its timer goes too. */
+  close(): void {
+    clearInterval(this.#blindTimer);
+    this.#blindTimer = undefined;
+    this.#bin = undefined;
   }
 
   /** The bitrate to start the encoder at (bit/s), from the bounds in force now. */

@@ -68,7 +68,11 @@ export class Transcoder extends MediaNode {
     this.to = to;
     // The source's encoder settings and those of the sinks this transcoder serves (a
     // recorder's or RtpEndpoint's encoderBitrate sets its recording's quality).
-    this.#encoder = new EncoderControl(media, to, () => ({ owner: source.encoderBitrates, sinks: [...this.#edges].map((e) => e.sink.encoderBitrates) }));
+    this.#encoder = new EncoderControl(media, to, () => ({
+      owner: source.encoderBitrates,
+      sinks: [...this.#edges].map((e) => e.sink.encoderBitrates),
+      blindSinks: [...this.#edges].some((e) => !e.sink.asksForKeyframes),
+    }));
   }
 
   get edgeCount(): number {
@@ -193,6 +197,7 @@ export class Transcoder extends MediaNode {
 
   protected override async onClose(): Promise<void> {
     this.#state = 'gone';
+    this.#encoder.close();
     this.#bridge?.close();
     await this.#bin?.remove();
   }

@@ -63,10 +63,17 @@ const LIGHT = ['unit', 'api', 'config', 'client', 'fiware', 'fuzz', 'hardening',
 // doubled their p99 (a CI run measured defect 7's over 50 ms that way).
 const LATENCY = ['test/hardening/frames.test.ts', 'test/fuzz/jsonrpc.test.ts'].map((f) => join(root, f));
 const light = files.filter((f) => LIGHT.some((d) => f.startsWith(d)) && !LATENCY.includes(f));
-// Files that mostly wait (a 30 s ICE consent timeout) run beside the heavy lane: their
-// peers send a few packets a second, and their bounds are seconds wide.
-const WAITING = ['test/media/peer-vanishes.test.ts'].map((f) => join(root, f));
-const waiting = files.filter((f) => WAITING.includes(f));
+// Files that mostly wait run beside the heavy lane, one at a time: each used under half a
+// core on average when run alone (user+sys over wall time: 0.17-0.45, where the heavy
+// lane's files use 0.5-1.3), and their bounds are seconds wide (a 30 s ICE consent
+// timeout, EndOfStream within 2.5 s, an IDR within 1 s, processes started by
+// ./services); so do the engine's own files (2-9 s each, one engine process, no peers).
+// Measured per file with /usr/bin/time; the whole run is then ~2.5 min shorter.
+const WAITING = [
+  'test/media/peer-vanishes.test.ts', 'test/examples/services.test.ts', 'test/examples/tutorials.test.ts',
+  'test/media/http-post.test.ts', 'test/media/webrtc-loopback.test.ts', 'test/media/player.test.ts',
+].map((f) => join(root, f));
+const waiting = files.filter((f) => WAITING.includes(f) || f.startsWith(join(root, 'test', 'engine') + '/'));
 const heavy = files.filter((f) => !light.includes(f) && !waiting.includes(f));
 // --test-force-exit: a test file whose test failed before its cleanup (a peer, a server
 // left running) must not hang the suite until CI's timeout; it also ends the idle

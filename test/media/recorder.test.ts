@@ -200,6 +200,26 @@ test('video-only and audio-only profiles record one stream', async () => {
   await hangUp(k);
 });
 
+test('record() before any media: the recording starts when its source comes, 4 s later, with both tracks', async () => {
+  const k = await call();
+  const file = join(dir, 'late-source.webm');
+  const rec = await create('RecorderEndpoint', { mediaPipeline: k.P, uri: pathToFileURL(file).href, mediaProfile: 'WEBM' });
+  await subscribe(rec, 'Recording', 'Stopped', 'Error');
+  await invoke(rec, 'record');
+  // Longer than the wait for a missing media type (3 s), which counts from the first packet.
+  await sleep(4000);
+  assert.equal(eventsOf(rec, 'Recording').length, 0, 'nothing to record yet');
+  for (const mediaType of ['AUDIO', 'VIDEO']) await invoke(k.pubEp, 'connect', { sink: rec, mediaType });
+  await until(() => eventsOf(rec, 'Recording').length > 0, 10_000, 'Recording once the source sends');
+  await sleep(2000);
+  await invoke(rec, 'stopAndWait');
+  assert.deepEqual(eventsOf(rec, 'Error'), []);
+  const p = await probe(file);
+  assert.deepEqual(p.streams.map((x) => `${x.type}:${x.codec}`).sort(), ['audio:opus', 'video:vp8']);
+  assert.ok(p.duration > 1.5, `duration ${p.duration.toFixed(2)} s`);
+  await hangUp(k);
+});
+
 test('pause leaves no gap: the file holds the recorded time only', async () => {
   const k = await call();
   const file = join(dir, 'paused.webm');

@@ -18,7 +18,7 @@ import { profilePlan, recorderDescription, type ProfilePlan } from './profiles.t
 import { HttpUpload } from './HttpUpload.ts';
 import { shortId } from '../engine/shortId.ts';
 
-/** How long `record` waits for every connected media type before recording those that arrived (ms). */
+/** How long a recording waits, from the first media type's first packet, for the others before recording those that arrived (ms). */
 const TRACK_WAIT_MS = 3000;
 /** After a pause, the recording goes on this long after its last packet (ms): one video frame at 30 fps. */
 const RESUME_GAP_MS = 33;
@@ -66,8 +66,8 @@ interface Session {
  * engine into the profile's container, written to a file or streamed to an HTTP URL.
  * Formats the container takes pass through (the node accepts only those, so the graph
  * transcodes anything else first). The recording starts when every connected media
- * type has sent its first packet, or after TRACK_WAIT_MS with those that have (Kurento
- * waits for ever, and its users get empty files). Each track goes to the engine as one
+ * type has sent its first packet, or TRACK_WAIT_MS after the first one with those that
+ * have (Kurento waits for ever for all, and its users get empty files). Each track goes to the engine as one
  * continuous RTP stream (StreamRewriter): a source switch, or a pause (nothing is sent
  * while paused, and the next packet continues right after the last), leaves no jump in
  * the file's timestamps; stop sends EOS so the muxer writes its index and duration.
@@ -107,6 +107,14 @@ export class RecorderEndpointNode extends MediaNode {
       if (s.tracks.get(kind) === undefined) {
         s.tracks.set(kind, pkt.codec);
         if ([...s.tracks.values()].every((c) => c !== undefined)) void this.#begin(s);
+        // The first media type came: do not wait for ever for another that never
+        // comes, record what did. Counted from here, not from record(): a source that
+        // starts late (a hub's mix on a loaded machine, a peer still connecting) lost
+        // every track to a timer that fired before any packet, and nothing was recorded.
+        else s.startTimer ??= setTimeout(() => {
+          for (const [k, c] of s.tracks) if (c === undefined) s.tracks.delete(k);
+          void this.#begin(s);
+        }, TRACK_WAIT_MS);
       }
       return;
     }
@@ -193,11 +201,6 @@ export class RecorderEndpointNode extends MediaNode {
       bin: undefined, bridges: {}, rewriters: {}, upload, tracks: new Map((connected.length ? connected : kinds).map((k) => [k, undefined])),
       startTimer: undefined, pausedAt: undefined, gated: true, stopping: false, keyframeTimer: undefined, eos, eosSeen, finished: undefined, pinned: false, held: undefined,
     };
-    // Do not wait for ever for a media type that never comes: record what did.
-    s.startTimer = setTimeout(() => {
-      for (const [k, c] of s.tracks) if (c === undefined) s.tracks.delete(k);
-      if (s.tracks.size > 0) void this.#begin(s);
-    }, TRACK_WAIT_MS);
     this.#session = s;
     this.readySince = Infinity;
     this.#setState('START');

@@ -135,3 +135,34 @@ test('Composite: a 2x2 grid of four inputs, re-laid when inputs leave; mix-minus
   await until(async () => (await left()).length === 0, 8_000, 'worker idle but for the engine process').catch(() => undefined);
   assert.deepEqual(await left(), []);
 });
+
+test('Composite: a participant who had a mix of their own leaves; the others keep hearing each other, and the hub raises no Error', async () => {
+  const P = await create(bed, 'MediaPipeline', {});
+  const hub = await create(bed, 'Composite', { mediaPipeline: P, width: 160, height: 120, framerate: 15 });
+  await bed.c.ok('subscribe', { object: hub, type: 'Error', sessionId: bed.sid });
+  const from = bed.c.events.length;
+  const errors = (): unknown[] => bed.c.events.slice(from).map((m) => (m.params as { value?: { type?: string; object?: string; data?: unknown } } | undefined)?.value)
+    .filter((v) => v?.type === 'Error' && v.object === hub).map((v) => v!.data);
+  const ports: string[] = [];
+  for (const s of SOURCES.slice(0, 3)) {
+    const src = await colourSource(api, launches, P, s.rgb, s.freq);
+    const port = await create(bed, 'HubPort', { hub });
+    await api.invoke(src.ep, 'connect', { sink: port });
+    ports.push(port);
+  }
+  // Ports 0 and 1 each send their mix somewhere: each has an encoder of its own.
+  const tones0 = bed.track(await toneGrab(api, P, ports[0]!));
+  const tones1 = bed.track(await toneGrab(api, P, ports[1]!));
+  const hears = (g: typeof tones0, i: number): boolean => g.samples > 16000 && tonePower(g.last(1000), SOURCES[i]!.freq) > 1e-3;
+  await until(() => hears(tones0, 1) && hears(tones0, 2) && hears(tones1, 2), 15_000, 'the mixes before the departure');
+  // Port 1 leaves with its mix and the encoder of it.
+  await bed.c.ok('release', { object: ports[1]!, sessionId: bed.sid });
+  tones1.stop();
+  const left = tones0.samples;
+  await until(() => tones0.samples > left + 24000, 10_000, '1.5 s of port 0\'s mix after the departure');
+  const power = SOURCES.map((s) => tonePower(tones0.last(1000), s.freq));
+  assert.ok(power[2]! > 1e-3, `port 0 still hears port 2 after port 1 left: ${power.map((p) => p.toExponential(1)).join(', ')}`);
+  assert.deepEqual(errors(), [], 'no Error event from the hub');
+  tones0.stop();
+  await bed.c.ok('release', { object: P, sessionId: bed.sid });
+});

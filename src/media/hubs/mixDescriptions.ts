@@ -22,7 +22,13 @@ const MIX_LATENCY_NS = 20_000_000;
  * 2-core machine at 20 ms).
  */
 const AUDIO_MIX_LATENCY_NS = 60_000_000;
-export const AUDIO_CAPS = 'audio/x-raw,rate=48000,channels=2';
+/**
+ * Raw audio between the inputs, the mixers and the encoders, every field fixed (opusdec's
+ * own S16LE): with the format left open, an encoder linked later renegotiated a running
+ * mixer's output format, which could stop that mixer with a flow error for every input
+ * pushing into it (seen when a participant left a group call).
+ */
+export const AUDIO_CAPS = 'audio/x-raw,format=S16LE,layout=interleaved,rate=48000,channels=2';
 
 /**
  * Both mixers are `force-live` (GStreamer 1.22): an aggregator decides whether it is

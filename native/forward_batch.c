@@ -51,7 +51,8 @@ typedef struct {
   uint32_t history_size;
   uint32_t history_at;
   uint32_t sent_packets;
-  uint32_t reserved;
+  /* Which stream holds the slot now (never 0): an entry for an earlier holder is refused. */
+  uint32_t stream_id;
   double sent_bytes;
 } SendRecord;
 
@@ -68,6 +69,7 @@ _Static_assert(offsetof(SendRecord, ext_len) == 116, "layout");
 _Static_assert(offsetof(SendRecord, ext) == 120, "layout");
 _Static_assert(offsetof(SendRecord, history_size) == 144, "layout");
 _Static_assert(offsetof(SendRecord, sent_packets) == 152, "layout");
+_Static_assert(offsetof(SendRecord, stream_id) == 156, "layout");
 _Static_assert(offsetof(SendRecord, sent_bytes) == 160, "layout");
 
 /* A NACK ring entry (by outgoing sequence number modulo the ring's size): 16 bytes. */
@@ -76,8 +78,9 @@ _Static_assert(offsetof(SendRecord, sent_bytes) == 160, "layout");
 
 /*
  * A batch entry (u32 each): record slot, the stream's history index (in); result,
- * outgoing sequence number, timestamp, ROC and payload type (out: what a caller needs to
- * build a copy that failed to send the TypeScript way); the payload type to send with (in).
+ * outgoing sequence number, timestamp, ROC (out: what a caller needs to build a copy
+ * that failed to send the TypeScript way); the payload type to send with (in); the
+ * stream's id (in: a slot freed and given to another stream since is not touched).
  */
 #define ENTRY 32
 #define NOT_PREPARED 0xffffffffu
@@ -307,7 +310,7 @@ napi_value forward_batch(napi_env env, napi_callback_info info) {
     uint32_t slot = u32_at(e, 0), k = u32_at(e, 4);
     set_u32(e, 12, NOT_PREPARED);
     SrtpContext *c = slot < b->context_count ? b->contexts[slot].context : NULL;
-    if (!c || ((size_t)slot + 1) * RECORD_SIZE > records_len) {
+    if (!c || ((size_t)slot + 1) * RECORD_SIZE > records_len || ((SendRecord *)(records + (size_t)slot * RECORD_SIZE))->stream_id != u32_at(e, 28)) {
       set_u32(e, 8, (uint32_t)-EINVAL);
       continue;
     }
@@ -327,7 +330,7 @@ napi_value forward_batch(napi_env env, napi_callback_info info) {
       set_u32(e, 8, (uint32_t)-EINVAL);
       continue;
     }
-    uint32_t pt = u32_at(e, 28) & 0x7f;
+    uint32_t pt = u32_at(e, 24) & 0x7f;
     uint16_t seq;
     uint32_t ts;
     rewrite(r, src_ssrc, src_seq, src_ts, now, &seq, &ts);
@@ -335,7 +338,6 @@ napi_value forward_batch(napi_env env, napi_callback_info info) {
     set_u32(e, 12, seq);
     set_u32(e, 16, ts);
     set_u32(e, 20, (uint32_t)roc);
-    set_u32(e, 24, pt);
     /* The NACK ring: this sequence number's history index, timestamp, payload type and ROC. */
     if (r->history_size && ((size_t)r->history_at + r->history_size) * RING_ENTRY <= rings_len) {
       uint8_t *ring = rings + ((size_t)r->history_at + seq % r->history_size) * RING_ENTRY;

@@ -195,7 +195,8 @@ export class RtpSendStream {
    */
   queue(batch: SendBatch, owner: BatchOwner, tag: object, src: Buffer, payloadType: number): boolean {
     // The index after `add`, which may flush an earlier batch (whose failures can take a packet of this stream first).
-    const entry = batch.add(owner, tag, this.#record.slot, src, payloadType);
+    const record = this.#record;
+    const entry = batch.add(owner, tag, record.slot, record.id, src, payloadType);
     if (entry < 0) return false;
     batch.index(entry, this.#remember(src));
     return true;

@@ -4,8 +4,8 @@ import { sendRecords, sendRings } from './SendRecords.ts';
 
 /**
  * The entry layout native/forward_batch.c reads and writes (u32 each): slot, history
- * index (in); result, outgoing sequence number, timestamp, ROC, payload type (out); the
- * payload type to send with (in).
+ * index (in); result, outgoing sequence number, timestamp, ROC (out); the payload type
+ * to send with and the stream's id in its slot (in).
  */
 const ENTRY_WORDS = 8;
 /** An entry's sequence-number word when the native side did not touch the record. */
@@ -74,10 +74,11 @@ export class SendBatch {
   }
 
   /**
-   * Queues `source` for the stream of record `slot` with `payloadType`: the entry's
-   * number, for `index`, or -1 when it cannot be queued (the caller sends it alone).
+   * Queues `source` for the stream of record `slot` (whose id there is `id`) with
+   * `payloadType`: the entry's number, for `index`, or -1 when it cannot be queued (the
+   * caller sends it alone).
    */
-  add(owner: BatchOwner, tag: object, slot: number, source: Buffer, payloadType: number): number {
+  add(owner: BatchOwner, tag: object, slot: number, id: number, source: Buffer, payloadType: number): number {
     if (this.#flushing) return -1;
     // A batch carries one source packet.
     if (this.#count && (this.#source !== source || this.#count === BATCH_CAPACITY)) this.flush();
@@ -85,7 +86,8 @@ export class SendBatch {
     const w = i * ENTRY_WORDS;
     this.#u32[w] = slot;
     this.#u32[w + 1] = 0;
-    this.#u32[w + 7] = payloadType & 0x7f;
+    this.#u32[w + 6] = payloadType & 0x7f;
+    this.#u32[w + 7] = id;
     this.#owners[i] = owner;
     this.#tags[i] = tag;
     this.#source = source;
@@ -128,7 +130,7 @@ export class SendBatch {
           packets++;
           bytes += result;
         } else if (result < 0) {
-          const copy = { seq: this.#u32[w + 3]!, timestamp: this.#u32[w + 4]!, roc: this.#u32[w + 5]!, payloadType: this.#u32[w + 7]! };
+          const copy = { seq: this.#u32[w + 3]!, timestamp: this.#u32[w + 4]!, roc: this.#u32[w + 5]!, payloadType: this.#u32[w + 6]! };
           owner.batchFailed(tag, result, copy, source);
         }
       }

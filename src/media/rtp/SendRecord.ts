@@ -33,7 +33,10 @@ const orphans = new FinalizationRegistry<Held>(free);
  * NACK ring, one set of counters.
  */
 export class SendRecord {
+  static #nextId = 1;
   readonly slot: number;
+  /** This stream's id in its slot (never 0): batch entries carry it, so a slot freed and reused since is not touched. */
+  readonly id: number;
   /** Entries in this stream's NACK ring (0: none). */
   readonly historySize: number;
   readonly #w: number;
@@ -60,8 +63,11 @@ export class SendRecord {
     this.historySize = historySize;
     this.#ring = historySize ? RINGS.alloc() : -1;
     this.#ringWord = this.#ring < 0 ? 0 : (this.#ring * RING_BLOCK * RING_ENTRY) / 4;
+    this.id = SendRecord.#nextId;
+    SendRecord.#nextId = SendRecord.#nextId >= 0xffffffff ? 1 : SendRecord.#nextId + 1;
     const u = T.u32;
     const w = this.#w;
+    u[w + W.streamId] = this.id;
     u[w + W.ssrc] = ssrc >>> 0;
     u[w + W.clockRate] = clockRate;
     T.i32[w + W.fd] = -1;

@@ -15,7 +15,7 @@ export const RECORD_SIZE = 192;
 export const R = {
   flags: 0, ssrc: 4, payloadType: 8, clockRate: 12, srcSsrc: 16, seqOffset: 20, tsOffset: 24, lastSeq: 28, lastTs: 32,
   roc: 36, highestSeq: 40, packets: 44, octets: 48, lastTimestamp: 52, lastAt: 56, lastSentAt: 72, fd: 80, addrLen: 84,
-  addr: 88, extLen: 116, ext: 120, historySize: 144, historyAt: 148, sentPackets: 152, sentBytes: 160,
+  addr: 88, extLen: 116, ext: 120, historySize: 144, historyAt: 148, sentPackets: 152, streamId: 156, sentBytes: 160,
 } as const;
 export const FLAG_HAVE_SRC = 1;
 export const FLAG_HAVE_LAST = 2;

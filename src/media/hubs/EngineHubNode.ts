@@ -63,7 +63,9 @@ export abstract class EngineHubNode extends HubNode {
     return {
       event: (e) => {
         if (e.type === 'keyframeRequest') port?.requestInputKeyframe(port);
-        else if (e.type === 'error') this.reportError(e.message);
+        // A hub being released takes its bins down while they stream: what they say
+        // then is the teardown, not an error of the hub's (serial's catch agrees).
+        else if (e.type === 'error' && !this.#closing) this.reportError(e.message);
       },
       exit: (x) => this.#lost(x.description),
     };

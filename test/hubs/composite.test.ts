@@ -141,8 +141,7 @@ test('Composite: a participant who had a mix of their own leaves; the others kee
   const hub = await create(bed, 'Composite', { mediaPipeline: P, width: 160, height: 120, framerate: 15 });
   await bed.c.ok('subscribe', { object: hub, type: 'Error', sessionId: bed.sid });
   const from = bed.c.events.length;
-  const errors = (): unknown[] => bed.c.events.slice(from).map((m) => (m.params as { value?: { type?: string; object?: string; data?: unknown } } | undefined)?.value)
-    .filter((v) => v?.type === 'Error' && v.object === hub).map((v) => v!.data);
+  const errors = (): unknown[] => bed.c.events.slice(from).filter((e) => e.params?.value.type === 'Error' && e.params.value.object === hub).map((e) => e.params!.value.data);
   const ports: string[] = [];
   for (const s of SOURCES.slice(0, 3)) {
     const src = await colourSource(api, launches, P, s.rgb, s.freq);

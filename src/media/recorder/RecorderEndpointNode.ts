@@ -67,10 +67,11 @@ interface Session {
  * Formats the container takes pass through (the node accepts only those, so the graph
  * transcodes anything else first). The recording starts when every connected media
  * type has sent its first packet, or TRACK_WAIT_MS after the first one with those that
- * have (Kurento waits for ever for all, and its users get empty files). Each track goes to the engine as one
- * continuous RTP stream (StreamRewriter): a source switch, or a pause (nothing is sent
- * while paused, and the next packet continues right after the last), leaves no jump in
- * the file's timestamps; stop sends EOS so the muxer writes its index and duration.
+ * have (Kurento waits for ever for all, and its users get empty files). Each track goes
+ * to the engine as one continuous RTP stream (StreamRewriter): a source switch, or a
+ * pause (nothing is sent while paused, and the next packet continues right after the
+ * last), leaves no jump in the file's timestamps; stop sends EOS so the muxer writes its
+ * index and duration.
  */
 export class RecorderEndpointNode extends MediaNode {
   readonly #opts: RecorderEndpointOptions;

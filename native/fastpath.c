@@ -9,6 +9,8 @@
  * (recvmmsg(2) for the worker's plain UDP sockets) is datagram_in.c's, and a fan-out's
  * copies (per-sink records, sendmmsg(2)) forward_batch.c's, both registered here.
  *
+ * Sender reports are protected here too (SRTCP, protectRtcp), with keys set once.
+ *
  * Node exports its OpenSSL, so the addon links against the same library node:crypto uses.
  */
 #define _GNU_SOURCE 1
@@ -171,6 +173,71 @@ static napi_value protect(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/*
+ * Protects a compound RTCP packet of `length` bytes in place (RFC 3711 §3.4): the
+ * first 8 octets (header and sender SSRC) stay clear, the rest is encrypted, and the
+ * E flag with the 31-bit SRTCP `index` and the tag follow. The SRTCP index is per
+ * sender SSRC and must never repeat under these keys (the caller keeps it with werift's,
+ * which sends this SSRC's other RTCP). The SRTCP length, or -1.
+ */
+int32_t protect_rtcp_in_place(SrtpContext *c, uint8_t *p, size_t room, uint32_t length, uint32_t index) {
+  int gcm = c->profile == PROFILE_AEAD_AES_128_GCM;
+  size_t tag = gcm ? 16 : 10;
+  if (length < 8 || index > 0x7fffffff || (size_t)length + 4 + tag > room || length > INT32_MAX - 32) return -1;
+  uint32_t ssrc = be32(p + 4);
+  uint8_t e_index[4];
+  put32(e_index, index | 0x80000000u);
+  uint8_t iv[16] = {0};
+  uint32_t body = length - 8;
+  int n = 0, ok;
+  if (gcm) {
+    /* RFC 7714 §9.1: IV = (0x0000 || SSRC || 0x0000 || 0 || SRTCP index) XOR salt; AAD = the first
+     * 8 octets || E || SRTCP index; output: header, ciphertext, tag, then E || index. */
+    put32(iv + 2, ssrc);
+    put32(iv + 8, index);
+    for (int i = 0; i < 12; i++) iv[i] ^= c->salt[i];
+    ok = EVP_EncryptInit_ex(c->cipher, NULL, NULL, NULL, iv) && EVP_EncryptUpdate(c->cipher, NULL, &n, p, 8) &&
+         EVP_EncryptUpdate(c->cipher, NULL, &n, e_index, 4) && (body == 0 || EVP_EncryptUpdate(c->cipher, p + 8, &n, p + 8, (int)body)) &&
+         EVP_EncryptFinal_ex(c->cipher, p + length, &n) && EVP_CIPHER_CTX_ctrl(c->cipher, EVP_CTRL_GCM_GET_TAG, 16, p + length);
+    if (ok) memcpy(p + length + 16, e_index, 4);
+  } else {
+    /* RFC 3711 §4.1.1 with i = the SRTCP index; §3.4: the tag covers the packet and E || index. */
+    put32(iv + 4, ssrc);
+    put32(iv + 10, index);
+    for (int i = 0; i < 14; i++) iv[i] ^= c->salt[i];
+    ok = EVP_EncryptInit_ex(c->cipher, NULL, NULL, NULL, iv) && (body == 0 || EVP_EncryptUpdate(c->cipher, p + 8, &n, p + 8, (int)body));
+    if (ok) {
+      uint8_t digest[SHA_DIGEST_LENGTH];
+      memcpy(p + length, e_index, 4);
+      SHA_CTX s = c->inner;
+      SHA1_Update(&s, p, (size_t)length + 4);
+      SHA1_Final(digest, &s);
+      s = c->outer;
+      SHA1_Update(&s, digest, sizeof digest);
+      SHA1_Final(digest, &s);
+      memcpy(p + length + 4, digest, 10);
+    }
+  }
+  return ok ? (int32_t)(length + 4 + tag) : -1;
+}
+
+/* protectRtcp(context, packet, length, index) -> the SRTCP length, or -1. The context holds SRTCP session keys. */
+static napi_value protect_rtcp(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  SrtpContext *c;
+  uint8_t *p;
+  size_t len;
+  uint32_t length, index;
+  if (argc < 4 || napi_get_value_external(env, argv[0], (void **)&c) != napi_ok || !get_buffer(env, argv[1], &p, &len) ||
+      napi_get_value_uint32(env, argv[2], &length) != napi_ok || napi_get_value_uint32(env, argv[3], &index) != napi_ok)
+    return throw_error(env, "protectRtcp(context, packet, length, index)");
+  napi_value out;
+  napi_create_int32(env, protect_rtcp_in_place(c, p, len, length, index), &out);
+  return out;
+}
+
 /* sendto(2) on libuv's non-blocking socket, retried on EINTR: 0 or -errno. */
 int32_t send_datagram(int fd, const uint8_t *p, size_t length, const uint8_t *addr, size_t addr_len) {
   ssize_t r;
@@ -249,6 +316,7 @@ NAPI_MODULE_INIT() {
   napi_property_descriptor props[] = {
       {"srtpContext", NULL, srtp_context, NULL, NULL, NULL, napi_default, NULL},
       {"protect", NULL, protect, NULL, NULL, NULL, napi_default, NULL},
+      {"protectRtcp", NULL, protect_rtcp, NULL, NULL, NULL, napi_default, NULL},
       {"sendTo", NULL, send_to, NULL, NULL, NULL, napi_default, NULL},
       {"sendProtected", NULL, send_protected, NULL, NULL, NULL, napi_default, NULL},
       {"sinkContext", NULL, forward_sink_context, NULL, NULL, NULL, napi_default, NULL},

@@ -11,7 +11,10 @@ import type { Page } from 'playwright-core';
 
 const env = chromiumAgainstFluo();
 
-async function loopback(codec: 'VP8' | 'VP9' | 'H264', audio: 'opus' | 'PCMU' | 'PCMA' = 'opus'): Promise<{ framesDecoded: number; codec: string; width: number; audioCodec: string; audioPackets: number }> {
+/** What the browser learnt from one of Fluo's streams' sender reports (remote-outbound-rtp), next to what it received. */
+interface Reported { kind: string; reportsSent: number; packetsSent: number; packetsReceived: number; remoteTimestamp: number }
+
+async function loopback(codec: 'VP8' | 'VP9' | 'H264', audio: 'opus' | 'PCMU' | 'PCMA' = 'opus'): Promise<{ framesDecoded: number; codec: string; width: number; audioCodec: string; audioPackets: number; reported: Reported[] }> {
   const c = await RpcClient.open(env.fluo.url);
   const sid = (await c.ok('connect')).sessionId!;
   const P = (await c.ok('create', { type: 'MediaPipeline', sessionId: sid })).value as string;
@@ -62,12 +65,29 @@ async function loopback(codec: 'VP8' | 'VP9' | 'H264', audio: 'opus' | 'PCMU' | 
       if ((framesDecoded > 30 && audioPackets > 50) || Date.now() > end) return { framesDecoded, codec, width, audioCodec, audioPackets };
     }
   });
+  // Fluo's sender reports (RFC 3550 §6.4.1, about one a second per transport, SRTCP
+  // protected by Fluo itself): the browser shows each stream's as remote-outbound-rtp.
+  const reported = await tab.evaluate(async () => {
+    const pc = (window as unknown as { pc: RTCPeerConnection }).pc;
+    const end = Date.now() + 6000;
+    for (;;) {
+      const stats = await pc.getStats();
+      const out: Array<{ kind: string; reportsSent: number; packetsSent: number; packetsReceived: number; remoteTimestamp: number }> = [];
+      stats.forEach((s) => {
+        if (s.type !== 'remote-outbound-rtp') return;
+        const local = stats.get(s.localId) as { packetsReceived?: number } | undefined;
+        out.push({ kind: s.kind, reportsSent: s.reportsSent ?? 0, packetsSent: s.packetsSent ?? 0, packetsReceived: local?.packetsReceived ?? 0, remoteTimestamp: s.remoteTimestamp ?? 0 });
+      });
+      if ((out.length === 2 && out.every((r) => r.reportsSent >= 2)) || Date.now() > end) return out;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  });
   const video = await tab.evaluate(() => { const v = document.getElementById('remote') as HTMLVideoElement; return { t: v.currentTime, w: v.videoWidth }; });
   assert.ok(video.w > 0, 'the <video> element shows the returned stream');
   await c.ok('release', { object: P, sessionId: sid });
   await tab.close();
   await c.close();
-  return result;
+  return { ...result, reported };
 }
 
 test('Chromium loopback with VP8', async () => {
@@ -76,6 +96,15 @@ test('Chromium loopback with VP8', async () => {
   assert.equal(r.codec, 'video/VP8');
   assert.equal(r.audioCodec, 'audio/opus');
   assert.ok(r.audioPackets > 50, `Opus packets back: ${r.audioPackets}`);
+  // Both streams' sender reports reached the browser and say what was sent: their
+  // packet counts are Fluo's for the SSRC, at most a report interval behind what the
+  // browser has received since, and their NTP time is now (the wall clocks are one).
+  assert.deepEqual(r.reported.map((x) => x.kind).sort(), ['audio', 'video'], JSON.stringify(r.reported));
+  for (const x of r.reported) {
+    assert.ok(x.reportsSent >= 2, `${x.kind}: sender reports seen ${x.reportsSent}`);
+    assert.ok(x.packetsSent > 0 && x.packetsSent <= x.packetsReceived + 5 && x.packetsSent > x.packetsReceived * 0.5, `${x.kind}: SR count ${x.packetsSent} against ${x.packetsReceived} received`);
+    assert.ok(Math.abs(x.remoteTimestamp - Date.now()) < 10_000, `${x.kind}: SR time ${new Date(x.remoteTimestamp).toISOString()}`);
+  }
 });
 
 test('Chromium loopback with VP9', async () => {

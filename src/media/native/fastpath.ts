@@ -15,6 +15,12 @@ export interface FastPath {
   srtpContext(profile: number, sessionKey: Buffer, sessionSalt: Buffer, authKey: Buffer): NativeSrtpContext;
   /** Encrypts `packet`'s payload and writes the tag after it; the packet's length, or -1. */
   protect(context: NativeSrtpContext, packet: Buffer, headerLength: number, payloadLength: number, roc: number): number;
+  /**
+   * Protects a compound RTCP packet's first `length` bytes in place with SRTCP index
+   * `index` (the context made from SRTCP session keys), appending E || index and the
+   * tag: the SRTCP length, or -1. Absent from addons built before it.
+   */
+  protectRtcp?(context: NativeSrtpContext, packet: Buffer, length: number, index: number): number;
   /** 0, or minus the errno of sendto(2). */
   sendTo(fd: number, packet: Buffer, length: number, sockaddr: Buffer): number;
   /**

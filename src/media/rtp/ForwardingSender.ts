@@ -4,7 +4,8 @@ import {
   RTP_EXTENSION_URI,
   type RTCPeerConnection, type RTCRtpTransceiver, type RTCRtpSender, type RTCDtlsTransport, type RtcpPacket, type SrtpSession,
 } from 'werift';
-import { SrtpEncryptor, SRTP_AES128_CM_HMAC_SHA1_80, SRTP_AEAD_AES_128_GCM, srtpKeyLengths } from './SrtpEncryptor.ts';
+import { SrtpEncryptor, SRTP_AES128_CM_HMAC_SHA1_80, SRTP_AEAD_AES_128_GCM, srtpKeyLengths, type SrtpProfileId } from './SrtpEncryptor.ts';
+import { SrtcpEncryptor, MAX_SRTCP_INDEX } from './SrtcpEncryptor.ts';
 import { RtpSendStream, type RtpSendStreamStats } from './RtpSendStream.ts';
 import { SelectedPairRoute, type ConnectionLike } from '../webrtc/SelectedPairRoute.ts';
 import { mediaCounters } from '../worker/mediaCounters.ts';
@@ -39,6 +40,16 @@ const FMT_FIR = 4;
 interface SessionConfig {
   readonly profile: number;
   readonly keys: { readonly localMasterKey: Buffer; readonly localMasterSalt: Buffer };
+}
+
+/**
+ * What Fluo uses of werift's SrtcpSession beyond its types: the keys it was built with,
+ * and its local context's SRTCP index per sender SSRC, which werift's own RTCP (receiver
+ * reports, NACK, PLI, REMB, sent with the sender's SSRC) advances too.
+ */
+interface SrtcpSessionInternals {
+  readonly config?: SessionConfig;
+  readonly localContext?: { getSrtcpSsrcState?(ssrc: number): { srtcpIndex: number } | undefined };
 }
 
 /** One sending transceiver's state in a ForwardingSender: what `lane` gives and `send` takes. */
@@ -87,6 +98,7 @@ export class ForwardingSender implements BatchOwner {
   readonly #pc: RTCPeerConnection;
   readonly #bound = new Map<RTCRtpSender, Bound>();
   readonly #keys = new WeakMap<RTCDtlsTransport, { session: SrtpSession; encryptor: SrtpEncryptor }>();
+  readonly #rtcpKeys = new WeakMap<RTCDtlsTransport, { session: unknown; encryptor: SrtcpEncryptor }>();
   readonly #watched = new WeakSet<RTCDtlsTransport>();
   readonly #routes = new WeakMap<RTCDtlsTransport, SelectedPairRoute>();
   /** Packets dropped by full socket buffers on routes no longer in use. */
@@ -312,14 +324,9 @@ export class ForwardingSender implements BatchOwner {
     const session = dtls.srtp as SrtpSession | undefined;
     const cached = this.#keys.get(dtls);
     if (cached && cached.session === session) return cached.encryptor;
-    const config = (session as unknown as { config?: SessionConfig } | undefined)?.config;
-    const profile = config?.profile;
-    if (!session || !config || (profile !== SRTP_AES128_CM_HMAC_SHA1_80 && profile !== SRTP_AEAD_AES_128_GCM)) return undefined;
-    const len = srtpKeyLengths(profile);
-    const key = config.keys.localMasterKey;
-    const salt = config.keys.localMasterSalt.subarray(0, len.salt);
-    if (key.length !== len.key || salt.length !== len.salt) return undefined;
-    const encryptor = new SrtpEncryptor(profile, key, salt);
+    const keys = localKeys((session as unknown as { config?: SessionConfig } | undefined)?.config);
+    if (!session || !keys) return undefined;
+    const encryptor = new SrtpEncryptor(keys.profile, keys.key, keys.salt);
     this.#keys.set(dtls, { session, encryptor });
     return encryptor;
   }
@@ -451,9 +458,59 @@ export class ForwardingSender implements BatchOwner {
       const sdes = new RtcpSourceDescriptionPacket({
         chunks: srs.map((sr) => new SourceDescriptionChunk({ source: sr.ssrc, items: [new SourceDescriptionItem({ type: 1, text: this.#pc.cname })] })),
       });
-      dtls.sendRtcp([...srs, sdes]).catch(ignore);
+      const packets = [...srs, sdes];
+      if (!this.#sendRtcp(dtls, packets)) dtls.sendRtcp(packets).catch(ignore);
     }
   }
+
+  /**
+   * A compound RTCP packet protected with Fluo's SRTCP (keys set once, natively when
+   * built) and put on the selected pair as #put does with media, instead of werift's
+   * sendRtcp (a cipher and an HMAC object and a promise chain per packet). The index
+   * comes from werift's counter for the first packet's SSRC, so the two never reuse
+   * one. False when werift's session does not have the shape this relies on: the
+   * caller sends through werift then. Nothing goes without ICE consent (RFC 7675).
+   */
+  #sendRtcp(dtls: RTCDtlsTransport, packets: RtcpPacket[]): boolean {
+    const session = dtls.srtcp as unknown as SrtcpSessionInternals | undefined;
+    const state = session?.localContext;
+    const encryptor = this.#rtcpEncryptor(dtls, session);
+    if (!session || !state || typeof state.getSrtcpSsrcState !== 'function' || !encryptor) return false;
+    const route = this.#route(dtls);
+    if (!route.consented) return true;
+    const plain = Buffer.concat(packets.map((p) => p.serialize()));
+    const counter = state.getSrtcpSsrcState(plain.readUInt32BE(4));
+    if (!counter || typeof counter.srtcpIndex !== 'number') return false;
+    // As werift counts: the next index, 0 after the 31-bit field's last (RFC 3711 §3.4).
+    counter.srtcpIndex = counter.srtcpIndex >= MAX_SRTCP_INDEX ? 0 : counter.srtcpIndex + 1;
+    const pkt = encryptor.protect(plain, counter.srtcpIndex);
+    if (!pkt) return true;
+    dtls.bytesSent += pkt.length;
+    dtls.packetsSent++;
+    if (!route.send(pkt)) dtls.iceTransport.connection.send(pkt).catch(ignore);
+    return true;
+  }
+
+  /** The SRTCP encryptor for the keys werift's current SRTCP session was built with (see #encryptor). */
+  #rtcpEncryptor(dtls: RTCDtlsTransport, session: SrtcpSessionInternals | undefined): SrtcpEncryptor | undefined {
+    const cached = this.#rtcpKeys.get(dtls);
+    if (cached && cached.session === session) return cached.encryptor;
+    const keys = localKeys(session?.config);
+    if (!session || !keys) return undefined;
+    const encryptor = new SrtcpEncryptor(keys.profile, keys.key, keys.salt);
+    this.#rtcpKeys.set(dtls, { session, encryptor });
+    return encryptor;
+  }
+}
+
+/** The local master key and salt of a werift SRTP or SRTCP session's construction, when its profile is one Fluo protects with. */
+function localKeys(config: SessionConfig | undefined): { profile: SrtpProfileId; key: Buffer; salt: Buffer } | undefined {
+  const profile = config?.profile;
+  if (!config || (profile !== SRTP_AES128_CM_HMAC_SHA1_80 && profile !== SRTP_AEAD_AES_128_GCM)) return undefined;
+  const len = srtpKeyLengths(profile);
+  const key = config.keys.localMasterKey;
+  const salt = config.keys.localMasterSalt.subarray(0, len.salt);
+  return key.length === len.key && salt.length === len.salt ? { profile, key, salt } : undefined;
 }
 
 function isFeedback(f: unknown): f is { count: number } {

@@ -183,7 +183,7 @@ export class SrtpEncryptor {
  * GCM master salt is padded with zeros on the right to 112 bits (RFC 7714 §11), as
  * libsrtp and werift do.
  */
-function deriveSessionKey(masterKey: Buffer, masterSalt: Buffer, label: number, length: number): Buffer {
+export function deriveSessionKey(masterKey: Buffer, masterSalt: Buffer, label: number, length: number): Buffer {
   const iv = Buffer.alloc(16);
   masterSalt.copy(iv, 0, 0, Math.min(14, masterSalt.length));
   iv[7]! ^= label;

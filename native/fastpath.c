@@ -9,7 +9,8 @@
  * (recvmmsg(2) for the worker's plain UDP sockets) is datagram_in.c's, and a fan-out's
  * copies (per-sink records, sendmmsg(2)) forward_batch.c's, both registered here.
  *
- * Sender reports are protected here too (SRTCP, protectRtcp), with keys set once.
+ * SRTCP too, with keys set once: Fluo's sender reports (protectRtcp) and the peers' RTCP
+ * (unprotectRtcp).
  *
  * Node exports its OpenSSL, so the addon links against the same library node:crypto uses.
  */
@@ -23,6 +24,7 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <node_api.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 #include "datagram_in.h"
@@ -238,6 +240,70 @@ static napi_value protect_rtcp(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/*
+ * The reverse of protect_rtcp_in_place for a peer's SRTCP packet of `length` bytes (a
+ * context made from the peer's SRTCP session keys): the tag checked first (HMAC-SHA1
+ * in constant time for counter mode; GCM's own check), then the reports decrypted in
+ * place. The plain compound packet's length; -1 for a packet that does not
+ * authenticate or is too short; -2 for one sent unencrypted (E flag clear), which the
+ * caller leaves to its other path. Nothing is trusted before the tag holds: for GCM the
+ * bytes decrypted in place are garbage when it fails, so callers pass a copy.
+ */
+int32_t unprotect_rtcp_in_place(SrtpContext *c, uint8_t *p, uint32_t length) {
+  int gcm = c->profile == PROFILE_AEAD_AES_128_GCM;
+  uint32_t tag = gcm ? 16 : 10;
+  if (length < 8 + 4 + tag || length > INT32_MAX) return -1;
+  /* Counter mode: packet || E+index || tag (RFC 3711 §3.4); GCM: packet || tag || E+index (RFC 7714 §9.3). */
+  uint8_t *e_index = gcm ? p + length - 4 : p + length - tag - 4;
+  uint8_t *tag_at = gcm ? p + length - 4 - tag : p + length - tag;
+  uint32_t plain = length - 4 - tag;
+  uint32_t index = be32(e_index) & 0x7fffffff;
+  if (!(e_index[0] & 0x80)) return -2;
+  uint32_t ssrc = be32(p + 4);
+  uint8_t iv[16] = {0};
+  int n = 0;
+  if (gcm) {
+    put32(iv + 2, ssrc);
+    put32(iv + 8, index);
+    for (int i = 0; i < 12; i++) iv[i] ^= c->salt[i];
+    int ok = EVP_DecryptInit_ex(c->cipher, NULL, NULL, NULL, iv) && EVP_DecryptUpdate(c->cipher, NULL, &n, p, 8) &&
+             EVP_DecryptUpdate(c->cipher, NULL, &n, e_index, 4) &&
+             (plain == 8 || EVP_DecryptUpdate(c->cipher, p + 8, &n, p + 8, (int)(plain - 8))) &&
+             EVP_CIPHER_CTX_ctrl(c->cipher, EVP_CTRL_GCM_SET_TAG, 16, tag_at) && EVP_DecryptFinal_ex(c->cipher, p + plain, &n) > 0;
+    return ok ? (int32_t)plain : -1;
+  }
+  uint8_t digest[SHA_DIGEST_LENGTH];
+  SHA_CTX s = c->inner;
+  SHA1_Update(&s, p, (size_t)plain + 4);
+  SHA1_Final(digest, &s);
+  s = c->outer;
+  SHA1_Update(&s, digest, sizeof digest);
+  SHA1_Final(digest, &s);
+  if (CRYPTO_memcmp(digest, tag_at, 10) != 0) return -1;
+  put32(iv + 4, ssrc);
+  put32(iv + 10, index);
+  for (int i = 0; i < 14; i++) iv[i] ^= c->salt[i];
+  int ok = EVP_DecryptInit_ex(c->cipher, NULL, NULL, NULL, iv) && (plain == 8 || EVP_DecryptUpdate(c->cipher, p + 8, &n, p + 8, (int)(plain - 8)));
+  return ok ? (int32_t)plain : -1;
+}
+
+/* unprotectRtcp(context, packet, length) -> the plain length, -1 (refused) or -2 (not encrypted). */
+static napi_value unprotect_rtcp(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  SrtpContext *c;
+  uint8_t *p;
+  size_t len;
+  uint32_t length;
+  if (argc < 3 || napi_get_value_external(env, argv[0], (void **)&c) != napi_ok || !get_buffer(env, argv[1], &p, &len) ||
+      napi_get_value_uint32(env, argv[2], &length) != napi_ok)
+    return throw_error(env, "unprotectRtcp(context, packet, length)");
+  napi_value out;
+  napi_create_int32(env, length > len ? -1 : unprotect_rtcp_in_place(c, p, length), &out);
+  return out;
+}
+
 /* sendto(2) on libuv's non-blocking socket, retried on EINTR: 0 or -errno. */
 int32_t send_datagram(int fd, const uint8_t *p, size_t length, const uint8_t *addr, size_t addr_len) {
   ssize_t r;
@@ -317,6 +383,7 @@ NAPI_MODULE_INIT() {
       {"srtpContext", NULL, srtp_context, NULL, NULL, NULL, napi_default, NULL},
       {"protect", NULL, protect, NULL, NULL, NULL, napi_default, NULL},
       {"protectRtcp", NULL, protect_rtcp, NULL, NULL, NULL, napi_default, NULL},
+      {"unprotectRtcp", NULL, unprotect_rtcp, NULL, NULL, NULL, napi_default, NULL},
       {"sendTo", NULL, send_to, NULL, NULL, NULL, napi_default, NULL},
       {"sendProtected", NULL, send_protected, NULL, NULL, NULL, napi_default, NULL},
       {"sinkContext", NULL, forward_sink_context, NULL, NULL, NULL, napi_default, NULL},

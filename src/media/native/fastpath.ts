@@ -21,6 +21,13 @@ export interface FastPath {
    * tag: the SRTCP length, or -1. Absent from addons built before it.
    */
   protectRtcp?(context: NativeSrtpContext, packet: Buffer, length: number, index: number): number;
+  /**
+   * Checks and decrypts a peer's SRTCP packet (its first `length` bytes) in place with
+   * a context made from the peer's SRTCP session keys: the plain compound packet's
+   * length, -1 when it does not authenticate, -2 when it was sent unencrypted. Absent
+   * from addons built before it.
+   */
+  unprotectRtcp?(context: NativeSrtpContext, packet: Buffer, length: number): number;
   /** 0, or minus the errno of sendto(2). */
   sendTo(fd: number, packet: Buffer, length: number, sockaddr: Buffer): number;
   /**

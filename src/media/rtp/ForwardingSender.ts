@@ -4,7 +4,8 @@ import {
   RTP_EXTENSION_URI,
   type RTCPeerConnection, type RTCRtpTransceiver, type RTCRtpSender, type RTCDtlsTransport, type RtcpPacket, type SrtpSession,
 } from 'werift';
-import { SrtpEncryptor, SRTP_AES128_CM_HMAC_SHA1_80, SRTP_AEAD_AES_128_GCM, srtpKeyLengths, type SrtpProfileId } from './SrtpEncryptor.ts';
+import { SrtpEncryptor } from './SrtpEncryptor.ts';
+import { weriftSessionKeys, type WeriftSessionConfig } from './weriftSessionKeys.ts';
 import { SrtcpEncryptor, MAX_SRTCP_INDEX } from './SrtcpEncryptor.ts';
 import { RtpSendStream, type RtpSendStreamStats } from './RtpSendStream.ts';
 import { SelectedPairRoute, type ConnectionLike } from '../webrtc/SelectedPairRoute.ts';
@@ -36,19 +37,13 @@ export const CHECKS_STAND_MS = 100;
 const FMT_PLI = 1;
 const FMT_FIR = 4;
 
-/** What werift's SrtpSession keeps of its construction (RFC 5764 §4.2 exporter output). */
-interface SessionConfig {
-  readonly profile: number;
-  readonly keys: { readonly localMasterKey: Buffer; readonly localMasterSalt: Buffer };
-}
-
 /**
  * What Fluo uses of werift's SrtcpSession beyond its types: the keys it was built with,
  * and its local context's SRTCP index per sender SSRC, which werift's own RTCP (receiver
  * reports, NACK, PLI, REMB, sent with the sender's SSRC) advances too.
  */
 interface SrtcpSessionInternals {
-  readonly config?: SessionConfig;
+  readonly config?: WeriftSessionConfig;
   readonly localContext?: { getSrtcpSsrcState?(ssrc: number): { srtcpIndex: number } | undefined };
 }
 
@@ -324,7 +319,7 @@ export class ForwardingSender implements BatchOwner {
     const session = dtls.srtp as SrtpSession | undefined;
     const cached = this.#keys.get(dtls);
     if (cached && cached.session === session) return cached.encryptor;
-    const keys = localKeys((session as unknown as { config?: SessionConfig } | undefined)?.config);
+    const keys = weriftSessionKeys((session as unknown as { config?: WeriftSessionConfig } | undefined)?.config, 'local');
     if (!session || !keys) return undefined;
     const encryptor = new SrtpEncryptor(keys.profile, keys.key, keys.salt);
     this.#keys.set(dtls, { session, encryptor });
@@ -495,22 +490,12 @@ export class ForwardingSender implements BatchOwner {
   #rtcpEncryptor(dtls: RTCDtlsTransport, session: SrtcpSessionInternals | undefined): SrtcpEncryptor | undefined {
     const cached = this.#rtcpKeys.get(dtls);
     if (cached && cached.session === session) return cached.encryptor;
-    const keys = localKeys(session?.config);
+    const keys = weriftSessionKeys(session?.config, 'local');
     if (!session || !keys) return undefined;
     const encryptor = new SrtcpEncryptor(keys.profile, keys.key, keys.salt);
     this.#rtcpKeys.set(dtls, { session, encryptor });
     return encryptor;
   }
-}
-
-/** The local master key and salt of a werift SRTP or SRTCP session's construction, when its profile is one Fluo protects with. */
-function localKeys(config: SessionConfig | undefined): { profile: SrtpProfileId; key: Buffer; salt: Buffer } | undefined {
-  const profile = config?.profile;
-  if (!config || (profile !== SRTP_AES128_CM_HMAC_SHA1_80 && profile !== SRTP_AEAD_AES_128_GCM)) return undefined;
-  const len = srtpKeyLengths(profile);
-  const key = config.keys.localMasterKey;
-  const salt = config.keys.localMasterSalt.subarray(0, len.salt);
-  return key.length === len.key && salt.length === len.salt ? { profile, key, salt } : undefined;
 }
 
 function isFeedback(f: unknown): f is { count: number } {

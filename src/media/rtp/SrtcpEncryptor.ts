@@ -12,6 +12,22 @@ const INDEX_FIELD = 4;
 export const MAX_SRTCP_INDEX = 0x7fffffff;
 
 /**
+ * The SRTCP session keys (RFC 3711 §4.3.2, labels 3-5; RFC 7714 §11: a 96-bit salt for
+ * GCM, which has no authentication key) from a DTLS-exported master key and salt.
+ */
+export function srtcpSessionKeys(profile: SrtpProfileId, masterKey: Buffer, masterSalt: Buffer): { key: Buffer; salt: Buffer; authKey: Buffer } {
+  const len = srtpKeyLengths(profile);
+  if (profile !== SRTP_AES128_CM_HMAC_SHA1_80 && profile !== SRTP_AEAD_AES_128_GCM) throw new Error(`unsupported SRTP profile ${String(profile)}`);
+  if (masterKey.length !== len.key || masterSalt.length !== len.salt) throw new Error('SRTP master key or salt of the wrong length');
+  const gcm = profile === SRTP_AEAD_AES_128_GCM;
+  return {
+    key: deriveSessionKey(masterKey, masterSalt, LABEL_RTCP_ENCRYPTION, 16),
+    salt: deriveSessionKey(masterKey, masterSalt, LABEL_RTCP_SALT, gcm ? 12 : 14),
+    authKey: gcm ? Buffer.alloc(0) : deriveSessionKey(masterKey, masterSalt, LABEL_RTCP_AUTH, 20),
+  };
+}
+
+/**
  * SRTCP protection of the compound RTCP packets Fluo sends itself (sender reports), for
  * the two profiles WebRTC negotiates (RFC 3711 §3.4, RFC 7714 §9). Session keys are
  * derived once from the DTLS-exported master key and salt; with the native fast path
@@ -35,15 +51,10 @@ export class SrtcpEncryptor {
 
   /** `native`: the fast path to use, by default the built one (tests pass undefined for the TypeScript path). */
   constructor(profile: SrtpProfileId, masterKey: Buffer, masterSalt: Buffer, native: FastPath | undefined = fastPath) {
-    const len = srtpKeyLengths(profile);
-    if (profile !== SRTP_AES128_CM_HMAC_SHA1_80 && profile !== SRTP_AEAD_AES_128_GCM) throw new Error(`unsupported SRTP profile ${String(profile)}`);
-    if (masterKey.length !== len.key || masterSalt.length !== len.salt) throw new Error('SRTP master key or salt of the wrong length');
     this.profile = profile;
     this.#gcm = profile === SRTP_AEAD_AES_128_GCM;
     this.overhead = INDEX_FIELD + (this.#gcm ? 16 : 10);
-    this.#key = deriveSessionKey(masterKey, masterSalt, LABEL_RTCP_ENCRYPTION, 16);
-    this.#salt = deriveSessionKey(masterKey, masterSalt, LABEL_RTCP_SALT, this.#gcm ? 12 : 14);
-    this.#authKey = this.#gcm ? Buffer.alloc(0) : deriveSessionKey(masterKey, masterSalt, LABEL_RTCP_AUTH, 20);
+    ({ key: this.#key, salt: this.#salt, authKey: this.#authKey } = srtcpSessionKeys(profile, masterKey, masterSalt));
     const path = native?.protectRtcp ? native as FastPath & Required<Pick<FastPath, 'protectRtcp'>> : undefined;
     this.#native = path && { path, context: path.srtpContext(profile, this.#key, this.#salt, this.#authKey) };
   }

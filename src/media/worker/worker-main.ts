@@ -3,6 +3,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { mediaCounters } from './mediaCounters.ts';
 import { installSharedPort, sharedPort } from '../webrtc/sharedPort/installSharedPort.ts';
+import { installNativeSrtcpIn } from '../webrtc/nativeSrtcpIn.ts';
 import { MediaHost } from './MediaHost.ts';
 import { pipeLinks } from '../pipe/PipeLinks.ts';
 import type { EngineSettings } from '../engine/MediaEngine.ts';
@@ -20,6 +21,8 @@ if (data?.logging) Logger.configure(data.logging);
 const settings = data?.engine;
 // Single-port mode: this worker's WebRtcEndpoints share one UDP port (issue 14 item 1).
 if (data?.webRtcPort) installSharedPort(data.webRtcPort);
+// The peers' SRTCP checked and decrypted natively when the addon is built (nativeSrtcpIn).
+installNativeSrtcpIn();
 const host = new MediaHost((m: FromWorker) => port.postMessage(m), settings);
 const STOP_TIMEOUT_MS = 2_000;
 // Sampled every 200 ms: each sample wakes the thread, and a wakeup costs 100-200 µs of a

@@ -78,28 +78,27 @@ export function interfaceNames(ice: IceSettings): string[] {
  * (WebRtcEndpointNode applies them again on setIce): ICE servers, and ICE-TCP (RFC 6544)
  * passive candidates, on unless iceTcp is 0 (Kurento's default: 1).
  */
-export function iceConfig(ice: IceSettings): Pick<PeerConfig, 'iceServers' | 'iceUseTcp'> {
+export function iceConfig(ice: IceSettings): Pick<PeerConfig, 'iceServers' | 'iceUseTcp' | 'iceAdditionalHostAddresses'> {
+  // werift leaves loopback out of its host addresses; 'lo' in networkInterfaces (or a
+  // machine with nothing else) asks for it, in both families. Here rather than only at
+  // construction: setNetworkInterfaces('lo') before the offer gave no candidate at all
+  // on a machine with other interfaces (CandidatePolicy kept lo's, werift had none).
+  const wantsLoopback = interfaceNames(ice).includes('lo') || onlyLoopback();
   // The same in single-port mode: each endpoint's TURN allocation still gets a socket of
   // its own (installSharedPort: a TURN server tells clients apart by address and port,
   // RFC 8656 §2.2), and its passive ICE-TCP candidate names the worker's shared TCP
   // port (SharedTcpPort).
-  return { iceServers: iceServers(ice), iceUseTcp: ice.iceTcp !== false };
+  return { iceServers: iceServers(ice), iceUseTcp: ice.iceTcp !== false, iceAdditionalHostAddresses: wantsLoopback ? ['127.0.0.1', '::1'] : [] };
 }
 
 /** werift peer settings from a WebRtcEndpoint's ICE settings and port range. */
 export function peerConfig(ice: IceSettings, ports: { min?: number; max?: number; shared?: number }): Partial<PeerConfig> {
-  const wantsLoopback = interfaceNames(ice).includes('lo') || onlyLoopback();
-  const extra: string[] = [];
-  // werift leaves loopback out of its host addresses; 'lo' (or a machine with nothing
-  // else) asks for it, in both families.
-  if (wantsLoopback) extra.push('127.0.0.1', '::1');
   // externalIPv4/IPv6 are not bound: they replace the host candidates' addresses in
   // what the peer is told (CandidatePolicy), as Kurento documents them.
   return {
     codecs: codecs(),
     headerExtensions: { audio: [useSdesMid()], video: [useSdesMid()] },
     ...iceConfig(ice),
-    iceAdditionalHostAddresses: extra.length ? extra : undefined,
     // The shared port of single-port mode (installSharedPort takes [port, port + 1] as its
     // sign: werift refuses a range of one port), else the endpoint's own range (Kurento's
     // minPort/maxPort).

@@ -268,6 +268,10 @@ export class MediaWorkerPool {
       // number is reused, and would close the reused number when the worker exits.
       // Every fd of the media plane has an owner that closes it.
       trackUnmanagedFds: false,
+      // The worker runs a prebuilt JavaScript bundle: a TypeScript loader the process
+      // was started with (tsx, in tests and development) only slows its start (every
+      // import through the loader's hooks thread); other flags (profiling, heap) stay.
+      execArgv: withoutTypeScriptLoader(process.execArgv),
     });
     entry.worker = worker;
     const ready = new Promise<Worker>((resolve, reject) => {
@@ -463,4 +467,24 @@ function isErrorType(t: string): t is ErrorType {
  */
 function youngGeneration(semiSpaceMb: number): void {
   v8.setFlagsFromString(`--max-semi-space-size=${semiSpaceMb}`);
+}
+
+/**
+ * `argv` without a TypeScript loader: `--import tsx`, `--import=tsx`, `--loader tsx`,
+ * `--require tsx/cjs` and the like (tsx's own entry points), in either spelling.
+ */
+export function withoutTypeScriptLoader(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  const isTsx = (v: string | undefined): boolean => v !== undefined && /^tsx(\/|$)/.test(v);
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const eq = /^--(import|loader|experimental-loader|require)=(.*)$/.exec(a);
+    if (eq && isTsx(eq[2])) continue;
+    if (/^--(import|loader|experimental-loader|require)$/.test(a) && isTsx(argv[i + 1])) {
+      i++;
+      continue;
+    }
+    out.push(a);
+  }
+  return out;
 }

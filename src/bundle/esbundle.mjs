@@ -10,6 +10,7 @@ import { basename, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, stop } from 'esbuild';
 import { lightWeriftEvents } from './lightEvents.mjs';
+import { builtFrom, markBuilt, treeStamp } from './treeStamp.mjs';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SRC = join(ROOT, 'src');
@@ -56,6 +57,9 @@ let queue = Promise.resolve();
 
 async function buildOne(entry, cacheName) {
   const out = join(ROOT, 'node_modules', '.cache', cacheName, `${basename(entry, '.ts')}.mjs`);
+  // A bundle built from this very tree (treeStamp.mjs) is used as it is.
+  const stamp = treeStamp();
+  if (builtFrom(out, stamp)) return pathToFileURL(out);
   const tmp = `${out}.${process.pid}.tmp`;
   mkdirSync(dirname(out), { recursive: true });
   await build({
@@ -65,5 +69,6 @@ async function buildOne(entry, cacheName) {
     banner: { js: `import { createRequire as __fluoRequire } from 'node:module'; const require = __fluoRequire(${META_URL});` },
   });
   renameSync(tmp, out);
+  markBuilt(out, stamp);
   return pathToFileURL(out);
 }

@@ -16,6 +16,7 @@ import type { Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildSync } from 'esbuild';
+import { builtFrom, markBuilt, treeStamp } from '../bundle/treeStamp.mjs';
 import { EngineError } from './EngineError.ts';
 import { splitLines } from './lines.ts';
 import type { EngineArgs, EngineEvent, EngineOp, EngineResult, FromEngine, ToEngine } from './protocol.ts';
@@ -74,7 +75,7 @@ const LOG_TAIL = 20;
 let childArgs: string[] | null = null;
 
 /**
- * How the child runs engine-main.ts: bundled once per parent process with esbuild (a
+ * How the child runs engine-main.ts: bundled once per source tree with esbuild (a
  * dependency; its binary is local, nothing is fetched) into node_modules/.cache, where
  * `node-gtk` still resolves. Measured here: ready in ~0.2 s and ~67 MB RSS, against
  * ~0.4 s and ~93 MB through `--import tsx`, which stays the fallback (and is forced by
@@ -87,10 +88,15 @@ function engineArgs(): string[] {
   if (process.env.FLUO_ENGINE_TSX === '1') return childArgs;
   try {
     const out = join(ROOT, 'node_modules', '.cache', 'fluo-engine', 'engine-main.mjs');
-    const tmp = `${out}.${process.pid}.tmp`;
-    mkdirSync(dirname(out), { recursive: true });
-    buildSync({ entryPoints: [ENTRY], bundle: true, platform: 'node', format: 'esm', target: 'node20', external: ['node-gtk'], outfile: tmp, logLevel: 'silent' });
-    renameSync(tmp, out);
+    // Built once per tree, not once per parent process (treeStamp.mjs).
+    const stamp = treeStamp();
+    if (!builtFrom(out, stamp)) {
+      const tmp = `${out}.${process.pid}.tmp`;
+      mkdirSync(dirname(out), { recursive: true });
+      buildSync({ entryPoints: [ENTRY], bundle: true, platform: 'node', format: 'esm', target: 'node20', external: ['node-gtk'], outfile: tmp, logLevel: 'silent' });
+      renameSync(tmp, out);
+      markBuilt(out, stamp);
+    }
     childArgs = ['--expose-gc', out];
   } catch {
     // Read-only tree or no esbuild binary: the tsx path works everywhere tests run.

@@ -1,7 +1,7 @@
 /**
  * The media worker's code as one bundled ES module (issue 14 item 3: "make the start
  * itself cheap"): ready in ~90 ms against ~350 ms through tsx's loader hooks, built once
- * per server process (~200 ms, in esbuild's own process) by `src/bundle/esbundle.mjs`.
+ * per source tree (~200 ms, in esbuild's own process) by `src/bundle/esbundle.mjs`.
  * `worker-boot.mjs` (tsx) stays the fallback (read-only tree, no esbuild binary) and is
  * forced by FLUO_WORKER_TSX=1.
  */

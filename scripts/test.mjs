@@ -71,7 +71,8 @@ const light = files.filter((f) => LIGHT.some((d) => f.startsWith(d)) && !LATENCY
 // timeout, EndOfStream within 2.5 s, an IDR within 1 s, processes started by
 // ./services); so do the engine's own files (2-9 s each, one engine process, no peers).
 // (http-post, 0.42 alone, missed its EndOfStream bound beside the heavy lane once: not here.)
-// Measured per file with /usr/bin/time; CI's suite went from 1013-1045 s to about 940 s.
+// Measured per file with /usr/bin/time; CI's suite went from 1013-1045 s to about 940 s,
+// then (with bundles built once per tree and workers started without tsx) to 840 s.
 // So do three more whose bounds are seconds wide (0.44-0.60 alone): a lossy link's
 // NACKs and RTX (frames every second), DTLS flights lost (frames within 15 s), HTTP and
 // RTSP players (EndOfStream within 8 s); about 30 s of the heavy lane, whose files leave

@@ -9,6 +9,7 @@ import net from 'node:net';
 import https from 'node:https';
 import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
+import { builtFrom, treeStamp } from '../../src/bundle/treeStamp.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const main = path.join(root, 'src/main.ts');
@@ -27,8 +28,17 @@ function run(args: string[]): { status: number | null; stdout: string; stderr: s
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-async function waitListening(url: string, options: object = {}): Promise<WebSocket> {
+/** Resolves when `child` has exited, also when it already had (its exit code, or the signal's name). */
+function exited(child: ReturnType<typeof spawn>): Promise<number | string | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode ?? child.signalCode);
+  return new Promise((r) => child.once('exit', (code, signal) => r(code ?? signal)));
+}
+
+async function waitListening(url: string, options: object = {}, child?: ReturnType<typeof spawn>, stderr?: () => string): Promise<WebSocket> {
   for (let i = 0; i < 100; i++) {
+    if (child && (child.exitCode !== null || child.signalCode !== null)) {
+      throw new Error(`the server exited (${String(child.exitCode ?? child.signalCode)}) before listening on ${url}: ${stderr?.() ?? ''}`);
+    }
     try {
       const ws = new WebSocket(url, options);
       await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
@@ -37,7 +47,7 @@ async function waitListening(url: string, options: object = {}): Promise<WebSock
       await new Promise((r) => setTimeout(r, 100));
     }
   }
-  throw new Error(`not listening: ${url}`);
+  throw new Error(`not listening: ${url}${stderr ? `; its stderr: ${stderr()}` : ''}`);
 }
 
 function ping(ws: WebSocket): Promise<unknown> {
@@ -65,21 +75,21 @@ test('--help and --version print and exit 0; a bad option exits 1 with a message
 
 test('npm start -- --port N serves the Kurento endpoint and stops on SIGINT', async () => {
   const port = await freePort();
-  const started = Date.now();
   // What `npm start` runs: the launcher, which runs the server bundled, without tsx.
   const child = spawn(process.execPath, [path.join(root, 'src/fluo.mjs'), '--port', String(port)], { cwd: root, stdio: 'pipe' });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
   try {
-    const ws = await waitListening(`ws://127.0.0.1:${port}/kurento`);
+    const ws = await waitListening(`ws://127.0.0.1:${port}/kurento`, {}, child, () => stderr);
     assert.deepEqual(await ping(ws), { id: 0, jsonrpc: '2.0', result: { value: 'pong' } });
     ws.close();
     assert.doesNotMatch(stderr, /running through tsx/);
+    // Built by this launcher or by an earlier one from the same tree (src/bundle/treeStamp.mjs).
     const bundle = path.join(root, 'node_modules/.cache/fluo-main/main.mjs');
-    assert.ok(fs.statSync(bundle).mtimeMs >= started - 1000, 'the launcher built the server bundle');
+    assert.ok(builtFrom(bundle, treeStamp()), 'the launcher runs a server bundle built from this tree');
   } finally {
     child.kill('SIGINT');
-    const code = await new Promise((r) => child.once('exit', r));
+    const code = await exited(child);
     assert.equal(code, 0);
   }
 });
@@ -95,11 +105,14 @@ test('a kurento.conf.json with another path and WSS with a self-signed PEM certi
 { "mediaServer": { "resources": { "garbageCollectorPeriod": 30 },
   "net": { "websocket": { "port": ${port}, "path": "media/ws", /* secure */ "secure": { "port": ${securePort}, "certificate": "both.pem", "password": "" } } } } }`);
     const child = spawn(process.execPath, ['--import', 'tsx', main, '--conf-file', path.join(dir, 'kurento.conf.json')], { cwd: root, stdio: 'pipe' });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.stdout.resume();
     try {
-      const ws = await waitListening(`ws://127.0.0.1:${port}/media/ws`);
+      const ws = await waitListening(`ws://127.0.0.1:${port}/media/ws`, {}, child, () => stderr);
       assert.equal(((await ping(ws)) as { result: { value: string } }).result.value, 'pong');
       ws.close();
-      const wss = await waitListening(`wss://127.0.0.1:${securePort}/media/ws`, { rejectUnauthorized: false });
+      const wss = await waitListening(`wss://127.0.0.1:${securePort}/media/ws`, { rejectUnauthorized: false }, child, () => stderr);
       assert.equal(((await ping(wss)) as { result: { value: string } }).result.value, 'pong');
       wss.close();
       const status = await new Promise<number>((resolve, reject) => {
@@ -108,7 +121,7 @@ test('a kurento.conf.json with another path and WSS with a self-signed PEM certi
       assert.equal(status, 426);
     } finally {
       child.kill('SIGINT');
-      await new Promise((r) => child.once('exit', r));
+      await exited(child);
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -122,13 +135,15 @@ test('-d DIR: the server logs to a Kurento-named file there, thresholds from GST
     cwd: root, stdio: 'pipe', env: { ...process.env, GST_DEBUG: '2,KurentoMediaServer:4' },
   });
   let stdout = '';
+  let stderrText = '';
   child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+  child.stderr.on('data', (d: Buffer) => { stderrText += d.toString(); });
   try {
-    const ws = await waitListening(`ws://127.0.0.1:${port}/kurento`);
+    const ws = await waitListening(`ws://127.0.0.1:${port}/kurento`, {}, child, () => stderrText);
     ws.close();
   } finally {
     child.kill('SIGINT');
-    await new Promise((r) => child.once('exit', r));
+    await exited(child);
   }
   try {
     const files = fs.readdirSync(dir);

@@ -103,6 +103,20 @@ static napi_value srtp_context(napi_env env, napi_callback_info info) {
 
 
 /*
+ * HMAC-SHA1 (RFC 2104) of `a` then `b` (b may be empty) with the context's key, whose
+ * inner and outer pads were hashed once: RFC 3711 §4.2's tag before truncation.
+ */
+static void hmac_sha1(const SrtpContext *c, const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len, uint8_t digest[SHA_DIGEST_LENGTH]) {
+  SHA_CTX s = c->inner;
+  SHA1_Update(&s, a, a_len);
+  if (b_len) SHA1_Update(&s, b, b_len);
+  SHA1_Final(digest, &s);
+  s = c->outer;
+  SHA1_Update(&s, digest, SHA_DIGEST_LENGTH);
+  SHA1_Final(digest, &s);
+}
+
+/*
  * Encrypts the payload of `p` (header, then payload, then room for the tag) in place
  * and writes the tag. The header must hold the final SSRC and sequence number.
  * Returns the SRTP packet's length, or -1.
@@ -140,13 +154,7 @@ int32_t protect_in_place(SrtpContext *c, uint8_t *p, size_t room, uint32_t heade
       /* RFC 3711 §4.2: HMAC-SHA1 over the authenticated portion || ROC, cut to 80 bits. */
       uint8_t r[4], digest[SHA_DIGEST_LENGTH];
       put32(r, roc);
-      SHA_CTX s = c->inner;
-      SHA1_Update(&s, p, body);
-      SHA1_Update(&s, r, 4);
-      SHA1_Final(digest, &s);
-      s = c->outer;
-      SHA1_Update(&s, digest, sizeof digest);
-      SHA1_Final(digest, &s);
+      hmac_sha1(c, p, body, r, 4, digest);
       memcpy(p + body, digest, 10);
     }
   }
@@ -211,12 +219,7 @@ int32_t protect_rtcp_in_place(SrtpContext *c, uint8_t *p, size_t room, uint32_t 
     if (ok) {
       uint8_t digest[SHA_DIGEST_LENGTH];
       memcpy(p + length, e_index, 4);
-      SHA_CTX s = c->inner;
-      SHA1_Update(&s, p, (size_t)length + 4);
-      SHA1_Final(digest, &s);
-      s = c->outer;
-      SHA1_Update(&s, digest, sizeof digest);
-      SHA1_Final(digest, &s);
+      hmac_sha1(c, p, (size_t)length + 4, NULL, 0, digest);
       memcpy(p + length + 4, digest, 10);
     }
   }
@@ -273,12 +276,7 @@ int32_t unprotect_rtcp_in_place(SrtpContext *c, uint8_t *p, uint32_t length) {
     return ok ? (int32_t)plain : -1;
   }
   uint8_t digest[SHA_DIGEST_LENGTH];
-  SHA_CTX s = c->inner;
-  SHA1_Update(&s, p, (size_t)plain + 4);
-  SHA1_Final(digest, &s);
-  s = c->outer;
-  SHA1_Update(&s, digest, sizeof digest);
-  SHA1_Final(digest, &s);
+  hmac_sha1(c, p, (size_t)plain + 4, NULL, 0, digest);
   if (CRYPTO_memcmp(digest, tag_at, 10) != 0) return -1;
   put32(iv + 4, ssrc);
   put32(iv + 10, index);

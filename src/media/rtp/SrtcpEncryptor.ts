@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { fastPath, type FastPath, type NativeSrtpContext } from '../native/fastpath.ts';
-import { deriveSessionKey, srtpKeyLengths, SRTP_AEAD_AES_128_GCM, SRTP_AES128_CM_HMAC_SHA1_80, type SrtpProfileId } from './SrtpEncryptor.ts';
+import { checkMasterKeys, deriveSessionKey, SRTP_AEAD_AES_128_GCM, type SrtpProfileId } from './SrtpEncryptor.ts';
 
 /** KDF labels for SRTCP session keys (RFC 3711 §4.3.2). */
 const LABEL_RTCP_ENCRYPTION = 0x03;
@@ -16,9 +16,7 @@ export const MAX_SRTCP_INDEX = 0x7fffffff;
  * GCM, which has no authentication key) from a DTLS-exported master key and salt.
  */
 export function srtcpSessionKeys(profile: SrtpProfileId, masterKey: Buffer, masterSalt: Buffer): { key: Buffer; salt: Buffer; authKey: Buffer } {
-  const len = srtpKeyLengths(profile);
-  if (profile !== SRTP_AES128_CM_HMAC_SHA1_80 && profile !== SRTP_AEAD_AES_128_GCM) throw new Error(`unsupported SRTP profile ${String(profile)}`);
-  if (masterKey.length !== len.key || masterSalt.length !== len.salt) throw new Error('SRTP master key or salt of the wrong length');
+  checkMasterKeys(profile, masterKey, masterSalt);
   const gcm = profile === SRTP_AEAD_AES_128_GCM;
   return {
     key: deriveSessionKey(masterKey, masterSalt, LABEL_RTCP_ENCRYPTION, 16),

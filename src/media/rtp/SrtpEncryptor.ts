@@ -11,6 +11,13 @@ export function srtpKeyLengths(profile: SrtpProfileId): { key: number; salt: num
   return profile === SRTP_AEAD_AES_128_GCM ? { key: 16, salt: 12 } : { key: 16, salt: 14 };
 }
 
+/** Throws unless `profile` is one of the two and the master key and salt have its lengths. */
+export function checkMasterKeys(profile: SrtpProfileId, masterKey: Buffer, masterSalt: Buffer): void {
+  const len = srtpKeyLengths(profile);
+  if (profile !== SRTP_AES128_CM_HMAC_SHA1_80 && profile !== SRTP_AEAD_AES_128_GCM) throw new Error(`unsupported SRTP profile ${String(profile)}`);
+  if (masterKey.length !== len.key || masterSalt.length !== len.salt) throw new Error('SRTP master key or salt of the wrong length');
+}
+
 /** KDF labels for SRTP session keys (RFC 3711 §4.3.2). */
 const LABEL_ENCRYPTION = 0x00;
 const LABEL_AUTH = 0x01;
@@ -51,9 +58,7 @@ export class SrtpEncryptor {
 
   /** `native`: the fast path to use, by default the built one (tests pass undefined for the TypeScript path). */
   constructor(profile: SrtpProfileId, masterKey: Buffer, masterSalt: Buffer, native: FastPath | undefined = fastPath) {
-    const len = srtpKeyLengths(profile);
-    if (profile !== SRTP_AES128_CM_HMAC_SHA1_80 && profile !== SRTP_AEAD_AES_128_GCM) throw new Error(`unsupported SRTP profile ${String(profile)}`);
-    if (masterKey.length !== len.key || masterSalt.length !== len.salt) throw new Error('SRTP master key or salt of the wrong length');
+    checkMasterKeys(profile, masterKey, masterSalt);
     this.profile = profile;
     const gcm = profile === SRTP_AEAD_AES_128_GCM;
     this.tagLength = gcm ? 16 : 10;
